@@ -1,0 +1,211 @@
+import { z } from 'zod';
+
+/** A whole number of people, trucks or days: never negative, never fractional. */
+export const Count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const Positive = z.int().positive().max(Number.MAX_SAFE_INTEGER);
+const PhaseNumber = z.int().min(1).max(1000);
+const Ratio = z.number().nonnegative().max(1_000_000);
+/** A party id, as declared in `negotiation.opened`. */
+const PartyId = z.string().min(1).max(64);
+const Text = z.string().max(100_000);
+/** A hostage or prisoner category: a free word such as `women` or `civilian-men`. */
+const Category = z.string().min(1).max(128);
+
+/** One side of the talks, a mediator, or a third party. */
+export const Party = z.looseObject({
+  id: PartyId,
+  name: z.string().min(1).max(1000),
+  role: z.enum(['principal', 'mediator', 'third-party']),
+});
+
+/** One phase of a proposal's terms. */
+export const PhaseTerms = z.looseObject({
+  /** Length of the pause, in days. */
+  days: Positive,
+  hostages: z.array(z.looseObject({ category: Category, count: Count.optional() })),
+  exchange: z.array(z.looseObject({ category: Category, prisonersPerHostage: Ratio })).optional(),
+  /** A fixed total of prisoners, where the terms state one. */
+  prisoners: Count.optional(),
+  aidTrucksPerDay: Count.optional(),
+  extension: z
+    .looseObject({
+      hostagesPerDay: Positive,
+      prisonersPerHostage: Ratio.optional(),
+      maxDays: Count.optional(),
+    })
+    .optional(),
+});
+
+/** What a proposal offers: its phases and the end-of-war clause. */
+export const Terms = z.looseObject({
+  phases: z.array(PhaseTerms).min(1).max(1000),
+  permanentCeasefire: z.boolean(),
+  notes: Text.optional(),
+});
+
+const HostageRelease = z.looseObject({
+  category: Category,
+  count: Count,
+  deceased: z.boolean().optional(),
+});
+const PrisonerRelease = z.looseObject({ category: Category, count: Count });
+
+/** The payload schema of each event type of catalogue v1 (DESIGN §4). */
+export const eventDataSchemas = {
+  'negotiation.opened': z
+    .looseObject({
+      title: z.string().min(1).max(1000),
+      parties: z.array(Party).min(2).max(1000),
+      held: z.record(Category, Count).optional(),
+    })
+    .check((ctx) => {
+      const parties = ctx.value.parties;
+      if (parties.filter((p) => p.role === 'principal').length < 2) {
+        ctx.issues.push({
+          code: 'custom',
+          input: parties,
+          path: ['parties'],
+          message: 'expected at least 2 parties with role "principal"',
+        });
+      }
+      const seen = new Set<string>();
+      parties.forEach((p, i) => {
+        if (seen.has(p.id)) {
+          ctx.issues.push({
+            code: 'custom',
+            input: p.id,
+            path: ['parties', i, 'id'],
+            message: `expected a unique party id, found "${p.id}" twice`,
+          });
+        }
+        seen.add(p.id);
+      });
+    }),
+  'proposal.sent': z.looseObject({
+    proposalId: z.string().min(1).max(128),
+    from: PartyId,
+    via: z.array(PartyId).optional(),
+    to: z.array(PartyId).optional(),
+    replaces: z.string().min(1).max(128).optional(),
+    terms: Terms,
+  }),
+  'proposal.accepted': z.looseObject({ proposalId: z.string().min(1), by: PartyId }),
+  'phase.accepted': z.looseObject({
+    proposalId: z.string().min(1),
+    phase: PhaseNumber,
+    by: PartyId,
+  }),
+  'proposal.rejected': z.looseObject({
+    proposalId: z.string().min(1),
+    by: PartyId,
+    reason: Text.optional(),
+  }),
+  'phase.started': z.looseObject({ phase: PhaseNumber }),
+  'release.completed': z.looseObject({
+    phase: PhaseNumber,
+    hostages: z.array(HostageRelease).optional(),
+    prisoners: z.array(PrisonerRelease).optional(),
+    outsideDeal: z
+      .array(
+        z.looseObject({ group: z.string().min(1).max(128), count: Count, by: PartyId.optional() }),
+      )
+      .optional(),
+  }),
+  'release.recounted': z.looseObject({
+    phase: PhaseNumber,
+    hostages: z.array(z.looseObject({ category: Category, count: Count })).min(1),
+    reason: Text.optional(),
+  }),
+  'pause.extended': z.looseObject({
+    phase: PhaseNumber,
+    days: Positive,
+    hostages: Count.optional(),
+    prisoners: Count.optional(),
+  }),
+  'aid.delivered': z.looseObject({
+    phase: PhaseNumber.optional(),
+    region: z.string().min(1).max(256),
+    trucks: Count,
+    fuelTrucks: Count.optional(),
+  }),
+  'violation.reported': z.looseObject({
+    by: PartyId,
+    against: PartyId.optional(),
+    description: z.string().min(1).max(100_000),
+  }),
+  'phase.completed': z.looseObject({ phase: PhaseNumber }),
+  'hostilities.resumed': z.looseObject({ by: PartyId.optional(), reason: Text.optional() }),
+  'talks.suspended': z.looseObject({ by: PartyId, reason: Text.optional() }),
+  'talks.resumed': z.looseObject({ by: PartyId, reason: Text.optional() }),
+  'hostages.counted': z.looseObject({ held: z.record(Category, Count) }),
+} as const;
+
+/** Every event type of catalogue v1. */
+export type EventType = keyof typeof eventDataSchemas;
+
+/** The event types, in catalogue order. */
+export const eventTypes = Object.keys(eventDataSchemas) as EventType[];
+
+/** Whether a string names an event type of the catalogue. */
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(eventDataSchemas, type);
+}
+
+/** How sure the source is of a reported fact. */
+export const Confidence = z.enum(['confirmed', 'reported', 'claimed', 'disputed']);
+
+/** Where a reported fact comes from. */
+export const Source = z.looseObject({
+  name: z.string().max(1000).optional(),
+  url: z.string().max(4000).optional(),
+  confidence: Confidence.optional(),
+  note: Text.optional(),
+});
+
+/** An ISO 8601 date-time with a zone (`Z` or `±hh:mm`) that names a real instant. */
+export const DateTime = z.iso.datetime({ offset: true }).refine(isRealDate, {
+  message: 'expected a real calendar date and time',
+});
+
+function isRealDate(text: string): boolean {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return false;
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return d >= 1 && d <= daysInMonth;
+}
+
+/** The fields every line carries, whatever its type (DESIGN §3). */
+export const Envelope = z.looseObject({
+  seq: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
+  id: z.string().min(1).max(128),
+  type: z.string(),
+  at: DateTime,
+  data: z.looseObject({}),
+  source: Source.optional(),
+  v: z.int().min(0).max(1_000_000).optional(),
+  recordedAt: DateTime.optional(),
+});
+
+type EnvelopeFields = Omit<z.infer<typeof Envelope>, 'type' | 'data'>;
+
+/** One event of the log, with its payload typed by its `type`. */
+export type EventOf<T extends EventType> = EnvelopeFields & {
+  type: T;
+  data: z.infer<(typeof eventDataSchemas)[T]>;
+};
+
+/** Any event of catalogue v1: the union derived from the schemas. */
+export type TruceEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/** The payload of an event type. */
+export type EventData<T extends EventType> = z.infer<(typeof eventDataSchemas)[T]>;
+
+/** A proposal's terms. */
+export type Terms = z.infer<typeof Terms>;
+/** One phase of a proposal's terms. */
+export type PhaseTerms = z.infer<typeof PhaseTerms>;
+/** A party declared at the opening. */
+export type Party = z.infer<typeof Party>;
+/** An event's source. */
+export type Source = z.infer<typeof Source>;

@@ -1,0 +1,136 @@
+import type { z } from 'zod';
+import {
+  Envelope,
+  type EventType,
+  eventDataSchemas,
+  eventTypes,
+  isEventType,
+  type TruceEvent,
+} from './catalogue.js';
+import { CURRENT_VERSION, defaultUpcasters, type UpcasterRegistry } from './upcasters.js';
+
+/** One reason a value is not a valid event: where (a dotted path) and what was expected. */
+export interface DecodeIssue {
+  code: string;
+  /** `data.parties[0].role`; empty for the whole value. */
+  path: string;
+  /** `expected …, found …` */
+  message: string;
+}
+
+/** The outcome of decoding: never throws. */
+export type DecodeResult = { ok: true; value: TruceEvent } | { ok: false; issues: DecodeIssue[] };
+
+/** Options of {@link decodeEvent}. */
+export interface DecodeOptions {
+  /** Upcasters for older schema versions; truce's own by default. */
+  upcasters?: UpcasterRegistry;
+}
+
+/**
+ * Checks a parsed JSON value against the envelope and its type's schema, upcasting older
+ * versions, and returns the typed event or the issues found.
+ *
+ * @example
+ * const r = decodeEvent(JSON.parse(line));
+ * if (!r.ok) console.error(r.issues[0]?.path, r.issues[0]?.message);
+ */
+export function decodeEvent(input: unknown, options: DecodeOptions = {}): DecodeResult {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return fail('invalid_type', '', `expected a JSON object, found ${describe(input)}`);
+  }
+  const envelope = Envelope.safeParse(input, { reportInput: true });
+  if (!envelope.success)
+    return { ok: false, issues: envelope.error.issues.map((issue) => toIssue(issue)) };
+  const { type } = envelope.data;
+  if (!isEventType(type)) {
+    return fail(
+      'unknown_type',
+      'type',
+      `expected one of ${eventTypes.join(', ')}, found ${describe(type)}`,
+    );
+  }
+  let data = envelope.data.data;
+  const v = envelope.data.v ?? CURRENT_VERSION;
+  if (v !== CURRENT_VERSION) {
+    const lifted = (options.upcasters ?? defaultUpcasters).upcast(type, v, data);
+    if (!lifted.ok) return fail('version', 'v', lifted.message);
+    data = lifted.data;
+  }
+  const schema: z.ZodType = eventDataSchemas[type as EventType];
+  const parsed = schema.safeParse(data, { reportInput: true });
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((issue) => toIssue(issue, ['data'])),
+    };
+  }
+  const event = { ...envelope.data, data: parsed.data } as TruceEvent;
+  if (v !== CURRENT_VERSION) event.v = CURRENT_VERSION;
+  return { ok: true, value: event };
+}
+
+function fail(code: string, path: string, message: string): DecodeResult {
+  return { ok: false, issues: [{ code, path, message }] };
+}
+
+function toIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[] = []): DecodeIssue {
+  const path = formatPath([...prefix, ...issue.path]);
+  return { code: issue.code, path, message: explain(issue) };
+}
+
+function explain(issue: z.core.$ZodIssue): string {
+  const found = 'input' in issue ? describe(issue.input) : undefined;
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined
+        ? `expected ${issue.expected}, found nothing (the field is required)`
+        : `expected ${typeName(issue.expected)}, found ${found}`;
+    case 'too_small':
+      if (issue.origin === 'string') return `expected a non-empty string, found ${found}`;
+      if (issue.origin === 'array')
+        return `expected at least ${issue.minimum} item(s), found ${found}`;
+      return `expected a number ${issue.inclusive ? '≥' : '>'} ${issue.minimum}, found ${found}`;
+    case 'too_big':
+      if (issue.origin === 'string')
+        return `expected at most ${issue.maximum} characters, found ${String((issue.input as string)?.length)}`;
+      if (issue.origin === 'array') return `expected at most ${issue.maximum} items`;
+      return `expected a number ≤ ${issue.maximum}, found ${found}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
+    case 'invalid_format':
+      return issue.format === 'datetime'
+        ? `expected an ISO 8601 date-time with a zone such as 2023-11-24T07:00:00+02:00, found ${found}`
+        : `expected ${issue.format}, found ${found}`;
+    default:
+      return found !== undefined ? `${issue.message}, found ${found}` : issue.message;
+  }
+}
+
+function typeName(expected: string): string {
+  if (expected === 'int') return 'a whole number';
+  if (expected === 'object') return 'an object';
+  if (expected === 'array') return 'an array';
+  return `a ${expected}`;
+}
+
+/** `data.parties[0].role` from `['data', 'parties', 0, 'role']`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${String(part)}` : String(part);
+  }
+  return out;
+}
+
+/** A short, safe rendering of a found value for an error sentence. */
+export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
