@@ -5,11 +5,21 @@ export const Count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const Positive = z.int().positive().max(Number.MAX_SAFE_INTEGER);
 const PhaseNumber = z.int().min(1).max(1000);
 const Ratio = z.number().nonnegative().max(1_000_000);
-/** A party id, as declared in `negotiation.opened`. */
-const PartyId = z.string().min(1).max(64);
+/** A party id, as declared in `negotiation.opened`: a short word such as `israel` or `qatar`. */
+const PartyId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a short id of letters, digits, _ . : -');
+/** A free word used as a key of counts; `__proto__` would corrupt plain objects, so it is refused. */
+const Key = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((s) => s !== '__proto__', 'expected a name other than __proto__');
 const Text = z.string().max(100_000);
 /** A hostage or prisoner category: a free word such as `women` or `civilian-men`. */
-const Category = z.string().min(1).max(128);
+const Category = Key;
 
 /** One side of the talks, a mediator, or a third party. */
 export const Party = z.looseObject({
@@ -106,9 +116,7 @@ export const eventDataSchemas = {
     hostages: z.array(HostageRelease).optional(),
     prisoners: z.array(PrisonerRelease).optional(),
     outsideDeal: z
-      .array(
-        z.looseObject({ group: z.string().min(1).max(128), count: Count, by: PartyId.optional() }),
-      )
+      .array(z.looseObject({ group: Key, count: Count, by: PartyId.optional() }))
       .optional(),
   }),
   'release.recounted': z.looseObject({
@@ -124,7 +132,7 @@ export const eventDataSchemas = {
   }),
   'aid.delivered': z.looseObject({
     phase: PhaseNumber.optional(),
-    region: z.string().min(1).max(256),
+    region: Key,
     trucks: Count,
     fuelTrucks: Count.optional(),
   }),
@@ -187,7 +195,15 @@ export const Envelope = z.looseObject({
   recordedAt: DateTime.optional(),
 });
 
-type EnvelopeFields = Omit<z.infer<typeof Envelope>, 'type' | 'data'>;
+type EnvelopeShape = z.infer<typeof Envelope>;
+/** The envelope's named fields; `Omit` would collapse them into the loose index signature. */
+type EnvelopeFields = {
+  [K in keyof EnvelopeShape as string extends K
+    ? never
+    : K extends 'type' | 'data'
+      ? never
+      : K]: EnvelopeShape[K];
+};
 
 /** One event of the log, with its payload typed by its `type`. */
 export type EventOf<T extends EventType> = EnvelopeFields & {

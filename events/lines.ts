@@ -1,0 +1,85 @@
+/** One raw line of a log, cut at `\n`, before any decoding. */
+export interface RawLine {
+  /** 1-based line number. */
+  line: number;
+  /** The line's bytes without its `\n` (a `\r` before it is still there). */
+  bytes: Uint8Array;
+  /** Whether a `\n` ended the line; only the last line of a stream can lack one. */
+  terminated: boolean;
+  /** Byte offset in the stream just past this line and its `\n`: where the next line starts. */
+  end: number;
+}
+
+/** Options of {@link splitLines}. */
+export interface SplitLinesOptions {
+  /** Longest line accepted, in bytes; a longer one throws {@link LineTooLongError}. */
+  maxLineBytes: number;
+}
+
+/** A line grew past {@link SplitLinesOptions.maxLineBytes} before its `\n` arrived. */
+export class LineTooLongError extends Error {
+  readonly line: number;
+  readonly limit: number;
+  constructor(line: number, limit: number) {
+    super(`line ${line} is longer than ${limit} bytes`);
+    this.name = 'LineTooLongError';
+    this.line = line;
+    this.limit = limit;
+  }
+}
+
+const NEWLINE = 10;
+
+/**
+ * Cuts a stream of byte chunks into lines at `\n`, holding at most one partial line in memory,
+ * so a log of any length reads in constant memory. The empty remainder after a final `\n` is not
+ * a line.
+ *
+ * @example
+ * for await (const { line, bytes } of splitLines(createReadStream('log.jsonl'))) {
+ *   console.log(line, bytes.length);
+ * }
+ */
+export async function* splitLines(
+  chunks: AsyncIterable<Uint8Array>,
+  options: SplitLinesOptions,
+): AsyncGenerator<RawLine> {
+  const { maxLineBytes } = options;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let line = 0;
+  let offset = 0;
+  for await (const input of chunks) {
+    const chunk = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(NEWLINE, start);
+      if (nl === -1) break;
+      line++;
+      const piece = chunk.subarray(start, nl);
+      if (pendingBytes + piece.length > maxLineBytes)
+        throw new LineTooLongError(line, maxLineBytes);
+      const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      pending = [];
+      pendingBytes = 0;
+      offset += bytes.length + 1;
+      yield { line, bytes, terminated: true, end: offset };
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      // Copy the tail so a caller that reuses its chunk buffer cannot change a held line.
+      const tail = Buffer.from(chunk.subarray(start));
+      pendingBytes += tail.length;
+      if (pendingBytes > maxLineBytes) throw new LineTooLongError(line + 1, maxLineBytes);
+      pending.push(tail);
+    }
+  }
+  if (pendingBytes > 0) {
+    line++;
+    const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+    offset += bytes.length;
+    yield { line, bytes, terminated: false, end: offset };
+  }
+}

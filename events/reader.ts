@@ -1,0 +1,214 @@
+import { isEventType, type TruceEvent } from './catalogue.js';
+import { type DecodeIssue, decodeEvent, describe } from './decode.js';
+import { type LogPosition, ValidationError } from './errors.js';
+import { fileChunks } from './fileChunks.js';
+import { LineTooLongError, type RawLine, splitLines } from './lines.js';
+import { defaultUpcasters, type UpcasterRegistry } from './upcasters.js';
+
+/** One decoded line of a log. */
+export interface LogEntry {
+  /** 1-based line number in the file. */
+  line: number;
+  /** The decoded, upcast event. */
+  event: TruceEvent;
+  /** The raw line as written, without its line end (and without a BOM on line 1). */
+  text: string;
+  /** Byte offset just past this line's line end: a store truncates a torn tail here. */
+  end: number;
+}
+
+/** Options of {@link readLog}. */
+export interface ReadLogOptions {
+  /** Upcasters for older schema versions; truce's own by default. */
+  upcasters?: UpcasterRegistry;
+  /** The log's name in error messages; the path when reading a file, none otherwise. */
+  file?: string;
+  /** Longest line accepted, in bytes (64 MiB by default). */
+  maxLineBytes?: number;
+  /** Bytes read from a file per chunk (64 KiB by default). */
+  chunkSize?: number;
+}
+
+/** {@link ReadLogOptions} with every default filled in. */
+export interface CompleteReadLogOptions {
+  upcasters: UpcasterRegistry;
+  file: string | undefined;
+  maxLineBytes: number;
+  chunkSize: number;
+}
+
+/** 64 MiB: far above any real event, low enough that one bad line cannot exhaust memory. */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CHUNK_SIZE = 64 * 1024;
+
+/** Fills the defaults of {@link ReadLogOptions} once. */
+export function buildCompleteReadLogOptions(
+  options: ReadLogOptions = {},
+  path?: string,
+): CompleteReadLogOptions {
+  return {
+    upcasters: options.upcasters ?? defaultUpcasters,
+    file: options.file ?? path,
+    maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    chunkSize: options.chunkSize ?? DEFAULT_CHUNK_SIZE,
+  };
+}
+
+/**
+ * Reads a log (a file path or a stream of byte chunks) line by line in constant memory and
+ * yields each decoded event, or throws a {@link ValidationError} at the first line that breaks
+ * the format: not UTF-8, not JSON, a schema violation, a seq out of order, a repeated id, a blank
+ * line, or a cut-off (torn) last line. I/O failures throw a `StoreError`.
+ *
+ * Accepts a UTF-8 BOM, CRLF line ends, unknown fields, and a last event without its `\n`.
+ *
+ * @example
+ * for await (const { line, event } of readLog('deal.jsonl')) {
+ *   console.log(line, event.type);
+ * }
+ */
+export async function* readLog(
+  source: string | AsyncIterable<Uint8Array>,
+  options?: ReadLogOptions,
+): AsyncGenerator<LogEntry> {
+  const path = typeof source === 'string' ? source : undefined;
+  const opts = buildCompleteReadLogOptions(options, path);
+  const chunks =
+    typeof source === 'string'
+      ? fileChunks(source, { chunkSize: opts.chunkSize, name: opts.file ?? source })
+      : source;
+  const checker = new LogChecker(opts);
+  try {
+    for await (const raw of splitLines(chunks, { maxLineBytes: opts.maxLineBytes })) {
+      yield checker.check(raw);
+    }
+  } catch (error) {
+    if (error instanceof LineTooLongError) {
+      throw new ValidationError(
+        { line: error.line },
+        '',
+        `expected a line of at most ${mib(error.limit)}, found a longer one`,
+        withFile(opts.file, { cause: error }),
+      );
+    }
+    throw error;
+  }
+}
+
+/** Checks lines in order: decoding, seq contiguity and id uniqueness. */
+class LogChecker {
+  readonly #options: CompleteReadLogOptions;
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  /** Each id seen, with the line that first used it. */
+  readonly #ids = new Map<string, number>();
+  #lastSeq = 0;
+
+  constructor(options: CompleteReadLogOptions) {
+    this.#options = options;
+  }
+
+  check(raw: RawLine): LogEntry {
+    const { line, terminated } = raw;
+    let bytes = raw.bytes;
+    if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+      bytes = bytes.subarray(3);
+    }
+    if (bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, bytes.length - 1);
+
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes);
+    } catch (error) {
+      if (!terminated) throw this.#torn(line, 'it ends inside a UTF-8 character', error);
+      throw this.#error({ line }, '', 'expected UTF-8 text, found invalid bytes', error);
+    }
+    if (text.trim() === '') {
+      throw this.#error(
+        { line },
+        '',
+        'expected an event, found a blank line (remove it; blank lines are not allowed)',
+      );
+    }
+
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      const reason = jsonReason(error);
+      if (!terminated) throw this.#torn(line, reason, error);
+      throw this.#error({ line }, '', `not valid JSON: ${reason}`, error);
+    }
+
+    const position = positionOf(line, value);
+    const decoded = decodeEvent(value, { upcasters: this.#options.upcasters });
+    if (!decoded.ok) {
+      const issue = decoded.issues[0] as DecodeIssue;
+      throw this.#error(position, issue.path, issue.message);
+    }
+    const event = decoded.value;
+
+    const expected = this.#lastSeq + 1;
+    if (event.seq !== expected) {
+      const why =
+        event.seq === this.#lastSeq
+          ? ` (seq ${event.seq} is repeated)`
+          : event.seq > expected
+            ? ` (a gap: seq ${expected}${event.seq - 1 > expected ? `–${event.seq - 1}` : ''} missing)`
+            : ' (out of order)';
+      throw this.#error(position, 'seq', `expected seq ${expected}, found ${event.seq}${why}`);
+    }
+    const firstLine = this.#ids.get(event.id);
+    if (firstLine !== undefined) {
+      throw this.#error(
+        position,
+        'id',
+        `expected a unique id, found ${describe(event.id)} already used on line ${firstLine}`,
+      );
+    }
+    this.#ids.set(event.id, line);
+    this.#lastSeq = event.seq;
+    return { line, event, text, end: raw.end };
+  }
+
+  #error(position: LogPosition, path: string, problem: string, cause?: unknown): ValidationError {
+    return new ValidationError(position, path, problem, withFile(this.#options.file, { cause }));
+  }
+
+  #torn(line: number, reason: string, cause: unknown): ValidationError {
+    return new ValidationError(
+      { line },
+      '',
+      `incomplete (torn) last line: it has no line end and is not a whole event (${reason}); was the writer interrupted?`,
+      withFile(this.#options.file, { cause, torn: true }),
+    );
+  }
+}
+
+/** The seq and type of a parsed line when they are readable, to place an error. */
+function positionOf(line: number, value: unknown): LogPosition {
+  const position: LogPosition = { line };
+  if (typeof value !== 'object' || value === null) return position;
+  const { seq, type } = value as { seq?: unknown; type?: unknown };
+  if (Number.isSafeInteger(seq)) position.seq = seq as number;
+  if (typeof type === 'string' && isEventType(type)) position.type = type;
+  return position;
+}
+
+/** A short reason from a `JSON.parse` error, without the echo of a possibly huge line. */
+function jsonReason(error: unknown): string {
+  if (error instanceof RangeError) return 'nested too deeply';
+  const message = error instanceof Error ? error.message : String(error);
+  // V8 quotes the start of the input ("Unexpected token 'x', "{"a":x..." is not valid JSON").
+  const short = message
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/^".*" is not valid JSON$/s, 'unexpected input');
+  return short.length > 120 ? `${short.slice(0, 117)}…` : short;
+}
+
+function withFile<T extends object>(file: string | undefined, options: T): T & { file?: string } {
+  return file === undefined ? options : { ...options, file };
+}
+
+function mib(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`;
+}
