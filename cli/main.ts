@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { run } from './run.js';
+import { registerSchema } from './schema.js';
+import { registerValidate } from './validate.js';
+import { packageVersion } from './version.js';
+
+const program = new Command('truce')
+  .description('An event-sourced state machine for phased ceasefire and exchange negotiations')
+  .version(packageVersion(), '-V, --version', 'print the version')
+  .helpOption('-h, --help', 'print help')
+  .option('--debug', 'print stack traces of errors')
+  .showHelpAfterError('(run truce --help for usage)')
+  .exitOverride();
+
+// One line per command: each file adds its own subcommand.
+registerSchema(program);
+registerValidate(program);
+
+process.exitCode = await run(program, process.argv);

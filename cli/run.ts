@@ -1,0 +1,89 @@
+import { type Command, CommanderError } from 'commander';
+import { TruceError, type TruceErrorCode } from '../events/index.js';
+
+/** The process exit codes of `truce` (DESIGN §7). */
+export const ExitCode = {
+  ok: 0,
+  invalid: 1,
+  usage: 2,
+  concurrency: 3,
+  io: 4,
+} as const;
+
+/** One of the {@link ExitCode} values. */
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Where {@link run} writes errors; the process's stderr by default. */
+export interface RunOptions {
+  writeErr?: (text: string) => void;
+}
+
+/**
+ * Parses `argv` and runs the chosen command, turning any error into one line on stderr and
+ * the exit code it stands for. Stack traces only with `--debug`. Never throws.
+ *
+ * @example
+ * process.exitCode = await run(program, process.argv);
+ */
+export async function run(
+  program: Command,
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<ExitCode> {
+  const writeErr = options.writeErr ?? ((text: string) => process.stderr.write(text));
+  program.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.ok;
+  } catch (error) {
+    const code = exitCodeOf(error);
+    // Commander has already printed its own usage message (or the help, or the version).
+    if (error instanceof CommanderError) return code;
+    const debug = program.opts().debug === true || argv.includes('--debug');
+    writeErr(`${debug ? debugReport(error) : `error: ${messageOf(error)}`}\n`);
+    return code;
+  }
+}
+
+/** The exit code an error stands for: its `TruceError.code`, 2 for usage, 1 for the unknown. */
+export function exitCodeOf(error: unknown): ExitCode {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  if (error instanceof TruceError) return exitCodeOfTruceCode(error.code);
+  return ExitCode.invalid;
+}
+
+function exitCodeOfTruceCode(code: TruceErrorCode): ExitCode {
+  switch (code) {
+    case 'INVALID_LOG':
+    case 'REJECTED_EVENT':
+      return ExitCode.invalid;
+    case 'USAGE':
+      return ExitCode.usage;
+    case 'CONCURRENCY_CONFLICT':
+      return ExitCode.concurrency;
+    case 'STORE_IO':
+      return ExitCode.io;
+    default: {
+      const unhandled: never = code;
+      return unhandled;
+    }
+  }
+}
+
+/** The first line of an error's message: a sentence, never a stack. */
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const first = text.split('\n', 1)[0] ?? '';
+  return first || (error instanceof Error ? error.name : 'unknown error');
+}
+
+function debugReport(error: unknown): string {
+  if (!(error instanceof Error)) return `error: ${String(error)}`;
+  let out = error.stack ?? `${error.name}: ${error.message}`;
+  let cause = error.cause;
+  while (cause !== undefined) {
+    out += `\ncaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return out;
+}

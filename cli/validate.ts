@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { type LogEntry, type ReadLogOptions, readLog } from '../events/index.js';
+
+/** What the format-level check of a log found. */
+export interface FormatSummary {
+  /** How many events the log holds. */
+  events: number;
+  /** The seq of the last event, 0 for an empty log. */
+  lastSeq: number;
+}
+
+/** Options of {@link checkLogFormat}. */
+export interface CheckLogFormatOptions extends ReadLogOptions {
+  /** Called with every event in order, e.g. to fold it through the statechart. */
+  onEntry?: (entry: LogEntry) => void;
+}
+
+/**
+ * The format-level step of `truce validate`: reads the whole log and checks every line against
+ * the log format and the event catalogue, throwing a `ValidationError` at the first bad line.
+ * Later steps (the statechart) hook in through `onEntry` or run after it.
+ *
+ * @example
+ * const { events } = await checkLogFormat('deal.jsonl');
+ */
+export async function checkLogFormat(
+  file: string,
+  options: CheckLogFormatOptions = {},
+): Promise<FormatSummary> {
+  const { onEntry, ...readOptions } = options;
+  let events = 0;
+  let lastSeq = 0;
+  for await (const entry of readLog(file, readOptions)) {
+    events++;
+    lastSeq = entry.event.seq;
+    onEntry?.(entry);
+  }
+  return { events, lastSeq };
+}
+
+/** `deal.jsonl: 57 events, valid` */
+export function formatValidSummary(file: string, summary: FormatSummary): string {
+  return `${file}: ${summary.events} ${summary.events === 1 ? 'event' : 'events'}, valid`;
+}
+
+/**
+ * Adds `truce validate LOG`: checks a log and prints how many events it holds, or the first
+ * problem (exit 1).
+ *
+ * @example
+ * registerValidate(program); // truce validate deal.jsonl
+ */
+export function registerValidate(program: Command): void {
+  program
+    .command('validate')
+    .description('check that a log is well-formed: every line a valid event, seq and ids in order')
+    .argument('<log>', 'the log file (JSON Lines)')
+    .action(async (log: string) => {
+      const summary = await checkLogFormat(log);
+      process.stdout.write(`${formatValidSummary(log, summary)}\n`);
+    });
+}
