@@ -84,7 +84,7 @@ function explain(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
       return issue.input === undefined
-        ? `expected ${issue.expected}, found nothing (the field is required)`
+        ? `expected ${typeName(issue.expected)}, found nothing (the field is required)`
         : `expected ${typeName(issue.expected)}, found ${found}`;
     case 'too_small':
       if (issue.origin === 'string') return `expected a non-empty string, found ${found}`;

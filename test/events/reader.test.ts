@@ -1,0 +1,227 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  readLog,
+  StoreError,
+  splitLines,
+  UpcasterRegistry,
+  ValidationError,
+} from '../../events/index.js';
+import { badLogs, event, goodLogs, openingLines } from './logFixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'truce-reader-'));
+
+async function* chunksOf(content: string | Uint8Array, size = 7): AsyncGenerator<Uint8Array> {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function readAll(...args: Parameters<typeof readLog>) {
+  const entries = [];
+  for await (const entry of readLog(...args)) entries.push(entry);
+  return entries;
+}
+
+async function failure(...args: Parameters<typeof readLog>): Promise<unknown> {
+  try {
+    await readAll(...args);
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the log to be rejected');
+}
+
+describe('readLog on bad input', () => {
+  it.each(badLogs)('given $name, it stops at the line with its reason', async (bad) => {
+    const path = join(dir, 'bad.jsonl');
+    writeFileSync(path, bad.content);
+    const error = await failure(path);
+    expect(error).toBeInstanceOf(ValidationError);
+    const v = error as ValidationError;
+    expect(v.code).toBe('INVALID_LOG');
+    expect(v.position.line).toBe(bad.line);
+    expect(v.message).toMatch(bad.message);
+    expect(v.message.startsWith(`${path}: line ${bad.line}`)).toBe(true);
+    expect(v.torn).toBe(bad.torn ?? false);
+  });
+
+  it.each(badLogs)('given $name in 7-byte chunks, it reports the same', async (bad) => {
+    const error = await failure(chunksOf(bad.content), { file: 'deal.jsonl' });
+    expect((error as ValidationError).message).toMatch(bad.message);
+    expect((error as ValidationError).message).toMatch(/^deal\.jsonl: line /);
+  });
+
+  it('yields the good lines before the bad one', async () => {
+    const seen: number[] = [];
+    await expect(async () => {
+      for await (const { line } of readLog(chunksOf(`${openingLines.join('\n')}\n{oops\n`))) {
+        seen.push(line);
+      }
+    }).rejects.toThrow(/line 4: not valid JSON/);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('names the field path and the seq and type of the line', async () => {
+    const error = (await failure(
+      chunksOf(`${openingLines[0]}\n${JSON.stringify(event(2, { data: { trucks: 'x' } }))}\n`),
+    )) as ValidationError;
+    expect(error.position).toEqual({ line: 2, seq: 2, type: 'aid.delivered' });
+    expect(error.path).toBe('data.region');
+  });
+});
+
+describe('readLog on good input', () => {
+  it.each(goodLogs)('reads $name', async (good) => {
+    const path = join(dir, 'good.jsonl');
+    writeFileSync(path, good.content);
+    const entries = await readAll(path);
+    expect(entries).toHaveLength(good.events);
+    expect(entries.map((e) => e.event.seq)).toEqual(entries.map((_, i) => i + 1));
+    expect(entries.map((e) => e.line)).toEqual(entries.map((_, i) => i + 1));
+    for (const entry of entries) {
+      expect(entry.text).not.toMatch(/[\r\n\ufeff]/);
+      expect(() => JSON.parse(entry.text)).not.toThrow();
+    }
+  });
+
+  it('keeps unknown fields', async () => {
+    const text = JSON.stringify(
+      event(1, { editor: 'kb', data: { region: 'n', trucks: 1, convoy: 'A7' } }),
+    );
+    const [entry] = await readAll(chunksOf(`${text}\n`));
+    expect(entry?.event).toMatchObject({ editor: 'kb', data: { convoy: 'A7' } });
+  });
+
+  it('gives the byte offset where each line ends, for truncating a torn tail', async () => {
+    const content = `\ufeff${openingLines[0]}\r\n${openingLines[1]}\n${(openingLines[2] as string).slice(0, 9)}`;
+    const ends: number[] = [];
+    await expect(async () => {
+      for await (const entry of readLog(chunksOf(content))) ends.push(entry.end);
+    }).rejects.toMatchObject({ torn: true });
+    const bytes = Buffer.from(content);
+    expect(ends).toEqual([
+      bytes.indexOf('\n') + 1,
+      bytes.indexOf('\n', (ends[0] as number) + 1) + 1,
+    ]);
+  });
+});
+
+describe('readLog limits', () => {
+  it('reads a valid 10 MB line', async () => {
+    const big = JSON.stringify(
+      event(1, { data: { region: 'n', trucks: 1, notes: 'x'.repeat(10_000_000) } }),
+    );
+    const [entry] = await readAll(chunksOf(`${big}\n`, 65_536));
+    expect(entry?.text.length).toBe(big.length);
+  });
+
+  it('reports a 10 MB line of garbage as bad JSON, briefly', async () => {
+    const error = (await failure(chunksOf(`${'x'.repeat(10_000_000)}\n`, 65_536))) as Error;
+    expect(error.message).toMatch(/line 1: not valid JSON/);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it('stops a line longer than the cap with a clear error, without holding it', async () => {
+    const error = await failure(chunksOf(`${'x'.repeat(5000)}\n`, 100), { maxLineBytes: 1000 });
+    expect((error as Error).message).toMatch(/line 1: expected a line of at most 1000 bytes/);
+  });
+
+  it('reads 100,000-deep nesting in an unknown field without crashing', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const text = `{"seq":1,"id":"a","type":"aid.delivered","at":"2023-11-24T07:00:00Z","data":{"region":"n","trucks":1,"deep":${deep}}}`;
+    const entries = await readAll(chunksOf(`${text}\n`, 65_536));
+    expect(entries).toHaveLength(1);
+  });
+
+  it('rejects 100,000-deep nesting where an object belongs', async () => {
+    const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
+    const text = `{"seq":1,"id":"a","type":"aid.delivered","at":"2023-11-24T07:00:00Z","data":{"region":${deep},"trucks":1}}`;
+    const error = await failure(chunksOf(`${text}\n`, 65_536));
+    expect((error as Error).message).toMatch(
+      /line 1 .*data.region: expected a string, found an object/,
+    );
+  });
+
+  it('never lets __proto__ or constructor keys pollute prototypes', async () => {
+    const text =
+      '{"seq":1,"id":"a","type":"aid.delivered","at":"2023-11-24T07:00:00Z","__proto__":{"polluted":"top"},' +
+      '"data":{"region":"n","trucks":1,"__proto__":{"polluted":"data","trucks":-1},"constructor":{"prototype":{"polluted":"ctor"}}}}';
+    const [entry] = await readAll(chunksOf(`${text}\n`));
+    if (!entry) throw new Error('expected one entry');
+    const data = entry.event.data as Record<string, unknown>;
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(entry.event)).toBe(Object.prototype);
+    expect(data.polluted).toBeUndefined();
+    expect(data.trucks).toBe(1);
+    expect((entry.event as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('readLog I/O failures', () => {
+  it('says a missing file is missing, as a StoreError', async () => {
+    const error = await failure(join(dir, 'nope.jsonl'));
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('STORE_IO');
+    expect((error as Error).message).toBe(`cannot read ${join(dir, 'nope.jsonl')}: no such file`);
+  });
+
+  it('says a directory is a directory', async () => {
+    const error = await failure(dir);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(/it is a directory/);
+  });
+});
+
+describe('upcasting on read', () => {
+  const v0 = JSON.stringify({
+    seq: 1,
+    id: 'old-1',
+    type: 'aid.delivered',
+    at: '2023-11-24T07:00:00Z',
+    v: 0,
+    data: { region: 'rafah', count: 200 },
+  });
+
+  it('given an upcaster from version 0 of aid.delivered, it reads a v: 0 line as version 1', async () => {
+    const upcasters = new UpcasterRegistry().register('aid.delivered', 0, (d) => ({
+      region: d.region,
+      trucks: d.count,
+    }));
+    const [entry] = await readAll(chunksOf(`${v0}\n`), { upcasters });
+    expect(entry?.event).toMatchObject({
+      v: 1,
+      type: 'aid.delivered',
+      data: { region: 'rafah', trucks: 200 },
+    });
+  });
+
+  it('without that upcaster, it names the missing step', async () => {
+    const error = await failure(chunksOf(`${v0}\n`));
+    expect((error as Error).message).toMatch(
+      /line 1 .*v: no upcaster from version 0 of aid.delivered/,
+    );
+  });
+
+  it('refuses a version newer than this truce', async () => {
+    const error = await failure(chunksOf(`${JSON.stringify(event(1, { v: 2 }))}\n`));
+    expect((error as Error).message).toMatch(/v: expected version 1 or older/);
+  });
+});
+
+describe('splitLines', () => {
+  it('cuts at \\n across chunk borders and marks an unterminated tail', async () => {
+    const lines = [];
+    for await (const l of splitLines(chunksOf('ab\ncd\n\nef', 2), { maxLineBytes: 10 })) {
+      lines.push([l.line, Buffer.from(l.bytes).toString(), l.terminated, l.end]);
+    }
+    expect(lines).toEqual([
+      [1, 'ab', true, 3],
+      [2, 'cd', true, 6],
+      [3, '', true, 7],
+      [4, 'ef', false, 9],
+    ]);
+  });
+});
