@@ -15,8 +15,11 @@ describe('truce schema', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
   });
 
-  it.each([
-    ...openingLines.map((line, i) => [`opening line ${i + 1}`, JSON.parse(line)] as const),
+  const goodLines: [string, unknown][] = [
+    ...openingLines.map((line, i): [string, unknown] => [
+      `opening line ${i + 1}`,
+      JSON.parse(line),
+    ]),
     ['an aid delivery', event(4)],
     ['unknown fields', event(4, { editor: 'kb', data: { region: 'n', trucks: 1, convoy: 'A7' } })],
     [
@@ -27,7 +30,8 @@ describe('truce schema', () => {
       }),
     ],
     ['hostages counted', event(4, { type: 'hostages.counted', data: { held: { women: 10 } } })],
-  ])('accepts a good line: %s', (_name, line) => {
+  ];
+  it.each(goodLines)('accepts a good line: %s', (_name, line) => {
     expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
   });
 
