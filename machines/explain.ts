@@ -1,0 +1,97 @@
+import type { StateValue } from 'xstate';
+import type { TruceEvent } from '../events/index.js';
+import { agreedProposalFor, type DealContext, hasAccepted, nextPhase } from './context.js';
+import { dealMachine } from './deal.js';
+import { checkEvent } from './rules.js';
+
+/** `negotiating.proposalOnTable` from XState's `{ negotiating: 'proposalOnTable' }`. */
+export function statePath(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value)[0] ?? [];
+  if (key === undefined) return '';
+  return child === undefined ? key : `${key}.${statePath(child as StateValue)}`;
+}
+
+/** Whether the state at `path` (or one of its ancestors) has a transition for `type`. */
+export function stateAccepts(path: string, type: string): boolean {
+  const parts = path.split('.');
+  for (let i = parts.length; i >= 0; i--) {
+    const id = ['deal', ...parts.slice(0, i)].join('.');
+    if (dealMachine.getStateNodeById(id).transitions.has(type)) return true;
+  }
+  return false;
+}
+
+/**
+ * Why the machine did not take `event` in the state at `path`: the broken rule in words.
+ * Called only after the machine refused the event, so it explains and never decides.
+ */
+export function explainRejection(
+  path: string,
+  context: DealContext,
+  event: TruceEvent,
+  done = false,
+): string {
+  if (done) return 'the negotiation has concluded with a permanent ceasefire; no event can follow';
+  if (path === 'unopened') return 'a log must begin with negotiation.opened';
+  if (stateAccepts(path, event.type)) {
+    const rule = checkEvent(context, event);
+    if (rule) return rule;
+  }
+  return stateReason(path, context, event);
+}
+
+function stateReason(path: string, ctx: DealContext, event: TruceEvent): string {
+  const top = path.split('.')[0];
+  switch (event.type) {
+    case 'negotiation.opened':
+      return 'the negotiation is already open';
+    case 'proposal.sent':
+      return path === 'negotiating.suspended'
+        ? 'talks are suspended; a talks.resumed must come first'
+        : 'no proposal can be sent in this state';
+    case 'proposal.accepted':
+    case 'phase.accepted':
+    case 'proposal.rejected':
+      if (path === 'negotiating.suspended')
+        return 'talks are suspended; a talks.resumed must come first';
+      if (top === 'collapsed') {
+        return 'fighting has resumed; a new proposal.sent must put terms back on the table first';
+      }
+      return 'no proposal is open to answer in this state';
+    case 'phase.started': {
+      if (top === 'inPhase') return `phase ${ctx.phase} is still in progress`;
+      const phase = nextPhase(ctx);
+      if (top === 'collapsed') return 'fighting has resumed; no phase is agreed';
+      if (agreedProposalFor(ctx, phase)) return `phase ${phase} cannot start in this state`;
+      const missing = ctx.proposals
+        .filter((p) => p.status === 'live' && p.terms.phases.length >= phase)
+        .map((p) => {
+          const absent = ctx.principals.filter((party) => !hasAccepted(p, party, phase));
+          return `${p.proposalId} lacks ${absent.join(' and ')}`;
+        });
+      return `phase ${phase} needs every principal's acceptance (${ctx.principals.join(', ')}) of one live proposal${missing.length ? `: ${missing.join('; ')}` : ', and no live proposal has terms for it'}`;
+    }
+    case 'release.completed':
+    case 'release.recounted':
+    case 'pause.extended':
+    case 'phase.completed':
+      return `a ${event.type} needs a phase in progress, and ${ctx.phase === 0 ? 'no phase has started' : `phase ${ctx.phase} is not in progress`}`;
+    case 'hostilities.resumed':
+      return 'fighting can only resume while a pause is agreed, in force or holding after a completed phase, and none is';
+    case 'talks.suspended':
+      return path === 'negotiating.suspended'
+        ? 'talks are already suspended'
+        : 'talks can be suspended only while negotiating';
+    case 'talks.resumed':
+      return 'talks are not suspended';
+    case 'aid.delivered':
+    case 'violation.reported':
+    case 'hostages.counted':
+      return `${event.type} is not possible in this state`;
+    default: {
+      const unreachable: never = event;
+      return `unknown event type ${(unreachable as TruceEvent).type}`;
+    }
+  }
+}

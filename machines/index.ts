@@ -1,0 +1,4 @@
+export * from './context.js';
+export * from './deal.js';
+export * from './explain.js';
+export * from './rules.js';

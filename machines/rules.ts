@@ -1,0 +1,232 @@
+import type { EventOf, TruceEvent } from '../events/index.js';
+import {
+  type DealContext,
+  extensionHostages,
+  findProposal,
+  hasAccepted,
+  nextPhase,
+  own,
+  type PhaseInProgress,
+  phaseAllowance,
+  total,
+} from './context.js';
+
+/**
+ * The rules of DESIGN §4 that depend on the context rather than the state: returns the
+ * reason an event breaks a rule, in words, or null when it keeps them all. The statechart
+ * decides which events a state accepts; this decides the rest.
+ */
+export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
+  switch (event.type) {
+    case 'negotiation.opened':
+      return null;
+    case 'proposal.sent': {
+      const { proposalId, from, via, to, replaces } = event.data;
+      const who = unknownParty(ctx, [from, ...(via ?? []), ...(to ?? [])]);
+      if (who) return who;
+      if (findProposal(ctx, proposalId)) return `proposal ${proposalId} was already sent`;
+      if (replaces !== undefined) {
+        const old = findProposal(ctx, replaces);
+        if (!old) return `proposal ${replaces}, which this one replaces, was never sent`;
+        if (old.status !== 'live') return `proposal ${replaces} is already ${old.status}`;
+      }
+      const started = ctx.inProgress;
+      if (started && replaces === started.proposalId) {
+        return `proposal ${replaces} is in force (phase ${started.phase} in progress) and cannot be replaced until the phase ends`;
+      }
+      return null;
+    }
+    case 'proposal.accepted':
+    case 'phase.accepted':
+    case 'proposal.rejected': {
+      const { proposalId, by } = event.data;
+      const principal = mustBePrincipal(ctx, by, event.type);
+      if (principal) return principal;
+      const p = findProposal(ctx, proposalId);
+      if (!p) return `proposal ${proposalId} was never sent`;
+      if (p.status !== 'live') return `proposal ${proposalId} is ${p.status}, not live`;
+      if (event.type === 'proposal.rejected') {
+        if (ctx.inProgress?.proposalId === proposalId) {
+          return `proposal ${proposalId} is in force (phase ${ctx.inProgress.phase} in progress)`;
+        }
+        return null;
+      }
+      if (event.type === 'proposal.accepted') {
+        if (p.acceptedAll.includes(by)) return `${by} already accepted proposal ${proposalId}`;
+        return null;
+      }
+      const phase = event.data.phase;
+      if (phase > p.terms.phases.length) {
+        return `proposal ${proposalId} has ${p.terms.phases.length} phase(s), not a phase ${phase}`;
+      }
+      if (hasAccepted(p, by, phase)) {
+        return `${by} already accepted phase ${phase} of proposal ${proposalId}`;
+      }
+      return null;
+    }
+    case 'phase.started': {
+      const expected = nextPhase(ctx);
+      if (event.data.phase !== expected) {
+        return `the next phase is ${expected}, not ${event.data.phase}`;
+      }
+      return null;
+    }
+    case 'release.completed':
+      return checkRelease(ctx, event);
+    case 'release.recounted': {
+      const progress = inPhase(ctx, event.data.phase);
+      if (typeof progress === 'string') return progress;
+      const moved = total(event.data.hostages);
+      if (moved > ctx.outsideNotRecounted) {
+        return `recount of ${moved} hostage(s) exceeds the ${ctx.outsideNotRecounted} released outside the deal and not yet counted under it`;
+      }
+      return withinTerms(progress, event.data.hostages, 'recount');
+    }
+    case 'pause.extended': {
+      const progress = inPhase(ctx, event.data.phase);
+      if (typeof progress === 'string') return progress;
+      return checkExtension(progress, event);
+    }
+    case 'aid.delivered': {
+      const phase = event.data.phase;
+      if (phase !== undefined && phase > ctx.phase) {
+        return `aid is reported for phase ${phase}, but ${ctx.phase === 0 ? 'no phase has' : `only phases up to ${ctx.phase} have`} started`;
+      }
+      return null;
+    }
+    case 'violation.reported':
+      return unknownParty(ctx, [event.data.by, event.data.against]);
+    case 'phase.completed': {
+      const progress = inPhase(ctx, event.data.phase);
+      if (typeof progress === 'string') return progress;
+      return checkCompletion(progress);
+    }
+    case 'hostilities.resumed':
+      return unknownParty(ctx, [event.data.by]);
+    case 'talks.suspended':
+    case 'talks.resumed':
+      return unknownParty(ctx, [event.data.by]);
+    case 'hostages.counted':
+      return null;
+    default: {
+      const unreachable: never = event;
+      return `unknown event type ${(unreachable as TruceEvent).type}`;
+    }
+  }
+}
+
+function unknownParty(ctx: DealContext, ids: ReadonlyArray<string | undefined>): string | null {
+  for (const id of ids) {
+    if (id !== undefined && !own(ctx.parties, id)) {
+      return `party ${id} was not declared when the negotiation opened (declared: ${Object.keys(ctx.parties).join(', ')})`;
+    }
+  }
+  return null;
+}
+
+function mustBePrincipal(ctx: DealContext, by: string, type: string): string | null {
+  const party = own(ctx.parties, by);
+  if (!party) return unknownParty(ctx, [by]);
+  if (party.role !== 'principal') {
+    const verb = type === 'proposal.rejected' ? 'reject' : 'accept';
+    return `only principals (${ctx.principals.join(', ')}) may ${verb}; ${by} is a ${party.role}`;
+  }
+  return null;
+}
+
+function inPhase(ctx: DealContext, phase: number): PhaseInProgress | string {
+  const progress = ctx.inProgress;
+  if (!progress) return `phase ${phase} is not in progress`;
+  if (progress.phase !== phase) {
+    return `phase ${phase} is not in progress (phase ${progress.phase} is)`;
+  }
+  return progress;
+}
+
+function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): string | null {
+  const progress = inPhase(ctx, event.data.phase);
+  if (typeof progress === 'string') return progress;
+  const who = unknownParty(
+    ctx,
+    (event.data.outsideDeal ?? []).map((o) => o.by),
+  );
+  if (who) return who;
+  return withinTerms(progress, event.data.hostages, 'release');
+}
+
+/** Counted hostages stay within the phase's terms per category, plus extensions. */
+function withinTerms(
+  progress: PhaseInProgress,
+  hostages: ReadonlyArray<{ category: string; count: number }> | undefined,
+  what: 'release' | 'recount',
+): string | null {
+  const { base, baseTotal } = phaseAllowance(progress.terms);
+  const adding: Record<string, number> = {};
+  for (const h of hostages ?? []) {
+    if (!Object.hasOwn(base, h.category)) {
+      const named = Object.keys(base).join(', ') || 'none';
+      return `phase ${progress.phase}'s terms name no ${h.category} hostages (they name: ${named})`;
+    }
+    adding[h.category] = (own(adding, h.category) ?? 0) + h.count;
+  }
+  let countedAfter = total(Object.entries(progress.released).map(([, count]) => ({ count })));
+  for (const [category, count] of Object.entries(adding)) {
+    const limit = own(base, category);
+    countedAfter += count;
+    if (limit === undefined) continue;
+    const already = own(progress.released, category) ?? 0;
+    const due = Math.max(0, limit + progress.extensionHostages - already);
+    if (count > due) {
+      return `${what} of ${count} ${category} exceeds the ${due} still due in phase ${progress.phase}`;
+    }
+  }
+  if (baseTotal !== undefined && countedAfter > baseTotal + progress.extensionHostages) {
+    const allowed = baseTotal + progress.extensionHostages;
+    return `${what} brings the hostages counted in phase ${progress.phase} to ${countedAfter}, more than the ${allowed} its terms and extensions name`;
+  }
+  return null;
+}
+
+function checkExtension(
+  progress: PhaseInProgress,
+  event: EventOf<'pause.extended'>,
+): string | null {
+  const rule = progress.terms.extension;
+  if (!rule) return null;
+  const { days, hostages, prisoners } = event.data;
+  const expected = days * rule.hostagesPerDay;
+  if (hostages !== undefined && hostages !== expected) {
+    return `phase ${progress.phase}'s extension rule gives ${rule.hostagesPerDay} hostages a day: ${days} day(s) bring ${expected} hostages, not ${hostages}`;
+  }
+  if (rule.maxDays !== undefined && progress.extensionDays + days > rule.maxDays) {
+    return `phase ${progress.phase}'s pause may be extended by ${rule.maxDays} day(s) at most; ${progress.extensionDays} already, ${days} more asked`;
+  }
+  const ratio = rule.prisonersPerHostage;
+  const brought = extensionHostages(progress.terms, event);
+  if (ratio !== undefined && prisoners !== undefined && prisoners !== brought * ratio) {
+    return `phase ${progress.phase}'s extension rule gives ${ratio} prisoners per hostage: ${brought} hostages bring ${brought * ratio} prisoners, not ${prisoners}`;
+  }
+  return null;
+}
+
+function checkCompletion(progress: PhaseInProgress): string | null {
+  const { base, baseTotal } = phaseAllowance(progress.terms);
+  for (const [category, count] of Object.entries(base)) {
+    if (count === undefined) continue;
+    const released = own(progress.released, category) ?? 0;
+    if (released < count) {
+      return `phase ${progress.phase} names ${count} ${category} hostages, but ${released} are released`;
+    }
+  }
+  if (baseTotal !== undefined) {
+    const named = baseTotal + progress.extensionHostages;
+    const released = total(Object.values(progress.released).map((count) => ({ count })));
+    if (released < named) {
+      const ext = progress.extensionHostages
+        ? ` (${baseTotal} + ${progress.extensionHostages} by extensions)`
+        : '';
+      return `phase ${progress.phase} names ${named} hostages${ext}, but ${released} are released`;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,4 @@
+export * from './deal.js';
+export * from './report.js';
+export * from './summary.js';
+export * from './timeline.js';

@@ -1,0 +1,56 @@
+import type { PhaseTerms, Terms } from '../events/index.js';
+
+/** The headline figures of a proposal's terms, compared between the principals' positions. */
+export interface TermsSummary {
+  /** The end-of-war clause. */
+  permanentCeasefire: boolean;
+  /** Days of pause over all phases. */
+  pauseDays: number;
+  phases: number;
+  /** Hostages the terms name, when every phase states its counts. */
+  hostages: number | null;
+  /** Prisoners the terms name as fixed totals, when every phase states one. */
+  prisoners: number | null;
+  /** The highest daily aid the terms name, when any phase names one. */
+  aidTrucksPerDay: number | null;
+}
+
+/** Hostages a phase names, or null when a category's count is left open. */
+export function namedHostages(phase: PhaseTerms): number | null {
+  let sum = 0;
+  for (const h of phase.hostages) {
+    if (h.count === undefined) return null;
+    sum += h.count;
+  }
+  return sum;
+}
+
+/** The headline figures of `terms`. */
+export function summarizeTerms(terms: Terms): TermsSummary {
+  let pauseDays = 0;
+  let hostages: number | null = 0;
+  let prisoners: number | null = 0;
+  let aid: number | null = null;
+  for (const phase of terms.phases) {
+    pauseDays += phase.days;
+    const named = namedHostages(phase);
+    hostages = hostages === null || named === null ? null : hostages + named;
+    prisoners =
+      prisoners === null || phase.prisoners === undefined ? null : prisoners + phase.prisoners;
+    if (phase.aidTrucksPerDay !== undefined) aid = Math.max(aid ?? 0, phase.aidTrucksPerDay);
+  }
+  return {
+    permanentCeasefire: terms.permanentCeasefire,
+    pauseDays,
+    phases: terms.phases.length,
+    hostages,
+    prisoners,
+    aidTrucksPerDay: aid,
+  };
+}
+
+/** The prisoners one counted hostage of `category` is owed under `phase`'s ratios. */
+export function prisonersPerHostage(phase: PhaseTerms, category: string): number {
+  const ratio = phase.exchange?.find((e) => e.category === category)?.prisonersPerHostage;
+  return ratio ?? phase.extension?.prisonersPerHostage ?? 0;
+}

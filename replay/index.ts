@@ -1,0 +1,2 @@
+export * from './replayer.js';
+export * from './replayLog.js';

@@ -1,0 +1,59 @@
+import { type LogEntry, type ReadLogOptions, readLog } from '../events/index.js';
+import type { ReplayReport } from '../projections/index.js';
+import { Replayer } from './replayer.js';
+
+/** Options of {@link replayLog}. */
+export interface ReplayLogOptions extends ReadLogOptions {
+  /** Stop after the event with this seq (time travel by position). */
+  until?: number;
+  /** Stop before the first event that happened after this instant (time travel by date). */
+  at?: string;
+  /** Called after each applied event, with the replayer in the state that event left. */
+  onEvent?: (entry: LogEntry, replayer: Replayer) => void;
+}
+
+/** What a replay reached. */
+export interface ReplayOutcome {
+  report: ReplayReport;
+  /** Events applied. */
+  events: number;
+  /** Why it stopped: the log's end, `until` or `at`. */
+  stoppedBy: 'end' | 'until' | 'at';
+  replayer: Replayer;
+}
+
+/**
+ * Streams a log through the statechart and projections: constant memory in the log's length.
+ * Throws `ValidationError` at a malformed line and `RejectedEventError` at an illegal event.
+ *
+ * @example
+ * const { report } = await replayLog('examples/november-2023.jsonl', { until: 20 });
+ */
+export async function replayLog(
+  source: string | AsyncIterable<Uint8Array>,
+  options: ReplayLogOptions = {},
+): Promise<ReplayOutcome> {
+  const { until, at, onEvent, ...readOptions } = options;
+  const file = readOptions.file ?? (typeof source === 'string' ? source : undefined);
+  const limit = at === undefined ? undefined : Date.parse(at);
+  if (limit !== undefined && Number.isNaN(limit)) {
+    throw new RangeError(`expected an ISO 8601 date-time for --at, found "${at}"`);
+  }
+  const replayer = new Replayer(file === undefined ? {} : { file });
+  let events = 0;
+  let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
+  for await (const entry of readLog(source, readOptions)) {
+    if (until !== undefined && entry.event.seq > until) {
+      stoppedBy = 'until';
+      break;
+    }
+    if (limit !== undefined && Date.parse(entry.event.at) > limit) {
+      stoppedBy = 'at';
+      break;
+    }
+    replayer.apply(entry.event, entry.line);
+    events++;
+    onEvent?.(entry, replayer);
+  }
+  return { report: replayer.report(), events, stoppedBy, replayer };
+}
