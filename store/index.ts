@@ -1,0 +1,3 @@
+export * from './eventStore.js';
+export * from './memoryEventStore.js';
+export * from './prepareAppend.js';
