@@ -175,12 +175,21 @@ export const DateTime = z.iso.datetime({ offset: true }).refine(isRealDate, {
   message: 'expected a real calendar date and time',
 });
 
+// Runs on every `at` of every line, so it reads digits in place instead of splitting strings.
 function isRealDate(text: string): boolean {
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return false;
-  const [y, m, d] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
-  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
-  return d >= 1 && d <= daysInMonth;
+  if (Number.isNaN(Date.parse(text))) return false;
+  const y = digits(text, 0, 4);
+  const m = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const daysInMonth = m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth;
+}
+
+function digits(text: string, start: number, length: number): number {
+  let n = 0;
+  for (let i = start; i < start + length; i++) n = n * 10 + (text.charCodeAt(i) - 48);
+  return n;
 }
 
 /** The fields every line carries, whatever its type (DESIGN §3). */

@@ -2,6 +2,7 @@ import { isEventType, type TruceEvent } from './catalogue.js';
 import { type DecodeIssue, decodeEvent, describe } from './decode.js';
 import { type LogPosition, ValidationError } from './errors.js';
 import { fileChunks } from './fileChunks.js';
+import { IdIndex } from './idIndex.js';
 import { LineTooLongError, type RawLine, splitLines } from './lines.js';
 import { defaultUpcasters, type UpcasterRegistry } from './upcasters.js';
 
@@ -100,7 +101,7 @@ class LogChecker {
   readonly #options: CompleteReadLogOptions;
   readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   /** Each id seen, with the line that first used it. */
-  readonly #ids = new Map<string, number>();
+  readonly #ids = new IdIndex();
   #lastSeq = 0;
 
   constructor(options: CompleteReadLogOptions) {
@@ -157,7 +158,7 @@ class LogChecker {
             : ' (out of order)';
       throw this.#error(position, 'seq', `expected seq ${expected}, found ${event.seq}${why}`);
     }
-    const firstLine = this.#ids.get(event.id);
+    const firstLine = this.#ids.firstLine(event.id);
     if (firstLine !== undefined) {
       throw this.#error(
         position,
@@ -165,7 +166,7 @@ class LogChecker {
         `expected a unique id, found ${describe(event.id)} already used on line ${firstLine}`,
       );
     }
-    this.#ids.set(event.id, line);
+    this.#ids.add(event.id, line);
     this.#lastSeq = event.seq;
     return { line, event, text, end: raw.end };
   }

@@ -1,0 +1,128 @@
+/** Options of {@link IdIndex}. */
+export interface IdIndexOptions {
+  /** How many ids are kept as exact strings before switching to fingerprints. */
+  exactLimit: number;
+}
+
+const DEFAULT_EXACT_LIMIT = 100_000;
+const EMPTY = 0;
+
+/**
+ * The ids seen in a log, each with the line that first used it, in little memory.
+ *
+ * Up to `exactLimit` ids (100,000 by default, far beyond any hand-kept negotiation log) are
+ * compared exactly. Past that, each id is kept as a 64-bit fingerprint in typed arrays (about
+ * 24 bytes an id, outside the JS heap), so a million-event log validates in well under 150 MB.
+ * Two different ids then share a fingerprint with a chance of about n²/2⁶⁵ (3 in 100 million
+ * at a million ids); such a clash would be reported as a repeated id, never passed silently.
+ *
+ * @example
+ * const ids = new IdIndex();
+ * ids.firstLine('nov23-001'); // undefined: not seen
+ * ids.add('nov23-001', 1);
+ * ids.firstLine('nov23-001'); // 1
+ */
+export class IdIndex {
+  readonly #exactLimit: number;
+  #exact: Map<string, number> | undefined = new Map();
+  /** Open-addressing table: two 32-bit hashes per slot (hi never 0 when used) and a line. */
+  #hi = new Uint32Array(0);
+  #lo = new Uint32Array(0);
+  #lines = new Int32Array(0);
+  #size = 0;
+
+  constructor(options: Partial<IdIndexOptions> = {}) {
+    this.#exactLimit = options.exactLimit ?? DEFAULT_EXACT_LIMIT;
+  }
+
+  /** How many ids have been added. */
+  get size(): number {
+    return this.#exact?.size ?? this.#size;
+  }
+
+  /** The line that first used `id`, or `undefined` when it is new. */
+  firstLine(id: string): number | undefined {
+    if (this.#exact) return this.#exact.get(id);
+    const hi = hashHi(id);
+    const lo = hashLo(id);
+    const mask = this.#hi.length - 1;
+    for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
+      const h = this.#hi[slot] as number;
+      if (h === EMPTY) return undefined;
+      if (h === hi && this.#lo[slot] === lo) return this.#lines[slot];
+    }
+  }
+
+  /** Records `id` as first used on `line`; the caller has checked that it is new. */
+  add(id: string, line: number): void {
+    if (this.#exact) {
+      if (this.#exact.size < this.#exactLimit) {
+        this.#exact.set(id, line);
+        return;
+      }
+      const exact = this.#exact;
+      this.#exact = undefined;
+      this.#resize(tableSizeFor(exact.size + 1));
+      for (const [known, knownLine] of exact) this.#insert(hashHi(known), hashLo(known), knownLine);
+    }
+    if ((this.#size + 1) * 2 > this.#hi.length) this.#resize(this.#hi.length * 2);
+    this.#insert(hashHi(id), hashLo(id), line);
+  }
+
+  #insert(hi: number, lo: number, line: number): void {
+    const mask = this.#hi.length - 1;
+    let slot = lo & mask;
+    while (this.#hi[slot] !== EMPTY) slot = (slot + 1) & mask;
+    this.#hi[slot] = hi;
+    this.#lo[slot] = lo;
+    this.#lines[slot] = line;
+    this.#size++;
+  }
+
+  #resize(capacity: number): void {
+    const { length } = this.#hi;
+    const [hi, lo, lines] = [this.#hi, this.#lo, this.#lines];
+    this.#hi = new Uint32Array(capacity);
+    this.#lo = new Uint32Array(capacity);
+    this.#lines = new Int32Array(capacity);
+    this.#size = 0;
+    for (let slot = 0; slot < length; slot++) {
+      const h = hi[slot] as number;
+      if (h !== EMPTY) this.#insert(h, lo[slot] as number, lines[slot] as number);
+    }
+  }
+}
+
+function tableSizeFor(count: number): number {
+  let capacity = 1024;
+  while (capacity < count * 2) capacity *= 2;
+  return capacity;
+}
+
+/** FNV-1a over UTF-16 code units, never 0 (0 marks an empty slot). */
+function hashHi(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0 || 1;
+}
+
+/** A second, independent 32-bit hash (murmur3-style mixing with another seed). */
+function hashLo(text: string): number {
+  let h = 0x9747b28c ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { IdIndex } from '../../events/index.js';
+
+describe('IdIndex', () => {
+  it.each([
+    ['exact', 1_000_000],
+    ['fingerprints', 10],
+  ])('finds every repeated id and only those (%s)', (_mode, exactLimit) => {
+    const ids = new IdIndex({ exactLimit });
+    for (let line = 1; line <= 50_000; line++) {
+      expect(ids.firstLine(`ev-${line}`)).toBeUndefined();
+      ids.add(`ev-${line}`, line);
+    }
+    expect(ids.size).toBe(50_000);
+    expect(ids.firstLine('ev-1')).toBe(1);
+    expect(ids.firstLine('ev-12345')).toBe(12_345);
+    expect(ids.firstLine('ev-50000')).toBe(50_000);
+    expect(ids.firstLine('ev-50001')).toBeUndefined();
+    expect(ids.firstLine('')).toBeUndefined();
+  });
+});
