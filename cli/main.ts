@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerInspect } from './inspect.js';
 import { run } from './run.js';
 import { registerSchema } from './schema.js';
 import { registerValidate } from './validate.js';
@@ -14,6 +15,7 @@ const program = new Command('truce')
   .exitOverride();
 
 // One line per command: each file adds its own subcommand.
+registerInspect(program);
 registerSchema(program);
 registerValidate(program);
 

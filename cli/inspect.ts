@@ -1,0 +1,109 @@
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { type Command, InvalidArgumentError } from 'commander';
+import { StoreError } from '../events/index.js';
+import {
+  DEFAULT_INSPECTOR_PORT,
+  type StatelyBridge,
+  startInspector,
+  startStatelyBridge,
+} from '../inspector/index.js';
+
+/** Options of `truce inspect`. */
+export interface InspectCommandOptions {
+  port: number;
+  host: string;
+  open?: boolean;
+  stately?: boolean;
+  statelyUrl?: string;
+  statelyPort?: number;
+}
+
+/**
+ * Adds `truce inspect LOG`: serves the local inspector (statechart, step-through, live
+ * updates) for one log on 127.0.0.1 and prints its URL; runs until interrupted.
+ *
+ * @example
+ * registerInspect(program); // truce inspect deal.jsonl --open
+ */
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('open a local web inspector: the statechart and a step-through of the log, live')
+    .argument('<log>', 'the log file (JSON Lines)')
+    .option(
+      '-p, --port <port>',
+      'port to listen on (0: any free port)',
+      parsePort,
+      DEFAULT_INSPECTOR_PORT,
+    )
+    .option('--host <host>', 'interface to bind (only loopback unless you say so)', '127.0.0.1')
+    .option('--open', 'open the page in the default browser')
+    .option('--stately', "also send the replay to Stately's inspector (needs internet)")
+    .option('--stately-url <url>', 'WebSocket to send the Stately inspection events to')
+    .option('--stately-port <port>', 'port of the local Stately bridge (8080)', parsePort)
+    .action(async (log: string, options: InspectCommandOptions) => {
+      await inspectCommand(log, options);
+    });
+}
+
+/** Runs `truce inspect` until SIGINT or SIGTERM. */
+export async function inspectCommand(log: string, options: InspectCommandOptions): Promise<void> {
+  try {
+    const info = await stat(log);
+    if (!info.isFile()) throw new Error('not a file');
+  } catch (error) {
+    throw new StoreError(`${log}: cannot read the log: no such file`, { cause: error });
+  }
+  let bridge: StatelyBridge | undefined;
+  if (options.stately || options.statelyUrl !== undefined) {
+    bridge = startStatelyBridge({
+      ...(options.statelyUrl === undefined ? {} : { url: options.statelyUrl }),
+      ...(options.statelyPort === undefined ? {} : { port: options.statelyPort }),
+      open: options.open ?? false,
+    });
+  }
+  const inspector = await startInspector({
+    file: log,
+    port: options.port,
+    host: options.host,
+    ...(bridge ? { inspect: bridge.inspect } : {}),
+  });
+  process.stdout.write(`truce inspector for ${log}: ${inspector.url}\n`);
+  if (bridge) process.stdout.write(`Stately inspector bridge: ${bridge.url}\n`);
+  process.stdout.write('Press Ctrl-C to stop.\n');
+  if (options.open) openInBrowser(inspector.url);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  bridge?.close();
+  await inspector.close();
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^[0-9]{1,5}$/.test(value) || port > 65535) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65535');
+  }
+  return port;
+}
+
+/** Best effort: a missing opener is reported, never fatal. */
+function openInBrowser(url: string): void {
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
+  const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
+  child.on('error', () => process.stderr.write(`could not open a browser; open ${url} yourself\n`));
+  child.unref();
+}

@@ -1,0 +1,35 @@
+/** How a figure of the replay JSON is written on the page; tests use the same rule. */
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number' || typeof value === 'string') return String(value);
+  return JSON.stringify(value);
+}
+
+/** The value at a dotted key path of a report, e.g. `hostages.byPhase.0.days`. */
+export function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value: unknown = root;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** Every primitive leaf of a JSON value with its key path. */
+export function leaves(value: unknown, prefix: string[] = [], out = new Map<string, unknown>()) {
+  if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) leaves(child, [...prefix, key], out);
+  } else {
+    out.set(prefix.join('.'), value);
+  }
+  return out;
+}
+
+/** `2023-11-24 05:00 UTC` from an ISO date-time. */
+export function formatAt(at: string | null): string {
+  if (!at) return '—';
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return at;
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}

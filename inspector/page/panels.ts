@@ -1,0 +1,382 @@
+import type { ReplayReport } from '../../projections/report.js';
+import type { ProblemView, StepView } from '../protocol.js';
+import { fill, h } from './dom.js';
+import { formatValue, leaves, valueAt } from './format.js';
+
+/** An element showing the figure at a key path of the replay JSON, tagged for comparison. */
+function field(report: ReplayReport, path: string, tag: 'span' | 'td' | 'dd' = 'span') {
+  return h(
+    tag,
+    { 'data-field': path, class: 'figure' },
+    formatValue(valueAt(report, path.split('.'))),
+  );
+}
+
+function row(report: ReplayReport, label: string, path: string, hint?: string) {
+  return h(
+    'tr',
+    {},
+    h('th', { scope: 'row' }, label),
+    field(report, path, 'td'),
+    hint ? h('td', { class: 'hint' }, hint) : h('td'),
+  );
+}
+
+function section(title: string, ...children: Array<Node | null | false>) {
+  return h('section', { class: 'panel' }, h('h2', {}, title), ...children);
+}
+
+const STATE_WORDS: Record<string, string> = {
+  unopened: 'nothing recorded yet',
+  negotiating: 'talks under way, no phase agreed',
+  'negotiating.awaitingProposal': 'talks under way, waiting for a proposal',
+  'negotiating.proposalOnTable': 'a proposal is on the table',
+  'negotiating.suspended': 'talks are suspended',
+  agreed: 'a phase is agreed, not yet started',
+  inPhase: 'a phase is in progress: pause in force',
+  collapsed: 'fighting has resumed',
+  concluded: 'concluded with a permanent ceasefire',
+};
+
+/** Where the deal stands at this step: state, phase, time. */
+export function renderStatus(el: Element, report: ReplayReport, total: number): void {
+  fill(
+    el,
+    h(
+      'div',
+      { class: 'status' },
+      h('div', { class: 'pos' }, 'Event ', field(report, 'seq'), ` of ${total}`),
+      h(
+        'div',
+        { class: 'state-line' },
+        h('span', { class: 'label' }, 'State '),
+        h('strong', {}, field(report, 'state')),
+        h('span', { class: 'words' }, ` — ${STATE_WORDS[report.state] ?? ''}`),
+      ),
+      h(
+        'div',
+        { class: 'meta' },
+        'Phase ',
+        field(report, 'phase'),
+        ' · ',
+        field(report, 'at'),
+        report.pause.day === null
+          ? null
+          : h('span', {}, ' · pause day ', field(report, 'pause.day')),
+      ),
+    ),
+  );
+}
+
+/** The projections at this step: counts, obligations, terms, positions, sticking points. */
+export function renderProjections(el: Element, report: ReplayReport): void {
+  const hostages = h(
+    'table',
+    { class: 'figures' },
+    row(report, 'Released under the deal', 'hostages.releasedUnderDeal'),
+    row(report, '… alive', 'hostages.releasedAlive'),
+    row(report, '… bodies returned', 'hostages.bodiesReturned'),
+    row(report, 'Released outside the deal', 'hostages.releasedOutsideDeal'),
+    row(report, 'Released in all', 'hostages.releasedTotal'),
+    row(report, 'Held (last count)', 'hostages.held'),
+    row(report, 'Still held', 'hostages.remaining'),
+  );
+  const byCategory = keyed(report, 'hostages.byCategory', 'Under the deal by category');
+  const outside = keyed(report, 'hostages.outsideDealByGroup', 'Outside the deal by group');
+
+  const balance = report.prisoners.released - report.prisoners.due;
+  const prisoners = h(
+    'table',
+    { class: 'figures' },
+    row(report, 'Released', 'prisoners.released'),
+    row(report, 'Due by the agreed ratios', 'prisoners.due'),
+    h(
+      'tr',
+      { class: balance === 0 ? 'even' : 'uneven' },
+      h('th', { scope: 'row' }, 'Balance'),
+      h(
+        'td',
+        { 'data-derived': 'prisoners.released-prisoners.due' },
+        balance === 0 ? 'even' : balance < 0 ? `${-balance} behind` : `${balance} ahead`,
+      ),
+      h('td'),
+    ),
+  );
+  const prisonerCategories = keyed(report, 'prisoners.byCategory', 'By category');
+
+  const phases = report.hostages.byPhase.length
+    ? h(
+        'table',
+        { class: 'grid' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...[
+              'Phase',
+              'Days',
+              'Ext.',
+              'Hostages named',
+              'released',
+              'Prisoners due',
+              'released',
+            ].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...report.hostages.byPhase.map((_, i) =>
+            h(
+              'tr',
+              {},
+              ...[
+                'phase',
+                'days',
+                'extensions',
+                'hostagesNamed',
+                'hostagesReleased',
+                'prisonersDue',
+                'prisonersReleased',
+              ].map((key) => field(report, `hostages.byPhase.${i}.${key}`, 'td')),
+            ),
+          ),
+        ),
+      )
+    : null;
+
+  const pause = h(
+    'table',
+    { class: 'figures' },
+    row(report, 'Pause days (with extensions)', 'pause.days'),
+    row(report, 'Extensions', 'pause.extensions'),
+    row(report, 'Aid trucks', 'aid.trucks'),
+    row(report, 'Fuel trucks', 'aid.fuelTrucks'),
+    row(report, 'Violations reported', 'violations'),
+  );
+
+  fill(
+    el,
+    section('Hostages', hostages, byCategory, outside),
+    section('Obligations: prisoners', prisoners, prisonerCategories, phases),
+    section('Pause and aid', pause),
+    section('Terms', renderTerms(report)),
+    section('Positions and sticking points', renderPositions(report)),
+  );
+}
+
+function keyed(report: ReplayReport, path: string, title: string) {
+  const value = valueAt(report, path.split('.'));
+  const keys = value && typeof value === 'object' ? Object.keys(value) : [];
+  if (!keys.length) return null;
+  return h(
+    'details',
+    { class: 'keyed', open: true },
+    h('summary', {}, title),
+    h('table', { class: 'figures small' }, ...keys.map((k) => row(report, k, `${path}.${k}`))),
+  );
+}
+
+function renderTerms(report: ReplayReport) {
+  if (!report.terms) return h('p', { class: 'none' }, 'No terms agreed yet.');
+  return h(
+    'div',
+    {},
+    h(
+      'p',
+      {},
+      'End-of-war clause (permanent ceasefire): ',
+      field(report, 'terms.permanentCeasefire'),
+    ),
+    h(
+      'table',
+      { class: 'grid' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...['Phase', 'Proposal', 'Days', 'Prisoners', 'Aid/day'].map((t) =>
+            h('th', { scope: 'col' }, t),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...report.terms.phases.map((_, i) =>
+          h(
+            'tr',
+            {},
+            ...['phase', 'proposalId', 'days', 'prisoners', 'aidTrucksPerDay'].map((key) =>
+              field(report, `terms.phases.${i}.${key}`, 'td'),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderPositions(report: ReplayReport) {
+  const parties = Object.keys(report.positions);
+  const positions = parties.length
+    ? h(
+        'table',
+        { class: 'grid' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Party', 'Stance', 'Proposal', 'Ceasefire', 'Pause days'].map((t) =>
+              h('th', { scope: 'col' }, t),
+            ),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...parties.map((party) =>
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'row' }, party),
+              ...['stance', 'proposalId', 'permanentCeasefire', 'pauseDays'].map((key) =>
+                field(report, `positions.${party}.${key}`, 'td'),
+              ),
+            ),
+          ),
+        ),
+      )
+    : h('p', { class: 'none' }, 'No positions recorded yet.');
+  const points = report.stickingPoints.length
+    ? h(
+        'ul',
+        { class: 'sticking' },
+        ...report.stickingPoints.map((point, i) =>
+          h(
+            'li',
+            {},
+            field(report, `stickingPoints.${i}.term`),
+            ': ',
+            ...Object.keys(point.positions).flatMap((party, j) => [
+              j ? ' vs ' : '',
+              `${party} `,
+              field(report, `stickingPoints.${i}.positions.${party}`),
+            ]),
+          ),
+        ),
+      )
+    : h('p', { class: 'none' }, 'No sticking points: the principals\u2019 positions agree.');
+  return h('div', {}, positions, h('h3', {}, 'Sticking points'), points);
+}
+
+const QUIET = new Set(['seq', 'at']);
+
+/** What changed between the reports at k − 1 and k, figure by figure. */
+export function renderChanges(
+  el: Element,
+  before: ReplayReport | undefined,
+  after: ReplayReport,
+): void {
+  if (!before) {
+    fill(el, h('p', { class: 'none' }, 'The first event: everything above is new.'));
+    return;
+  }
+  const a = leaves(before);
+  const b = leaves(after);
+  const changed: Array<[string, unknown, unknown]> = [];
+  for (const [path, value] of b) {
+    if (QUIET.has(path)) continue;
+    if (!a.has(path) || a.get(path) !== value) changed.push([path, a.get(path), value]);
+  }
+  for (const [path, value] of a) if (!b.has(path)) changed.push([path, value, undefined]);
+  if (!changed.length) {
+    fill(el, h('p', { class: 'none' }, 'No figure changed.'));
+    return;
+  }
+  const shown = changed.slice(0, 14);
+  fill(
+    el,
+    h(
+      'ul',
+      { class: 'changes' },
+      ...shown.map(([path, from, to]) =>
+        h(
+          'li',
+          { 'data-diff': path },
+          h('code', {}, path),
+          ' ',
+          h('span', { class: 'before' }, formatValue(from)),
+          ' → ',
+          h('span', { class: 'after' }, formatValue(to)),
+        ),
+      ),
+      changed.length > shown.length
+        ? h('li', { class: 'more' }, `and ${changed.length - shown.length} more`)
+        : null,
+    ),
+  );
+}
+
+/** The event itself, as recorded (all untrusted: text only). */
+export function renderEvent(el: Element, step: StepView | undefined, taken: string): void {
+  if (!step) {
+    fill(el, h('p', { class: 'none' }, 'No event yet.'));
+    return;
+  }
+  const source = (step.event.source ?? {}) as Record<string, unknown>;
+  const sourceText = ['name', 'confidence', 'url', 'note']
+    .map((k) => (typeof source[k] === 'string' ? (source[k] as string) : ''))
+    .filter(Boolean);
+  fill(
+    el,
+    h(
+      'div',
+      { class: 'event-head' },
+      h('code', { class: 'event-type' }, step.event.type),
+      ' ',
+      h('span', { class: 'event-id' }, step.event.id),
+      ' · line ',
+      String(step.line),
+    ),
+    h('p', { class: 'transition-text' }, taken),
+    sourceText.length ? h('p', { class: 'source' }, 'Source: ', sourceText.join(' · ')) : null,
+    h('pre', { class: 'data' }, JSON.stringify(step.event.data, null, 2)),
+  );
+}
+
+/** Why the log stops early, in words. */
+export function renderProblem(el: HTMLElement, problem: ProblemView | null): void {
+  if (!problem) {
+    el.hidden = true;
+    fill(el);
+    return;
+  }
+  el.hidden = false;
+  const title =
+    problem.kind === 'rejected'
+      ? `Event rejected at line ${problem.line}`
+      : problem.kind === 'torn'
+        ? `The last line is incomplete (line ${problem.line})`
+        : problem.kind === 'io'
+          ? 'The log cannot be read'
+          : `Invalid line ${problem.line}`;
+  fill(
+    el,
+    h('strong', {}, title),
+    problem.reason
+      ? h(
+          'p',
+          { 'data-problem': 'reason' },
+          `Rejected in state ${problem.state ?? '?'}: ${problem.reason}`,
+        )
+      : null,
+    h('p', { 'data-problem': 'message' }, problem.message),
+  );
+}

@@ -1,0 +1,254 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { InspectionEvent } from 'xstate';
+import { StoreError } from '../events/index.js';
+import type { ReportView } from './protocol.js';
+import { LogSession } from './session.js';
+
+/** Options of {@link startInspector}. */
+export interface InspectorOptions {
+  /** The log file to show and follow. */
+  file: string;
+  /** TCP port; 0 picks a free one. {@link DEFAULT_INSPECTOR_PORT} by default. */
+  port?: number;
+  /** Interface to bind; loopback only unless the user says otherwise. */
+  host?: string;
+  /** Where the bundled page lives; `dist/inspector/assets` by default. */
+  assetsDir?: string;
+  /** Receives the inspection events of the replaying actor (the Stately bridge). */
+  inspect?: (event: InspectionEvent) => void;
+  /** Polling interval of the log file in ms. */
+  pollMs?: number;
+}
+
+/** A running inspector. */
+export interface InspectorServer {
+  /** The page's address, e.g. `http://127.0.0.1:4710/`. */
+  url: string;
+  port: number;
+  session: LogSession;
+  /** Stops watching, ends live connections and closes the server. */
+  close(): Promise<void>;
+}
+
+/** The port `truce inspect` listens on unless `--port` says otherwise. */
+export const DEFAULT_INSPECTOR_PORT = 4710;
+
+/** No inline script or style, nothing from elsewhere, no framing, no forms. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.map': 'application/json; charset=utf-8',
+};
+
+/** Default place of the page bundle: next to the compiled server. */
+export function defaultAssetsDir(): string {
+  return fileURLToPath(new URL('./assets/', import.meta.url));
+}
+
+/**
+ * Starts the local inspector for one log: serves the bundled page and that log's data, nothing
+ * else, and pushes changes of the log to open pages over Server-Sent Events.
+ *
+ * @example
+ * const inspector = await startInspector({ file: 'deal.jsonl', port: 0 });
+ * console.log(inspector.url);
+ * await inspector.close();
+ */
+export async function startInspector(options: InspectorOptions): Promise<InspectorServer> {
+  const host = options.host ?? '127.0.0.1';
+  const assets = loadAssets(options.assetsDir ?? defaultAssetsDir());
+  const session = new LogSession(options.file, {
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+  });
+  await session.refresh();
+  session.watch();
+
+  const live = new Set<ServerResponse>();
+  let port = 0;
+  const server: Server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch {
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error');
+      else res.end();
+    }
+  });
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!hostAllowed(req.headers.host, host, port)) {
+      send(res, 403, 'text/plain; charset=utf-8', 'forbidden host');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, 'text/plain; charset=utf-8', 'method not allowed');
+      return;
+    }
+    const path = routePath(req.url ?? '');
+    if (path === '/' || path === '/index.html') {
+      const page = assets.get('index.html');
+      if (page) {
+        send(res, 200, TYPES['.html'] ?? '', page);
+        return;
+      }
+    } else if (path.startsWith('/assets/')) {
+      const name = path.slice('/assets/'.length);
+      const body = name === 'index.html' ? undefined : assets.get(name);
+      if (body) {
+        send(res, 200, TYPES[extname(name)] ?? 'application/octet-stream', body);
+        return;
+      }
+    } else if (path === '/api/machine') {
+      sendJson(res, LogSession.graph);
+      return;
+    } else if (path === '/api/log') {
+      sendJson(res, session.view());
+      return;
+    } else if (path === '/api/live') {
+      openLive(res);
+      return;
+    } else {
+      const match = /^\/api\/report\/(0|[1-9][0-9]{0,9})$/.exec(path);
+      const seq = match ? Number(match[1]) : -1;
+      const report = seq >= 0 ? session.report(seq) : undefined;
+      if (report) {
+        const view: ReportView = { revision: session.revision, seq, report };
+        sendJson(res, view);
+        return;
+      }
+    }
+    send(res, 404, 'text/plain; charset=utf-8', 'not found');
+  };
+
+  const openLive = (res: ServerResponse): void => {
+    res.writeHead(200, {
+      ...securityHeaders(),
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+    });
+    res.write(`retry: 500\n\ndata: ${JSON.stringify(session.view())}\n\n`);
+    live.add(res);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    keepAlive.unref();
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      live.delete(res);
+    });
+  };
+
+  session.subscribe((delta) => {
+    const message = `data: ${JSON.stringify(delta)}\n\n`;
+    for (const res of live) res.write(message);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      session.close();
+      reject(
+        new StoreError(
+          error.code === 'EADDRINUSE'
+            ? `port ${options.port} on ${host} is in use; choose another with --port`
+            : `cannot listen on ${host}:${options.port}: ${error.message}`,
+          { cause: error },
+        ),
+      );
+    });
+    server.listen(options.port ?? DEFAULT_INSPECTOR_PORT, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${shown}:${port}/`,
+    port,
+    session,
+    close: async () => {
+      session.close();
+      for (const res of live) res.end();
+      live.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Reads the page bundle once: only these files are ever served. */
+function loadAssets(dir: string): Map<string, Buffer> {
+  const assets = new Map<string, Buffer>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    throw new StoreError(
+      `the inspector page is not built (${dir} is missing); run npm run build first`,
+      { cause: error },
+    );
+  }
+  for (const name of names) {
+    if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && TYPES[extname(name)]) {
+      assets.set(name, readFileSync(join(dir, name)));
+    }
+  }
+  return assets;
+}
+
+/** The request's path as sent (no decoding, no normalising): anything unusual matches no route. */
+function routePath(url: string): string {
+  const end = url.search(/[?#]/);
+  return end === -1 ? url : url.slice(0, end);
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** On loopback, only loopback Host headers: a DNS-rebinding page cannot read the log. */
+function hostAllowed(header: string | undefined, bound: string, port: number): boolean {
+  if (!LOOPBACK.has(bound)) return true;
+  if (header === undefined) return false;
+  const name = header.startsWith('[')
+    ? header.slice(0, header.indexOf(']') + 1)
+    : header.split(':')[0];
+  const givenPort = header.slice((name ?? '').length + 1);
+  return (
+    name !== undefined && LOOPBACK.has(name) && (givenPort === '' || givenPort === String(port))
+  );
+}
+
+function securityHeaders(): Record<string, string> {
+  return {
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  };
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, { ...securityHeaders(), 'Content-Type': type });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  send(res, 200, 'application/json; charset=utf-8', JSON.stringify(value));
+}

@@ -1,0 +1,282 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import {
+  type LogEntry,
+  RejectedEventError,
+  readLog,
+  StoreError,
+  type TruceEvent,
+  ValidationError,
+} from '../events/index.js';
+import { type DealMachine, dealMachine } from '../machines/index.js';
+import type { ReplayReport } from '../projections/index.js';
+import { Replayer } from '../replay/index.js';
+import { machineGraph } from './graph.js';
+import type { LogView, ProblemView, StepView } from './protocol.js';
+
+/** Options of {@link LogSession}. */
+export interface LogSessionOptions {
+  /** Also receives every inspection event of the replaying actor (the Stately bridge). */
+  inspect?: (event: InspectionEvent) => void;
+  /** How often the file is polled in case `fs.watch` misses a change, in ms (250 by default). */
+  pollMs?: number;
+}
+
+/** Called with what changed: the steps from `from` on and the current problem. */
+export type LogListener = (delta: LogView) => void;
+
+const graphIndex = machineGraph(dealMachine);
+
+/**
+ * One log replayed for the inspector: the steps with the transitions each took, the report
+ * after every step (exactly `Replayer.report()`, what `truce replay --until k --json` prints),
+ * and where the log stops. Follows the file as it grows when {@link LogSession.watch} is on.
+ *
+ * @example
+ * const session = new LogSession('deal.jsonl');
+ * await session.refresh();
+ * session.report(3)?.state; // 'negotiating.proposalOnTable'
+ */
+export class LogSession {
+  readonly file: string;
+  readonly #options: LogSessionOptions;
+  readonly #listeners = new Set<LogListener>();
+  #replayer!: Replayer;
+  #tracer!: Actor<DealMachine>;
+  #taken: string[] = [];
+  #steps: StepView[] = [];
+  #texts: string[] = [];
+  #reports: ReplayReport[] = [];
+  #problem: ProblemView | null = null;
+  #revision = 0;
+  #running: Promise<void> | null = null;
+  #dirty = false;
+  #restarted = false;
+  #watcher: FSWatcher | null = null;
+  #poll: NodeJS.Timeout | null = null;
+  #lastStat = '';
+
+  constructor(file: string, options: LogSessionOptions = {}) {
+    this.file = file;
+    this.#options = options;
+    this.#reset();
+  }
+
+  /** The statechart this session replays through. */
+  static get graph() {
+    return graphIndex.graph;
+  }
+
+  /** The whole log as it stands. */
+  view(): LogView {
+    return {
+      file: this.file,
+      revision: this.#revision,
+      from: 0,
+      steps: this.#steps,
+      problem: this.#problem,
+    };
+  }
+
+  /** The revision, bumped by every change of the steps or the problem. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** The report after event `seq` (0: before any event), or `undefined` past the last step. */
+  report(seq: number): ReplayReport | undefined {
+    return this.#reports[seq];
+  }
+
+  /** Registers a listener for changes; returns its removal. */
+  subscribe(listener: LogListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Re-reads the log and applies what is new; concurrent calls coalesce into one more run. */
+  refresh(): Promise<void> {
+    if (this.#running) {
+      this.#dirty = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      try {
+        do {
+          this.#dirty = false;
+          await this.#read();
+        } while (this.#dirty);
+      } finally {
+        this.#running = null;
+      }
+    })();
+    return this.#running;
+  }
+
+  /** Follows the file: `fs.watch` for speed, polling for file systems where it is silent. */
+  watch(): void {
+    if (this.#poll) return;
+    try {
+      this.#watcher = watch(this.file, { persistent: false }, () => void this.refresh());
+      this.#watcher.on('error', () => {
+        this.#watcher?.close();
+        this.#watcher = null;
+      });
+    } catch {
+      this.#watcher = null;
+    }
+    this.#poll = setInterval(() => void this.#pollOnce(), this.#options.pollMs ?? 250);
+    this.#poll.unref();
+  }
+
+  /** Stops following the file and the replaying actor. */
+  close(): void {
+    this.#watcher?.close();
+    this.#watcher = null;
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = null;
+    this.#tracer.stop();
+    this.#listeners.clear();
+  }
+
+  async #pollOnce(): Promise<void> {
+    let key: string;
+    try {
+      const s = await stat(this.file);
+      key = `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      key = 'missing';
+    }
+    if (key === this.#lastStat) return;
+    this.#lastStat = key;
+    await this.refresh();
+  }
+
+  /** Drops everything applied and has the refresh loop read the file again. */
+  #restart(): void {
+    this.#reset();
+    this.#restarted = true;
+    this.#dirty = true;
+  }
+
+  #reset(): void {
+    this.#tracer?.stop();
+    this.#replayer = new Replayer({ file: this.file });
+    this.#taken = [];
+    const forward = this.#options.inspect;
+    const inspect: Observer<InspectionEvent> = {
+      next: (event) => {
+        if (event.type === '@xstate.microstep') {
+          for (const def of event._transitions) {
+            const id = graphIndex.idOf.get(def);
+            if (id !== undefined) this.#taken.push(id);
+          }
+        }
+        forward?.(event);
+      },
+    };
+    this.#tracer = createActor(dealMachine, { inspect });
+    this.#tracer.start();
+    this.#steps = [];
+    this.#texts = [];
+    this.#reports = [this.#replayer.report()];
+  }
+
+  async #read(): Promise<void> {
+    const before = { count: this.#steps.length, problem: JSON.stringify(this.#problem) };
+    let from = this.#steps.length;
+    let index = 0;
+    let problem: ProblemView | null = null;
+    let entry: LogEntry | undefined;
+    try {
+      for await (entry of readLog(this.file)) {
+        if (index < this.#steps.length) {
+          if (this.#texts[index] !== entry.text) {
+            // The file was rewritten under us: replay it again from the start.
+            this.#restart();
+            return;
+          }
+          index++;
+          continue;
+        }
+        this.#apply(entry);
+        index++;
+      }
+      if (index < this.#steps.length) {
+        this.#restart();
+        return;
+      }
+    } catch (error) {
+      problem = problemOf(error, entry);
+      if (index < this.#steps.length) {
+        // A line applied before is now unreadable: the file was rewritten.
+        this.#restart();
+        return;
+      }
+    } finally {
+      this.#problem = problem;
+    }
+    if (this.#restarted) from = 0;
+    const changed =
+      this.#restarted ||
+      from < before.count ||
+      this.#steps.length !== before.count ||
+      JSON.stringify(problem) !== before.problem;
+    this.#restarted = false;
+    if (!changed) return;
+    this.#revision++;
+    const delta: LogView = {
+      file: this.file,
+      revision: this.#revision,
+      from,
+      steps: this.#steps.slice(from),
+      problem,
+    };
+    for (const listener of this.#listeners) listener(delta);
+  }
+
+  #apply(entry: LogEntry): void {
+    const before = this.#replayer.state;
+    this.#replayer.apply(entry.event, entry.line);
+    this.#taken = [];
+    this.#tracer.send(entry.event);
+    this.#steps.push({
+      seq: entry.event.seq,
+      line: entry.line,
+      event: eventView(entry.event),
+      before,
+      after: this.#replayer.state,
+      transitions: this.#taken,
+    });
+    this.#texts.push(entry.text);
+    this.#reports.push(this.#replayer.report());
+  }
+}
+
+function eventView(event: TruceEvent): StepView['event'] {
+  const { seq, id, type, at, data, source } = event;
+  return source === undefined ? { seq, id, type, at, data } : { seq, id, type, at, data, source };
+}
+
+function problemOf(error: unknown, entry: LogEntry | undefined): ProblemView {
+  if (error instanceof RejectedEventError) {
+    return {
+      kind: 'rejected',
+      line: error.position.line,
+      message: error.message,
+      state: error.state,
+      reason: error.reason,
+      ...(entry ? { event: eventView(entry.event) } : {}),
+    };
+  }
+  if (error instanceof ValidationError) {
+    return {
+      kind: error.torn ? 'torn' : 'invalid',
+      line: error.position.line,
+      message: error.message,
+    };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: error instanceof StoreError ? 'io' : 'invalid', line: 0, message };
+}
