@@ -1,0 +1,267 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../cli/run.js';
+import { readLog, StoreError, ValidationError } from '../../events/index.js';
+import { replayLog } from '../../replay/index.js';
+import { FileEventStore, nodeFs, type StoreFs } from '../../store/index.js';
+import { readAll, storeContract } from './contract.js';
+import { aid, illegal, opened } from './fixtures.js';
+
+storeContract('JSONL file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truce-store-'));
+  return {
+    store: new FileEventStore(join(dir, 'log.jsonl'), { warn: () => undefined }),
+    close: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+let dir: string;
+let log: string;
+let warnings: string[];
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'truce-file-'));
+  log = join(dir, 'deal.jsonl');
+  warnings = [];
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const open = (options: ConstructorParameters<typeof FileEventStore>[1] = {}) =>
+  new FileEventStore(log, { warn: (m) => warnings.push(m), ...options });
+
+describe('FileEventStore', () => {
+  it('writes exactly log format v1: one JSON object per line, seq first, each line ending in \\n', async () => {
+    await open().append([opened(), aid('a1')]);
+    const text = readFileSync(log, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const lines = text.split('\n').slice(0, -1);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toBe(
+      '{"seq":2,"id":"a1","type":"aid.delivered","at":"2023-11-24T10:00:00Z","data":{"region":"south","trucks":10},"source":{"name":"UN","confidence":"reported"}}',
+    );
+    const entries = [];
+    for await (const entry of readLog(log)) entries.push(entry.event.id);
+    expect(entries).toEqual(['open', 'a1']);
+  });
+
+  it('keeps unknown fields of an appended event', async () => {
+    await open().append([{ ...opened(), note: 'kept' } as never]);
+    expect(JSON.parse(readFileSync(log, 'utf8'))).toMatchObject({ note: 'kept' });
+  });
+
+  it('given a log written by another store, when a new store opens it, then it continues the seqs', async () => {
+    await open().append([opened(), aid('a1')]);
+    expect(await open().append([aid('a2')])).toEqual({ seqs: [3], written: 1, head: 3 });
+    expect(await open().append([aid('a1')])).toEqual({ seqs: [2], written: 0, head: 3 });
+  });
+
+  it('given a store whose cache is stale because another store appended, then it still checks against the whole log', async () => {
+    const a = open();
+    const b = open();
+    await a.append([opened()]);
+    await b.append([aid('b1')]);
+    await expect(a.append([aid('x')], { expectedVersion: 1 })).rejects.toMatchObject({ actual: 2 });
+    expect(await a.append([aid('b1')])).toMatchObject({ seqs: [2], written: 0 });
+  });
+
+  it('given a torn last line, when the log is opened for an append, then the line is moved aside with a warning and the append follows the last whole event', async () => {
+    await open().append([opened(), aid('a1')]);
+    const whole = readFileSync(log, 'utf8');
+    writeFileSync(log, `${whole}{"seq":3,"id":"a2","type":"aid.deliv`);
+    const store = open();
+    expect(await store.head()).toBe(2);
+    expect((await readAll(store)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await store.append([aid('a3')])).toEqual({ seqs: [3], written: 1, head: 3 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /line 3 was torn .*moved its 36 bytes to .*deal\.jsonl\.torn-.* repaired the log to its last whole event \(seq 2\)/,
+    );
+    const side = readdirSync(dir).find((name) => name.startsWith('deal.jsonl.torn-')) as string;
+    expect(readFileSync(join(dir, side), 'utf8')).toBe('{"seq":3,"id":"a2","type":"aid.deliv');
+    await expect(replayLog(log)).resolves.toMatchObject({ events: 3 });
+  });
+
+  it('given a whole last event without its line end, then the append completes the line first', async () => {
+    await open().append([opened()]);
+    writeFileSync(log, readFileSync(log, 'utf8').trimEnd());
+    await open().append([aid('a1')]);
+    expect(readFileSync(log, 'utf8').split('\n')).toHaveLength(3);
+    expect(warnings).toEqual([]);
+  });
+
+  it('given a bad line in the middle of the log, then an append refuses with its line and field', async () => {
+    await open().append([opened(), aid('a1'), aid('a2')]);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    lines[1] = (lines[1] as string).replace('"trucks":10', '"trucks":-1');
+    writeFileSync(log, lines.join('\n'));
+    const before = readFileSync(log);
+    const error = await open()
+      .append([aid('a3')])
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toMatch(/deal\.jsonl: line 2 .*data\.trucks/);
+    expect(readFileSync(log).equals(before)).toBe(true);
+  });
+
+  it('a rejected event leaves the file byte for byte as it was', async () => {
+    await open().append([opened(), aid('a1')]);
+    const before = readFileSync(log);
+    await expect(open().append([aid('a2'), illegal('x')])).rejects.toThrow(/rejected in state/);
+    expect(readFileSync(log).equals(before)).toBe(true);
+  });
+
+  describe('snapshot sidecar', () => {
+    it('is written once enough events lie past it and lets an append replay only the tail', async () => {
+      const store = open({ snapshotEvery: 10 });
+      await store.append([opened()]);
+      for (let i = 0; i < 12; i++) await store.append([aid(`a${i}`)]);
+      const snapshot = JSON.parse(readFileSync(`${log}.snapshot.json`, 'utf8'));
+      expect(snapshot).toMatchObject({ format: 'truce-store-snapshot', seq: 10 });
+      expect(snapshot.ids).toHaveLength(10);
+      expect(await open({ snapshotEvery: 10 }).append([aid('a3')])).toMatchObject({
+        seqs: [5],
+        written: 0,
+      });
+      // Break line 2 in place (same size, same inode): only a full replay would notice, and an
+      // append that uses the snapshot replays lines 11-13 alone.
+      const handle = await fsp.open(log, 'r+');
+      const text = readFileSync(log, 'utf8');
+      const at = text.indexOf('"trucks":10');
+      await handle.write(Buffer.from('"trucks":-1'), 0, 11, Buffer.byteLength(text.slice(0, at)));
+      await handle.close();
+      expect(await open({ snapshotEvery: 10 }).append([aid('new')])).toMatchObject({ seqs: [14] });
+      rmSync(`${log}.snapshot.json`);
+      await expect(open().append([aid('new2')])).rejects.toThrow(/line 2 .*data\.trucks/);
+    });
+
+    it('is not trusted when the log no longer matches it: the log is replayed from the start', async () => {
+      const store = open({ snapshotEvery: 2 });
+      await store.append([opened(), aid('a1'), aid('a2')]);
+      // The log is rewritten with other events of the same size: the last line's hash differs.
+      const text = readFileSync(log, 'utf8').replaceAll('"a2"', '"b2"');
+      await fsp.writeFile(`${log}.new`, text);
+      await fsp.rename(`${log}.new`, log);
+      expect(await open().append([aid('a2')])).toMatchObject({ seqs: [4], written: 1 });
+      expect(await open().append([aid('b2')])).toMatchObject({ seqs: [3], written: 0 });
+    });
+
+    it('is ignored when it is garbage', async () => {
+      await open({ snapshotEvery: 1 }).append([opened(), aid('a1')]);
+      writeFileSync(`${log}.snapshot.json`, '{"format":"truce-store-snapshot","version":1,');
+      expect(await open().append([aid('a1')])).toMatchObject({ seqs: [2], written: 0 });
+    });
+
+    it('covering a truncated log is not used', async () => {
+      await open({ snapshotEvery: 1 }).append([opened(), aid('a1'), aid('a2')]);
+      const lines = readFileSync(log, 'utf8').split('\n');
+      writeFileSync(log, `${lines.slice(0, 2).join('\n')}\n`);
+      expect(await open().append([aid('a2')])).toMatchObject({ seqs: [3], written: 1 });
+    });
+  });
+
+  describe('a writer that died holding the lock', () => {
+    it('given a lock of a dead process with the size before its write, then its bytes are moved aside, even whole lines', async () => {
+      await open().append([opened()]);
+      const size = readFileSync(log).length;
+      // A dead writer's unacknowledged batch: one whole line and a torn one.
+      const batch =
+        '{"seq":2,"id":"ghost","type":"aid.delivered","at":"2023-11-24T10:00:00Z","data":{"region":"south","trucks":1}}\n{"seq":3,"id":"gh';
+      writeFileSync(log, batch, { flag: 'a' });
+      writeFileSync(
+        `${log}.lock`,
+        JSON.stringify({
+          pid: 2 ** 22 + 7,
+          host: (await import('node:os')).hostname(),
+          nonce: 'dead',
+          at: 'x',
+          size,
+        }),
+      );
+      expect(await open().append([aid('a1')])).toEqual({ seqs: [2], written: 1, head: 2 });
+      expect(warnings[0]).toMatch(
+        /a writer \(process \d+\) stopped during an append; moved its \d+ unacknowledged bytes/,
+      );
+      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'a1']);
+      expect(existsSync(`${log}.lock`)).toBe(false);
+    });
+
+    it('given a live writer holding the lock, then a reader stops where that writer began', async () => {
+      await open().append([opened()]);
+      const size = readFileSync(log).length;
+      writeFileSync(
+        log,
+        `${JSON.stringify({ seq: 2, id: 'pending', type: 'aid.delivered', at: '2023-11-24T10:00:00Z', data: { region: 's', trucks: 1 } })}\n`,
+        { flag: 'a' },
+      );
+      writeFileSync(
+        `${log}.lock`,
+        JSON.stringify({ pid: process.pid, host: 'h', nonce: 'n', at: 'x', size }),
+      );
+      expect(await open().head()).toBe(1);
+      expect((await readAll(open())).map((e) => e.id)).toEqual(['open']);
+      await expect(open({ lock: { timeoutMs: 50 } }).append([aid('a1')])).rejects.toThrow(
+        /cannot lock .*deal\.jsonl\.lock: held by process \d+ on h since x/,
+      );
+    });
+  });
+
+  describe("disk problems (injected through the store's file system)", () => {
+    const failing = (code: string, on: 'write' | 'sync'): StoreFs => ({
+      ...nodeFs,
+      open: (async (...args: Parameters<typeof fsp.open>) => {
+        const handle = await fsp.open(...args);
+        if (!String(args[0]).endsWith('.jsonl')) return handle;
+        return new Proxy(handle, {
+          get(target, key) {
+            if (key === on) {
+              return async () => {
+                throw Object.assign(new Error(`${code}: injected`), { code });
+              };
+            }
+            const value = Reflect.get(target, key, target);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+      }) as typeof fsp.open,
+    });
+
+    it.each([
+      ['ENOSPC', 'write', /the disk is full/],
+      ['EIO', 'sync', /an I\/O error/],
+      ['EROFS', 'write', /read-only/],
+    ] as const)(
+      '%s on %s: a StoreError (exit 4) and the log unchanged',
+      async (code, on, reason) => {
+        await open().append([opened(), aid('a1')]);
+        const before = readFileSync(log);
+        const error = await open({ fs: failing(code, on) })
+          .append([aid('a2')])
+          .catch((e) => e);
+        expect(error).toBeInstanceOf(StoreError);
+        expect(error.message).toMatch(reason);
+        expect(error.message).toMatch(/nothing was appended and the log is unchanged/);
+        expect(exitCodeOf(error)).toBe(4);
+        expect(readFileSync(log).equals(before)).toBe(true);
+        expect(existsSync(`${log}.lock`)).toBe(false);
+        expect(await open().append([aid('a2')])).toMatchObject({ seqs: [3] });
+      },
+    );
+
+    it('a failed first append leaves no log file behind', async () => {
+      const error = await open({ fs: failing('ENOSPC', 'write') })
+        .append([opened()])
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(existsSync(log)).toBe(false);
+    });
+
+    it('a missing folder is an I/O error', async () => {
+      const store = new FileEventStore(join(dir, 'nope', 'deal.jsonl'));
+      await expect(store.append([opened()])).rejects.toThrow(
+        /cannot lock .*: the folder does not exist/,
+      );
+    });
+  });
+});
