@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAppend } from './append.js';
+import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
+import { registerReplay } from './replay.js';
 import { run } from './run.js';
 import { registerSchema } from './schema.js';
 import { registerValidate } from './validate.js';
@@ -15,7 +18,10 @@ const program = new Command('truce')
   .exitOverride();
 
 // One line per command: each file adds its own subcommand.
+registerAppend(program);
+registerInit(program);
 registerInspect(program);
+registerReplay(program);
 registerSchema(program);
 registerValidate(program);
 

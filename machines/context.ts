@@ -1,7 +1,8 @@
 import type { EventOf, PhaseTerms, Terms, TruceEvent } from '../events/index.js';
 
 /** Where a proposal stands in the machine's eyes. */
-export type ProposalStatus = 'live' | 'rejected' | 'superseded';
+/** `lapsed`: it was live when fighting resumed; acceptances of it no longer bind anyone. */
+export type ProposalStatus = 'live' | 'rejected' | 'superseded' | 'lapsed';
 
 /** A proposal as the machine tracks it: its terms and who accepted what. */
 export interface ProposalRecord {
@@ -214,6 +215,7 @@ export function evolveDealContext(draft: DealContext, event: TruceEvent): void {
     case 'hostilities.resumed':
       draft.inProgress = null;
       draft.pauseHolding = false;
+      for (const p of draft.proposals) if (p.status === 'live') p.status = 'lapsed';
       return;
     case 'aid.delivered':
     case 'violation.reported':

@@ -58,8 +58,7 @@ export const dealMachine = setup({
       const progress = context.inProgress;
       const proposal = context.proposals.find((p) => p.proposalId === progress?.proposalId);
       return (
-        proposal !== undefined &&
-        proposal.terms.permanentCeasefire &&
+        proposal?.terms.permanentCeasefire === true &&
         proposal.terms.phases.length === event.data.phase
       );
     },

@@ -28,7 +28,9 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
       if (replaces !== undefined) {
         const old = findProposal(ctx, replaces);
         if (!old) return `proposal ${replaces}, which this one replaces, was never sent`;
-        if (old.status !== 'live') return `proposal ${replaces} is already ${old.status}`;
+        if (old.status !== 'live' && old.status !== 'lapsed') {
+          return `proposal ${replaces} is already ${old.status}`;
+        }
       }
       const started = ctx.inProgress;
       if (started && replaces === started.proposalId) {

@@ -8,7 +8,8 @@ import {
 } from './summary.js';
 
 /** How a proposal stands in the record. */
-export type ProposalState = 'live' | 'accepted' | 'rejected' | 'superseded';
+/** `lapsed`: live or accepted when fighting resumed, so it binds no one any more. */
+export type ProposalState = 'live' | 'accepted' | 'rejected' | 'superseded' | 'lapsed';
 
 /** A proposal as the projections show it. */
 export interface ProposalView {
@@ -349,6 +350,10 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       draft.hostages.releasedAtCount = releasedTotal(draft.hostages);
       return;
     case 'hostilities.resumed':
+      for (const p of draft.proposals) {
+        if (p.status === 'live' || p.status === 'accepted') p.status = 'lapsed';
+      }
+      return;
     case 'talks.suspended':
     case 'talks.resumed':
       return;

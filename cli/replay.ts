@@ -1,0 +1,113 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
+import { type ReplayLogOptions, replayLog } from '../replay/index.js';
+import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
+
+/** The options `replay`, `status` and `timeline` share. */
+interface TimeTravelOptions {
+  until?: number;
+  at?: string;
+}
+
+function parseSeq(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a seq, a whole number ≥ 1, found "${value}"`);
+  }
+  return Number(value);
+}
+
+function parseDateTime(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value)) {
+    throw new InvalidArgumentError(
+      `expected an ISO 8601 date or date-time with a zone such as 2023-11-27T12:00:00Z, found "${value}"`,
+    );
+  }
+  // A bare date means the end of that day (UTC): every event of the day is in.
+  const at = value.length === 10 ? `${value}T23:59:59.999Z` : value;
+  if (Number.isNaN(Date.parse(at))) throw new InvalidArgumentError(`"${value}" is not a real date`);
+  return at;
+}
+
+function withTimeTravel(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--until <seq>', 'stop after the event with this seq').argParser(parseSeq),
+    )
+    .addOption(
+      new Option(
+        '--at <datetime>',
+        'stop before the first event after this instant (a bare date means the end of that day, UTC)',
+      ).argParser(parseDateTime),
+    );
+}
+
+function replayOptions(log: string, options: TimeTravelOptions): ReplayLogOptions {
+  const out: ReplayLogOptions = { file: log };
+  if (options.until !== undefined) out.until = options.until;
+  if (options.at !== undefined) out.at = options.at;
+  return out;
+}
+
+/**
+ * Adds `truce replay`, `truce status` and `truce timeline`: the strict replay of a log through
+ * the statechart, as a report, one line, or one line per event.
+ *
+ * @example
+ * registerReplay(program); // truce replay examples/november-2023.jsonl --json
+ */
+export function registerReplay(program: Command): void {
+  withTimeTravel(
+    program
+      .command('replay')
+      .description('replay a log through the statechart and print where the deal stands')
+      .argument('<log>', 'the log file (JSON Lines)')
+      .option('--json', 'print the report as one JSON object (stable keys, DESIGN §6)'),
+  ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
+    const outcome = await replayLog(log, replayOptions(log, options));
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
+      return;
+    }
+    const parties = outcome.replayer.projection().parties;
+    const names = Object.fromEntries(Object.entries(parties).map(([id, p]) => [id, p.name]));
+    process.stdout.write(formatReport(outcome.report, names));
+  });
+
+  withTimeTravel(
+    program
+      .command('status')
+      .description('print one line: state, phase and the headline counts')
+      .argument('<log>', 'the log file (JSON Lines)'),
+  ).action(async (log: string, options: TimeTravelOptions) => {
+    const outcome = await replayLog(log, replayOptions(log, options));
+    process.stdout.write(formatStatus(outcome.report));
+  });
+
+  withTimeTravel(
+    program
+      .command('timeline')
+      .description('print one plain-language line per event, checking each against the statechart')
+      .argument('<log>', 'the log file (JSON Lines)')
+      .option('--json', 'print a JSON array of {seq, at, type, text, source, confidence}'),
+  ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
+    let names: PartyNames = {};
+    let first = true;
+    const out = process.stdout;
+    if (options.json) out.write('[');
+    try {
+      await replayLog(log, {
+        ...replayOptions(log, options),
+        onEvent: ({ event }) => {
+          names = evolvePartyNames(names, event);
+          const entry = timelineEntry(event, names);
+          if (options.json) {
+            out.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
+          } else out.write(`${formatTimelineEntry(entry)}\n`);
+          first = false;
+        },
+      });
+    } finally {
+      if (options.json) out.write(first ? ']\n' : '\n]\n');
+    }
+  });
+}

@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { truce } from './truce.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'truce-replay-'));
+const nov = 'examples/november-2023.jsonl';
+
+function line(seq: number, type: string, data: unknown): string {
+  return JSON.stringify({
+    seq,
+    id: `t${seq}`,
+    type,
+    at: `2024-01-0${Math.min(seq, 9)}T10:00:00Z`,
+    data,
+  });
+}
+
+const opening = line(1, 'negotiation.opened', {
+  title: 'Hand-written deal',
+  parties: [
+    { id: 'israel', name: 'Israel', role: 'principal' },
+    { id: 'hamas', name: 'Hamas', role: 'principal' },
+    { id: 'qatar', name: 'Qatar', role: 'mediator' },
+  ],
+});
+const proposal = line(2, 'proposal.sent', {
+  proposalId: 'p1',
+  from: 'qatar',
+  terms: {
+    phases: [
+      {
+        days: 4,
+        hostages: [{ category: 'women', count: 10 }],
+        exchange: [{ category: 'women', prisonersPerHostage: 3 }],
+      },
+    ],
+    permanentCeasefire: false,
+  },
+});
+
+function write(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+describe('truce replay', () => {
+  it('prints where the November 2023 truce stands', () => {
+    const run = truce(['replay', nov]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/State\s+collapsed/);
+    expect(run.stdout).toMatch(/released in total\s+105/);
+    expect(run.stdout).toMatch(/released under the deal\s+80/);
+    expect(run.stdout).toMatch(/due by the agreed ratios\s+240/);
+  });
+
+  it('--json gives the contract keys with the figures', () => {
+    const run = truce(['replay', nov, '--json']);
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout);
+    for (const key of [
+      'seq',
+      'at',
+      'state',
+      'phase',
+      'hostages',
+      'prisoners',
+      'aid',
+      'pause',
+      'terms',
+      'proposals',
+      'positions',
+      'stickingPoints',
+    ]) {
+      expect(report).toHaveProperty(key);
+    }
+    expect(report).toMatchObject({
+      state: 'collapsed',
+      hostages: { releasedTotal: 105, releasedUnderDeal: 80, releasedOutsideDeal: 25 },
+      prisoners: { released: 240, due: 240 },
+      pause: { days: 7, extensions: 2 },
+    });
+    expect(report).toEqual(
+      JSON.parse(readFileSync('examples/november-2023.expected.json', 'utf8')),
+    );
+  });
+
+  it('is deterministic byte for byte', () => {
+    expect(truce(['replay', nov, '--json']).stdout).toBe(truce(['replay', nov, '--json']).stdout);
+  });
+
+  it('--until and --at travel back in time', () => {
+    const until = JSON.parse(truce(['replay', nov, '--json', '--until', '5']).stdout);
+    expect(until).toMatchObject({ seq: 5, state: 'inPhase', phase: 1 });
+    const at = JSON.parse(truce(['replay', nov, '--json', '--at', '2023-11-23']).stdout);
+    expect(at.state).toBe('agreed');
+    expect(at.hostages.releasedTotal).toBe(0);
+  });
+
+  it('a release before any agreement exits 1 naming the line and the rule', () => {
+    const path = write('early.jsonl', [
+      opening,
+      proposal,
+      line(3, 'release.completed', { phase: 1, hostages: [{ category: 'women', count: 3 }] }),
+    ]);
+    const run = truce(['replay', path]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      `error: ${path}: line 3 (seq 3, type release.completed): rejected in state negotiating.proposalOnTable: a release.completed needs a phase in progress, and no phase has started\n`,
+    );
+  });
+
+  it('a mediator accepting for a principal exits 1 naming the line and the rule', () => {
+    const path = write('mediator.jsonl', [
+      opening,
+      proposal,
+      line(3, 'proposal.accepted', { proposalId: 'p1', by: 'qatar' }),
+    ]);
+    const run = truce(['replay', path]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /line 3 \(seq 3, type proposal\.accepted\): rejected in state negotiating\.proposalOnTable: only principals \(israel, hamas\) may accept; qatar is a mediator/,
+    );
+  });
+
+  it('validate runs the statechart too', () => {
+    const path = write('mediator2.jsonl', [
+      opening,
+      proposal,
+      line(3, 'proposal.accepted', { proposalId: 'p1', by: 'qatar' }),
+    ]);
+    const run = truce(['validate', path]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/line 3 .*rejected in state/);
+  });
+
+  it('usage errors exit 2', () => {
+    expect(truce(['replay', nov, '--until', '0']).status).toBe(2);
+    expect(truce(['replay', nov, '--at', 'yesterday']).status).toBe(2);
+    expect(truce(['replay']).status).toBe(2);
+  });
+
+  it('a missing log exits 4', () => {
+    const run = truce(['replay', join(dir, 'missing.jsonl')]);
+    expect(run.status).toBe(4);
+  });
+});
+
+describe('truce status and timeline', () => {
+  it('status prints one line', () => {
+    const run = truce(['status', 'examples/talks-2024.jsonl']);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stdout).toMatch(/^negotiating\.proposalOnTable at seq \d+/);
+    expect(run.stdout).toMatch(/sticking points permanentCeasefire, pauseDays/);
+  });
+
+  it('timeline prints one line per event, and --json an array', () => {
+    const lines = readFileSync(nov, 'utf8').trimEnd().split('\n');
+    const run = truce(['timeline', nov]);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(lines.length);
+    expect(run.stdout).toMatch(/Phase 1 began/);
+    const json = JSON.parse(truce(['timeline', nov, '--json']).stdout);
+    expect(json).toHaveLength(lines.length);
+    expect(json[0]).toMatchObject({ seq: 1, type: 'negotiation.opened' });
+  });
+
+  it('timeline stops at a rejected event with exit 1, after printing the lines before it', () => {
+    const path = write('tl.jsonl', [
+      opening,
+      proposal,
+      line(3, 'proposal.accepted', { proposalId: 'p1', by: 'qatar' }),
+    ]);
+    const run = truce(['timeline', path]);
+    expect(run.status).toBe(1);
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(2);
+    const json = truce(['timeline', path, '--json']);
+    expect(JSON.parse(json.stdout)).toHaveLength(2);
+  });
+});

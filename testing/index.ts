@@ -1,0 +1,2 @@
+export * from './golden.js';
+export * from './scenario.js';
