@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerAppend } from './append.js';
 import { registerInit } from './init.js';
+import { registerAppend } from './append.js';
+import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
 import { registerReplay } from './replay.js';
 import { run } from './run.js';
@@ -18,6 +20,8 @@ const program = new Command('truce')
   .exitOverride();
 
 // One line per command: each file adds its own subcommand.
+registerAppend(program);
+registerInit(program);
 registerAppend(program);
 registerInit(program);
 registerInspect(program);
