@@ -2,8 +2,6 @@
 import { Command } from 'commander';
 import { registerAppend } from './append.js';
 import { registerInit } from './init.js';
-import { registerAppend } from './append.js';
-import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
 import { registerReplay } from './replay.js';
 import { run } from './run.js';
@@ -20,8 +18,6 @@ const program = new Command('truce')
   .exitOverride();
 
 // One line per command: each file adds its own subcommand.
-registerAppend(program);
-registerInit(program);
 registerAppend(program);
 registerInit(program);
 registerInspect(program);
