@@ -1,0 +1,328 @@
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { machineGraph } from '../../inspector/index.js';
+import { dealMachine } from '../../machines/index.js';
+import type { ReplayReport } from '../../projections/index.js';
+import { replayLog } from '../../replay/index.js';
+import { truceBin } from '../cli/truce.js';
+import {
+  injectionLog,
+  november,
+  novemberLines,
+  type RunningInspector,
+  root,
+  startCli,
+  traversalPaths,
+  writeLog,
+} from '../inspector/fixtures.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && !process.env.CI) {
+  console.warn(
+    `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
+}
+const artifacts = join(root, 'test-results', 'inspector');
+
+/** The report `truce replay --until k --json` prints (in-process if the command is missing). */
+async function replayAt(file: string, k: number): Promise<ReplayReport> {
+  try {
+    const out = execFileSync(
+      process.execPath,
+      [truceBin, 'replay', file, '--until', String(k), '--json'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return JSON.parse(out) as ReplayReport;
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
+    if (!/unknown command/.test(stderr)) throw error;
+    return JSON.parse(JSON.stringify((await replayLog(file, { until: k })).report));
+  }
+}
+
+/** The page's own rule for writing a figure (inspector/page/format.ts). */
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number' || typeof value === 'string') return String(value);
+  return JSON.stringify(value);
+}
+
+function valueAt(report: unknown, path: string): unknown {
+  let value = report;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) {
+      throw new Error(`the page shows ${path}, which the replay JSON does not have`);
+    }
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+async function shownFields(page: Page): Promise<Array<[string, string]>> {
+  return page.$$eval('[data-field]', (els) =>
+    els.map(
+      (el) => [el.getAttribute('data-field') ?? '', el.textContent ?? ''] as [string, string],
+    ),
+  );
+}
+
+async function waitShown(page: Page, k: number, timeout = 5_000): Promise<void> {
+  await page.waitForFunction((k) => document.documentElement.dataset.shown === String(k), k, {
+    timeout,
+  });
+}
+
+/** Presses keys to move from wherever the page is to event k, the way a user would. */
+async function stepTo(page: Page, k: number): Promise<void> {
+  await page.keyboard.press('Home');
+  await waitShown(page, 1);
+  for (let i = 1; i < k; i++) await page.keyboard.press('ArrowRight');
+  await waitShown(page, k);
+}
+
+describe.skipIf(!haveChromium && !process.env.CI)('the inspector in Chromium', () => {
+  let browser: BrowserContext;
+  const running: RunningInspector[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    // A fresh profile each run: nothing cached, no state from another run.
+    browser = await chromium.launchPersistentContext(
+      mkdtempSync(join(tmpdir(), 'truce-chromium-')),
+      {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1440, height: 900 },
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      },
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(running.map((r) => r.stop()));
+    await browser?.close();
+  });
+
+  async function inspect(file: string): Promise<RunningInspector> {
+    const r = await startCli(file);
+    running.push(r);
+    return r;
+  }
+
+  async function openPage(url: string): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    page.on('dialog', (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('request', (request) => {
+      if (!request.url().startsWith(url)) problems.push(`request off the server: ${request.url()}`);
+    });
+    await page.goto(url);
+    await page.waitForSelector('html[data-shown]');
+    return { page, problems };
+  }
+
+  it('draws one node per state, each with its dotted path, and lights the current one', async () => {
+    const { url } = await inspect(november);
+    const { page, problems } = await openPage(url);
+    const { graph } = machineGraph(dealMachine);
+    const drawn = await page.$$eval('svg [data-state]', (els) =>
+      els.map((el) => el.getAttribute('data-state')),
+    );
+    expect(drawn.sort()).toEqual(graph.states.map((s) => s.path).sort());
+    await waitShown(page, 22);
+    expect(
+      await page.$$eval('[aria-current="true"]', (els) =>
+        els.map((e) => e.getAttribute('data-state')),
+      ),
+    ).toEqual(['collapsed']);
+    expect(await page.textContent('[data-field="state"]')).toBe('collapsed');
+    const edgeEvents = await page.$$eval('svg [data-event]', (els) =>
+      els.map((e) => e.getAttribute('data-event')),
+    );
+    for (const t of graph.transitions) expect(edgeEvents).toContain(t.event);
+    await stepTo(page, 2);
+    expect(
+      await page.$$eval('[aria-current="true"]', (els) =>
+        els.map((e) => e.getAttribute('data-state')),
+      ),
+    ).toEqual(['negotiating', 'negotiating.proposalOnTable']);
+    const taken = await page.$$eval('svg .taken', (els) =>
+      els.map((e) => e.getAttribute('data-event')),
+    );
+    expect(taken.sort()).toEqual(['always', 'proposal.sent']);
+    await page.screenshot({ path: join(artifacts, 'statechart-step-2.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows at each step exactly the figures of truce replay --until k --json', async () => {
+    const { url } = await inspect(november);
+    const { page, problems } = await openPage(url);
+    for (const k of [1, 2, 5, 7, 14, 20, 21, 22]) {
+      await stepTo(page, k);
+      const expected = await replayAt(november, k);
+      const fields = await shownFields(page);
+      expect(fields.length).toBeGreaterThan(15);
+      const paths = new Set(fields.map(([path]) => path));
+      for (const path of [
+        'seq',
+        'state',
+        'phase',
+        'at',
+        'hostages.releasedTotal',
+        'prisoners.due',
+        'prisoners.released',
+        'pause.days',
+      ]) {
+        expect(paths).toContain(path);
+      }
+      for (const [path, text] of fields) {
+        expect({ k, path, text }).toEqual({ k, path, text: formatValue(valueAt(expected, path)) });
+      }
+      const active = await page.$$eval('[aria-current="true"]', (els) =>
+        els.map((e) => e.getAttribute('data-state')),
+      );
+      expect(active.at(-1)).toBe(expected.state);
+    }
+    await stepTo(page, 14);
+    await page.screenshot({ path: join(artifacts, 'step-14.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('moves with End, ArrowLeft, the buttons and a click on an event', async () => {
+    const { url } = await inspect(november);
+    const { page } = await openPage(url);
+    await page.keyboard.press('End');
+    await waitShown(page, 22);
+    await page.keyboard.press('ArrowLeft');
+    await waitShown(page, 21);
+    await page.click('#first');
+    await waitShown(page, 1);
+    await page.click('#next');
+    await waitShown(page, 2);
+    await page.click('li[data-seq="9"]');
+    await waitShown(page, 9);
+    expect(await page.textContent('[data-field="seq"]')).toBe('9');
+    expect(await page.getAttribute('li[data-seq="9"]', 'aria-current')).toBe('step');
+    expect(await page.textContent('#changes')).toMatch(/violations/);
+    await page.close();
+  });
+
+  it('shows an appended event within a second and follows it from the last event', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines.slice(0, 12));
+    const { url } = await inspect(file);
+    const { page, problems } = await openPage(url);
+    await waitShown(page, 12);
+    for (const k of [13, 14]) {
+      const started = Date.now();
+      appendFileSync(file, lines[k - 1] ?? '');
+      await waitShown(page, k, 1_000);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await page.textContent('[data-field="seq"]')).toBe(String(k));
+      expect(await page.locator('#log li').count()).toBe(k);
+    }
+    // Away from the end, the view stays put while the log grows.
+    await page.keyboard.press('ArrowLeft');
+    await waitShown(page, 13);
+    appendFileSync(file, lines[14] ?? '');
+    await page.waitForSelector('li[data-seq="15"]', { timeout: 1_000 });
+    expect(await page.textContent('[data-field="seq"]')).toBe('13');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the events up to a rejected one and the rejection with its reason', async () => {
+    const lines = novemberLines().slice(0, 4);
+    lines.push(
+      `${JSON.stringify({ seq: 5, id: 'early', type: 'release.completed', at: '2023-11-23T00:00:00Z', data: { phase: 1 } })}\n`,
+    );
+    const { url } = await inspect(writeLog(lines));
+    const { page } = await openPage(url);
+    await waitShown(page, 4);
+    expect(await page.locator('#log li[data-seq]').count()).toBe(4);
+    expect(await page.textContent('#log li.rejected')).toContain('release.completed');
+    const problem = await page.textContent('#problem');
+    expect(problem).toContain('Event rejected at line 5');
+    expect(problem).toContain('rejected in state agreed');
+    expect(problem).toMatch(/needs a phase in progress/);
+    await page.screenshot({ path: join(artifacts, 'rejected.png') });
+    await page.close();
+  });
+
+  it('keeps script in every string field of a log inert', async () => {
+    const lines = injectionLog();
+    const { url } = await inspect(writeLog(lines));
+    const { page, problems } = await openPage(url);
+    await waitShown(page, lines.length);
+    for (let k = 1; k <= lines.length; k++) {
+      await stepTo(page, k);
+    }
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(problems).toEqual([]);
+    expect(await page.locator('script').count()).toBe(1);
+    expect(await page.locator('body img, body iframe, body object').count()).toBe(0);
+    expect(await page.locator('svg svg').count()).toBe(0);
+    expect(await page.evaluate(() => document.querySelectorAll('[onerror],[onload]').length)).toBe(
+      0,
+    );
+    // The hostile text is shown, as text.
+    expect(await page.textContent('[data-field="title"]')).toContain(
+      '<script>alert(__pwned=1)</script>',
+    );
+    expect(await page.textContent('#event')).toContain('<img src=x onerror=alert(__pwned=1)>');
+    await page.screenshot({ path: join(artifacts, 'injection.png') });
+    await page.close();
+  });
+
+  it('answers 404 to path traversal from the browser too', async () => {
+    const { url } = await inspect(november);
+    const page = await browser.newPage();
+    for (const path of traversalPaths.filter((p) => !p.startsWith('//'))) {
+      const response = await page.request.get(`${url}${path.slice(1)}`);
+      expect({ path, status: response.status() }).toEqual({ path, status: 404 });
+    }
+    await page.close();
+  });
+
+  it('saves a screenshot of the inspector', async () => {
+    const { url } = await inspect(november);
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForSelector('html[data-shown]');
+    await stepTo(page, 14);
+    const file = join(artifacts, 'inspector.png');
+    await page.screenshot({ path: file });
+    expect(existsSync(file)).toBe(true);
+    if (process.env.UPDATE_DOCS_SCREENSHOT) {
+      await page.screenshot({ path: join(root, 'docs', 'inspector.png') });
+    }
+    await page.close();
+  });
+});

@@ -1,0 +1,276 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AnyStateNode } from 'xstate';
+import {
+  CONTENT_SECURITY_POLICY,
+  type InspectorServer,
+  LogSession,
+  type LogView,
+  machineGraph,
+  startInspector,
+} from '../../inspector/index.js';
+import { dealMachine } from '../../machines/index.js';
+import { replayLog } from '../../replay/index.js';
+import {
+  assetsDir,
+  november,
+  novemberLines,
+  rawGet,
+  traversalPaths,
+  writeLog,
+} from './fixtures.js';
+
+const open: InspectorServer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+async function serve(file: string): Promise<InspectorServer> {
+  const server = await startInspector({ file, port: 0, assetsDir, pollMs: 100 });
+  open.push(server);
+  return server;
+}
+
+/** Reads Server-Sent Events from `/api/live`, one parsed message at a time. */
+function live(url: string) {
+  const messages: LogView[] = [];
+  const waiters: Array<() => void> = [];
+  const req = get(new URL('api/live', url), (res) => {
+    let buffer = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (data) {
+          messages.push(JSON.parse(data) as LogView);
+          for (const wake of waiters.splice(0)) wake();
+        }
+        end = buffer.indexOf('\n\n');
+      }
+    });
+  });
+  return {
+    messages,
+    async next(count: number, timeoutMs: number): Promise<LogView> {
+      const deadline = Date.now() + timeoutMs;
+      while (messages.length < count) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no live message ${count} within ${timeoutMs} ms`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, left);
+        });
+      }
+      return messages[count - 1] as LogView;
+    },
+    close: () => req.destroy(),
+  };
+}
+
+describe('the statechart graph', () => {
+  it('has one node per state of the deal machine, with dotted paths', () => {
+    const { graph } = machineGraph(dealMachine);
+    const expected: string[] = [];
+    const walk = (node: AnyStateNode) => {
+      for (const child of Object.values(node.states) as AnyStateNode[]) {
+        expected.push(child.path.join('.'));
+        walk(child);
+      }
+    };
+    walk(dealMachine.root);
+    expect(graph.states.map((s) => s.path)).toEqual(expected);
+    expect(graph.states.map((s) => s.path)).toContain('negotiating.proposalOnTable');
+    expect(graph.states.find((s) => s.path === 'concluded')?.kind).toBe('final');
+    expect(graph.states.find((s) => s.path === 'negotiating')?.kind).toBe('compound');
+  });
+
+  it('has every transition of the definition, the eventless ones included', () => {
+    const { graph } = machineGraph(dealMachine);
+    const has = (source: string, event: string, target?: string) =>
+      graph.transitions.some(
+        (t) =>
+          t.source === source &&
+          t.event === event &&
+          (target === undefined ? t.targets.length === 0 : t.targets.includes(target)),
+      );
+    expect(has('unopened', 'negotiation.opened', 'negotiating')).toBe(true);
+    expect(has('negotiating.awaitingProposal', 'always', 'agreed')).toBe(true);
+    expect(has('negotiating.proposalOnTable', 'always', 'negotiating.awaitingProposal')).toBe(true);
+    expect(has('agreed', 'always', 'negotiating')).toBe(true);
+    expect(has('inPhase', 'phase.completed', 'concluded')).toBe(true);
+    expect(has('inPhase', 'release.completed')).toBe(true);
+    expect(has('negotiating', 'hostilities.resumed', 'collapsed')).toBe(true);
+    for (const state of graph.states) {
+      const node = dealMachine.getStateNodeById(`deal.${state.path}`);
+      for (const event of node.transitions.keys()) {
+        expect(graph.transitions.some((t) => t.source === state.path && t.event === event)).toBe(
+          true,
+        );
+      }
+    }
+  });
+});
+
+describe('a log session', () => {
+  it('gives at every step exactly the report replay gives with --until', async () => {
+    const session = new LogSession(november);
+    await session.refresh();
+    const { steps } = session.view();
+    expect(steps).toHaveLength(22);
+    for (const step of steps) {
+      const { report } = await replayLog(november, { until: step.seq });
+      expect(session.report(step.seq)).toEqual(report);
+      expect(step.after).toBe(report.state);
+    }
+    session.close();
+  });
+
+  it('records the transitions each event took, eventless ones included', async () => {
+    const session = new LogSession(november);
+    await session.refresh();
+    const { graph } = machineGraph(dealMachine);
+    const describe = (seq: number) =>
+      session
+        .view()
+        .steps[seq - 1]?.transitions.map((id) => graph.transitions.find((t) => t.id === id))
+        .map((t) => `${t?.source}:${t?.event}>${t?.targets.join(',')}`);
+    expect(describe(1)).toEqual(['unopened:negotiation.opened>negotiating']);
+    expect(describe(2)).toEqual([
+      'negotiating.awaitingProposal:proposal.sent>',
+      'negotiating.awaitingProposal:always>negotiating.proposalOnTable',
+    ]);
+    expect(describe(5)).toEqual(['agreed:phase.started>inPhase']);
+    expect(describe(22)).toEqual(['negotiating:hostilities.resumed>collapsed']);
+    session.close();
+  });
+
+  it('shows the events up to a rejected one and the rejection with its reason', async () => {
+    const lines = novemberLines().slice(0, 2);
+    lines.push(
+      `${JSON.stringify({ seq: 3, id: 'bad', type: 'phase.completed', at: '2023-11-22T02:00:00Z', data: { phase: 1 } })}\n`,
+    );
+    const session = new LogSession(writeLog(lines));
+    await session.refresh();
+    const view = session.view();
+    expect(view.steps).toHaveLength(2);
+    expect(view.problem).toMatchObject({
+      kind: 'rejected',
+      line: 3,
+      state: 'negotiating.proposalOnTable',
+      event: { seq: 3, type: 'phase.completed' },
+    });
+    expect(view.problem?.reason).toMatch(/phase/);
+    expect(view.problem?.message).toMatch(/line 3 \(seq 3, type phase\.completed\): rejected/);
+    session.close();
+  });
+
+  it('shows the events up to a malformed line and what is wrong with it', async () => {
+    const lines = [...novemberLines().slice(0, 3), '{"seq": 4, not json\n'];
+    const session = new LogSession(writeLog(lines));
+    await session.refresh();
+    expect(session.view().steps).toHaveLength(3);
+    expect(session.view().problem).toMatchObject({ kind: 'invalid', line: 4 });
+    expect(session.view().problem?.message).toMatch(/line 4.*not valid JSON/);
+    session.close();
+  });
+});
+
+describe('the inspector server', () => {
+  it('serves the page with a Content-Security-Policy and no inline script', async () => {
+    const server = await serve(november);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await rawGet(server.url, '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(page.body).not.toMatch(/\son[a-z]+=/i);
+    const script = await rawGet(server.url, '/assets/inspector.js');
+    expect(script.status).toBe(200);
+    expect(script.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('answers 404 to .., encoded .., absolute paths and anything not its own', async () => {
+    const server = await serve(november);
+    for (const path of traversalPaths) {
+      const response = await rawGet(server.url, path);
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+      expect(response.body).not.toContain('"name": "truce"');
+    }
+    expect((await rawGet(server.url, '/api/report/23')).status).toBe(404);
+    expect((await rawGet(server.url, '/api/report/-1')).status).toBe(404);
+  });
+
+  it('refuses requests for another host name (DNS rebinding)', async () => {
+    const server = await serve(november);
+    const response = await rawGet(server.url, '/api/log', { Host: 'evil.example:80' });
+    expect(response.status).toBe(403);
+    expect((await rawGet(server.url, '/api/log', { Host: 'localhost' })).status).toBe(200);
+  });
+
+  it('gives the log and the report at every seq, equal to replay --until', async () => {
+    const server = await serve(november);
+    const log = JSON.parse((await rawGet(server.url, '/api/log')).body) as LogView;
+    expect(log.steps.map((s) => s.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
+    for (const k of [1, 5, 14, 22]) {
+      const body = JSON.parse((await rawGet(server.url, `/api/report/${k}`)).body);
+      expect(body.report).toEqual(
+        JSON.parse(JSON.stringify((await replayLog(november, { until: k })).report)),
+      );
+    }
+  });
+
+  it('pushes an appended event to open pages within a second', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines.slice(0, 10));
+    const server = await serve(file);
+    const stream = live(server.url);
+    try {
+      const first = await stream.next(1, 5_000);
+      expect(first.steps).toHaveLength(10);
+      const started = Date.now();
+      appendFileSync(file, lines[10] ?? '');
+      const update = await stream.next(2, 1_000);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(update.from).toBe(10);
+      expect(update.steps.map((s) => s.seq)).toEqual([11]);
+      expect(server.session.report(11)).toEqual((await replayLog(file, { until: 11 })).report);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('starts over when the file is rewritten, and reports a rejection that is appended', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines.slice(0, 6));
+    const server = await serve(file);
+    const stream = live(server.url);
+    try {
+      await stream.next(1, 5_000);
+      writeFileSync(file, lines.slice(0, 3).join(''));
+      const reset = await stream.next(2, 2_000);
+      expect(reset.from).toBe(0);
+      expect(reset.steps).toHaveLength(3);
+      appendFileSync(
+        file,
+        `${JSON.stringify({ seq: 4, id: 'x', type: 'talks.resumed', at: '2023-11-22T07:00:00Z', data: { by: 'israel' } })}\n`,
+      );
+      const rejected = await stream.next(3, 2_000);
+      expect(rejected.problem?.kind).toBe('rejected');
+      expect(rejected.problem?.reason).toBe('talks are not suspended');
+    } finally {
+      stream.close();
+    }
+  });
+});
