@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TruceEvent } from '../../events/index.js';
+import { dealMachine } from '../../machines/index.js';
+import { Replayer } from '../../replay/index.js';
+import { truceBin } from '../cli/truce.js';
+import { chartStates, chartTransitions } from './statechart.js';
+import { type CoverPlan, planCover, runTaking } from './transitionCover.js';
+
+const outDir = join(import.meta.dirname, '..', '..', 'test-results', 'model-paths');
+
+let plan: CoverPlan;
+
+beforeAll(() => {
+  plan = planCover();
+});
+
+describe('model-based coverage of the deal statechart', () => {
+  it('takes every transition and visits every state of the machine definition', () => {
+    const states = chartStates(dealMachine);
+    const transitions = chartTransitions(dealMachine);
+    const seenStates = new Set<string>();
+    const seenTransitions = new Set<unknown>();
+    for (const path of plan.paths) {
+      const taken = runTaking(path);
+      for (const s of taken.states) seenStates.add(s);
+      for (const t of taken.transitions) seenTransitions.add(t);
+    }
+    const missedStates = states.filter((s) => !seenStates.has(s));
+    const missedTransitions = transitions.filter((t) => !seenTransitions.has(t.definition));
+    const line = `statechart coverage: states ${states.length - missedStates.length}/${states.length}, transitions ${transitions.length - missedTransitions.length}/${transitions.length}`;
+    console.log(
+      `${line}\n(${plan.paths.length} paths, ${plan.paths.reduce((n, p) => n + p.length, 0)} events, from a graph of ${plan.graphStates} keyed states and ${plan.graphEdges} edges)`,
+    );
+    expect({ missedStates, missedTransitions: missedTransitions.map((t) => t.key) }).toEqual({
+      missedStates: [],
+      missedTransitions: [],
+    });
+  });
+
+  it('replays every path through the Replayer without a rejection', () => {
+    for (const path of plan.paths) {
+      const replayer = new Replayer();
+      for (const event of path) replayer.apply(event);
+      expect(replayer.seq).toBe(path.length);
+    }
+  });
+
+  it('every path is a valid log for `truce validate`', async () => {
+    mkdirSync(outDir, { recursive: true });
+    const files = plan.paths.map((path, i) => {
+      const file = join(outDir, `path-${String(i + 1).padStart(3, '0')}.jsonl`);
+      writeFileSync(file, toJsonl(path));
+      return file;
+    });
+    const results = await pool(files, 4, (file) => runTruce(['validate', file]));
+    const failures = results.filter((r) => r.status !== 0);
+    expect(failures).toEqual([]);
+    for (const [i, r] of results.entries()) {
+      expect(r.stdout).toContain(`${plan.paths[i]?.length} event`);
+    }
+  });
+});
+
+function toJsonl(events: readonly TruceEvent[]): string {
+  return events.map((e) => `${JSON.stringify(e)}\n`).join('');
+}
+
+interface Run {
+  args: string[];
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runTruce(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [truceBin, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+    });
+    child.on('close', (status) => resolve({ args, status, stdout, stderr }));
+  });
+}
+
+async function pool<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>) {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await run(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: size }, worker));
+  return results;
+}
