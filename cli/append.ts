@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { StoreError, TruceError, ValidationError } from '../events/index.js';
-import { FileEventStore, type NewEvent } from '../store/index.js';
+import { FileEventStore, type NewEvent, reasonOf } from '../store/index.js';
 
 /** The `--source-*` and `--confidence` options shared by `init` and `append`. */
 export interface SourceOptions {
@@ -173,7 +173,7 @@ export function registerAppend(program: Command): void {
         throw new StoreError(
           code === 'ENOENT'
             ? `cannot append to ${log}: no such file; start a log with truce init`
-            : `cannot append to ${log}: ${(error as Error).message}`,
+            : `cannot append to ${log}: ${reasonOf(error)}`,
           { cause: error },
         );
       }

@@ -131,6 +131,7 @@ async function createExclusive(path: string, info: LockInfo, fs: StoreFs): Promi
   try {
     await fs.writeFile(temp, JSON.stringify(info), { flag: 'wx' });
   } catch (error) {
+    await fs.unlink(temp).catch(() => undefined);
     throw lockError(path, error);
   }
   try {
@@ -221,8 +222,13 @@ async function takeOver(
           : now.nonce === stale.nonce;
     if (!same) return false;
     const temp = `${path}.${ours.nonce}.tmp`;
-    await fs.writeFile(temp, JSON.stringify(ours), { flag: 'wx' });
-    await fs.rename(temp, path);
+    try {
+      await fs.writeFile(temp, JSON.stringify(ours), { flag: 'wx' });
+      await fs.rename(temp, path);
+    } catch (error) {
+      await fs.unlink(temp).catch(() => undefined);
+      throw error;
+    }
     return true;
   } catch (error) {
     throw lockError(path, error);
