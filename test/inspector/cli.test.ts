@@ -1,0 +1,82 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { truce } from '../cli/truce.js';
+import {
+  november,
+  novemberLines,
+  type RunningInspector,
+  rawGet,
+  startCli,
+  writeLog,
+} from './fixtures.js';
+
+const running: RunningInspector[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+
+describe('truce inspect', () => {
+  it('binds to 127.0.0.1, prints the URL, serves the log and stops on SIGTERM', async () => {
+    const r = await startCli(november);
+    running.push(r);
+    expect(r.stdout()).toMatch(
+      /^truce inspector for .*november-2023\.jsonl: http:\/\/127\.0\.0\.1:\d+\/$/m,
+    );
+    const log = await rawGet(r.url, '/api/log');
+    expect(log.status).toBe(200);
+    expect(JSON.parse(log.body).steps).toHaveLength(22);
+    expect(await r.stop()).toBe(0);
+  });
+
+  it('exits 4 with one sentence when the log does not exist', () => {
+    const result = truce(['inspect', 'no/such/log.jsonl', '--port', '0']);
+    expect(result.status).toBe(4);
+    expect(result.stderr).toMatch(/^error: no\/such\/log\.jsonl: cannot read the log/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 2 on a bad port', () => {
+    expect(truce(['inspect', november, '--port', 'eighty']).status).toBe(2);
+    expect(truce(['inspect', november, '--port', '70000']).status).toBe(2);
+  });
+
+  it('--stately sends the replay to a Stately inspector WebSocket', async () => {
+    const receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => receiver.once('listening', () => resolve()));
+    const port = (receiver.address() as AddressInfo).port;
+    const received: Array<{
+      type: string;
+      event?: { type?: string };
+      snapshot?: { value?: unknown };
+    }> = [];
+    receiver.on('connection', (socket) => {
+      socket.on('message', (data) => received.push(JSON.parse(String(data))));
+    });
+    try {
+      const file = writeLog(novemberLines().slice(0, 5));
+      const r = await startCli(file, ['--stately', '--stately-url', `ws://127.0.0.1:${port}`]);
+      running.push(r);
+      const deadline = Date.now() + 10_000;
+      const sent = () =>
+        received.filter((e) => e.type === '@xstate.event').map((e) => e.event?.type);
+      while (Date.now() < deadline && !sent().includes('phase.started')) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(received.some((e) => e.type === '@xstate.actor')).toBe(true);
+      expect(sent()).toEqual(
+        expect.arrayContaining([
+          'negotiation.opened',
+          'proposal.sent',
+          'proposal.accepted',
+          'phase.started',
+        ]),
+      );
+      const snapshots = received.filter((e) => e.type === '@xstate.snapshot');
+      expect(snapshots.at(-1)?.snapshot?.value).toBe('inPhase');
+    } finally {
+      for (const client of receiver.clients) client.terminate();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
