@@ -11,8 +11,9 @@ const EMPTY = 0;
  * The ids seen in a log, each with the line that first used it, in little memory.
  *
  * Up to `exactLimit` ids (100,000 by default, far beyond any hand-kept negotiation log) are
- * compared exactly. Past that, each id is kept as a 64-bit fingerprint in typed arrays (about
- * 24 bytes an id, outside the JS heap), so a million-event log validates in well under 150 MB.
+ * compared exactly, with the line that first used them. Past that, each id is kept as a 64-bit
+ * fingerprint in typed arrays (16 bytes an id at most, outside the JS heap, no line), so a
+ * million-event log validates in under 150 MB.
  * Two different ids then share a fingerprint with a chance of about n²/2⁶⁵ (3 in 100 million
  * at a million ids); such a clash would be reported as a repeated id, never passed silently.
  *
@@ -25,10 +26,9 @@ const EMPTY = 0;
 export class IdIndex {
   readonly #exactLimit: number;
   #exact: Map<string, number> | undefined = new Map();
-  /** Open-addressing table: two 32-bit hashes per slot (hi never 0 when used) and a line. */
+  /** Open-addressing table: two 32-bit hashes per slot (hi never 0 when used), 8 bytes an id. */
   #hi = new Uint32Array(0);
   #lo = new Uint32Array(0);
-  #lines = new Int32Array(0);
   #size = 0;
 
   constructor(options: Partial<IdIndexOptions> = {}) {
@@ -40,7 +40,10 @@ export class IdIndex {
     return this.#exact?.size ?? this.#size;
   }
 
-  /** The line that first used `id`, or `undefined` when it is new. */
+  /**
+   * The line that first used `id` (0 when that line is no longer known, past `exactLimit`),
+   * or `undefined` when it is new.
+   */
   firstLine(id: string): number | undefined {
     if (this.#exact) return this.#exact.get(id);
     const hi = hashHi(id);
@@ -49,7 +52,7 @@ export class IdIndex {
     for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
       const h = this.#hi[slot] as number;
       if (h === EMPTY) return undefined;
-      if (h === hi && this.#lo[slot] === lo) return this.#lines[slot];
+      if (h === hi && this.#lo[slot] === lo) return 0;
     }
   }
 
@@ -63,32 +66,30 @@ export class IdIndex {
       const exact = this.#exact;
       this.#exact = undefined;
       this.#resize(tableSizeFor(exact.size + 1));
-      for (const [known, knownLine] of exact) this.#insert(hashHi(known), hashLo(known), knownLine);
+      for (const known of exact.keys()) this.#insert(hashHi(known), hashLo(known));
     }
     if ((this.#size + 1) * 2 > this.#hi.length) this.#resize(this.#hi.length * 2);
-    this.#insert(hashHi(id), hashLo(id), line);
+    this.#insert(hashHi(id), hashLo(id));
   }
 
-  #insert(hi: number, lo: number, line: number): void {
+  #insert(hi: number, lo: number): void {
     const mask = this.#hi.length - 1;
     let slot = lo & mask;
     while (this.#hi[slot] !== EMPTY) slot = (slot + 1) & mask;
     this.#hi[slot] = hi;
     this.#lo[slot] = lo;
-    this.#lines[slot] = line;
     this.#size++;
   }
 
   #resize(capacity: number): void {
     const { length } = this.#hi;
-    const [hi, lo, lines] = [this.#hi, this.#lo, this.#lines];
+    const [hi, lo] = [this.#hi, this.#lo];
     this.#hi = new Uint32Array(capacity);
     this.#lo = new Uint32Array(capacity);
-    this.#lines = new Int32Array(capacity);
     this.#size = 0;
     for (let slot = 0; slot < length; slot++) {
       const h = hi[slot] as number;
-      if (h !== EMPTY) this.#insert(h, lo[slot] as number, lines[slot] as number);
+      if (h !== EMPTY) this.#insert(h, lo[slot] as number);
     }
   }
 }

@@ -163,7 +163,7 @@ class LogChecker {
       throw this.#error(
         position,
         'id',
-        `expected a unique id, found ${describe(event.id)} already used on line ${firstLine}`,
+        `expected a unique id, found ${describe(event.id)} already used ${firstLine > 0 ? `on line ${firstLine}` : 'earlier in the log'}`,
       );
     }
     this.#ids.add(event.id, line);
