@@ -5,10 +5,38 @@ import { s } from './dom.js';
 
 const HEADER = 28;
 const ROW = 17;
-const PAD = 12;
-const LABEL_FONT = '600 13px system-ui, sans-serif';
-const ROW_FONT = '11.5px ui-monospace, SFMono-Regular, Menlo, monospace';
-const EDGE_FONT = '11.5px ui-monospace, SFMono-Regular, Menlo, monospace';
+const PAD = 10;
+/** Events a state handles without leaving it flow in lines of at most this width. */
+const FLOW_WIDTH = 250;
+const CHIP_GAP = 12;
+const LABEL_FONT = '600 14px system-ui, sans-serif';
+const ROW_FONT = '12px ui-monospace, SFMono-Regular, Menlo, monospace';
+const EDGE_FONT = '12px ui-monospace, SFMono-Regular, Menlo, monospace';
+
+/** Where each event of a state's list goes when the list flows in lines. */
+interface Flow {
+  chips: Array<{ t: GraphTransition; x: number; line: number }>;
+  lines: number;
+  width: number;
+}
+
+function flow(rows: GraphTransition[], measure: (text: string, font: string) => number): Flow {
+  const chips: Flow['chips'] = [];
+  let x = 0;
+  let line = 0;
+  let width = 0;
+  for (const t of rows) {
+    const w = measure(transitionLabel(t), ROW_FONT);
+    if (x > 0 && x + w > FLOW_WIDTH) {
+      line++;
+      x = 0;
+    }
+    chips.push({ t, x, line });
+    width = Math.max(width, x + w);
+    x += w + CHIP_GAP;
+  }
+  return { chips, lines: rows.length ? line + 1 : 0, width };
+}
 
 /** A drawn statechart: the SVG and a way to light the state and transitions of a step. */
 export interface Chart {
@@ -36,6 +64,7 @@ export async function drawChart(graph: MachineGraph): Promise<Chart> {
     internal.set(t.source, list);
   }
 
+  const flows = new Map<string, Flow>();
   const nodes = new Map<string, ElkNode>();
   const root: ElkNode = {
     id: '#root',
@@ -44,7 +73,7 @@ export async function drawChart(graph: MachineGraph): Promise<Chart> {
       'elk.direction': 'DOWN',
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
       'elk.edgeRouting': 'ORTHOGONAL',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '56',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '44',
       'elk.layered.spacing.edgeNodeBetweenLayers': '18',
       'elk.spacing.nodeNode': '28',
       'elk.spacing.edgeEdge': '12',
@@ -59,14 +88,10 @@ export async function drawChart(graph: MachineGraph): Promise<Chart> {
     edges: [],
   };
   for (const state of graph.states) {
-    const rows = internal.get(state.path) ?? [];
-    const width =
-      Math.max(
-        measure(state.key, LABEL_FONT) + 24,
-        ...rows.map((r) => measure(transitionLabel(r), ROW_FONT)),
-      ) +
-      2 * PAD;
-    const top = HEADER + rows.length * ROW + (rows.length ? 6 : 0);
+    const rows = flow(internal.get(state.path) ?? [], measure);
+    flows.set(state.path, rows);
+    const width = Math.max(measure(state.key, LABEL_FONT) + 24, rows.width) + 2 * PAD;
+    const top = HEADER + rows.lines * ROW + (rows.lines ? 6 : 0);
     const node: ElkNode = { id: state.path, children: [] };
     if (state.kind === 'compound') {
       node.layoutOptions = {
@@ -96,14 +121,10 @@ export async function drawChart(graph: MachineGraph): Promise<Chart> {
   }
 
   const laid = await new ELK().layout(root);
-  return render(graph, laid, internal);
+  return render(graph, laid, flows);
 }
 
-function render(
-  graph: MachineGraph,
-  laid: ElkNode,
-  internal: Map<string, GraphTransition[]>,
-): Chart {
+function render(graph: MachineGraph, laid: ElkNode, flows: Map<string, Flow>): Chart {
   const width = Math.ceil((laid.width ?? 600) + 8);
   const height = Math.ceil((laid.height ?? 400) + 8);
   const svg = s('svg', {
@@ -148,7 +169,7 @@ function render(
   for (const state of graph.states) {
     const box = shapes.get(state.path);
     if (!box) continue;
-    const group = drawState(state, box, internal.get(state.path) ?? []);
+    const group = drawState(state, box, flows.get(state.path) ?? { chips: [], lines: 0, width: 0 });
     stateGroups.set(state.path, group);
     layer.append(group);
   }
@@ -191,7 +212,7 @@ function render(
   };
 }
 
-function drawState(state: GraphState, box: ElkNode, rows: GraphTransition[]): SVGGElement {
+function drawState(state: GraphState, box: ElkNode, rows: Flow): SVGGElement {
   const x = box.x ?? 0;
   const y = box.y ?? 0;
   const w = box.width ?? 0;
@@ -221,24 +242,24 @@ function drawState(state: GraphState, box: ElkNode, rows: GraphTransition[]): SV
   group.append(
     s('text', { x: x + PAD + (state.initial ? 14 : 0), y: y + 19, class: 'name' }, state.key),
   );
-  if (rows.length) {
+  if (rows.lines) {
     group.append(s('line', { x1: x, x2: x + w, y1: y + HEADER, y2: y + HEADER, class: 'divider' }));
   }
-  rows.forEach((row, i) => {
+  for (const chip of rows.chips) {
     group.append(
       s(
         'text',
         {
-          x: x + PAD,
-          y: y + HEADER + 14 + i * ROW,
+          x: x + PAD + chip.x,
+          y: y + HEADER + 15 + chip.line * ROW,
           class: 'event',
-          'data-transition': row.id,
-          'data-event': row.event,
+          'data-transition': chip.t.id,
+          'data-event': chip.t.event,
         },
-        transitionLabel(row),
+        transitionLabel(chip.t),
       ),
     );
-  });
+  }
   return group;
 }
 

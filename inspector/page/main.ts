@@ -88,19 +88,19 @@ async function go(k: number): Promise<void> {
 }
 
 function formatTitle(report: ReplayReport) {
+  document.title = report.title ? `${report.title} — truce inspector` : 'truce inspector';
   return h('span', { 'data-field': 'title' }, formatValue(report.title));
 }
 
 function takenText(step: StepView | undefined): string {
   if (!step || !graph) return '';
-  const names = step.transitions
+  const labels = step.transitions
     .map((id) => graph?.transitions.find((t) => t.id === id))
     .filter((t) => t !== undefined)
-    .map(
-      (t) =>
-        `${transitionLabel(t)}: ${t.source} → ${t.targets.length ? t.targets.join(', ') : 'stays'}`,
-    );
-  return `${step.before} → ${step.after}${names.length ? `  (${names.join('; then ')})` : ''}`;
+    .map(transitionLabel);
+  const move =
+    step.before === step.after ? `stays in ${step.after}` : `${step.before} → ${step.after}`;
+  return labels.length ? `${move}, by ${labels.join(' then ')}` : move;
 }
 
 function markSelection(): void {
@@ -130,7 +130,9 @@ function logItem(step: StepView): HTMLLIElement {
     h('span', { class: 'seq' }, String(step.seq)),
     h('span', { class: 'when' }, shortAt(step.event.at)),
     h('code', { class: 'type' }, step.event.type),
-    step.before === step.after ? null : h('span', { class: 'to' }, `→ ${step.after}`),
+    step.before === step.after
+      ? null
+      : h('span', { class: 'to', title: step.after }, `→ ${step.after}`),
   );
   item.addEventListener('click', () => void go(step.seq));
   return item;

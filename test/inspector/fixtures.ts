@@ -41,8 +41,13 @@ export interface RunningInspector {
 }
 
 /** Starts the built `truce inspect` on a free port and waits for the URL it prints. */
-export async function startCli(log: string, args: string[] = []): Promise<RunningInspector> {
+export async function startCli(
+  log: string,
+  args: string[] = [],
+  cwd = root,
+): Promise<RunningInspector> {
   const child = spawn(process.execPath, [truceBin, 'inspect', log, '--port', '0', ...args], {
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
