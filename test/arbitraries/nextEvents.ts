@@ -293,7 +293,7 @@ function inPhaseMoves(
 
 /** Places a move in a log: seq, a unique id and a time after the previous event. */
 export function toEvent(move: Move, seq: number, at: string): TruceEvent {
-  return { seq, id: `gen-${seq}`, at, ...move } as TruceEvent;
+  return { seq, id: `gen-${seq}`, type: move.type, at, data: move.data } as TruceEvent;
 }
 
 /** A weighted choice among candidates; `undefined` when there are none. */
