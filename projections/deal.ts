@@ -167,7 +167,7 @@ function countHostages(
   phase: number,
   hostages: ReadonlyArray<{ category: string; count: number; deceased?: boolean | undefined }>,
 ): void {
-  const account = draft.byPhase.find((a) => a.phase === phase);
+  const account = draft.byPhase.findLast((a) => a.phase === phase);
   const terms = phaseTerms(draft, phase);
   for (const h of hostages) {
     if (h.deceased === true || h.category === 'bodies') draft.hostages.bodiesReturned += h.count;
@@ -299,7 +299,7 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       for (const p of d.prisoners ?? []) {
         draft.prisoners.released += p.count;
         add(draft.prisoners.byCategory, p.category, p.count);
-        const account = draft.byPhase.find((a) => a.phase === d.phase);
+        const account = draft.byPhase.findLast((a) => a.phase === d.phase);
         if (account) account.prisonersReleased += p.count;
       }
       for (const o of d.outsideDeal ?? []) {
@@ -315,7 +315,7 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       return;
     }
     case 'pause.extended': {
-      const account = draft.byPhase.find((a) => a.phase === event.data.phase);
+      const account = draft.byPhase.findLast((a) => a.phase === event.data.phase);
       if (!account) return;
       account.days += event.data.days;
       account.extensions += 1;
@@ -341,7 +341,7 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       draft.violations += 1;
       return;
     case 'phase.completed': {
-      const account = draft.byPhase.find((a) => a.phase === event.data.phase);
+      const account = draft.byPhase.findLast((a) => a.phase === event.data.phase);
       if (account) account.completed = true;
       return;
     }
