@@ -25,11 +25,3 @@ export function leaves(value: unknown, prefix: string[] = [], out = new Map<stri
   }
   return out;
 }
-
-/** `2023-11-24 05:00 UTC` from an ISO date-time. */
-export function formatAt(at: string | null): string {
-  if (!at) return '—';
-  const date = new Date(at);
-  if (Number.isNaN(date.getTime())) return at;
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
