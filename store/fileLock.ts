@@ -98,8 +98,9 @@ export class FileLock {
     this.#info = { ...this.#info, size };
     const handle = await this.#fs.open(this.path, 'r+');
     try {
+      // The new content only adds a field, so it overwrites the old in place: no truncate, which
+      // on ext4 would make the close flush the file (its replace-by-truncate heuristic).
       const bytes = Buffer.from(JSON.stringify(this.#info));
-      await handle.truncate(0);
       await handle.write(bytes, 0, bytes.length, 0);
     } finally {
       await handle.close();

@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FileEventStore, MemoryEventStore, type NewEvent } from '../store/index.js';
+
+const RUNS = 3;
+const SINGLE_APPENDS = Number(process.env.N ?? 200);
+const BATCHES = 20;
+const BATCH_SIZE = 1_000;
+const MEMORY_SIZES = process.env.N ? [] : [10_000, 100_000, 1_000_000];
+
+const opened = {
+  id: 'open',
+  type: 'negotiation.opened',
+  at: '2023-11-22T08:00:00Z',
+  data: {
+    title: 'Bench talks',
+    parties: [
+      { id: 'israel', name: 'Israel', role: 'principal' },
+      { id: 'hamas', name: 'Hamas', role: 'principal' },
+    ],
+  },
+} as NewEvent;
+
+function aid(id: string): NewEvent {
+  return {
+    id,
+    type: 'aid.delivered',
+    at: '2023-11-24T10:00:00Z',
+    data: { region: 'south', trucks: 200 },
+    source: { name: 'UN OCHA', confidence: 'reported' },
+  } as NewEvent;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+/** Writes of one log-sized line, each followed by fsync: the disk's ceiling for durable appends. */
+async function rawFsyncRate(dir: string): Promise<number> {
+  const handle = await open(join(dir, 'raw.jsonl'), 'a');
+  const line = Buffer.from(`${JSON.stringify({ seq: 1, ...aid('raw-line-000000') })}\n`);
+  try {
+    const started = performance.now();
+    for (let i = 0; i < SINGLE_APPENDS; i++) {
+      await handle.write(line, 0, line.length, null);
+      await handle.sync();
+    }
+    return SINGLE_APPENDS / ((performance.now() - started) / 1000);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The same, with a lock file created and removed around each write: what any lock-file writer pays. */
+async function rawLockedFsyncRate(dir: string): Promise<number> {
+  const handle = await open(join(dir, 'raw-locked.jsonl'), 'a');
+  const line = Buffer.from(`${JSON.stringify({ seq: 1, ...aid('raw-line-000000') })}\n`);
+  const lock = join(dir, 'raw-locked.jsonl.lock');
+  try {
+    const started = performance.now();
+    for (let i = 0; i < SINGLE_APPENDS; i++) {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      await handle.write(line, 0, line.length, null);
+      await handle.sync();
+      await unlink(lock);
+    }
+    return SINGLE_APPENDS / ((performance.now() - started) / 1000);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function singleAppendRate(dir: string, run: number): Promise<number> {
+  const store = new FileEventStore(join(dir, `single-${run}.jsonl`));
+  await store.append([opened]);
+  const started = performance.now();
+  for (let i = 0; i < SINGLE_APPENDS; i++) await store.append([aid(`s${i}`)]);
+  return SINGLE_APPENDS / ((performance.now() - started) / 1000);
+}
+
+async function batchAppendRate(dir: string, run: number): Promise<number> {
+  const store = new FileEventStore(join(dir, `batch-${run}.jsonl`));
+  await store.append([opened]);
+  const started = performance.now();
+  for (let b = 0; b < BATCHES; b++) {
+    await store.append(Array.from({ length: BATCH_SIZE }, (_, i) => aid(`b${b}-${i}`)));
+  }
+  return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
+}
+
+async function memoryAppendMicros(count: number): Promise<number> {
+  const store = new MemoryEventStore();
+  await store.append([opened]);
+  const started = performance.now();
+  for (let i = 0; i < count; i++) await store.append([aid(`m${i}`)]);
+  return ((performance.now() - started) * 1000) / count;
+}
+
+/**
+ * Durable appends to the JSONL file store (single events and batches of 1,000) beside the raw
+ * fsync rate of the same folder in the same run, then in-memory appends of 10k, 100k and 1M
+ * single events to show the cost per append stays flat. Medians of three runs (the 1M in-memory
+ * run once: it takes over a minute).
+ */
+export default async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'truce-bench-store-'));
+  try {
+    const raw: number[] = [];
+    const rawLocked: number[] = [];
+    const single: number[] = [];
+    const batch: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      raw.push(await rawFsyncRate(dir));
+      rawLocked.push(await rawLockedFsyncRate(dir));
+      single.push(await singleAppendRate(dir, r));
+      batch.push(await batchAppendRate(dir, r));
+    }
+    const rawRate = median(raw);
+    console.log(`folder: ${dir}`);
+    console.log(`raw write+fsync of one line:          ${fmt(rawRate)} /s`);
+    console.log(
+      `raw, with a lock file made and removed: ${fmt(median(rawLocked))} /s (${((median(rawLocked) / rawRate) * 100).toFixed(0)}% of raw fsync)`,
+    );
+    console.log(
+      `file store, durable single appends:   ${fmt(median(single))} events/s (${((median(single) / rawRate) * 100).toFixed(0)}% of raw fsync)`,
+    );
+    console.log(
+      `file store, batches of ${fmt(BATCH_SIZE)}:        ${fmt(median(batch))} events/s (${(median(batch) / rawRate).toFixed(1)}× the raw fsync rate)`,
+    );
+    for (const count of MEMORY_SIZES) {
+      const runs = count >= 1_000_000 ? 1 : RUNS;
+      const micros: number[] = [];
+      for (let r = 0; r < runs; r++) micros.push(await memoryAppendMicros(count));
+      const us = median(micros);
+      console.log(
+        `in-memory, ${fmt(count).padStart(9)} single appends: ${us.toFixed(1)} µs per append, ${((us * count) / 1e6).toFixed(1)} s in all${runs === 1 ? ' (one run)' : ''}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
