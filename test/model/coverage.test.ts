@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TruceEvent } from '../../events/index.js';
 import { dealMachine } from '../../machines/index.js';
 import { Replayer } from '../../replay/index.js';
-import { truceBin } from '../cli/truce.js';
 import { chartStates, chartTransitions } from './statechart.js';
 import { type CoverPlan, planCover, runTaking } from './transitionCover.js';
+import { pool, truceAsync } from './truceAsync.js';
 
 const outDir = join(import.meta.dirname, '..', '..', 'test-results', 'model-paths');
 
@@ -55,7 +54,7 @@ describe('model-based coverage of the deal statechart', () => {
       writeFileSync(file, toJsonl(path));
       return file;
     });
-    const results = await pool(files, 4, (file) => runTruce(['validate', file]));
+    const results = await pool(files, 4, (file) => truceAsync(['validate', file]));
     const failures = results.filter((r) => r.status !== 0);
     expect(failures).toEqual([]);
     for (const [i, r] of results.entries()) {
@@ -66,39 +65,4 @@ describe('model-based coverage of the deal statechart', () => {
 
 function toJsonl(events: readonly TruceEvent[]): string {
   return events.map((e) => `${JSON.stringify(e)}\n`).join('');
-}
-
-interface Run {
-  args: string[];
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runTruce(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [truceBin, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    child.on('close', (status) => resolve({ args, status, stdout, stderr }));
-  });
-}
-
-async function pool<T, R>(items: readonly T[], size: number, run: (item: T) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await run(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: size }, worker));
-  return results;
 }
