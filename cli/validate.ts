@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type LogEntry, type ReadLogOptions, readLog } from '../events/index.js';
+import { Replayer } from '../replay/index.js';
 
 /** What the format-level check of a log found. */
 export interface FormatSummary {
@@ -53,10 +54,17 @@ export function formatValidSummary(file: string, summary: FormatSummary): string
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('check that a log is well-formed: every line a valid event, seq and ids in order')
+    .description(
+      'check a log: every line a valid event, seq and ids in order, and every event legal in the statechart',
+    )
     .argument('<log>', 'the log file (JSON Lines)')
-    .action(async (log: string) => {
-      const summary = await checkLogFormat(log);
-      process.stdout.write(`${formatValidSummary(log, summary)}\n`);
+    .option('--format-only', 'check the format only, without running the statechart')
+    .action(async (log: string, options: { formatOnly?: boolean }) => {
+      const replayer = options.formatOnly ? null : new Replayer({ file: log });
+      const summary = await checkLogFormat(log, {
+        onEntry: (entry) => replayer?.apply(entry.event, entry.line),
+      });
+      const state = replayer ? ` (ends in state ${replayer.state})` : ' (format only)';
+      process.stdout.write(`${formatValidSummary(log, summary)}${state}\n`);
     });
 }

@@ -16,7 +16,7 @@ describe('truce', () => {
     const run = truce(['--help']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Usage: truce/);
-    expect(run.stdout).toMatch(/validate <log>/);
+    expect(run.stdout).toMatch(/validate \[options\] <log>/);
     expect(run.stdout).toMatch(/schema/);
   });
 

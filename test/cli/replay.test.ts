@@ -181,3 +181,11 @@ describe('truce status and timeline', () => {
     expect(JSON.parse(json.stdout)).toHaveLength(2);
   });
 });
+
+describe('truce validate runs the statechart', () => {
+  it('a legal log says how many events and the state it ends in', () => {
+    const run = truce(['validate', nov]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${nov}: 22 events, valid (ends in state collapsed)\n`);
+  });
+});
