@@ -6,3 +6,4 @@ export * from './events/index.js';
 export * from './machines/index.js';
 export * from './projections/index.js';
 export * from './replay/index.js';
+export * from './store/index.js';
