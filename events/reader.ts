@@ -96,20 +96,50 @@ export async function* readLog(
   }
 }
 
-/** Checks lines in order: decoding, seq contiguity and id uniqueness. */
-class LogChecker {
+/** The ids a log already holds, with the line that first used each. */
+export interface IdLookup {
+  firstLine(id: string): number | undefined;
+  add(id: string, line: number): void;
+}
+
+/** Where a check resumes in a log whose first `line` lines are already known to be good. */
+export interface ResumePoint {
+  /** Lines (and so events) already read; the next raw line is line `line + 1`. */
+  line: number;
+  /** The seq of the last event read. */
+  seq: number;
+  /** The ids of the events read so far. */
+  ids: IdLookup;
+}
+
+/**
+ * Checks raw lines in order: UTF-8, JSON, the event's schema, seq contiguity and id uniqueness,
+ * telling a torn last line from a bad one. {@link readLog} uses it from the first line; a store
+ * resumes it past a verified checkpoint to check only the tail.
+ *
+ * @example
+ * const checker = new LogChecker(buildCompleteReadLogOptions(), { line: 10, seq: 10, ids });
+ * for await (const raw of splitLines(tailChunks)) checker.check(raw);
+ */
+export class LogChecker {
   readonly #options: CompleteReadLogOptions;
   readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   /** Each id seen, with the line that first used it. */
-  readonly #ids = new IdIndex();
-  #lastSeq = 0;
+  readonly #ids: IdLookup;
+  readonly #lineOffset: number;
+  #lastSeq: number;
 
-  constructor(options: CompleteReadLogOptions) {
+  constructor(options: CompleteReadLogOptions, resume?: ResumePoint) {
     this.#options = options;
+    this.#ids = resume?.ids ?? new IdIndex();
+    this.#lineOffset = resume?.line ?? 0;
+    this.#lastSeq = resume?.seq ?? 0;
   }
 
+  /** The decoded entry of one raw line, or a `ValidationError` (`torn` for a cut-off last line). */
   check(raw: RawLine): LogEntry {
-    const { line, terminated } = raw;
+    const { terminated } = raw;
+    const line = raw.line + this.#lineOffset;
     let bytes = raw.bytes;
     if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
       bytes = bytes.subarray(3);

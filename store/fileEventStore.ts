@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
+  buildCompleteReadLogOptions,
   DEFAULT_MAX_LINE_BYTES,
-  decodeEvent,
-  isEventType,
-  type LogPosition,
+  LogChecker,
+  type LogEntry,
   readLog,
   StoreError,
   splitLines,
@@ -394,64 +394,31 @@ export class FileEventStore implements EventStore {
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */
   async #replayTail(handle: FileHandle, base: Checkpoint, size: number): Promise<Checkpoint> {
     const { state } = base;
-    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     let bytes = base.bytes;
     let lastLineStart = base.lastLineStart;
     let unterminated = false;
+    const checker = new LogChecker(buildCompleteReadLogOptions({ file: this.#name }), {
+      line: state.head,
+      seq: state.head,
+      // The store records an id only once its event is replayed (below).
+      ids: { firstLine: (id: string) => state.ids.get(id), add: () => {} },
+    });
     for await (const raw of splitLines(chunksOf(handle, base.bytes, size, this.#name, this), {
       maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     })) {
-      const line = state.head + 1;
       const start = bytes;
-      let body = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
-      if (start === 0 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) {
-        body = body.subarray(3);
-      }
-      if (body[body.length - 1] === 13) body = body.subarray(0, body.length - 1);
-      let value: unknown;
+      let entry: LogEntry;
       try {
-        value = JSON.parse(decoder.decode(body));
+        entry = checker.check(raw);
       } catch (error) {
-        if (!raw.terminated) {
-          const moved = await this.#moveAside(handle, start, size);
-          this.#warn(
-            `${this.#name}: line ${line} was torn (an interrupted write); moved its ${size - start} bytes to ${moved} and repaired the log to its last whole event (seq ${state.head})`,
-          );
-          break;
-        }
-        throw new ValidationError({ line }, '', `not valid JSON (${reasonOf(error)})`, {
-          file: this.#name,
-          cause: error,
-        });
-      }
-      const decoded = decodeEvent(value);
-      if (!decoded.ok) {
-        const issue = decoded.issues[0];
-        throw new ValidationError(
-          positionOf(line, value),
-          issue?.path ?? '',
-          issue?.message ?? 'not an event',
-          { file: this.#name },
+        if (!(error instanceof ValidationError && error.torn)) throw error;
+        const moved = await this.#moveAside(handle, start, size);
+        this.#warn(
+          `${this.#name}: line ${state.head + 1} was torn (an interrupted write); moved its ${size - start} bytes to ${moved} and repaired the log to its last whole event (seq ${state.head})`,
         );
+        break;
       }
-      const event = decoded.value;
-      if (event.seq !== line) {
-        throw new ValidationError(
-          { line, seq: event.seq, type: event.type },
-          'seq',
-          `expected seq ${line}, found ${event.seq}`,
-          { file: this.#name },
-        );
-      }
-      const first = state.ids.get(event.id);
-      if (first !== undefined) {
-        throw new ValidationError(
-          { line, seq: event.seq, type: event.type },
-          'id',
-          `expected a unique id, found "${event.id}" already used on line ${first}`,
-          { file: this.#name },
-        );
-      }
+      const { event, line } = entry;
       try {
         state.replayer.apply(event, line);
       } catch (error) {
@@ -546,16 +513,6 @@ export class FileEventStore implements EventStore {
 
 /** A rollback after a failed write failed too: the lock is kept for the next writer's repair. */
 class RollbackFailed extends StoreError {}
-
-/** The seq and type of a parsed line when they are readable, to place an error. */
-function positionOf(line: number, value: unknown): LogPosition {
-  const position: LogPosition = { line };
-  if (typeof value !== 'object' || value === null) return position;
-  const { seq, type } = value as { seq?: unknown; type?: unknown };
-  if (Number.isSafeInteger(seq)) position.seq = seq as number;
-  if (typeof type === 'string' && isEventType(type)) position.type = type;
-  return position;
-}
 
 function fresh(ino: number, file: string): Checkpoint {
   return {
