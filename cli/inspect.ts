@@ -57,22 +57,30 @@ export async function inspectCommand(log: string, options: InspectCommandOptions
   }
   let bridge: StatelyBridge | undefined;
   if (options.stately || options.statelyUrl !== undefined) {
-    bridge = startStatelyBridge({
+    bridge = await startStatelyBridge({
       ...(options.statelyUrl === undefined ? {} : { url: options.statelyUrl }),
       ...(options.statelyPort === undefined ? {} : { port: options.statelyPort }),
-      open: options.open ?? false,
     });
   }
-  const inspector = await startInspector({
-    file: log,
-    port: options.port,
-    host: options.host,
-    ...(bridge ? { inspect: bridge.inspect } : {}),
-  });
+  let inspector: Awaited<ReturnType<typeof startInspector>>;
+  try {
+    inspector = await startInspector({
+      file: log,
+      port: options.port,
+      host: options.host,
+      ...(bridge ? { inspect: bridge.inspect } : {}),
+    });
+  } catch (error) {
+    await bridge?.close();
+    throw error;
+  }
   process.stdout.write(`truce inspector for ${log}: ${inspector.url}\n`);
   if (bridge) process.stdout.write(`Stately inspector bridge: ${bridge.url}\n`);
   process.stdout.write('Press Ctrl-C to stop.\n');
-  if (options.open) openInBrowser(inspector.url);
+  if (options.open) {
+    openInBrowser(inspector.url);
+    if (bridge && options.statelyUrl === undefined) openInBrowser(bridge.url);
+  }
 
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -83,7 +91,7 @@ export async function inspectCommand(log: string, options: InspectCommandOptions
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  bridge?.close();
+  await bridge?.close();
   await inspector.close();
 }
 

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { truce } from '../cli/truce.js';
 import {
   november,
@@ -34,6 +34,17 @@ describe('truce inspect', () => {
     expect(result.status).toBe(4);
     expect(result.stderr).toMatch(/^error: no\/such\/log\.jsonl: cannot read the log/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('exits 4 with one sentence when the port is taken', async () => {
+    const first = await startCli(november);
+    running.push(first);
+    const port = new URL(first.url).port;
+    const result = truce(['inspect', november, '--port', port]);
+    expect(result.status).toBe(4);
+    expect(result.stderr).toBe(
+      `error: port ${port} on 127.0.0.1 is in use; choose another with --port\n`,
+    );
   });
 
   it('exits 2 on a bad port', () => {
@@ -79,4 +90,63 @@ describe('truce inspect', () => {
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
   });
+
+  it('--stately serves a bridge on 127.0.0.1 that relays the run to its own page only', async () => {
+    const port = await freePort();
+    const file = writeLog(novemberLines().slice(0, 5));
+    const r = await startCli(file, ['--stately', '--stately-port', String(port)]);
+    running.push(r);
+    const bridge = `http://127.0.0.1:${port}/`;
+    const deadline = Date.now() + 5_000;
+    while (!r.stdout().includes('Ctrl-C') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(r.stdout()).toContain(`Stately inspector bridge: http://localhost:${port}/`);
+    const page = await rawGet(bridge, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(
+      '<iframe id="inspector" title="Stately inspector" src="https://stately.ai/inspect">',
+    );
+    expect(page.body).not.toMatch(/<script>/);
+    expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+    expect((await rawGet(bridge, '/', { Host: 'evil.example' })).status).toBe(403);
+    expect((await rawGet(bridge, '/../package.json')).status).toBe(404);
+
+    const events = await new Promise<Array<{ type: string; event?: { type?: string } }>>(
+      (resolve, reject) => {
+        const got: Array<{ type: string; event?: { type?: string } }> = [];
+        const socket = new WebSocket(`ws://127.0.0.1:${port}`, {
+          origin: `http://127.0.0.1:${port}`,
+        });
+        socket.on('message', (data) => {
+          got.push(JSON.parse(String(data)));
+          if (got.some((e) => e.type === '@xstate.event' && e.event?.type === 'phase.started')) {
+            socket.close();
+            resolve(got);
+          }
+        });
+        socket.on('error', reject);
+        setTimeout(() => reject(new Error(`only ${got.length} events arrived`)), 10_000);
+      },
+    );
+    expect(events.some((e) => e.type === '@xstate.actor')).toBe(true);
+
+    const refused = await new Promise<string>((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}`, { origin: 'https://evil.example' });
+      socket.on('open', () => resolve('open'));
+      socket.on('error', (error) => resolve(error.message));
+    });
+    expect(refused).toMatch(/401|403/);
+  });
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

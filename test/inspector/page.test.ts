@@ -16,5 +16,5 @@ describe('the inspector page source', () => {
     );
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
-  });
+  }, 180_000);
 });

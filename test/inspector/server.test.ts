@@ -173,6 +173,14 @@ describe('a log session', () => {
     session.close();
   });
 
+  it('opens an empty log at the start: no events, state unopened', async () => {
+    const session = new LogSession(writeLog([]));
+    await session.refresh();
+    expect(session.view()).toMatchObject({ steps: [], problem: null });
+    expect(session.report(0)?.state).toBe('unopened');
+    session.close();
+  });
+
   it('shows the events up to a malformed line and what is wrong with it', async () => {
     const lines = [...novemberLines().slice(0, 3), '{"seq": 4, not json\n'];
     const session = new LogSession(writeLog(lines));
