@@ -1,6 +1,6 @@
 import type { StateValue } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
-import { agreedProposalFor, type DealContext, hasAccepted, nextPhase } from './context.js';
+import { type DealContext, hasAccepted, nextPhase } from './context.js';
 import { dealMachine } from './deal.js';
 import { checkEvent } from './rules.js';
 
@@ -47,23 +47,19 @@ function stateReason(path: string, ctx: DealContext, event: TruceEvent): string 
     case 'negotiation.opened':
       return 'the negotiation is already open';
     case 'proposal.sent':
-      return path === 'negotiating.suspended'
-        ? 'talks are suspended; a talks.resumed must come first'
-        : 'no proposal can be sent in this state';
     case 'proposal.accepted':
     case 'phase.accepted':
     case 'proposal.rejected':
-      if (path === 'negotiating.suspended')
-        return 'talks are suspended; a talks.resumed must come first';
+      // Talks take these in every opened state but two: suspended talks, and (for answers)
+      // a collapse, which needs a new proposal first.
       if (top === 'collapsed') {
         return 'fighting has resumed; a new proposal.sent must put terms back on the table first';
       }
-      return 'no proposal is open to answer in this state';
+      return 'talks are suspended; a talks.resumed must come first';
     case 'phase.started': {
       if (top === 'inPhase') return `phase ${ctx.phase} is still in progress`;
-      const phase = nextPhase(ctx);
       if (top === 'collapsed') return 'fighting has resumed; no phase is agreed';
-      if (agreedProposalFor(ctx, phase)) return `phase ${phase} cannot start in this state`;
+      const phase = nextPhase(ctx);
       const missing = ctx.proposals
         .filter((p) => p.status === 'live' && p.terms.phases.length >= phase)
         .map((p) => {
