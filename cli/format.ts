@@ -106,11 +106,26 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
     lines.push('  none between the principals’ latest positions');
   for (const point of report.stickingPoints) {
     const positions = Object.entries(point.positions)
-      .map(([party, value]) => `${partyName(report, party, names)} ${String(value)}`)
+      .map(([party, value]) => `${partyName(report, party, names)} ${termValue(value)}`)
       .join(' vs ');
-    lines.push(row(point.term, positions));
+    lines.push(row(TERM_LABELS[point.term], positions));
   }
   return `${lines.join('\n')}\n`;
+}
+
+const TERM_LABELS: Record<ReplayReport['stickingPoints'][number]['term'], string> = {
+  permanentCeasefire: 'end of the war',
+  pauseDays: 'pause, days',
+  phases: 'phases',
+  hostages: 'hostages released',
+  prisoners: 'prisoners released',
+  aidTrucksPerDay: 'aid trucks a day',
+};
+
+function termValue(value: unknown): string {
+  if (value === true) return 'yes';
+  if (value === false) return 'no';
+  return value === null ? 'not stated' : String(value);
 }
 
 function obligations(report: ReplayReport): string[] {
