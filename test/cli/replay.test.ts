@@ -87,6 +87,13 @@ describe('truce replay', () => {
     );
   });
 
+  it('names the sticking points of the 2024 talks in words', () => {
+    const run = truce(['replay', 'examples/talks-2024.jsonl']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/end of the war\s+Israel no vs Hamas yes/);
+    expect(run.stdout).toMatch(/pause, days\s+Israel 60 vs Hamas 135/);
+  });
+
   it('is deterministic byte for byte', () => {
     expect(truce(['replay', nov, '--json']).stdout).toBe(truce(['replay', nov, '--json']).stdout);
   });
