@@ -11,6 +11,7 @@ export default defineConfig({
   test: {
     include: [
       'test/machines/**/*.test.ts',
+      'test/projections/**/*.test.ts',
       'test/golden/examples.test.ts',
       'test/properties/**/*.test.ts',
     ],
