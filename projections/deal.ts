@@ -126,6 +126,8 @@ export const initialDealProjection: DealProjection = {
 export function evolveDealProjection(state: DealProjection, event: TruceEvent): DealProjection {
   return produce(state, (draft) => {
     applyEvent(draft, event);
+    draft.seq = event.seq;
+    draft.at = event.at;
   });
 }
 
@@ -134,9 +136,14 @@ export function evolveDealProjectionMany(
   state: DealProjection,
   events: readonly TruceEvent[],
 ): DealProjection {
-  if (events.length === 0) return state;
+  const last = events[events.length - 1];
+  if (last === undefined) return state;
   return produce(state, (draft) => {
     for (const event of events) applyEvent(draft, event);
+    // Every event sets them and none reads them: writing the last event's once per batch
+    // spares two draft writes per event.
+    draft.seq = last.seq;
+    draft.at = last.at;
   });
 }
 
@@ -167,14 +174,17 @@ function countHostages(
   phase: number,
   hostages: ReadonlyArray<{ category: string; count: number; deceased?: boolean | undefined }>,
 ): void {
+  if (hostages.length === 0) return;
   const account = draft.byPhase.findLast((a) => a.phase === phase);
   const terms = phaseTerms(draft, phase);
+  const counts = draft.hostages;
+  const prisoners = draft.prisoners;
   for (const h of hostages) {
-    if (h.deceased === true || h.category === 'bodies') draft.hostages.bodiesReturned += h.count;
-    else draft.hostages.releasedAlive += h.count;
-    add(draft.hostages.byCategory, h.category, h.count);
+    if (h.deceased === true || h.category === 'bodies') counts.bodiesReturned += h.count;
+    else counts.releasedAlive += h.count;
+    add(counts.byCategory, h.category, h.count);
     const due = terms ? prisonersPerHostage(terms, h.category) * h.count : 0;
-    draft.prisoners.due += due;
+    prisoners.due += due;
     if (account) {
       account.hostagesReleased += h.count;
       account.prisonersDue += due;
@@ -182,9 +192,8 @@ function countHostages(
   }
 }
 
+/** Folds one event, all but its `seq` and `at`, which the caller sets. */
 function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
-  draft.seq = event.seq;
-  draft.at = event.at;
   switch (event.type) {
     case 'negotiation.opened':
       draft.title = event.data.title;
@@ -296,15 +305,21 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
     case 'release.completed': {
       const d = event.data;
       countHostages(draft, d.phase, d.hostages ?? []);
-      for (const p of d.prisoners ?? []) {
-        draft.prisoners.released += p.count;
-        add(draft.prisoners.byCategory, p.category, p.count);
+      if (d.prisoners !== undefined && d.prisoners.length > 0) {
+        const prisoners = draft.prisoners;
         const account = draft.byPhase.findLast((a) => a.phase === d.phase);
-        if (account) account.prisonersReleased += p.count;
+        for (const p of d.prisoners) {
+          prisoners.released += p.count;
+          add(prisoners.byCategory, p.category, p.count);
+          if (account) account.prisonersReleased += p.count;
+        }
       }
-      for (const o of d.outsideDeal ?? []) {
-        draft.hostages.releasedOutsideDeal += o.count;
-        add(draft.hostages.outsideDealByGroup, o.group, o.count);
+      if (d.outsideDeal !== undefined && d.outsideDeal.length > 0) {
+        const counts = draft.hostages;
+        for (const o of d.outsideDeal) {
+          counts.releasedOutsideDeal += o.count;
+          add(counts.outsideDealByGroup, o.group, o.count);
+        }
       }
       return;
     }
@@ -328,13 +343,15 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
     }
     case 'aid.delivered': {
       const { region, trucks, fuelTrucks = 0 } = event.data;
-      draft.aid.trucks += trucks;
-      draft.aid.fuelTrucks += fuelTrucks;
-      const r = Object.hasOwn(draft.aid.byRegion, region) ? draft.aid.byRegion[region] : undefined;
+      const aid = draft.aid;
+      aid.trucks += trucks;
+      aid.fuelTrucks += fuelTrucks;
+      const byRegion = aid.byRegion;
+      const r = Object.hasOwn(byRegion, region) ? byRegion[region] : undefined;
       if (r) {
         r.trucks += trucks;
         r.fuelTrucks += fuelTrucks;
-      } else draft.aid.byRegion[region] = { trucks, fuelTrucks };
+      } else byRegion[region] = { trucks, fuelTrucks };
       return;
     }
     case 'violation.reported':
