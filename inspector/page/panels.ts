@@ -190,68 +190,38 @@ function renderTerms(report: ReplayReport) {
       'End-of-war clause (permanent ceasefire): ',
       field(report, 'terms.permanentCeasefire'),
     ),
-    h(
-      'table',
-      { class: 'grid' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['Phase', 'Proposal', 'Days', 'Prisoners', 'Aid/day'].map((t) =>
-            h('th', { scope: 'col' }, t),
-          ),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        ...report.terms.phases.map((_, i) =>
-          h(
-            'tr',
-            {},
-            ...['phase', 'proposalId', 'days', 'prisoners', 'aidTrucksPerDay'].map((key) =>
-              field(report, `terms.phases.${i}.${key}`, 'td'),
-            ),
-          ),
+    grid(
+      ['Phase', 'Proposal', 'Days', 'Prisoners', 'Aid/day'],
+      report.terms.phases.map((_, i) =>
+        ['phase', 'proposalId', 'days', 'prisoners', 'aidTrucksPerDay'].map((key) =>
+          field(report, `terms.phases.${i}.${key}`, 'td'),
         ),
       ),
     ),
   );
 }
 
+/** A table with a header row and one row per entry of `rows` (cells already built). */
+function grid(headers: readonly string[], rows: ReadonlyArray<ReadonlyArray<HTMLElement>>) {
+  return h(
+    'table',
+    { class: 'grid' },
+    h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells))),
+  );
+}
+
 function renderPositions(report: ReplayReport) {
   const parties = Object.keys(report.positions);
   const positions = parties.length
-    ? h(
-        'table',
-        { class: 'grid' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Party', 'Stance', 'Proposal', 'Ceasefire', 'Pause days'].map((t) =>
-              h('th', { scope: 'col' }, t),
-            ),
+    ? grid(
+        ['Party', 'Stance', 'Proposal', 'Ceasefire', 'Pause days'],
+        parties.map((party) => [
+          h('th', { scope: 'row' }, party),
+          ...['stance', 'proposalId', 'permanentCeasefire', 'pauseDays'].map((key) =>
+            field(report, `positions.${party}.${key}`, 'td'),
           ),
-        ),
-        h(
-          'tbody',
-          {},
-          ...parties.map((party) =>
-            h(
-              'tr',
-              {},
-              h('th', { scope: 'row' }, party),
-              ...['stance', 'proposalId', 'permanentCeasefire', 'pauseDays'].map((key) =>
-                field(report, `positions.${party}.${key}`, 'td'),
-              ),
-            ),
-          ),
-        ),
+        ]),
       )
     : h('p', { class: 'none' }, 'No positions recorded yet.');
   const points = report.stickingPoints.length
