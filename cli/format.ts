@@ -97,7 +97,7 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
     lines.push(
       row(
         prop.proposalId,
-        `${prop.status}, from ${partyName(report, prop.from, names)}: ${s.phases} phase(s), ${s.pauseDays} days, permanent ceasefire ${s.permanentCeasefire ? 'yes' : 'no'}`,
+        `${prop.status}, from ${partyName(prop.from, names)}: ${s.phases} phase(s), ${s.pauseDays} days, permanent ceasefire ${s.permanentCeasefire ? 'yes' : 'no'}`,
       ),
     );
   }
@@ -106,7 +106,7 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
     lines.push('  none between the principals’ latest positions');
   for (const point of report.stickingPoints) {
     const positions = Object.entries(point.positions)
-      .map(([party, value]) => `${partyName(report, party, names)} ${termValue(value)}`)
+      .map(([party, value]) => `${partyName(party, names)} ${termValue(value)}`)
       .join(' vs ');
     lines.push(row(TERM_LABELS[point.term], positions));
   }

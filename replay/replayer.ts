@@ -105,12 +105,6 @@ export class Replayer {
     if (this.#pending.length >= BATCH) this.#flush();
   }
 
-  /** Whether the machine would take `event` now, without applying it. */
-  accepts(event: TruceEvent): boolean {
-    const snapshot = this.#actor.getSnapshot();
-    return snapshot.status === 'active' && snapshot.can(event);
-  }
-
   /** The projections as they stand. */
   projection(): DealProjection {
     this.#flush();
