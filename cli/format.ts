@@ -14,7 +14,7 @@ function when(at: string | null): string {
 }
 
 /** Names a party by its display name where the report knows it. */
-function partyName(_report: ReplayReport, id: string, names: Record<string, string>): string {
+function partyName(id: string, names: Record<string, string>): string {
   return names[id] ?? id;
 }
 
