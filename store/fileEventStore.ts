@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
@@ -72,6 +73,7 @@ interface Checkpoint {
 }
 
 const CHUNK = 64 * 1024;
+const { O_RDWR, O_APPEND } = constants;
 
 /**
  * The default {@link EventStore}: one negotiation in one JSONL file of log format v1.
@@ -137,7 +139,10 @@ export class FileEventStore implements EventStore {
    */
   repair(): Promise<number> {
     const run = this.#queue.then(() =>
-      this.#locked(async (handle, recovered) => (await this.#sync(handle, recovered)).state.head),
+      this.#locked(
+        async ({ handle, stat, recovered }) =>
+          (await this.#sync(handle, stat, recovered)).state.head,
+      ),
     );
     this.#queue = run.catch(() => undefined);
     return run;
@@ -206,8 +211,8 @@ export class FileEventStore implements EventStore {
   }
 
   async #append(events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    return this.#locked(async (handle, recovered, created) => {
-      const checkpoint = await this.#sync(handle, recovered);
+    return this.#locked(async ({ handle, stat, lock, recovered, created }) => {
+      const checkpoint = await this.#sync(handle, stat, recovered);
       const { state } = checkpoint;
       let prepared: ReturnType<typeof prepareAppend>;
       try {
@@ -224,6 +229,7 @@ export class FileEventStore implements EventStore {
       if (written > 0) {
         // From here the replayer stands after the batch: any failure must drop it.
         this.#cached = undefined;
+        await lock.record(checkpoint.bytes);
         await this.#write(handle, checkpoint.bytes, prepared.text, created);
         const bytes = checkpoint.bytes + Buffer.byteLength(prepared.text);
         const lastLine = lastOf(prepared.text);
@@ -244,34 +250,33 @@ export class FileEventStore implements EventStore {
   }
 
   /** Runs `body` holding the write lock with the log open for appending. */
-  async #locked<T>(
-    body: (handle: FileHandle, recovered: LockInfo | undefined, created: boolean) => Promise<T>,
-  ): Promise<T> {
+  async #locked<T>(body: (held: Held) => Promise<T>): Promise<T> {
     const { lock, recovered } = await FileLock.acquire(this.lockPath, this.#lock, this.#fs);
     let keepLock = false;
+    let closed: Promise<void> = Promise.resolve();
     try {
-      let created = false;
+      let opened: { handle: FileHandle; created: boolean };
       try {
-        await this.#fs.stat(this.path);
-      } catch (error) {
-        if (errnoOf(error) !== 'ENOENT') throw this.#ioError('open', error);
-        created = true;
-      }
-      let handle: FileHandle;
-      try {
-        handle = await this.#fs.open(this.path, 'a+');
+        opened = await this.#open();
       } catch (error) {
         throw this.#ioError('open', error);
       }
+      const { handle, created } = opened;
       try {
-        await lock.record((await handle.stat()).size);
-        return await body(handle, recovered, created);
+        const stat = await handle.stat();
+        // Recorded at once (the body waits for it before writing), at the cut a dead writer's
+        // lock asked for, so a crash during the repair leaves the same cut to make.
+        const before =
+          recovered?.size !== undefined ? Math.min(stat.size, recovered.size) : stat.size;
+        lock.record(before).catch(() => undefined);
+        return await body({ handle, stat, lock, recovered, created });
       } catch (error) {
         if (error instanceof RollbackFailed) keepLock = true;
         throw error;
       } finally {
-        await handle.close().catch(() => undefined);
+        closed = handle.close().catch(() => undefined);
         if (created && !keepLock) {
+          await closed;
           // A log created by a failed first append is removed again: the folder is as it was.
           const size = await this.#fs.stat(this.path).then(
             (s) => s.size,
@@ -283,7 +288,26 @@ export class FileEventStore implements EventStore {
     } finally {
       // After a failed rollback the lock stays, with the size to cut back to: the next writer
       // (once this process is gone) repairs the log from it.
-      if (!keepLock) await lock.release().catch(() => undefined);
+      await Promise.all([
+        keepLock ? lock.abandon() : lock.release().catch(() => undefined),
+        closed,
+      ]);
+    }
+  }
+
+  /** Opens the log for reading and appending, creating it if there is none. */
+  async #open(): Promise<{ handle: FileHandle; created: boolean }> {
+    for (;;) {
+      try {
+        return { handle: await this.#fs.open(this.path, O_RDWR | O_APPEND), created: false };
+      } catch (error) {
+        if (errnoOf(error) !== 'ENOENT') throw error;
+      }
+      try {
+        return { handle: await this.#fs.open(this.path, 'ax+'), created: true };
+      } catch (error) {
+        if (errnoOf(error) !== 'EEXIST') throw error;
+      }
     }
   }
 
@@ -319,8 +343,12 @@ export class FileEventStore implements EventStore {
    * Brings the state up to the file's end under the lock: repairs a dead writer's leftovers and
    * a torn last line, then replays only what lies past a verified checkpoint.
    */
-  async #sync(handle: FileHandle, recovered: LockInfo | undefined): Promise<Checkpoint> {
-    let stat = await handle.stat();
+  async #sync(
+    handle: FileHandle,
+    opened: { size: number; ino: number | bigint },
+    recovered: LockInfo | undefined,
+  ): Promise<Checkpoint> {
+    let stat = opened;
     if (recovered?.size !== undefined && stat.size > recovered.size) {
       const moved = await this.#moveAside(handle, recovered.size, stat.size);
       this.#warn(
@@ -509,6 +537,19 @@ export class FileEventStore implements EventStore {
   readError(error: unknown): StoreError {
     return this.#ioError('read', error);
   }
+}
+
+/** What the write-locked section of an append or repair is handed. */
+interface Held {
+  /** The log, open for reading and appending. */
+  handle: FileHandle;
+  /** The log as opened. */
+  stat: Stats;
+  lock: FileLock;
+  /** The lock of a writer that died holding it. */
+  recovered: LockInfo | undefined;
+  /** Whether this opening created the log. */
+  created: boolean;
 }
 
 /** A rollback after a failed write failed too: the lock is kept for the next writer's repair. */

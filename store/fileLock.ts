@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { StoreError } from '../events/index.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
@@ -47,12 +48,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class FileLock {
   readonly path: string;
   readonly #fs: StoreFs;
+  /** The lock file, open since it was made: records go through it, and it says whose it is. */
+  readonly #handle: FileHandle;
   #info: LockInfo;
+  /** The last record's write, chained so that records land in order. */
+  #recording: Promise<void> = Promise.resolve();
+  /** Removing the temp file the lock was made from; awaited on release. */
+  readonly #cleanup: Promise<void>;
 
-  private constructor(path: string, fs: StoreFs, info: LockInfo) {
+  private constructor(
+    path: string,
+    fs: StoreFs,
+    made: { handle: FileHandle; info: LockInfo; cleanup: Promise<void> },
+  ) {
     this.path = path;
     this.#fs = fs;
-    this.#info = info;
+    this.#handle = made.handle;
+    this.#info = made.info;
+    this.#cleanup = made.cleanup;
   }
 
   /** Waits for the lock (polling with jitter), recovering a stale one. */
@@ -67,13 +80,14 @@ export class FileLock {
     let wait = 1;
     for (;;) {
       const info = newInfo();
-      if (await createExclusive(path, info, fs)) return { lock: new FileLock(path, fs, info) };
+      const made = await createExclusive(path, info, fs);
+      if (made) return { lock: new FileLock(path, fs, made) };
       const holder = await readLockInfo(path, fs);
       if (holder === 'absent') continue;
       if (await isStale(path, holder, staleMs, fs)) {
-        const recovered = await takeOver(path, holder, info, staleMs, fs);
-        if (recovered) {
-          const acquired: Acquired = { lock: new FileLock(path, fs, info) };
+        const taken = await takeOver(path, holder, info, staleMs, fs);
+        if (taken) {
+          const acquired: Acquired = { lock: new FileLock(path, fs, taken) };
           if (holder !== 'unreadable') acquired.recovered = holder;
           return acquired;
         }
@@ -93,27 +107,54 @@ export class FileLock {
     }
   }
 
-  /** Records the log's size before this holder writes to it. */
-  async record(size: number): Promise<void> {
+  /**
+   * Records the log's size before this holder writes to it; the write to the log must wait for
+   * the returned promise. Recording the size already recorded costs nothing.
+   */
+  record(size: number): Promise<void> {
+    if (this.#info.size === size) return this.#recording;
     this.#info = { ...this.#info, size };
-    const handle = await this.#fs.open(this.path, 'r+');
-    try {
-      // The new content only adds a field, so it overwrites the old in place: no truncate, which
-      // on ext4 would make the close flush the file (its replace-by-truncate heuristic).
-      const bytes = Buffer.from(JSON.stringify(this.#info));
-      await handle.write(bytes, 0, bytes.length, 0);
-    } finally {
-      await handle.close();
-    }
+    // The new content only adds a field (or a longer number), so it overwrites the old in place:
+    // no truncate, which on ext4 would make the close flush the file (its replace-by-truncate
+    // heuristic).
+    const bytes = Buffer.from(JSON.stringify(this.#info));
+    this.#recording = this.#recording.then(async () => {
+      try {
+        await writeAll(this.#handle, bytes, 0);
+      } catch (error) {
+        throw lockError(this.path, error);
+      }
+    });
+    return this.#recording;
   }
 
-  /** Removes the lock if it is still ours. */
+  /** Removes the lock if it is still ours (the file at its path is the one this holder made). */
   async release(): Promise<void> {
-    const current = await readLockInfo(this.path, this.#fs);
-    if (typeof current === 'object' && current.nonce !== this.#info.nonce) return;
-    await this.#fs.unlink(this.path).catch((error) => {
-      if (errnoOf(error) !== 'ENOENT') throw error;
-    });
+    await this.#recording.catch(() => undefined);
+    const [current, mine] = await Promise.all([
+      this.#fs.stat(this.path).catch(() => undefined),
+      this.#handle.stat().catch(() => undefined),
+    ]);
+    const ours =
+      current !== undefined &&
+      mine !== undefined &&
+      current.ino === mine.ino &&
+      current.dev === mine.dev;
+    await Promise.all([
+      ours
+        ? this.#fs.unlink(this.path).catch((error) => {
+            if (errnoOf(error) !== 'ENOENT') throw error;
+          })
+        : undefined,
+      this.#handle.close().catch(() => undefined),
+      this.#cleanup,
+    ]);
+  }
+
+  /** Lets go of the lock without removing it, so the next writer repairs from its record. */
+  async abandon(): Promise<void> {
+    await this.#recording.catch(() => undefined);
+    await Promise.all([this.#handle.close().catch(() => undefined), this.#cleanup]);
   }
 }
 
@@ -126,24 +167,59 @@ function newInfo(): LockInfo {
   };
 }
 
-/** Creates `path` holding `info`, atomically; false if it already exists. */
-async function createExclusive(path: string, info: LockInfo, fs: StoreFs): Promise<boolean> {
-  const temp = `${path}.${info.nonce}.tmp`;
+/** A lock file made with its content, open, and the removal of the temp file it was made from. */
+interface Made {
+  handle: FileHandle;
+  info: LockInfo;
+  cleanup: Promise<void>;
+}
+
+/** Writes `info` to a new temp file beside `path`, kept open. */
+async function writeTemp(temp: string, info: LockInfo, fs: StoreFs): Promise<FileHandle> {
+  let handle: FileHandle | undefined;
   try {
-    await fs.writeFile(temp, JSON.stringify(info), { flag: 'wx' });
+    handle = await fs.open(temp, 'wx');
+    await writeAll(handle, Buffer.from(JSON.stringify(info)), 0);
+    return handle;
   } catch (error) {
+    await handle?.close().catch(() => undefined);
     await fs.unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Creates `path` holding `info`, atomically (a temp file hard-linked into place); undefined if
+ * it already exists. The temp file's removal runs on while the holder goes on.
+ */
+async function createExclusive(
+  path: string,
+  info: LockInfo,
+  fs: StoreFs,
+): Promise<Made | undefined> {
+  const temp = `${path}.${info.nonce}.tmp`;
+  let handle: FileHandle;
+  try {
+    handle = await writeTemp(temp, info, fs);
+  } catch (error) {
     throw lockError(path, error);
   }
+  let linked = false;
+  let failure: unknown;
   try {
     await fs.link(temp, path);
-    return true;
+    linked = true;
   } catch (error) {
-    if (errnoOf(error) === 'EEXIST') return false;
-    throw lockError(path, error);
-  } finally {
-    await fs.unlink(temp).catch(() => undefined);
+    if (errnoOf(error) !== 'EEXIST') failure = error;
   }
+  const cleanup = fs.unlink(temp).then(
+    () => undefined,
+    () => undefined,
+  );
+  if (linked) return { handle, info, cleanup };
+  await Promise.all([handle.close().catch(() => undefined), cleanup]);
+  if (failure !== undefined) throw lockError(path, failure);
+  return undefined;
 }
 
 /** The lock's content, `absent` if there is none, `unreadable` if it is not a lock we know. */
@@ -202,17 +278,19 @@ async function takeOver(
   ours: LockInfo,
   staleMs: number,
   fs: StoreFs,
-): Promise<boolean> {
+): Promise<Made | undefined> {
   const recoverPath = `${path}.recover`;
   const guard = newInfo();
-  if (!(await createExclusive(recoverPath, guard, fs))) {
+  const guarded = await createExclusive(recoverPath, guard, fs);
+  if (!guarded) {
     const other = await readLockInfo(recoverPath, fs);
     // A recoverer holds its guard for a few file operations; one that died left it behind.
     if (other !== 'absent' && (await isStale(recoverPath, other, Math.min(staleMs, 5_000), fs))) {
       await fs.unlink(recoverPath).catch(() => undefined);
     }
-    return false;
+    return undefined;
   }
+  await Promise.all([guarded.handle.close().catch(() => undefined), guarded.cleanup]);
   try {
     const now = await readLockInfo(path, fs);
     const same =
@@ -221,20 +299,31 @@ async function takeOver(
         : now === 'unreadable' || stale === 'unreadable'
           ? now === stale
           : now.nonce === stale.nonce;
-    if (!same) return false;
+    if (!same) return undefined;
     const temp = `${path}.${ours.nonce}.tmp`;
+    const handle = await writeTemp(temp, ours, fs);
     try {
-      await fs.writeFile(temp, JSON.stringify(ours), { flag: 'wx' });
       await fs.rename(temp, path);
     } catch (error) {
+      await handle.close().catch(() => undefined);
       await fs.unlink(temp).catch(() => undefined);
       throw error;
     }
-    return true;
+    return { handle, info: ours, cleanup: Promise.resolve() };
   } catch (error) {
     throw lockError(path, error);
   } finally {
     await fs.unlink(recoverPath).catch(() => undefined);
+  }
+}
+
+/** Writes all of `bytes` at `position`. */
+async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    if (bytesWritten === 0) throw Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' });
+    done += bytesWritten;
   }
 }
 
