@@ -36,7 +36,7 @@ export interface DealContext {
   proposals: ProposalRecord[];
   /** The last phase started (0 before any). */
   phase: number;
-  /** The last phase completed (0 before any). */
+  /** The last phase completed of the deal in force (0 before any, and again after a collapse). */
   completedPhases: number;
   inProgress: PhaseInProgress | null;
   /** A completed phase's pause still holds while talks go on. */
@@ -213,8 +213,11 @@ export function evolveDealContext(draft: DealContext, event: TruceEvent): void {
       draft.pauseHolding = true;
       return;
     case 'hostilities.resumed':
+      // A collapse ends the deal: its proposals lapse, and the next agreement starts again at
+      // phase 1 (a new deal spells out its own phases).
       draft.inProgress = null;
       draft.pauseHolding = false;
+      draft.completedPhases = 0;
       for (const p of draft.proposals) if (p.status === 'live') p.status = 'lapsed';
       return;
     case 'aid.delivered':

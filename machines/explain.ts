@@ -60,6 +60,7 @@ function stateReason(path: string, ctx: DealContext, event: TruceEvent): string 
       if (top === 'inPhase') return `phase ${ctx.phase} is still in progress`;
       if (top === 'collapsed') return 'fighting has resumed; no phase is agreed';
       const phase = nextPhase(ctx);
+      if (event.data.phase !== phase) return `the next phase is ${phase}, not ${event.data.phase}`;
       const missing = ctx.proposals
         .filter((p) => p.status === 'live' && p.terms.phases.length >= phase)
         .map((p) => {

@@ -1,4 +1,4 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type EventInput, given } from '../../testing/index.js';
 import {
   accept,
@@ -312,5 +312,32 @@ describe('agreement and collapse', () => {
     given([...inPhase1, resumed, sent('p2')])
       .when(acceptPhase('israel', 1, 'p2'))
       .thenState('negotiating.proposalOnTable');
+  });
+});
+
+describe('a new deal after a collapse', () => {
+  const novemberLike: EventInput[] = [
+    ...startedOne([{ category: 'women', count: 2 }]),
+    releaseOf('women', 2),
+    complete(1),
+    resumed,
+    oneByOne('r', [{ category: 'women', count: 3 }]),
+    accept('israel', 'r'),
+  ];
+  it('starts again at phase 1', () => {
+    given(novemberLike).when(accept('hamas', 'r')).thenState('agreed');
+    given([...novemberLike, accept('hamas', 'r')])
+      .when(start(1))
+      .thenReport((r) => {
+        expect(r.state).toBe('inPhase');
+        expect(r.terms?.phases.map((t) => t.proposalId)).toEqual(['r']);
+        expect(r.hostages.byPhase.map((a) => [a.phase, a.proposalId])).toEqual([
+          [1, 'q'],
+          [1, 'r'],
+        ]);
+      });
+  });
+  it('says which phase is next when another is started', () => {
+    given(novemberLike).when(start(2)).thenRejected('the next phase is 1, not 2');
   });
 });
