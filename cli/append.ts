@@ -185,7 +185,7 @@ export function registerAppend(program: Command): void {
       if (result.written < events.length) {
         const known = events.length - result.written;
         process.stderr.write(
-          `note: ${known === 1 && events.length === 1 ? 'this event id is' : `${known} of these event ids are`} already in ${log}; not written again\n`,
+          `note: ${known === 1 && events.length === 1 ? 'this event id is' : `${known} of these event ids are`} already in ${log}; not written again (the seq printed is the stored event's; a different event needs a new --id)\n`,
         );
       }
       process.stdout.write(`${result.seqs.join('\n')}\n`);

@@ -71,7 +71,7 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
     for (const t of report.terms.phases) {
       const hostages = t.hostages.map((x) => `${x.count ?? 'all'} ${x.category}`).join(', ');
       const ratio = (t.exchange ?? [])
-        .map((e) => `${e.prisonersPerHostage} prisoners per ${e.category} hostage`)
+        .map((e) => `${e.prisonersPerHostage} prisoners per hostage (${e.category})`)
         .join(', ');
       const ext = t.extension
         ? `; +1 day per ${t.extension.hostagesPerDay} more hostages${t.extension.maxDays !== undefined ? ` (at most ${t.extension.maxDays} days)` : ''}`

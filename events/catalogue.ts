@@ -10,7 +10,7 @@ const PartyId = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a short id of letters, digits, _ . : -');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected a short id of letters, digits, _ . -');
 /** A free word used as a key of counts; `__proto__` would corrupt plain objects, so it is refused. */
 const Key = z
   .string()
@@ -75,7 +75,7 @@ export const eventDataSchemas = {
           code: 'custom',
           input: parties,
           path: ['parties'],
-          message: 'expected at least 2 parties with role "principal"',
+          message: `expected at least 2 parties with role "principal", found ${parties.filter((p) => p.role === 'principal').length}`,
         });
       }
       const seen = new Set<string>();

@@ -127,9 +127,15 @@ function explain(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, found ${found}`;
     case 'invalid_format':
+      if (issue.format === 'regex') return `${issue.message}, found ${found}`;
       return issue.format === 'datetime'
         ? `expected an ISO 8601 date-time with a zone such as 2023-11-24T07:00:00+02:00, found ${found}`
         : `expected ${issue.format}, found ${found}`;
+    case 'custom':
+      // Our own checks write the whole sentence, found value included.
+      return issue.message.includes('found') || found === undefined
+        ? issue.message
+        : `${issue.message}, found ${found}`;
     default:
       return found !== undefined ? `${issue.message}, found ${found}` : issue.message;
   }

@@ -147,10 +147,10 @@ export function hostile(tag: string): string {
  * A valid log with `<script>`, `<img onerror>` and `<svg onload>` in every string field that
  * the format leaves free: title, party names, proposal ids, categories, groups, regions,
  * reasons, descriptions, notes, sources and event ids (party ids are restricted by the
- * format to letters, digits, `_ . : -`).
+ * format to letters, digits, `_ . -`).
  */
 export function injectionLog(): string[] {
-  // Party ids are the one free string the format restricts (letters, digits, _ . : -).
+  // Party ids are the one free string the format restricts (letters, digits, _ . -).
   const [a, b, m] = ['side-a', 'side-b', 'mediator'];
   const p = hostile('P');
   const cat = hostile('cat');

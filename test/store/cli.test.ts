@@ -94,7 +94,9 @@ describe('truce append', () => {
     const before = readFileSync(log);
     const run = truce(['append', log, ...aidArgs, '--id', 'x', '--at', '2023-11-24T10:00:00Z']);
     expect(run).toMatchObject({ status: 0, stdout: '2\n' });
-    expect(run.stderr).toBe(`note: this event id is already in ${log}; not written again\n`);
+    expect(run.stderr).toBe(
+      `note: this event id is already in ${log}; not written again (the seq printed is the stored event's; a different event needs a new --id)\n`,
+    );
     expect(readFileSync(log).equals(before)).toBe(true);
   });
 
