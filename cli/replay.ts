@@ -61,7 +61,10 @@ export function registerReplay(program: Command): void {
       .command('replay')
       .description('replay a log through the statechart and print where the deal stands')
       .argument('<log>', 'the log file (JSON Lines)')
-      .option('--json', 'print the report as one JSON object (stable keys, DESIGN §6)'),
+      .option(
+        '--json',
+        'print the report as one JSON object (stable keys; see the README, "The JSON report")',
+      ),
   ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
     const outcome = await replayLog(log, replayOptions(log, options));
     if (options.json) {

@@ -52,7 +52,16 @@ export async function expectGoldenReplay(
     await writeFile(expectedPath, `${JSON.stringify(report, null, 2)}\n`);
     return report;
   }
-  const expected = JSON.parse(await readFile(expectedPath, 'utf8')) as unknown;
+  let text: string;
+  try {
+    text = await readFile(expectedPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new ScenarioAssertionError(
+      `${expectedPath} does not exist: run once with TRUCE_UPDATE_GOLDEN=1 to write it from ${logPath}, then review it`,
+    );
+  }
+  const expected = JSON.parse(text) as unknown;
   const diff = firstDifference(actual, expected);
   if (diff) {
     throw new ScenarioAssertionError(`${logPath} no longer replays to ${expectedPath}: ${diff}`);

@@ -40,3 +40,13 @@ describe('golden replays of the bundled examples', () => {
     ).rejects.toThrow(/\$\.hostages\.releasedTotal: expected 104, found 105/);
   });
 });
+
+describe('expectGoldenReplay without an expectation yet', () => {
+  it('says how to write one', async () => {
+    await expect(
+      expectGoldenReplay('examples/november-2023.jsonl', '/tmp/truce-no-such-expected.json'),
+    ).rejects.toThrow(
+      '/tmp/truce-no-such-expected.json does not exist: run once with TRUCE_UPDATE_GOLDEN=1 to write it from examples/november-2023.jsonl, then review it',
+    );
+  });
+});
