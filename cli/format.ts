@@ -29,7 +29,14 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
   const p = report.prisoners;
   const lines: string[] = [];
   if (report.title) lines.push(report.title, '');
-  lines.push(row('State', `${report.state}  (after seq ${report.seq}, ${when(report.at)})`));
+  lines.push(
+    row(
+      'State',
+      report.at === null
+        ? `${report.state}  (the log holds no event yet)`
+        : `${report.state}  (after seq ${report.seq}, ${when(report.at)})`,
+    ),
+  );
   const pause =
     report.pause.days > 0
       ? `, pause of ${report.pause.days} days with ${report.pause.extensions} extension(s)${report.pause.day !== null ? `, now on day ${report.pause.day}` : ''}`
@@ -160,5 +167,6 @@ export function formatTimelineEntry(entry: TimelineEntry): string {
 export function formatStatus(report: ReplayReport): string {
   const h = report.hostages;
   const phase = report.phase === 0 ? 'no phase started' : `phase ${report.phase}`;
-  return `${report.state} at seq ${report.seq} (${when(report.at)}): ${phase}; hostages released ${h.releasedTotal} (${h.releasedUnderDeal} under the deal, ${h.releasedOutsideDeal} outside); prisoners released ${report.prisoners.released} of ${report.prisoners.due} due; sticking points ${report.stickingPoints.length ? report.stickingPoints.map((s) => s.term).join(', ') : 'none'}\n`;
+  const at = report.at === null ? 'no event yet' : `at seq ${report.seq} (${when(report.at)})`;
+  return `${report.state} ${at}: ${phase}; hostages released ${h.releasedTotal} (${h.releasedUnderDeal} under the deal, ${h.releasedOutsideDeal} outside); prisoners released ${report.prisoners.released} of ${report.prisoners.due} due; sticking points ${report.stickingPoints.length ? report.stickingPoints.map((s) => s.term).join(', ') : 'none'}\n`;
 }

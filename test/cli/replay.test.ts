@@ -196,3 +196,16 @@ describe('truce validate runs the statechart', () => {
     expect(run.stdout).toBe(`${nov}: 22 events, valid (ends in state collapsed)\n`);
   });
 });
+
+describe('an empty log', () => {
+  it('status and replay say there is no event yet', () => {
+    const path = join(dir, 'empty.jsonl');
+    writeFileSync(path, '');
+    const status = truce(['status', path]);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(/^unopened no event yet: no phase started;/);
+    expect(truce(['replay', path]).stdout).toMatch(
+      /State\s+unopened {2}\(the log holds no event yet\)/,
+    );
+  });
+});
