@@ -251,7 +251,15 @@ export class FileEventStore implements EventStore {
 
   /** Runs `body` holding the write lock with the log open for appending. */
   async #locked<T>(body: (held: Held) => Promise<T>): Promise<T> {
-    const { lock, recovered } = await FileLock.acquire(this.lockPath, this.#lock, this.#fs);
+    const { lock, recovered } = await FileLock.acquire(
+      this.lockPath,
+      {
+        ...this.#lock,
+        onWait: (who) =>
+          this.#warn(`waiting for ${this.#name}: another append holds ${this.lockPath} (${who})`),
+      },
+      this.#fs,
+    );
     let keepLock = false;
     let closed: Promise<void> = Promise.resolve();
     try {

@@ -22,6 +22,8 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock from another host is stale after this long without a refresh (60 s by default). */
   staleMs?: number;
+  /** Called once when the wait passes a second, with who holds the lock, so a user is not left guessing. */
+  onWait?: (holder: string) => void;
 }
 
 /** A taken lock, and the stale lock it replaced if its holder had died. */
@@ -76,7 +78,9 @@ export class FileLock {
   ): Promise<Acquired> {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const staleMs = options.staleMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let told = false;
     let wait = 1;
     for (;;) {
       const info = newInfo();
@@ -93,11 +97,15 @@ export class FileLock {
         }
         continue;
       }
+      const who =
+        holder === 'unreadable'
+          ? 'another writer'
+          : `process ${holder.pid} on ${holder.host} since ${holder.at}`;
+      if (!told && Date.now() - started > 1_000) {
+        told = true;
+        options.onWait?.(who);
+      }
       if (Date.now() > deadline) {
-        const who =
-          holder === 'unreadable'
-            ? 'another writer'
-            : `process ${holder.pid} on ${holder.host} since ${holder.at}`;
         throw new StoreError(
           `cannot lock ${path}: held by ${who} for over ${Math.round(timeoutMs / 1000)} s; if no truce process is writing, remove ${path}`,
         );

@@ -205,6 +205,25 @@ describe('FileEventStore', () => {
         /cannot lock .*deal\.jsonl\.lock: held by process \d+ on h since x/,
       );
     });
+
+    it('given a writer holding the lock for over a second, then a waiting append says so once', async () => {
+      await open().append([opened()]);
+      writeFileSync(
+        `${log}.lock`,
+        JSON.stringify({ pid: process.pid, host: 'h', nonce: 'n', at: 'x' }),
+      );
+      const warnings: string[] = [];
+      const store = new FileEventStore(log, {
+        lock: { timeoutMs: 1_500 },
+        warn: (message) => warnings.push(message),
+      });
+      await expect(store.append([aid('a1')])).rejects.toThrow(/cannot lock/);
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          /^waiting for .*deal\.jsonl: another append holds .*deal\.jsonl\.lock \(process \d+ on h since x\)$/,
+        ),
+      ]);
+    });
   });
 
   describe("disk problems (injected through the store's file system)", () => {
