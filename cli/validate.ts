@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { type LogEntry, type ReadLogOptions, readLog } from '../events/index.js';
+import {
+  formatPosition,
+  type LogEntry,
+  likelyTypos,
+  type ReadLogOptions,
+  readLog,
+} from '../events/index.js';
 import { Replayer } from '../replay/index.js';
 
 /** What the format-level check of a log found. */
@@ -62,7 +68,15 @@ export function registerValidate(program: Command): void {
     .action(async (log: string, options: { formatOnly?: boolean }) => {
       const replayer = options.formatOnly ? null : new Replayer({ file: log });
       const summary = await checkLogFormat(log, {
-        onEntry: (entry) => replayer?.apply(entry.event, entry.line),
+        onEntry: (entry) => {
+          replayer?.apply(entry.event, entry.line);
+          for (const typo of likelyTypos(entry.event)) {
+            const { seq, type } = entry.event;
+            process.stderr.write(
+              `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${typo.path} is not a field of ${type}; did you mean ${typo.suggestion}? (unknown fields are kept and ignored)\n`,
+            );
+          }
+        },
       });
       const state = replayer ? ` (ends in state ${replayer.state})` : ' (format only)';
       process.stdout.write(`${formatValidSummary(log, summary)}${state}\n`);

@@ -7,3 +7,4 @@ export * from './jsonSchema.js';
 export * from './lines.js';
 export * from './reader.js';
 export * from './upcasters.js';
+export * from './typos.js';

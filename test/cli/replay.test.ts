@@ -209,3 +209,21 @@ describe('an empty log', () => {
     );
   });
 });
+
+describe('truce validate warns of likely typos', () => {
+  it('a misspelt optional field is named with the field meant, and the log stays valid', () => {
+    const path = write('typo.jsonl', [
+      opening,
+      proposal,
+      line(3, 'aid.delivered', { region: 'north', trucks: 3, fuelTruck: 1 }),
+    ]);
+    const run = truce(['validate', path]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(
+      `warning: ${path}: line 3 (seq 3, type aid.delivered): data.fuelTruck is not a field of aid.delivered; did you mean data.fuelTrucks? (unknown fields are kept and ignored)\n`,
+    );
+  });
+  it('the examples have none', () => {
+    expect(truce(['validate', nov]).stderr).toBe('');
+  });
+});
