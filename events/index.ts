@@ -6,5 +6,5 @@ export * from './idIndex.js';
 export * from './jsonSchema.js';
 export * from './lines.js';
 export * from './reader.js';
-export * from './upcasters.js';
 export * from './typos.js';
+export * from './upcasters.js';
