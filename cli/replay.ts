@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
 import { type ReplayLogOptions, replayLog } from '../replay/index.js';
+import { committedEnd } from '../store/index.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
 
 /** The options `replay`, `status` and `timeline` share. */
@@ -41,8 +42,9 @@ function withTimeTravel(command: Command): Command {
     );
 }
 
-function replayOptions(log: string, options: TimeTravelOptions): ReplayLogOptions {
-  const out: ReplayLogOptions = { file: log };
+/** Reads stop where a writer holding the log's lock began: a write in progress is not torn. */
+async function replayOptions(log: string, options: TimeTravelOptions): Promise<ReplayLogOptions> {
+  const out: ReplayLogOptions = { file: log, ...(await committedEnd(log)) };
   if (options.until !== undefined) out.until = options.until;
   if (options.at !== undefined) out.at = options.at;
   return out;
@@ -66,7 +68,7 @@ export function registerReplay(program: Command): void {
         'print the report as one JSON object (stable keys; see the README, "The JSON report")',
       ),
   ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
-    const outcome = await replayLog(log, replayOptions(log, options));
+    const outcome = await replayLog(log, await replayOptions(log, options));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
       return;
@@ -82,7 +84,7 @@ export function registerReplay(program: Command): void {
       .description('print one line: state, phase and the headline counts')
       .argument('<log>', 'the log file (JSON Lines)'),
   ).action(async (log: string, options: TimeTravelOptions) => {
-    const outcome = await replayLog(log, replayOptions(log, options));
+    const outcome = await replayLog(log, await replayOptions(log, options));
     process.stdout.write(formatStatus(outcome.report));
   });
 
@@ -99,7 +101,7 @@ export function registerReplay(program: Command): void {
     if (options.json) out.write('[');
     try {
       await replayLog(log, {
-        ...replayOptions(log, options),
+        ...(await replayOptions(log, options)),
         onEvent: ({ event }) => {
           names = evolvePartyNames(names, event);
           const entry = timelineEntry(event, names);

@@ -7,6 +7,7 @@ import {
   readLog,
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
+import { committedEnd } from '../store/index.js';
 
 /** What the format-level check of a log found. */
 export interface FormatSummary {
@@ -68,6 +69,7 @@ export function registerValidate(program: Command): void {
     .action(async (log: string, options: { formatOnly?: boolean }) => {
       const replayer = options.formatOnly ? null : new Replayer({ file: log });
       const summary = await checkLogFormat(log, {
+        ...(await committedEnd(log)),
         onEntry: (entry) => {
           replayer?.apply(entry.event, entry.line);
           for (const typo of likelyTypos(entry.event)) {

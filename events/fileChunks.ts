@@ -7,6 +7,8 @@ export interface FileChunksOptions {
   chunkSize: number;
   /** The file's name in error messages; the path by default. */
   name?: string;
+  /** Stop at this byte offset (e.g. where a writer holding the log's lock began); the end by default. */
+  end?: number;
 }
 
 /**
@@ -29,8 +31,9 @@ export async function* fileChunks(
     throw ioError(name, error);
   }
   try {
-    for (;;) {
-      const buffer = Buffer.allocUnsafe(options.chunkSize);
+    let left = options.end ?? Number.POSITIVE_INFINITY;
+    while (left > 0) {
+      const buffer = Buffer.allocUnsafe(Math.min(options.chunkSize, left));
       let bytesRead: number;
       try {
         ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
@@ -38,6 +41,7 @@ export async function* fileChunks(
         throw ioError(name, error);
       }
       if (bytesRead === 0) return;
+      left -= bytesRead;
       yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {

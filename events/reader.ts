@@ -28,6 +28,11 @@ export interface ReadLogOptions {
   maxLineBytes?: number;
   /** Bytes read from a file per chunk (64 KiB by default). */
   chunkSize?: number;
+  /**
+   * Read a file only up to this byte offset: where a writer holding the log's lock began
+   * (`committedSize` of `store/`), so a write in progress is not read as a torn line.
+   */
+  end?: number;
 }
 
 /** {@link ReadLogOptions} with every default filled in. */
@@ -76,7 +81,11 @@ export async function* readLog(
   const opts = buildCompleteReadLogOptions(options, path);
   const chunks =
     typeof source === 'string'
-      ? fileChunks(source, { chunkSize: opts.chunkSize, name: opts.file ?? source })
+      ? fileChunks(source, {
+          chunkSize: opts.chunkSize,
+          name: opts.file ?? source,
+          ...(options?.end === undefined ? {} : { end: options.end }),
+        })
       : source;
   const checker = new LogChecker(opts);
   try {

@@ -12,6 +12,7 @@ import {
 import { type DealMachine, dealMachine } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer } from '../replay/index.js';
+import { committedEnd } from '../store/index.js';
 import { machineGraph } from './graph.js';
 import type { LogView, ProblemView, StepView } from './protocol.js';
 
@@ -190,7 +191,8 @@ export class LogSession {
     let problem: ProblemView | null = null;
     let entry: LogEntry | undefined;
     try {
-      for await (entry of readLog(this.file)) {
+      // Stop where a writer holding the lock began, so an append in progress is not shown torn.
+      for await (entry of readLog(this.file, await committedEnd(this.file))) {
         if (index < this.#steps.length) {
           if (this.#texts[index] !== entry.text) {
             // The file was rewritten under us: replay it again from the start.

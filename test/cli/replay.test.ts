@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -225,5 +225,31 @@ describe('truce validate warns of likely typos', () => {
   });
   it('the examples have none', () => {
     expect(truce(['validate', nov]).stderr).toBe('');
+  });
+});
+
+describe('readers and a write in progress', () => {
+  it('replay and validate stop where the writer holding the lock began', () => {
+    const path = write('busy.jsonl', [opening, proposal]);
+    const size = readFileSync(path).length;
+    // A writer holds the lock and has written half of its line.
+    writeFileSync(path, line(3, 'aid.delivered', { region: 'north', trucks: 3 }).slice(0, 40), {
+      flag: 'a',
+    });
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: process.pid, host: 'here', nonce: 'n', at: 'now', size }),
+    );
+    const validate = truce(['validate', path]);
+    expect(validate.stderr).toBe('');
+    expect(validate.stdout).toBe(
+      `${path}: 2 events, valid (ends in state negotiating.proposalOnTable)\n`,
+    );
+    expect(JSON.parse(truce(['replay', path, '--json']).stdout).seq).toBe(2);
+    // Without the lock, the same half line is what a crash leaves: a torn last line.
+    rmSync(`${path}.lock`);
+    const torn = truce(['validate', path]);
+    expect(torn.status).toBe(1);
+    expect(torn.stderr).toMatch(/line 3: incomplete \(torn\) last line/);
   });
 });
