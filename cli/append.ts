@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { StoreError, TruceError, ValidationError } from '../events/index.js';
-import { FileEventStore, type NewEvent, reasonOf } from '../store/index.js';
+import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
+import { FileEventStore, type NewEvent } from '../store/index.js';
 
 /** The `--source-*` and `--confidence` options shared by `init` and `append`. */
 export interface SourceOptions {
@@ -102,9 +102,7 @@ async function readBatch(from: string): Promise<string> {
     }
     return await readFile(from, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new StoreError(`cannot read the batch ${from}: ${reason}`, { cause: error });
+    throw new StoreError(`cannot read the batch ${from}: ${ioReason(error)}`, { cause: error });
   }
 }
 
@@ -173,7 +171,7 @@ export function registerAppend(program: Command): void {
         throw new StoreError(
           code === 'ENOENT'
             ? `cannot append to ${log}: no such file; start a log with truce init`
-            : `cannot append to ${log}: ${reasonOf(error)}`,
+            : `cannot append to ${log}: ${ioReason(error)}`,
           { cause: error },
         );
       }

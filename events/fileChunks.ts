@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { StoreError } from './errors.js';
+import { ioReason } from './ioReason.js';
 
 /** Options of {@link fileChunks}. */
 export interface FileChunksOptions {
@@ -51,26 +52,5 @@ export async function* fileChunks(
 
 /** Turns a Node.js file-system error into a {@link StoreError} a user can act on. */
 export function ioError(name: string, error: unknown): StoreError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason = ioReason(code, error);
-  return new StoreError(`cannot read ${name}: ${reason}`, { cause: error });
-}
-
-function ioReason(code: string | undefined, error: unknown): string {
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'it is a directory, not a log file';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory';
-    case 'EMFILE':
-    case 'ENFILE':
-      return 'too many open files';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
+  return new StoreError(`cannot read ${name}: ${ioReason(error)}`, { cause: error });
 }

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   buildCompleteReadLogOptions,
   DEFAULT_MAX_LINE_BYTES,
+  ioReason,
   LogChecker,
   type LogEntry,
   readLog,
@@ -13,7 +13,8 @@ import {
   type TruceEvent,
   ValidationError,
 } from '../events/index.js';
-import { Replayer, type ReplaySnapshot } from '../replay/index.js';
+import { type Checkpoint, emptyCheckpoint, verifyCheckpoint } from './checkpoint.js';
+import { committedSize } from './committedSize.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -21,8 +22,19 @@ import type {
   NewEvent,
   ReadOptions,
 } from './eventStore.js';
-import { FileLock, type LockInfo, type LockOptions, readLockInfo } from './fileLock.js';
-import { type LogState, leftDirty, prepareAppend } from './prepareAppend.js';
+import { FileLock, type LockInfo, type LockOptions } from './fileLock.js';
+import {
+  chunksOf,
+  hashRange,
+  lastLineOf,
+  lastWholeLine,
+  sha256,
+  syncDir,
+  writeAll,
+} from './logFile.js';
+import { leftDirty, prepareAppend } from './prepareAppend.js';
+import { moveAside } from './recovery.js';
+import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link FileEventStore}. */
@@ -44,35 +56,6 @@ export interface FileEventStoreOptions {
   batchName?: string;
 }
 
-/** The snapshot sidecar (`LOG.snapshot.json`): the replay state at a byte offset of the log. */
-export interface StoreSnapshot {
-  format: 'truce-store-snapshot';
-  version: 1;
-  /** Bytes of the log it covers, ending with a whole line. */
-  bytes: number;
-  seq: number;
-  /** The log file's inode when written: a log replaced by an editor is not trusted. */
-  ino: number;
-  /** Where the last covered line starts, and the SHA-256 of that line (with its `\n`). */
-  lastLineStart: number;
-  lastLineHash: string;
-  /** Every id in the covered part, in seq order. */
-  ids: string[];
-  replay: ReplaySnapshot;
-}
-
-/** The state of the log at a byte offset, verified against the file before each use. */
-interface Checkpoint {
-  state: LogState;
-  bytes: number;
-  ino: number;
-  lastLineStart: number;
-  lastLineHash: string;
-  /** The seq the sidecar on disk covers. */
-  snapshotSeq: number;
-}
-
-const CHUNK = 64 * 1024;
 const { O_RDWR, O_APPEND } = constants;
 
 /**
@@ -84,11 +67,10 @@ const { O_RDWR, O_APPEND } = constants;
  * - One writer at a time across processes (`LOG.lock`, see {@link FileLock}); the expected
  *   version is compared under the lock.
  * - On open, a torn last line (a crash mid-write) or the unacknowledged bytes of a writer that
- *   died holding the lock are moved to `LOG.torn-<time>` with a warning, and the log is cut back
- *   to its last whole event.
+ *   died holding the lock are moved to `LOG.torn-<time>` with a warning (see `recovery.ts`), and
+ *   the log is cut back to its last whole event.
  * - Every append is checked against the statechart; `LOG.snapshot.json` holds the replay state
- *   and ids at an offset so only the tail is replayed. It is verified (size, inode, hash of its
- *   last line) before use and rebuilt when stale.
+ *   and ids at an offset so only the tail is replayed (see `snapshot.ts`, `checkpoint.ts`).
  * - Readers take no lock and stop at the last whole line a finished append wrote.
  *
  * @example
@@ -123,7 +105,7 @@ export class FileEventStore implements EventStore {
 
   /** The snapshot sidecar beside the log. */
   get snapshotPath(): string {
-    return `${this.path}.snapshot.json`;
+    return snapshotPathOf(this.path);
   }
 
   /** Appends a batch, all or none; see {@link EventStore.append}. */
@@ -153,17 +135,11 @@ export class FileEventStore implements EventStore {
     const from = options.from ?? 1;
     const limit = await this.#committedSize();
     if (limit === 0) return;
-    let handle: FileHandle;
+    const handle = await this.#openForReading();
+    if (handle === undefined) return;
     try {
-      handle = await this.#fs.open(this.path, 'r');
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return;
-      throw this.#ioError('read', error);
-    }
-    try {
-      for await (const entry of readLog(chunksOf(handle, 0, limit, this.#name, this), {
-        file: this.#name,
-      })) {
+      const chunks = chunksOf(handle, 0, limit, (error) => this.#ioError('read', error));
+      for await (const entry of readLog(chunks, { file: this.#name })) {
         if (entry.event.seq >= from) yield entry.event;
       }
     } catch (error) {
@@ -178,22 +154,27 @@ export class FileEventStore implements EventStore {
   async head(): Promise<number> {
     const limit = await this.#committedSize();
     if (limit === 0) return 0;
-    let handle: FileHandle;
-    try {
-      handle = await this.#fs.open(this.path, 'r');
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return 0;
-      throw this.#ioError('read', error);
-    }
+    const handle = await this.#openForReading();
+    if (handle === undefined) return 0;
     try {
       const last = await lastWholeLine(handle, limit);
       if (last === undefined) return 0;
       const seq = (JSON.parse(last.text.replace(/^\uFEFF/, '')) as { seq?: unknown }).seq;
       return typeof seq === 'number' ? seq : 0;
     } catch (error) {
-      throw error instanceof StoreError ? error : this.#ioError('read', error);
+      throw this.#ioError('read', error);
     } finally {
       await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** The log open for reading, or undefined when there is none. */
+  async #openForReading(): Promise<FileHandle | undefined> {
+    try {
+      return await this.#fs.open(this.path, 'r');
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return;
+      throw this.#ioError('read', error);
     }
   }
 
@@ -229,7 +210,7 @@ export class FileEventStore implements EventStore {
         await lock.record(checkpoint.bytes);
         await this.#write(handle, checkpoint.bytes, prepared.text, created);
         const bytes = checkpoint.bytes + Buffer.byteLength(prepared.text);
-        const lastLine = lastOf(prepared.text);
+        const lastLine = lastLineOf(prepared.text);
         for (const event of prepared.events) state.ids.set(event.id, event.seq);
         state.head = prepared.head;
         this.#cached = {
@@ -318,14 +299,8 @@ export class FileEventStore implements EventStore {
 
   /** One write of the whole batch, then fsync; on failure the file is cut back to `before`. */
   async #write(handle: FileHandle, before: number, text: string, created: boolean): Promise<void> {
-    const bytes = Buffer.from(text);
     try {
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, null);
-        if (bytesWritten === 0) throw Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' });
-        done += bytesWritten;
-      }
+      await writeAll(handle, Buffer.from(text), null);
       await handle.sync();
       if (created) await syncDir(this.#fs, dirname(this.path));
     } catch (error) {
@@ -333,12 +308,12 @@ export class FileEventStore implements EventStore {
         await handle.truncate(before);
       } catch (rollback) {
         throw new RollbackFailed(
-          `cannot write ${this.#name}: ${reasonOf(error)}; cutting the partial write back also failed (${reasonOf(rollback)}): the next append repairs the log`,
+          `cannot write ${this.#name}: ${ioReason(error)}; cutting the partial write back also failed (${ioReason(rollback)}): the next append repairs the log`,
           { cause: error },
         );
       }
       throw new StoreError(
-        `cannot write ${this.#name}: ${reasonOf(error)}; nothing was appended and the log is unchanged`,
+        `cannot write ${this.#name}: ${ioReason(error)}; nothing was appended and the log is unchanged`,
         { cause: error },
       );
     }
@@ -365,63 +340,16 @@ export class FileEventStore implements EventStore {
     const size = stat.size;
     const ino = Number(stat.ino);
     const base =
-      (await this.#verified(handle, this.#cached, size, ino)) ??
-      (await this.#verified(handle, await this.#loadSnapshot(), size, ino)) ??
-      fresh(ino, this.#name);
+      (await verifyCheckpoint(handle, this.#cached, size, ino)) ??
+      (await verifyCheckpoint(
+        handle,
+        await loadSnapshot(this.snapshotPath, this.#name, this.#fs),
+        size,
+        ino,
+      )) ??
+      emptyCheckpoint(ino, this.#name);
     if (base.bytes === size) return base;
     return this.#replayTail(handle, base, size);
-  }
-
-  /** The checkpoint if the file still holds its last line at the same place, else undefined. */
-  async #verified(
-    handle: FileHandle,
-    checkpoint: Checkpoint | undefined,
-    size: number,
-    ino: number,
-  ): Promise<Checkpoint | undefined> {
-    if (checkpoint === undefined || checkpoint.ino !== ino || checkpoint.bytes > size) return;
-    if (checkpoint.bytes === 0) return checkpoint;
-    const length = checkpoint.bytes - checkpoint.lastLineStart;
-    if (length <= 0 || length > DEFAULT_MAX_LINE_BYTES) return;
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, checkpoint.lastLineStart);
-    if (bytesRead !== length || sha256(buffer) !== checkpoint.lastLineHash) return;
-    return checkpoint;
-  }
-
-  async #loadSnapshot(): Promise<Checkpoint | undefined> {
-    let snapshot: StoreSnapshot;
-    try {
-      snapshot = JSON.parse(await this.#fs.readFile(this.snapshotPath, 'utf8')) as StoreSnapshot;
-    } catch {
-      return;
-    }
-    if (
-      snapshot?.format !== 'truce-store-snapshot' ||
-      snapshot.version !== 1 ||
-      !Array.isArray(snapshot.ids) ||
-      snapshot.ids.length !== snapshot.seq ||
-      snapshot.replay?.seq !== snapshot.seq
-    ) {
-      return;
-    }
-    try {
-      const ids = new Map<string, number>();
-      snapshot.ids.forEach((id, i) => {
-        ids.set(id, i + 1);
-      });
-      const replayer = new Replayer({ from: snapshot.replay, file: this.#name });
-      return {
-        state: { head: snapshot.seq, ids, replayer },
-        bytes: snapshot.bytes,
-        ino: snapshot.ino,
-        lastLineStart: snapshot.lastLineStart,
-        lastLineHash: snapshot.lastLineHash,
-        snapshotSeq: snapshot.seq,
-      };
-    } catch {
-      return;
-    }
   }
 
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */
@@ -436,9 +364,8 @@ export class FileEventStore implements EventStore {
       // The store records an id only once its event is replayed (below).
       ids: { firstLine: (id: string) => state.ids.get(id), add: () => {} },
     });
-    for await (const raw of splitLines(chunksOf(handle, base.bytes, size, this.#name, this), {
-      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
-    })) {
+    const chunks = chunksOf(handle, base.bytes, size, (error) => this.#ioError('read', error));
+    for await (const raw of splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
       const start = bytes;
       let entry: LogEntry;
       try {
@@ -481,30 +408,8 @@ export class FileEventStore implements EventStore {
     return checkpoint;
   }
 
-  /** Copies bytes `[from, to)` to a new `LOG.torn-<time>` file, then cuts the log at `from`. */
-  async #moveAside(handle: FileHandle, from: number, to: number): Promise<string> {
-    const buffer = Buffer.alloc(to - from);
-    await handle.read(buffer, 0, buffer.length, from);
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const side = `${this.path}.torn-${stamp}-${randomBytes(2).toString('hex')}`;
-    try {
-      const out = await this.#fs.open(side, 'wx');
-      try {
-        await out.write(buffer, 0, buffer.length, 0);
-        await out.sync();
-      } finally {
-        await out.close();
-      }
-      await handle.truncate(from);
-      await handle.sync();
-      await syncDir(this.#fs, dirname(this.path));
-    } catch (error) {
-      throw new StoreError(
-        `cannot repair ${this.#name} (its last ${to - from} bytes are an interrupted write): ${reasonOf(error)}`,
-        { cause: error },
-      );
-    }
-    return side;
+  #moveAside(handle: FileHandle, from: number, to: number): Promise<string> {
+    return moveAside(handle, from, to, { path: this.path, name: this.#name, fs: this.#fs });
   }
 
   /** Rewrites the sidecar when enough events lie past it; a failure only costs speed. */
@@ -512,35 +417,14 @@ export class FileEventStore implements EventStore {
     const checkpoint = this.#cached;
     if (checkpoint === undefined || checkpoint.bytes === 0) return;
     if (checkpoint.state.head - checkpoint.snapshotSeq < this.#snapshotEvery) return;
-    const snapshot: StoreSnapshot = {
-      format: 'truce-store-snapshot',
-      version: 1,
-      bytes: checkpoint.bytes,
-      seq: checkpoint.state.head,
-      ino: checkpoint.ino,
-      lastLineStart: checkpoint.lastLineStart,
-      lastLineHash: checkpoint.lastLineHash,
-      ids: [...checkpoint.state.ids.keys()],
-      replay: checkpoint.state.replayer.snapshot(),
-    };
-    const temp = `${this.snapshotPath}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await this.#fs.writeFile(temp, JSON.stringify(snapshot));
-      await this.#fs.rename(temp, this.snapshotPath);
-      checkpoint.snapshotSeq = snapshot.seq;
-    } catch {
-      await this.#fs.unlink(temp).catch(() => undefined);
+    if (await saveSnapshot(this.snapshotPath, checkpoint, this.#fs)) {
+      checkpoint.snapshotSeq = checkpoint.state.head;
     }
   }
 
   #ioError(verb: 'read' | 'open' | 'write', error: unknown): StoreError {
     if (error instanceof StoreError) return error;
-    return new StoreError(`cannot ${verb} ${this.#name}: ${reasonOf(error)}`, { cause: error });
-  }
-
-  /** Used by the chunk reader to word its errors. */
-  readError(error: unknown): StoreError {
-    return this.#ioError('read', error);
+    return new StoreError(`cannot ${verb} ${this.#name}: ${ioReason(error)}`, { cause: error });
   }
 }
 
@@ -559,146 +443,3 @@ interface Held {
 
 /** A rollback after a failed write failed too: the lock is kept for the next writer's repair. */
 class RollbackFailed extends StoreError {}
-
-function fresh(ino: number, file: string): Checkpoint {
-  return {
-    state: { head: 0, ids: new Map(), replayer: new Replayer({ file }) },
-    bytes: 0,
-    ino,
-    lastLineStart: 0,
-    lastLineHash: '',
-    snapshotSeq: 0,
-  };
-}
-
-function lastOf(text: string): string {
-  const end = text.lastIndexOf('\n', text.length - 2);
-  return text.slice(end + 1);
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function hashRange(handle: FileHandle, from: number, to: number): Promise<string> {
-  if (to <= from) return '';
-  const buffer = Buffer.alloc(to - from);
-  await handle.read(buffer, 0, buffer.length, from);
-  return sha256(buffer);
-}
-
-async function* chunksOf(
-  handle: FileHandle,
-  from: number,
-  to: number,
-  _name: string,
-  store: FileEventStore,
-): AsyncGenerator<Uint8Array> {
-  let position = from;
-  while (position < to) {
-    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, to - position));
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(buffer, 0, buffer.length, position));
-    } catch (error) {
-      throw store.readError(error);
-    }
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
-}
-
-/** The last line ending in `\n` before `limit`, read backwards in chunks. */
-async function lastWholeLine(
-  handle: FileHandle,
-  limit: number,
-): Promise<{ text: string } | undefined> {
-  let end = -1;
-  const parts: Buffer[] = [];
-  let position = limit;
-  while (position > 0) {
-    const length = Math.min(CHUNK, position);
-    position -= length;
-    const buffer = Buffer.alloc(length);
-    await handle.read(buffer, 0, length, position);
-    let scan = buffer.length - 1;
-    if (end === -1) {
-      const nl = buffer.lastIndexOf(10, scan);
-      if (nl === -1) continue;
-      end = position + nl;
-      scan = nl - 1;
-      parts.unshift(buffer.subarray(0, nl));
-    } else {
-      parts.unshift(buffer);
-    }
-    const start = scan >= 0 ? buffer.lastIndexOf(10, scan) : -1;
-    if (start !== -1) {
-      parts[0] = (parts[0] as Buffer).subarray(start + 1);
-      return { text: Buffer.concat(parts).toString('utf8') };
-    }
-  }
-  return end === -1 ? undefined : { text: Buffer.concat(parts).toString('utf8') };
-}
-
-async function syncDir(fs: StoreFs, dir: string): Promise<void> {
-  const handle = await fs.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** A plain reason for a file-system error. */
-export function reasonOf(error: unknown): string {
-  switch (errnoOf(error)) {
-    case 'ENOSPC':
-      return 'the disk is full';
-    case 'EDQUOT':
-      return 'the disk quota is exceeded';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EROFS':
-      return 'the file system is read-only';
-    case 'ENOENT':
-      return 'no such file or folder';
-    case 'EISDIR':
-      return 'it is a directory, not a log file';
-    case 'EIO':
-      return 'an I/O error';
-    default:
-      return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/**
- * How far a reader of the log at `path` may read without seeing a write in progress: the file's
- * size, or where the writer holding `path.lock` began. The size is taken before the lock is
- * read, so only a write that starts and ends between the two can slip past. Throws the file
- * system's error (e.g. ENOENT) for a log that cannot be stat'ed.
- *
- * @example
- * await replayLog(log, { end: await committedSize(log) });
- */
-export async function committedSize(path: string, fs: StoreFs = nodeFs): Promise<number> {
-  const size = (await fs.stat(path)).size;
-  const lock = await readLockInfo(`${path}.lock`, fs).catch(() => 'absent' as const);
-  return typeof lock === 'object' && lock.size !== undefined ? Math.min(size, lock.size) : size;
-}
-
-/**
- * {@link committedSize} as a `readLog` option: `{ end }` when it can be read, else nothing, so
- * the reader itself reports a missing or unreadable log in its own words.
- *
- * @example
- * for await (const entry of readLog(log, await committedEnd(log))) …
- */
-export async function committedEnd(path: string, fs: StoreFs = nodeFs): Promise<{ end?: number }> {
-  try {
-    return { end: await committedSize(path, fs) };
-  } catch {
-    return {};
-  }
-}

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { StoreError } from '../events/index.js';
+import { ioReason, StoreError } from '../events/index.js';
+import { writeAll } from './logFile.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 /** What a lock file says about its holder. */
@@ -325,28 +326,15 @@ async function takeOver(
   }
 }
 
-/** Writes all of `bytes` at `position`. */
-async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    if (bytesWritten === 0) throw Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' });
-    done += bytesWritten;
-  }
-}
-
+/** A lock failure in one sentence; a folder that refuses the lock file says where it must be writable. */
 function lockError(path: string, error: unknown): StoreError {
   if (error instanceof StoreError) return error;
   const code = errnoOf(error);
-  const reason =
+  const hint =
     code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
-      ? 'permission denied (the folder must be writable)'
+      ? ' (the folder must be writable)'
       : code === 'ENOENT'
-        ? 'the folder does not exist'
-        : code === 'ENOSPC'
-          ? 'the disk is full'
-          : error instanceof Error
-            ? error.message
-            : String(error);
-  return new StoreError(`cannot lock ${path}: ${reason}`, { cause: error });
+        ? ' (the folder does not exist)'
+        : '';
+  return new StoreError(`cannot lock ${path}: ${ioReason(error)}${hint}`, { cause: error });
 }

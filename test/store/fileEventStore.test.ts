@@ -153,6 +153,17 @@ describe('FileEventStore', () => {
       expect(await open().append([aid('a1')])).toMatchObject({ seqs: [2], written: 0 });
     });
 
+    it('that parses but breaks its schema (ids that are not strings) is ignored, so no id is written twice', async () => {
+      await open({ snapshotEvery: 1 }).append([opened(), aid('a1')]);
+      const path = `${log}.snapshot.json`;
+      const snapshot = JSON.parse(readFileSync(path, 'utf8'));
+      expect(snapshot.ids).toEqual(['open', 'a1']);
+      writeFileSync(path, JSON.stringify({ ...snapshot, ids: [1, 2] }));
+      expect(await open().append([aid('a1')])).toMatchObject({ seqs: [2], written: 0 });
+      writeFileSync(path, JSON.stringify({ ...snapshot, bytes: String(snapshot.bytes) }));
+      expect(await open().append([aid('a1')])).toMatchObject({ seqs: [2], written: 0 });
+    });
+
     it('covering a truncated log is not used', async () => {
       await open({ snapshotEvery: 1 }).append([opened(), aid('a1'), aid('a2')]);
       const lines = readFileSync(log, 'utf8').split('\n');
@@ -279,7 +290,7 @@ describe('FileEventStore', () => {
     it('a missing folder is an I/O error', async () => {
       const store = new FileEventStore(join(dir, 'nope', 'deal.jsonl'));
       await expect(store.append([opened()])).rejects.toThrow(
-        /cannot lock .*: the folder does not exist/,
+        /cannot lock .*: no such file \(the folder does not exist\)/,
       );
     });
   });

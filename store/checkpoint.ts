@@ -1,0 +1,57 @@
+import type { FileHandle } from 'node:fs/promises';
+import { DEFAULT_MAX_LINE_BYTES } from '../events/index.js';
+import { Replayer } from '../replay/index.js';
+import { readRange, sha256 } from './logFile.js';
+import type { LogState } from './prepareAppend.js';
+
+/**
+ * The state of a log at a byte offset (head, ids, replayer), with what identifies the file at
+ * that offset: its inode and the hash of the last line covered. Verified against the file
+ * before each use, so a log edited or replaced since is replayed again rather than trusted.
+ */
+export interface Checkpoint {
+  state: LogState;
+  /** Bytes of the log covered, ending with a whole line. */
+  bytes: number;
+  /** The log file's inode. */
+  ino: number;
+  /** Where the last covered line starts, and the SHA-256 of that line (with its `\n`). */
+  lastLineStart: number;
+  lastLineHash: string;
+  /** The seq the snapshot sidecar on disk covers. */
+  snapshotSeq: number;
+}
+
+/** The checkpoint of an empty log. */
+export function emptyCheckpoint(ino: number, file: string): Checkpoint {
+  return {
+    state: { head: 0, ids: new Map(), replayer: new Replayer({ file }) },
+    bytes: 0,
+    ino,
+    lastLineStart: 0,
+    lastLineHash: '',
+    snapshotSeq: 0,
+  };
+}
+
+/**
+ * The checkpoint if the open log (of `size` bytes and inode `ino`) still holds its last line at
+ * the same place, else undefined.
+ *
+ * @example
+ * const base = (await verifyCheckpoint(handle, cached, size, ino)) ?? emptyCheckpoint(ino, log);
+ */
+export async function verifyCheckpoint(
+  handle: FileHandle,
+  checkpoint: Checkpoint | undefined,
+  size: number,
+  ino: number,
+): Promise<Checkpoint | undefined> {
+  if (checkpoint === undefined || checkpoint.ino !== ino || checkpoint.bytes > size) return;
+  if (checkpoint.bytes === 0) return checkpoint;
+  const length = checkpoint.bytes - checkpoint.lastLineStart;
+  if (length <= 0 || length > DEFAULT_MAX_LINE_BYTES) return;
+  const line = await readRange(handle, checkpoint.lastLineStart, checkpoint.bytes);
+  if (line.length !== length || sha256(line) !== checkpoint.lastLineHash) return;
+  return checkpoint;
+}

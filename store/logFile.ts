@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import type { StoreFs } from './storeFs.js';
+
+/** Bytes read per call when the store reads its log. */
+export const CHUNK = 64 * 1024;
+
+/**
+ * Byte-level helpers the file store reads and writes its log with: ranges, hashes, the last
+ * whole line, whole writes, and fsync of a folder. Nothing here knows what an event is.
+ */
+
+/** The SHA-256 of some bytes, hex. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Reads bytes `[from, to)` of an open file, failing on a short read. */
+export async function readRange(handle: FileHandle, from: number, to: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(Math.max(0, to - from));
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, done, buffer.length - done, from + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === buffer.length ? buffer : buffer.subarray(0, done);
+}
+
+/** The SHA-256 of bytes `[from, to)` of an open file; empty for an empty range. */
+export async function hashRange(handle: FileHandle, from: number, to: number): Promise<string> {
+  if (to <= from) return '';
+  return sha256(await readRange(handle, from, to));
+}
+
+/**
+ * Reads bytes `[from, to)` of an open file as chunks; a read error goes through `wrap` (so the
+ * caller words it with the log's name).
+ */
+export async function* chunksOf(
+  handle: FileHandle,
+  from: number,
+  to: number,
+  wrap: (error: unknown) => Error,
+): AsyncGenerator<Uint8Array> {
+  let position = from;
+  while (position < to) {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, to - position));
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buffer, 0, buffer.length, position));
+    } catch (error) {
+      throw wrap(error);
+    }
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** The last line ending in `\n` before `limit`, read backwards in chunks. */
+export async function lastWholeLine(
+  handle: FileHandle,
+  limit: number,
+): Promise<{ text: string } | undefined> {
+  let end = -1;
+  const parts: Buffer[] = [];
+  let position = limit;
+  while (position > 0) {
+    const length = Math.min(CHUNK, position);
+    position -= length;
+    const buffer = await readRange(handle, position, position + length);
+    let scan = buffer.length - 1;
+    if (end === -1) {
+      const nl = buffer.lastIndexOf(10, scan);
+      if (nl === -1) continue;
+      end = position + nl;
+      scan = nl - 1;
+      parts.unshift(buffer.subarray(0, nl));
+    } else {
+      parts.unshift(buffer);
+    }
+    const start = scan >= 0 ? buffer.lastIndexOf(10, scan) : -1;
+    if (start !== -1) {
+      parts[0] = (parts[0] as Buffer).subarray(start + 1);
+      return { text: Buffer.concat(parts).toString('utf8') };
+    }
+  }
+  return end === -1 ? undefined : { text: Buffer.concat(parts).toString('utf8') };
+}
+
+/** The last line of a text of whole lines, with its `\n`. */
+export function lastLineOf(text: string): string {
+  const end = text.lastIndexOf('\n', text.length - 2);
+  return text.slice(end + 1);
+}
+
+/** Writes all of `bytes`, at `position` or (null) at the file's end in append mode. */
+export async function writeAll(
+  handle: FileHandle,
+  bytes: Uint8Array,
+  position: number | null,
+): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      done,
+      bytes.length - done,
+      position === null ? null : position + done,
+    );
+    if (bytesWritten === 0) throw Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' });
+    done += bytesWritten;
+  }
+}
+
+/** fsyncs a folder, so a file created or renamed in it survives a power cut. */
+export async function syncDir(fs: StoreFs, dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
