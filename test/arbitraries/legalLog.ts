@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { RejectedEventError, type TruceEvent } from '../../events/index.js';
-import { Replayer } from '../../replay/index.js';
+import type { TruceEvent } from '../../events/index.js';
+import { DealModel } from '../properties/oracles/index.js';
 import { choose, nextEvents, type Pick, toEvent } from './nextEvents.js';
 
 /** Options of {@link legalLog}. */
@@ -16,61 +16,50 @@ const SOURCES = [
   { name: 'Al Jazeera', confidence: 'claimed', note: 'one source' },
 ] as const;
 
+/** A detail in `[0, max]`: counts, days, which party (biased to the edges, as fast-check does). */
+const detail = (max: number) => fc.nat({ max });
+/** Which candidate comes next: unbiased, so the weights of the legality model hold. */
+const choice = (max: number) => fc.noBias(fc.nat({ max }));
+/** How many events: at least 1, unbiased, so most logs are long enough to reach a phase. */
+const length = (max: number) => fc.noBias(fc.integer({ min: 1, max }));
+
 /**
  * A legal negotiation in log format v1: seq 1..n, unique ids, increasing `at`. Built as a fold:
- * at each step the legality model (`nextEvents`, from the DESIGN §4 table) lists what may come
- * next given the machine's state and context, and fast-check's choices pick one. The choices
- * shrink (fewer steps, lower picks), so a failing log shrinks to a shorter one, still legal.
+ * at each step the legality model (`nextEvents`, from the README's rules, over the oracle's
+ * {@link DealModel} of the deal so far) lists what may come next, and fast-check draws, with
+ * `fc.gen()`, the length, each choice and each detail (counts, terms, parties, times). Every
+ * draw is fast-check's, so a failing log shrinks: fewer events, earlier candidates, smaller
+ * numbers, and the result is still a legal log.
  *
- * Should the machine reject a generated event, the log ends with that event, so a property that
- * replays it fails and shows the disagreement.
+ * The machine is not asked: a generated event the machine rejects is a disagreement between
+ * the README's rules and the machine, which the replay properties report.
  *
  * @example
  * fc.assert(fc.property(legalLog(), (events) => { ... }));
  */
 export function legalLog(constraints: LegalLogConstraints = {}): fc.Arbitrary<TruceEvent[]> {
   const maxEvents = constraints.maxEvents ?? 40;
-  return fc
-    .tuple(
-      fc.array(fc.nat({ max: 0xffff }), { minLength: 1, maxLength: maxEvents, size: 'max' }),
-      fc.integer(),
-    )
-    .map(([steps, detail]) => buildLog(steps, detail));
+  return fc.gen().map((g) => buildLog(g, maxEvents));
 }
 
-/**
- * Folds the choices into a log: `steps[i]` picks the i-th event among the legal candidates,
- * and a small generator seeded with `detail` draws its numbers (counts, days, terms).
- */
-export function buildLog(steps: readonly number[], detail: number): TruceEvent[] {
-  let state = detail | 0;
-  // mulberry32: tiny, deterministic, good enough to vary counts and terms.
-  const pick: Pick = (max) => {
-    if (max <= 0) return 0;
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * max) | 0;
-  };
-  const replayer = new Replayer();
+/** Folds fast-check's draws into a log of at most `maxEvents` events. */
+export function buildLog(g: fc.GeneratorValue, maxEvents: number): TruceEvent[] {
+  const pick: Pick = (max) => (max <= 1 ? 0 : g(detail, max - 1));
+  const model = new DealModel();
   const events: TruceEvent[] = [];
+  const n = g(length, maxEvents);
   let time = START;
-  for (const step of steps) {
-    const candidates = nextEvents(replayer.state, replayer.context, pick);
-    const candidate = choose(candidates, (sum) => (sum > 0 ? step % sum : 0));
+  while (events.length < n) {
+    const candidates = nextEvents(model.state, model);
+    const candidate = choose(candidates, (max) => (max <= 1 ? 0 : g(choice, max - 1)));
     if (!candidate) break;
+    const move = candidate.draw(pick);
     time += (1 + pick(720)) * 60_000;
     const seq = events.length + 1;
-    const event = toEvent(candidate.move, seq, new Date(time).toISOString());
-    const source = pick(4) === 0 ? SOURCES[pick(SOURCES.length)] : undefined;
-    if (source) event.source = { ...source };
+    const event = toEvent(move, seq, new Date(time).toISOString());
+    if (pick(4) === 3) event.source = { ...SOURCES[pick(SOURCES.length)] } as TruceEvent['source'];
     events.push(event);
-    try {
-      replayer.apply(event);
-    } catch (error) {
-      if (error instanceof RejectedEventError) break;
-      throw error;
-    }
+    model.apply(event);
   }
   return events;
 }

@@ -1,27 +1,55 @@
 import type { EventData, EventType, PhaseTerms, Terms, TruceEvent } from '../../events/index.js';
-import {
-  type DealContext,
-  hasAccepted,
-  nextPhase,
-  own,
-  type PhaseInProgress,
-  phaseAllowance,
-} from '../../machines/index.js';
+import { acceptedBy, allowanceOf, ownValue, sum } from '../properties/oracles/index.js';
 
 /** An event before it gets its place in a log: type and payload only. */
 export type Move = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];
 
-/** A weighted candidate: progress events weigh more, so logs get somewhere. */
+/**
+ * A weighted candidate: progress events weigh more, so logs get somewhere. Its details (counts,
+ * terms, which party) are drawn only once it is chosen, so a log spends its draws on the events
+ * it contains and a shrunk draw changes one event.
+ */
 export interface Candidate {
-  move: Move;
+  type: EventType;
   weight: number;
+  draw: (pick: Pick) => Move;
 }
 
 /**
- * Picks a whole number in `[0, max)` (0 when `max <= 0`). The generator feeds it from the
- * choices fast-check drew, the model test from a fixed rule, so both share one legality model.
+ * Picks a whole number in `[0, max)` (0 when `max <= 0`). The generator feeds it from
+ * fast-check's `fc.gen()`, the model test from a fixed rule, so both share one legality model.
  */
 export type Pick = (max: number) => number;
+
+/**
+ * What the legality model reads of the deal so far: the oracle's {@link DealModel} for the
+ * generator, the machine's context for the model test's traversal (structurally the same).
+ */
+export interface LegalityView {
+  readonly parties: Readonly<Record<string, { readonly role: string }>>;
+  readonly principals: readonly string[];
+  readonly proposals: ReadonlyArray<{
+    readonly proposalId: string;
+    readonly status: string;
+    readonly terms: Terms;
+    readonly acceptedAll: readonly string[];
+    readonly acceptedPhases: Readonly<Record<string, readonly number[]>>;
+  }>;
+  /** The last phase started. */
+  readonly phase: number;
+  /** The last phase completed of the deal in force. */
+  readonly completedPhases: number;
+  readonly inProgress: {
+    readonly phase: number;
+    readonly proposalId: string;
+    readonly terms: PhaseTerms;
+    readonly released: Readonly<Record<string, number>>;
+    readonly extensionDays: number;
+    readonly extensionHostages: number;
+  } | null;
+  readonly pauseHolding: boolean;
+  readonly outsideNotRecounted: number;
+}
 
 /** Options of {@link nextEvents}. */
 export interface NextEventsOptions {
@@ -47,7 +75,7 @@ export function drawTerms(pick: Pick): Terms {
     const named = 1 + pick(2);
     for (let j = 0; j < named; j++) categories.add(CATEGORIES[pick(CATEGORIES.length)] ?? 'women');
     const hostages = [...categories].map((category) =>
-      pick(8) === 0 ? { category } : { category, count: 1 + pick(4) },
+      pick(8) === 7 ? { category } : { category, count: 1 + pick(4) },
     );
     const phase: PhaseTerms = { days: 1 + pick(7), hostages };
     if (pick(3) > 0) {
@@ -56,16 +84,16 @@ export function drawTerms(pick: Pick): Terms {
         prisonersPerHostage: pick(31),
       }));
     }
-    if (pick(3) === 0) phase.prisoners = pick(200);
-    if (pick(2) === 0) phase.aidTrucksPerDay = pick(300);
-    if (pick(2) === 0) {
+    if (pick(3) === 2) phase.prisoners = pick(200);
+    if (pick(2) === 1) phase.aidTrucksPerDay = pick(300);
+    if (pick(2) === 1) {
       phase.extension = { hostagesPerDay: 1 + pick(3) };
-      if (pick(2) === 0) phase.extension.prisonersPerHostage = pick(4);
-      if (pick(2) === 0) phase.extension.maxDays = 1 + pick(3);
+      if (pick(2) === 1) phase.extension.prisonersPerHostage = pick(4);
+      if (pick(2) === 1) phase.extension.maxDays = 1 + pick(3);
     }
     phases.push(phase);
   }
-  return { phases, permanentCeasefire: pick(2) === 0 };
+  return { phases, permanentCeasefire: pick(2) === 1 };
 }
 
 /** Parties of a negotiation drawn from `pick`: 2–3 principals, 0–3 mediators, 0–1 third party. */
@@ -81,183 +109,231 @@ export function drawOpening(pick: Pick): EventData<'negotiation.opened'> {
     parties.push({ id, name: id.toUpperCase(), role: 'third-party' });
   }
   const data: EventData<'negotiation.opened'> = { title: 'Generated negotiation', parties };
-  if (pick(2) === 0) data.held = { women: 10 + pick(50), soldiers: pick(20) };
+  if (pick(2) === 1) data.held = { women: 10 + pick(50), soldiers: pick(20) };
   return data;
 }
 
+/** One of `items` by `pick`; the first when `pick` gives 0. */
+function one<T>(items: readonly T[], pick: Pick): T {
+  const item = items[pick(items.length)];
+  if (item === undefined) throw new Error('one() of an empty list');
+  return item;
+}
+
 /**
- * The events the DESIGN §4 table allows next, given the machine's state path and context.
- * Built from the rules in words, not by asking the machine, so a replay that rejects one of
- * them is a disagreement worth a look. Empty once the deal has concluded.
+ * The events the README's rules ("The rules the statechart enforces") allow next, given the
+ * state path and what the deal so far says. Built from the rules in words over the oracle's
+ * model, not by asking the machine, so a replay that rejects one of them is a disagreement
+ * worth a look. Empty once the deal has concluded. With `pick` always 0 each candidate gives
+ * its simplest form (the first party, the smallest count), which the model test walks.
  */
 export function nextEvents(
   state: string,
-  ctx: DealContext,
-  pick: Pick,
+  view: LegalityView,
   options: NextEventsOptions = {},
 ): Candidate[] {
   const out: Candidate[] = [];
-  const push = (weight: number, move: Move): void => {
-    out.push({ weight, move });
+  const push = <T extends EventType>(
+    weight: number,
+    type: T,
+    data: (pick: Pick) => EventData<T>,
+  ): void => {
+    out.push({ type, weight, draw: (pick) => ({ type, data: data(pick) }) as Move });
   };
   const top = state.split('.')[0];
   if (state === 'unopened') {
-    push(1, { type: 'negotiation.opened', data: options.opening ?? drawOpening(pick) });
+    push(1, 'negotiation.opened', (pick) => options.opening ?? drawOpening(pick));
     return out;
   }
   if (top === 'concluded') return out;
 
-  const parties = Object.keys(ctx.parties);
-  const anyParty = (): string => parties[pick(parties.length)] ?? 'israel';
-  const principal = (): string => ctx.principals[pick(ctx.principals.length)] ?? 'israel';
-  const live = ctx.proposals.filter((p) => p.status === 'live');
-  const inForce = ctx.inProgress?.proposalId;
+  const parties = Object.keys(view.parties);
+  const roleOf = (id: string): string | undefined => ownValue(view.parties, id)?.role;
+  const principals = view.principals;
+  const live = view.proposals.filter((p) => p.status === 'live');
+  const inForce = view.inProgress?.proposalId;
+  const next = view.completedPhases + 1;
 
   // Any time after opening.
-  const aid: EventData<'aid.delivered'> = {
-    region: pick(2) === 0 ? 'north' : 'south',
-    trucks: pick(300),
-  };
-  if (pick(2) === 0) aid.fuelTrucks = pick(10);
-  if (ctx.phase > 0 && pick(2) === 0) aid.phase = 1 + pick(ctx.phase);
-  push(1, { type: 'aid.delivered', data: aid });
-  const violation: EventData<'violation.reported'> = {
-    by: principal(),
-    description: 'shots fired',
-  };
-  if (pick(2) === 0) violation.against = principal();
-  push(1, { type: 'violation.reported', data: violation });
-  push(1, { type: 'hostages.counted', data: { held: { women: pick(40), soldiers: pick(20) } } });
+  push(1, 'aid.delivered', (pick) => {
+    const aid: EventData<'aid.delivered'> = {
+      region: pick(2) === 0 ? 'north' : 'south',
+      trucks: pick(300),
+    };
+    if (pick(2) === 1) aid.fuelTrucks = pick(10);
+    if (view.phase > 0 && pick(2) === 1) aid.phase = 1 + pick(view.phase);
+    return aid;
+  });
+  push(1, 'violation.reported', (pick) => {
+    const violation: EventData<'violation.reported'> = {
+      by: one(principals, pick),
+      description: 'shots fired',
+    };
+    if (pick(2) === 1) violation.against = one(principals, pick);
+    return violation;
+  });
+  push(1, 'hostages.counted', (pick) => ({ held: { women: pick(40), soldiers: pick(20) } }));
 
   if (state === 'negotiating.suspended') {
-    push(6, { type: 'talks.resumed', data: { by: anyParty() } });
-    if (ctx.pauseHolding) push(1, { type: 'hostilities.resumed', data: { by: principal() } });
+    push(8, 'talks.resumed', (pick) => ({ by: one(parties, pick) }));
+    if (view.pauseHolding) {
+      push(1, 'hostilities.resumed', (pick) => ({ by: one(principals, pick) }));
+    }
     return out;
   }
 
   const negotiating = top === 'negotiating';
   const canTalk = negotiating || top === 'agreed' || top === 'inPhase';
 
-  // Proposals: new ones, counter-proposals replacing a live one not in force.
-  if ((canTalk || top === 'collapsed') && ctx.proposals.length < (options.maxProposals ?? 6)) {
-    const offers = options.terms?.length ? options.terms : [drawTerms(pick)];
-    const mediators = parties.filter((p) => own(ctx.parties, p)?.role === 'mediator');
+  // Proposals: new ones, and counter-proposals that replace a live one not in force. Fewer
+  // while one is on the table, so acceptances can gather.
+  if ((canTalk || top === 'collapsed') && view.proposals.length < (options.maxProposals ?? 6)) {
+    const offers: Array<((pick: Pick) => Terms) | Terms> = options.terms?.length
+      ? [...options.terms]
+      : [drawTerms];
+    const mediators = parties.filter((p) => roleOf(p) === 'mediator');
     const replaceable = live.filter((p) => p.proposalId !== inForce);
-    for (const terms of offers) {
-      const data: EventData<'proposal.sent'> = {
-        proposalId: `p${ctx.proposals.length + 1}`,
-        from: pick(2) === 0 ? anyParty() : principal(),
-        terms,
+    const onTable = live.some((p) => p.terms.phases.length >= next);
+    const proposalId = `p${view.proposals.length + 1}`;
+    for (const offer of offers) {
+      const sent = (pick: Pick): EventData<'proposal.sent'> => {
+        const data: EventData<'proposal.sent'> = {
+          proposalId,
+          from: pick(2) === 1 ? one(parties, pick) : one(principals, pick),
+          terms: typeof offer === 'function' ? offer(pick) : offer,
+        };
+        if (mediators.length && pick(2) === 1) {
+          data.via = mediators.slice(0, 1 + pick(mediators.length));
+        }
+        if (pick(2) === 1) data.to = [...principals];
+        return data;
       };
-      if (mediators.length && pick(2) === 0) {
-        data.via = mediators.slice(0, 1 + pick(mediators.length));
-      }
-      if (pick(2) === 0) data.to = [...ctx.principals];
-      push(top === 'collapsed' ? 4 : 2, { type: 'proposal.sent', data });
-      const old = replaceable[pick(replaceable.length)];
-      if (old) {
-        push(2, {
-          type: 'proposal.sent',
-          data: { ...data, from: principal(), replaces: old.proposalId },
-        });
+      push(top === 'collapsed' ? 6 : onTable ? 1 : 4, 'proposal.sent', sent);
+      if (replaceable.length) {
+        push(1, 'proposal.sent', (pick) => ({
+          ...sent(pick),
+          from: one(principals, pick),
+          replaces: one(replaceable, pick).proposalId,
+        }));
       }
     }
   }
 
   if (canTalk) {
-    const next = nextPhase(ctx);
+    // The live proposal closest to agreement on the next phase draws most acceptances.
+    const support = (p: (typeof live)[number]): number =>
+      principals.filter((by) => acceptedBy(p, by, next)).length;
+    const front = live
+      .filter((p) => p.terms.phases.length >= next)
+      .reduce<(typeof live)[number] | undefined>(
+        (best, p) => (best === undefined || support(p) > support(best) ? p : best),
+        undefined,
+      );
     for (const p of live) {
-      for (const by of ctx.principals) {
+      const lead = p === front ? 4 : 1;
+      for (const by of principals) {
         if (!p.acceptedAll.includes(by)) {
-          push(3, { type: 'proposal.accepted', data: { proposalId: p.proposalId, by } });
+          push(2 * lead, 'proposal.accepted', () => ({ proposalId: p.proposalId, by }));
         }
         for (let phase = 1; phase <= p.terms.phases.length; phase++) {
-          if (hasAccepted(p, by, phase)) continue;
-          push(phase === next ? 3 : 1, {
-            type: 'phase.accepted',
-            data: { proposalId: p.proposalId, phase, by },
-          });
+          if (acceptedBy(p, by, phase)) continue;
+          push(phase === next ? 2 * lead : 1, 'phase.accepted', () => ({
+            proposalId: p.proposalId,
+            phase,
+            by,
+          }));
         }
       }
       if (p.proposalId !== inForce) {
-        const data: EventData<'proposal.rejected'> = { proposalId: p.proposalId, by: principal() };
-        if (pick(2) === 0) data.reason = 'no end-of-war clause';
-        push(1, { type: 'proposal.rejected', data });
+        push(1, 'proposal.rejected', (pick) => {
+          const data: EventData<'proposal.rejected'> = {
+            proposalId: p.proposalId,
+            by: one(principals, pick),
+          };
+          if (pick(2) === 1) data.reason = 'no end-of-war clause';
+          return data;
+        });
       }
     }
   }
 
   if (negotiating) {
-    push(1, { type: 'talks.suspended', data: { by: anyParty() } });
-    if (ctx.pauseHolding) push(1, { type: 'hostilities.resumed', data: { by: principal() } });
+    push(1, 'talks.suspended', (pick) => ({ by: one(parties, pick) }));
+    if (view.pauseHolding) {
+      push(1, 'hostilities.resumed', (pick) => ({ by: one(principals, pick) }));
+    }
   }
 
   if (top === 'agreed') {
-    push(8, { type: 'phase.started', data: { phase: nextPhase(ctx) } });
-    push(1, { type: 'hostilities.resumed', data: { reason: 'talks broke down' } });
+    push(24, 'phase.started', () => ({ phase: next }));
+    push(1, 'hostilities.resumed', () => ({ reason: 'talks broke down' }));
   }
 
-  if (top === 'inPhase' && ctx.inProgress) {
-    inPhaseMoves(ctx, ctx.inProgress, pick, push);
-    push(1, { type: 'hostilities.resumed', data: { by: principal() } });
+  if (top === 'inPhase' && view.inProgress) {
+    inPhaseMoves(view, view.inProgress, push);
+    push(1, 'hostilities.resumed', (pick) => ({ by: one(principals, pick) }));
   }
   return out;
 }
 
 /** Releases, recounts, extensions and completion within the phase's terms. */
 function inPhaseMoves(
-  ctx: DealContext,
-  progress: PhaseInProgress,
-  pick: Pick,
-  push: (weight: number, move: Move) => void,
+  view: LegalityView,
+  progress: NonNullable<LegalityView['inProgress']>,
+  push: <T extends EventType>(weight: number, type: T, data: (pick: Pick) => EventData<T>) => void,
 ): void {
   const phase = progress.phase;
-  const { base, baseTotal } = phaseAllowance(progress.terms);
+  const { perCategory, total } = allowanceOf(progress.terms);
   const ext = progress.extensionHostages;
-  const counted = Object.values(progress.released).reduce((a, b) => a + b, 0);
-  const totalDue = baseTotal === undefined ? Number.POSITIVE_INFINITY : baseTotal + ext - counted;
+  const counted = sum(progress.released);
+  const totalDue = total === undefined ? Number.POSITIVE_INFINITY : total + ext - counted;
   const dueIn = (category: string): number => {
-    const limit = own(base, category);
-    const perCategory =
+    const limit = ownValue(perCategory, category);
+    const perCat =
       limit === undefined
         ? Number.POSITIVE_INFINITY
-        : Math.max(0, limit + ext - (own(progress.released, category) ?? 0));
-    return Math.min(perCategory, totalDue);
+        : Math.max(0, limit + ext - (ownValue(progress.released, category) ?? 0));
+    return Math.min(perCat, totalDue);
   };
-  const categories = Object.keys(base);
-  const open = categories.filter((c) => dueIn(c) > 0);
-  const amount = (due: number): number => 1 + pick(Math.min(due, 4));
+  const open = Object.keys(perCategory).filter((c) => dueIn(c) > 0);
+  const amount = (due: number, pick: Pick): number => 1 + pick(Math.min(due, 4));
+  const third = Object.keys(view.parties).find(
+    (p) => ownValue(view.parties, p)?.role === 'third-party',
+  );
 
-  // A release under the deal, with prisoners and sometimes hostages freed outside it.
-  const release: EventData<'release.completed'> = { phase };
-  const category = open[pick(open.length)];
-  if (category !== undefined) {
-    const hostage: { category: string; count: number; deceased?: boolean } = {
-      category,
-      count: amount(dueIn(category)),
-    };
-    if (pick(6) === 0) hostage.deceased = true;
-    release.hostages = [hostage];
-  }
-  if (pick(3) > 0) release.prisoners = [{ category: 'women', count: pick(40) }];
-  const third = Object.keys(ctx.parties).find((p) => own(ctx.parties, p)?.role === 'third-party');
-  if (pick(3) === 0) {
-    const outside: { group: string; count: number; by?: string } = {
-      group: 'thai-nationals',
-      count: 1 + pick(3),
-    };
-    if (third !== undefined && pick(2) === 0) outside.by = third;
-    release.outsideDeal = [outside];
-  }
-  push(category !== undefined ? 8 : 1, { type: 'release.completed', data: release });
+  // A release under the deal, with prisoners and sometimes hostages freed outside it; or one
+  // outside the deal alone.
+  const release = (withHostages: boolean) => (pick: Pick) => {
+    const data: EventData<'release.completed'> = { phase };
+    if (withHostages) {
+      const category = one(open, pick);
+      const hostage: { category: string; count: number; deceased?: boolean } = {
+        category,
+        count: amount(dueIn(category), pick),
+      };
+      if (pick(6) === 5) hostage.deceased = true;
+      data.hostages = [hostage];
+    }
+    if (pick(3) > 0) data.prisoners = [{ category: 'women', count: pick(40) }];
+    if (!withHostages || pick(3) === 2) {
+      const outside: { group: string; count: number; by?: string } = {
+        group: 'thai-nationals',
+        count: 1 + pick(3),
+      };
+      if (third !== undefined && pick(2) === 1) outside.by = third;
+      data.outsideDeal = [outside];
+    }
+    return data;
+  };
+  if (open.length) push(10, 'release.completed', release(true));
+  push(1, 'release.completed', release(false));
 
   // An accounting decision: hostages freed outside the deal now count toward the quota.
-  if (ctx.outsideNotRecounted > 0 && open.length) {
-    const c = open[pick(open.length)] as string;
-    const count = 1 + pick(Math.min(dueIn(c), ctx.outsideNotRecounted, 3));
-    push(3, {
-      type: 'release.recounted',
-      data: { phase, hostages: [{ category: c, count }], reason: 'counted toward the quota' },
+  if (view.outsideNotRecounted > 0 && open.length) {
+    push(3, 'release.recounted', (pick) => {
+      const c = one(open, pick);
+      const count = 1 + pick(Math.min(dueIn(c), view.outsideNotRecounted, 3));
+      return { phase, hostages: [{ category: c, count }], reason: 'counted toward the quota' };
     });
   }
 
@@ -266,29 +342,32 @@ function inPhaseMoves(
   if (rule) {
     const left = rule.maxDays === undefined ? 3 : rule.maxDays - progress.extensionDays;
     if (left > 0) {
-      const days = 1 + pick(Math.min(left, 3));
-      const data: EventData<'pause.extended'> = { phase, days };
-      const brought = days * rule.hostagesPerDay;
-      if (pick(2) === 0) data.hostages = brought;
-      if (rule.prisonersPerHostage !== undefined && pick(2) === 0) {
-        data.prisoners = brought * rule.prisonersPerHostage;
-      }
-      push(2, { type: 'pause.extended', data });
+      push(2, 'pause.extended', (pick) => {
+        const days = 1 + pick(Math.min(left, 3));
+        const data: EventData<'pause.extended'> = { phase, days };
+        const brought = days * rule.hostagesPerDay;
+        if (pick(2) === 1) data.hostages = brought;
+        if (rule.prisonersPerHostage !== undefined && pick(2) === 1) {
+          data.prisoners = brought * rule.prisonersPerHostage;
+        }
+        return data;
+      });
     }
   } else {
-    const data: EventData<'pause.extended'> = { phase, days: 1 + pick(3) };
-    if (pick(2) === 0) data.hostages = pick(3);
-    push(1, { type: 'pause.extended', data });
+    push(1, 'pause.extended', (pick) => {
+      const data: EventData<'pause.extended'> = { phase, days: 1 + pick(3) };
+      if (pick(2) === 1) data.hostages = pick(3);
+      return data;
+    });
   }
 
   // Completion once every named hostage (with extensions) is released.
   const complete =
-    categories.every((c) => {
-      const limit = own(base, c);
-      return limit === undefined || (own(progress.released, c) ?? 0) >= limit;
-    }) &&
-    (baseTotal === undefined || counted >= baseTotal + ext);
-  if (complete) push(10, { type: 'phase.completed', data: { phase } });
+    Object.entries(perCategory).every(
+      ([c, limit]) => limit === undefined || (ownValue(progress.released, c) ?? 0) >= limit,
+    ) &&
+    (total === undefined || counted >= total + ext);
+  if (complete) push(12, 'phase.completed', () => ({ phase }));
 }
 
 /** Places a move in a log: seq, a unique id and a time after the previous event. */
@@ -298,8 +377,8 @@ export function toEvent(move: Move, seq: number, at: string): TruceEvent {
 
 /** A weighted choice among candidates; `undefined` when there are none. */
 export function choose(candidates: readonly Candidate[], pick: Pick): Candidate | undefined {
-  const sum = candidates.reduce((a, c) => a + c.weight, 0);
-  let n = pick(sum);
+  const total = candidates.reduce((a, c) => a + c.weight, 0);
+  let n = pick(total);
   for (const c of candidates) {
     if (n < c.weight) return c;
     n -= c.weight;

@@ -51,11 +51,17 @@ export function modelEvents(snapshot: {
 }): TruceEvent[] {
   const ctx = snapshot.context;
   const seq = ctx.seq + 1;
-  return nextEvents(statePath(snapshot.value), ctx, () => 0, {
+  return nextEvents(statePath(snapshot.value), ctx, {
     terms: modelTerms,
     maxProposals: MODEL_MAX_PROPOSALS,
     opening: modelOpening,
-  }).map((c) => toEvent(c.move, seq, modelTime(seq)));
+  }).map((c) =>
+    toEvent(
+      c.draw(() => 0),
+      seq,
+      modelTime(seq),
+    ),
+  );
 }
 
 /**

@@ -1,15 +1,25 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
-import type { PhaseTerms, TruceEvent } from '../../events/index.js';
-import { own, phaseAllowance } from '../../machines/index.js';
+import { RejectedEventError, type TruceEvent } from '../../events/index.js';
 import {
   evolveDealProjection,
   evolveDealProjectionMany,
   initialDealProjection,
+  type ReplayReport,
   toReport,
 } from '../../projections/index.js';
 import { Replayer } from '../../replay/index.js';
 import { legalLog } from '../arbitraries/legalLog.js';
+import {
+  allowanceOf,
+  DealModel,
+  type ExpectedFigures,
+  FiguresOracle,
+  ownValue,
+  ratioFor,
+  sum,
+} from './oracles/index.js';
+import { rejectedFor, ruleOf } from './rejection.js';
 import { checkProperty } from './settings.js';
 
 /** Every number in a value, with its path. */
@@ -17,6 +27,38 @@ function numbers(value: unknown, path = ''): Array<[string, number]> {
   if (typeof value === 'number') return [[path, value]];
   if (!value || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([k, v]) => numbers(v, `${path}.${k}`));
+}
+
+/** The part of the report the oracle computes, in the oracle's shape. */
+function reportFigures(report: ReplayReport): ExpectedFigures {
+  return {
+    seq: report.seq,
+    at: report.at,
+    state: report.state,
+    phase: report.phase,
+    hostages: report.hostages,
+    prisoners: report.prisoners,
+    aid: report.aid,
+    pause: report.pause,
+    proposals: report.proposals.map((p) => ({ proposalId: p.proposalId, status: p.status })),
+    violations: report.violations,
+  };
+}
+
+/** The first path where two JSON values differ, for a message a reader can act on. */
+function firstDifference(a: unknown, b: unknown, path = '$'): string | null {
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      );
+      if (d) return d;
+    }
+  }
+  return `${path}: report ${JSON.stringify(a)}, oracle ${JSON.stringify(b)}`;
 }
 
 describe('projection laws (fast-check)', () => {
@@ -70,35 +112,101 @@ describe('projection laws (fast-check)', () => {
     );
   });
 
-  it('counted releases never exceed the terms plus extensions, per phase and category', () => {
+  it('after every event the report gives the figures the README defines, computed from the raw events', () => {
     checkProperty(
-      'releases-within-terms',
+      'report-figures-match-oracle',
       fc.property(legalLog(), (events) => {
         const replayer = new Replayer();
+        const oracle = new FiguresOracle();
         for (const event of events) {
           replayer.apply(event);
-          for (const account of replayer.report().hostages.byPhase) {
-            if (
-              account.hostagesNamed !== null &&
-              account.hostagesReleased > account.hostagesNamed
-            ) {
-              throw new Error(
-                `phase ${account.phase}: ${account.hostagesReleased} counted > ${account.hostagesNamed} named`,
-              );
-            }
-          }
-          const progress = replayer.context.inProgress;
-          if (!progress) continue;
-          const { base } = phaseAllowance(progress.terms);
-          for (const [category, n] of Object.entries(progress.released)) {
-            const limit = own(base, category);
-            if (limit !== undefined && n > limit + progress.extensionHostages) {
-              throw new Error(`phase ${progress.phase}: ${n} ${category} > ${limit} + extensions`);
-            }
-          }
+          oracle.apply(event);
+          const d = firstDifference(reportFigures(replayer.report()), oracle.figures());
+          if (d) throw new Error(`after seq ${event.seq} (${event.type}): ${d}`);
         }
       }),
       (events) => events,
+    );
+  });
+
+  it('a release over the terms plus extensions is rejected, one exactly up to them is accepted', () => {
+    // At a point of the log where a phase is in progress, the oracle works out from the raw
+    // events what each category named with a count still has due (its count, plus every
+    // hostage extensions brought, less those counted) and what the total still has due.
+    const arbitrary = legalLog().chain((events) => {
+      const model = new DealModel();
+      const inPhase: number[] = [];
+      for (const [i, event] of events.entries()) {
+        model.apply(event);
+        if (model.state === 'inPhase') inPhase.push(i + 1);
+      }
+      return fc.tuple(
+        fc.constant(events),
+        inPhase.length ? fc.constantFrom(...inPhase) : fc.constant(0),
+        fc.nat({ max: 5 }),
+      );
+    });
+    checkProperty(
+      'releases-within-terms',
+      fc.property(arbitrary, ([events, k, over]) => {
+        if (k === 0) return;
+        const head = events.slice(0, k);
+        const replayer = new Replayer();
+        const model = new DealModel();
+        for (const event of head) {
+          replayer.apply(event);
+          model.apply(event);
+        }
+        const progress = model.inProgress;
+        if (!progress) throw new Error(`the rules say no phase is in progress after seq ${k}`);
+        const { perCategory, total } = allowanceOf(progress.terms);
+        const ext = progress.extensionHostages;
+        let counted = sum(progress.released);
+        let seq = k;
+        const last = head.at(-1) as TruceEvent;
+        const release = (category: string, count: number): TruceEvent => ({
+          seq: ++seq,
+          id: `cap-${seq}`,
+          type: 'release.completed',
+          at: last.at,
+          data: { phase: progress.phase, hostages: [{ category, count }] },
+        });
+        const mustReject = (event: TruceEvent, rule: string, why: string): void => {
+          try {
+            replayer.apply(event);
+          } catch (error) {
+            if (!(error instanceof RejectedEventError)) throw error;
+            if (!rejectedFor(error, rule)) {
+              throw new Error(`${why}: expected ${rule}, got ${ruleOf(error)}: ${error.message}`);
+            }
+            seq -= 1;
+            return;
+          }
+          throw new Error(`${why}: accepted`);
+        };
+        for (const [category, limit] of Object.entries(perCategory)) {
+          if (limit === undefined) continue;
+          const already = ownValue(progress.released, category) ?? 0;
+          const due = Math.max(0, limit + ext - already);
+          const totalDue = total === undefined ? due : Math.max(0, total + ext - counted);
+          mustReject(
+            release(category, due + 1 + over),
+            'release.exceedsTerms',
+            `${due + 1 + over} ${category} with ${due} due`,
+          );
+          const fits = Math.min(due, totalDue);
+          if (fits === 0) continue;
+          replayer.apply(release(category, fits));
+          counted += fits;
+          progress.released[category] = already + fits;
+          mustReject(
+            release(category, 1),
+            fits === due ? 'release.exceedsTerms' : 'release.exceedsTotal',
+            `one ${category} more after ${fits} up to the terms`,
+          );
+        }
+      }),
+      ([events]) => events,
     );
   });
 
@@ -107,12 +215,14 @@ describe('projection laws (fast-check)', () => {
       'prisoners-due-by-ratio',
       fc.property(legalLog(), (events) => {
         const replayer = new Replayer();
+        const model = new DealModel();
         let due = 0;
         for (const event of events) {
-          const terms = replayer.context.inProgress?.terms;
+          const terms = model.inProgress?.terms;
           replayer.apply(event);
+          model.apply(event);
           if (terms && (event.type === 'release.completed' || event.type === 'release.recounted')) {
-            for (const h of event.data.hostages ?? []) due += ratio(terms, h.category) * h.count;
+            for (const h of event.data.hostages ?? []) due += ratioFor(terms, h.category) * h.count;
           }
           const report = replayer.report();
           if (report.prisoners.due !== due) {
@@ -141,9 +251,3 @@ describe('projection laws (fast-check)', () => {
     );
   });
 });
-
-/** The agreed exchange ratio for a category: its own, else the extension's, else none. */
-function ratio(terms: PhaseTerms, category: string): number {
-  const own = terms.exchange?.find((e) => e.category === category)?.prisonersPerHostage;
-  return own ?? terms.extension?.prisonersPerHostage ?? 0;
-}

@@ -1,0 +1,2 @@
+export * from './dealModel.js';
+export * from './figures.js';
