@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineGraph } from '../../inspector/index.js';
 import { dealMachine } from '../../machines/index.js';
 import type { ReplayReport } from '../../projections/index.js';
-import { replayLog } from '../../replay/index.js';
 import { truceBin } from '../cli/truce.js';
 import {
   injectionLog,
@@ -22,38 +21,51 @@ import {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && !process.env.CI) {
+const inCi = Boolean(process.env.CI);
+if (!haveChromium && !inCi) {
   console.warn(
-    `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`,
+    `browser tests SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH); in CI they fail instead`,
   );
 }
 const artifacts = join(root, 'test-results', 'inspector');
 
-/** The report `truce replay --until k --json` prints (in-process if the command is missing). */
-async function replayAt(file: string, k: number): Promise<ReplayReport> {
-  try {
-    const out = execFileSync(
-      process.execPath,
-      [truceBin, 'replay', file, '--until', String(k), '--json'],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+/**
+ * What these tests run must be there: the built `truce` (for `inspect`, `replay --json` and
+ * `append`) and, in CI, Chromium. A missing piece fails the suite with one sentence; nothing
+ * falls back to an in-process replay or a plain file write, which would test something else.
+ */
+function requireTools(): void {
+  const page = join(root, 'dist', 'inspector', 'assets', 'inspector.js');
+  for (const path of [truceBin, page]) {
+    if (!existsSync(path)) {
+      throw new Error(`the browser tests need the build: ${path} is missing (npm run build)`);
+    }
+  }
+  const help = execFileSync(process.execPath, [truceBin, '--help'], { encoding: 'utf8' });
+  for (const command of ['inspect', 'replay', 'append']) {
+    if (!new RegExp(`^\\s+${command} `, 'm').test(help)) {
+      throw new Error(`the browser tests need \`truce ${command}\`, which the built CLI lacks`);
+    }
+  }
+  if (!haveChromium) {
+    throw new Error(
+      `the browser tests need Chromium at ${CHROMIUM}: CI must install it (.ci/run does), or set CHROMIUM_PATH`,
     );
-    return JSON.parse(out) as ReplayReport;
-  } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? '');
-    if (!/unknown command/.test(stderr)) throw error;
-    return JSON.parse(JSON.stringify((await replayLog(file, { until: k })).report));
   }
 }
 
-/** Appends one line with `truce append --from -`, as another process would; plain append if absent. */
+/** The report `truce replay --until k --json` prints. */
+function replayAt(file: string, k: number): ReplayReport {
+  const out = execFileSync(
+    process.execPath,
+    [truceBin, 'replay', file, '--until', String(k), '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return JSON.parse(out) as ReplayReport;
+}
+
+/** Appends one line with `truce append --from -`, as another process would. */
 function truceAppend(file: string, line: string): void {
-  if (!existsSync(join(root, 'dist', 'cli', 'append.js'))) {
-    appendFileSync(file, line);
-    return;
-  }
   execFileSync(process.execPath, [truceBin, 'append', file, '--from', '-'], {
     input: line,
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -123,11 +135,17 @@ async function stepTo(page: Page, k: number): Promise<void> {
   await waitShown(page, k);
 }
 
-describe.skipIf(!haveChromium && !process.env.CI)('the inspector in Chromium', () => {
+// Counted as a failed test (not only a failed hook) when CI lacks what the browser needs.
+it.skipIf(!haveChromium && !inCi)('the browser tests have the build and Chromium they need', () => {
+  requireTools();
+});
+
+describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
   let browser: BrowserContext;
   const running: RunningInspector[] = [];
 
   beforeAll(async () => {
+    requireTools();
     mkdirSync(artifacts, { recursive: true });
     // A fresh profile each run: nothing cached, no state from another run.
     browser = await chromium.launchPersistentContext(
@@ -221,7 +239,7 @@ describe.skipIf(!haveChromium && !process.env.CI)('the inspector in Chromium', (
     for (let k = 1; k <= 22; k++) {
       if (k > 1) await page.keyboard.press('ArrowRight');
       await waitShown(page, k);
-      const expected = await replayAt(november, k);
+      const expected = replayAt(november, k);
       const fields = await shownFields(page);
       expect(fields.length).toBeGreaterThan(15);
       const paths = new Set(fields.map(([path]) => path));
