@@ -3,6 +3,7 @@ import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections
 import { type ReplayLogOptions, replayLog } from '../replay/index.js';
 import { committedEnd } from '../store/index.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
+import { withLogErrorJson } from './logErrorJson.js';
 
 /** The options `replay`, `status` and `timeline` share. */
 interface TimeTravelOptions {
@@ -68,7 +69,9 @@ export function registerReplay(program: Command): void {
         'print the report as one JSON object (stable keys; see the README, "The JSON report")',
       ),
   ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
-    const outcome = await replayLog(log, await replayOptions(log, options));
+    const outcome = await withLogErrorJson(options.json === true, async () =>
+      replayLog(log, await replayOptions(log, options)),
+    );
     if (options.json) {
       process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
       return;

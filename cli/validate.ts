@@ -8,6 +8,7 @@ import {
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
 import { committedEnd } from '../store/index.js';
+import { withLogErrorJson } from './logErrorJson.js';
 
 /** What the format-level check of a log found. */
 export interface FormatSummary {
@@ -66,20 +67,32 @@ export function registerValidate(program: Command): void {
     )
     .argument('<log>', 'the log file (JSON Lines)')
     .option('--format-only', 'check the format only, without running the statechart')
-    .action(async (log: string, options: { formatOnly?: boolean }) => {
+    .option(
+      '--json',
+      'print one JSON object: {ok: true, events, lastSeq, state}, or {ok: false, error: {line, seq, type, state, code, message}}',
+    )
+    .action(async (log: string, options: { formatOnly?: boolean; json?: boolean }) => {
+      const json = options.json === true;
       const replayer = options.formatOnly ? null : new Replayer({ file: log });
-      const summary = await checkLogFormat(log, {
-        ...(await committedEnd(log)),
-        onEntry: (entry) => {
-          replayer?.apply(entry.event, entry.line);
-          for (const typo of likelyTypos(entry.event)) {
-            const { seq, type } = entry.event;
-            process.stderr.write(
-              `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${typo.path} is not a field of ${type}; did you mean ${typo.suggestion}? (unknown fields are kept and ignored)\n`,
-            );
-          }
-        },
-      });
+      const summary = await withLogErrorJson(json, async () =>
+        checkLogFormat(log, {
+          ...(await committedEnd(log)),
+          onEntry: (entry) => {
+            replayer?.apply(entry.event, entry.line);
+            for (const typo of likelyTypos(entry.event)) {
+              const { seq, type } = entry.event;
+              process.stderr.write(
+                `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${typo.path} is not a field of ${type}; did you mean ${typo.suggestion}? (unknown fields are kept and ignored)\n`,
+              );
+            }
+          },
+        }),
+      );
+      if (json) {
+        const state = replayer ? replayer.state : null;
+        process.stdout.write(`${JSON.stringify({ ok: true, ...summary, state })}\n`);
+        return;
+      }
       const state = replayer ? ` (ends in state ${replayer.state})` : ' (format only)';
       process.stdout.write(`${formatValidSummary(log, summary)}${state}\n`);
     });

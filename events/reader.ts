@@ -1,6 +1,6 @@
 import { isEventType, type TruceEvent } from './catalogue.js';
 import { type DecodeIssue, decodeEvent, describe } from './decode.js';
-import { type LogPosition, ValidationError } from './errors.js';
+import { type FormatCode, type LogPosition, ValidationError } from './errors.js';
 import { fileChunks } from './fileChunks.js';
 import { IdIndex } from './idIndex.js';
 import { LineTooLongError, type RawLine, splitLines } from './lines.js';
@@ -98,7 +98,7 @@ export async function* readLog(
         { line: error.line },
         '',
         `expected a line of at most ${mib(error.limit)}, found a longer one`,
-        withFile(opts.file, { cause: error }),
+        withFile(opts.file, { cause: error, rule: 'format.tooLong' as const }),
       );
     }
     throw error;
@@ -160,13 +160,17 @@ export class LogChecker {
       text = this.#decoder.decode(bytes);
     } catch (error) {
       if (!terminated) throw this.#torn(line, 'it ends inside a UTF-8 character', error);
-      throw this.#error({ line }, '', 'expected UTF-8 text, found invalid bytes', error);
+      throw this.#error({ line }, '', 'expected UTF-8 text, found invalid bytes', {
+        cause: error,
+        rule: 'format.utf8',
+      });
     }
     if (text.trim() === '') {
       throw this.#error(
         { line },
         '',
         'expected an event, found a blank line (remove it; blank lines are not allowed)',
+        { rule: 'format.blank' },
       );
     }
 
@@ -176,14 +180,17 @@ export class LogChecker {
     } catch (error) {
       const reason = jsonReason(error);
       if (!terminated) throw this.#torn(line, reason, error);
-      throw this.#error({ line }, '', `not valid JSON: ${reason}`, error);
+      throw this.#error({ line }, '', `not valid JSON: ${reason}`, {
+        cause: error,
+        rule: 'format.json',
+      });
     }
 
     const position = positionOf(line, value);
     const decoded = decodeEvent(value, { upcasters: this.#options.upcasters });
     if (!decoded.ok) {
       const issue = decoded.issues[0] as DecodeIssue;
-      throw this.#error(position, issue.path, issue.message);
+      throw this.#error(position, issue.path, issue.message, { rule: 'format.schema' });
     }
     const event = decoded.value;
 
@@ -195,7 +202,9 @@ export class LogChecker {
           : event.seq > expected
             ? ` (a gap: seq ${expected}${event.seq - 1 > expected ? `–${event.seq - 1}` : ''} missing)`
             : ' (out of order)';
-      throw this.#error(position, 'seq', `expected seq ${expected}, found ${event.seq}${why}`);
+      throw this.#error(position, 'seq', `expected seq ${expected}, found ${event.seq}${why}`, {
+        rule: 'format.seq',
+      });
     }
     const firstLine = this.#ids.firstLine(event.id);
     if (firstLine !== undefined) {
@@ -203,6 +212,7 @@ export class LogChecker {
         position,
         'id',
         `expected a unique id, found ${describe(event.id)} already used ${firstLine > 0 ? `on line ${firstLine}` : 'earlier in the log'}`,
+        { rule: 'format.id' },
       );
     }
     this.#ids.add(event.id, line);
@@ -210,8 +220,13 @@ export class LogChecker {
     return { line, event, text, end: raw.end };
   }
 
-  #error(position: LogPosition, path: string, problem: string, cause?: unknown): ValidationError {
-    return new ValidationError(position, path, problem, withFile(this.#options.file, { cause }));
+  #error(
+    position: LogPosition,
+    path: string,
+    problem: string,
+    options: { cause?: unknown; rule?: FormatCode } = {},
+  ): ValidationError {
+    return new ValidationError(position, path, problem, withFile(this.#options.file, options));
   }
 
   #torn(line: number, reason: string, cause: unknown): ValidationError {

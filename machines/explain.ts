@@ -1,5 +1,6 @@
 import type { StateValue } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
+import { type Violation, violation } from './codes.js';
 import { type DealContext, hasAccepted, nextPhase } from './context.js';
 import { dealMachine } from './deal.js';
 import { checkEvent } from './rules.js';
@@ -23,17 +24,24 @@ export function stateAccepts(path: string, type: string): boolean {
 }
 
 /**
- * Why the machine did not take `event` in the state at `path`: the broken rule in words.
- * Called only after the machine refused the event, so it explains and never decides.
+ * Why the machine did not take `event` in the state at `path`: the broken rule, by code and in
+ * words. Called only after the machine refused the event, so it explains and never decides.
  */
 export function explainRejection(
   path: string,
   context: DealContext,
   event: TruceEvent,
   done = false,
-): string {
-  if (done) return 'the negotiation has concluded with a permanent ceasefire; no event can follow';
-  if (path === 'unopened') return 'a log must begin with negotiation.opened';
+): Violation {
+  if (done) {
+    return violation(
+      'deal.concluded',
+      'the negotiation has concluded with a permanent ceasefire; no event can follow',
+    );
+  }
+  if (path === 'unopened') {
+    return violation('log.notOpened', 'a log must begin with negotiation.opened');
+  }
   if (stateAccepts(path, event.type)) {
     const rule = checkEvent(context, event);
     if (rule) return rule;
@@ -41,11 +49,11 @@ export function explainRejection(
   return stateReason(path, context, event);
 }
 
-function stateReason(path: string, ctx: DealContext, event: TruceEvent): string {
+function stateReason(path: string, ctx: DealContext, event: TruceEvent): Violation {
   const top = path.split('.')[0];
   switch (event.type) {
     case 'negotiation.opened':
-      return 'the negotiation is already open';
+      return violation('log.alreadyOpened', 'the negotiation is already open');
     case 'proposal.sent':
     case 'proposal.accepted':
     case 'phase.accepted':
@@ -53,42 +61,63 @@ function stateReason(path: string, ctx: DealContext, event: TruceEvent): string 
       // Talks take these in every opened state but two: suspended talks, and (for answers)
       // a collapse, which needs a new proposal first.
       if (top === 'collapsed') {
-        return 'fighting has resumed; a new proposal.sent must put terms back on the table first';
+        return violation(
+          'deal.collapsed',
+          'fighting has resumed; a new proposal.sent must put terms back on the table first',
+        );
       }
-      return 'talks are suspended; a talks.resumed must come first';
+      return violation('talks.suspended', 'talks are suspended; a talks.resumed must come first');
     case 'phase.started': {
-      if (top === 'inPhase') return `phase ${ctx.phase} is still in progress`;
-      if (top === 'collapsed') return 'fighting has resumed; no phase is agreed';
+      if (top === 'inPhase') {
+        return violation('phase.stillInProgress', `phase ${ctx.phase} is still in progress`);
+      }
+      if (top === 'collapsed') {
+        return violation(
+          'deal.collapsed',
+          'fighting has resumed; a new proposal.sent must put terms back on the table first',
+        );
+      }
       const phase = nextPhase(ctx);
-      if (event.data.phase !== phase) return `the next phase is ${phase}, not ${event.data.phase}`;
+      if (event.data.phase !== phase) {
+        return violation('phase.notNext', `the next phase is ${phase}, not ${event.data.phase}`);
+      }
       const missing = ctx.proposals
         .filter((p) => p.status === 'live' && p.terms.phases.length >= phase)
         .map((p) => {
           const absent = ctx.principals.filter((party) => !hasAccepted(p, party, phase));
           return `${p.proposalId} lacks ${absent.join(' and ')}`;
         });
-      return `phase ${phase} needs every principal's acceptance (${ctx.principals.join(', ')}) of one live proposal${missing.length ? `: ${missing.join('; ')}` : ', and no live proposal has terms for it'}`;
+      return violation(
+        'phase.notAgreed',
+        `phase ${phase} needs every principal's acceptance (${ctx.principals.join(', ')}) of one live proposal${missing.length ? `: ${missing.join('; ')}` : ', and no live proposal has terms for it'}`,
+      );
     }
     case 'release.completed':
     case 'release.recounted':
     case 'pause.extended':
     case 'phase.completed':
-      return `a ${event.type} needs a phase in progress, and ${ctx.phase === 0 ? 'no phase has started' : `phase ${ctx.phase} is not in progress`}`;
+      return violation(
+        'phase.notInProgress',
+        `a ${event.type} needs a phase in progress, and ${ctx.phase === 0 ? 'no phase has started' : `phase ${ctx.phase} is not in progress`}`,
+      );
     case 'hostilities.resumed':
-      return 'fighting can only resume while a pause is agreed, in force or holding after a completed phase, and none is';
+      return violation(
+        'hostilities.noPause',
+        'fighting can only resume while a pause is agreed, in force or holding after a completed phase, and none is',
+      );
     case 'talks.suspended':
       return path === 'negotiating.suspended'
-        ? 'talks are already suspended'
-        : 'talks can be suspended only while negotiating';
+        ? violation('talks.alreadySuspended', 'talks are already suspended')
+        : violation('talks.notNegotiating', 'talks can be suspended only while negotiating');
     case 'talks.resumed':
-      return 'talks are not suspended';
+      return violation('talks.notSuspended', 'talks are not suspended');
     case 'aid.delivered':
     case 'violation.reported':
     case 'hostages.counted':
-      return `${event.type} is not possible in this state`;
+      throw new Error(`${event.type} is taken in every opened state`);
     default: {
       const unreachable: never = event;
-      return `unknown event type ${(unreachable as TruceEvent).type}`;
+      throw new Error(`unknown event type ${(unreachable as TruceEvent).type}`);
     }
   }
 }

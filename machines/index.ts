@@ -1,3 +1,4 @@
+export * from './codes.js';
 export * from './context.js';
 export * from './deal.js';
 export * from './explain.js';

@@ -1,4 +1,5 @@
 import type { EventOf, TruceEvent } from '../events/index.js';
+import { type Violation, violation } from './codes.js';
 import {
   type DealContext,
   extensionHostages,
@@ -16,7 +17,7 @@ import {
  * reason an event breaks a rule, in words, or null when it keeps them all. The statechart
  * decides which events a state accepts; this decides the rest.
  */
-export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
+export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | null {
   switch (event.type) {
     case 'negotiation.opened':
       return null;
@@ -24,17 +25,30 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
       const { proposalId, from, via, to, replaces } = event.data;
       const who = unknownParty(ctx, [from, ...(via ?? []), ...(to ?? [])]);
       if (who) return who;
-      if (findProposal(ctx, proposalId)) return `proposal ${proposalId} was already sent`;
+      if (findProposal(ctx, proposalId)) {
+        return violation('proposal.duplicate', `proposal ${proposalId} was already sent`);
+      }
       if (replaces !== undefined) {
         const old = findProposal(ctx, replaces);
-        if (!old) return `proposal ${replaces}, which this one replaces, was never sent`;
+        if (!old) {
+          return violation(
+            'proposal.replacesUnknown',
+            `proposal ${replaces}, which this one replaces, was never sent`,
+          );
+        }
         if (old.status !== 'live' && old.status !== 'lapsed') {
-          return `proposal ${replaces} is already ${old.status}`;
+          return violation(
+            'proposal.replacesClosed',
+            `proposal ${replaces} is already ${old.status}`,
+          );
         }
       }
       const started = ctx.inProgress;
       if (started && replaces === started.proposalId) {
-        return `proposal ${replaces} is in force (phase ${started.phase} in progress) and cannot be replaced until the phase ends`;
+        return violation(
+          'proposal.replacesInForce',
+          `proposal ${replaces} is in force (phase ${started.phase} in progress) and cannot be replaced until the phase ends`,
+        );
       }
       return null;
     }
@@ -45,31 +59,44 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
       const principal = mustBePrincipal(ctx, by, event.type);
       if (principal) return principal;
       const p = findProposal(ctx, proposalId);
-      if (!p) return `proposal ${proposalId} was never sent`;
-      if (p.status !== 'live') return `proposal ${proposalId} is ${p.status}, not live`;
+      if (!p) return violation('proposal.unknown', `proposal ${proposalId} was never sent`);
+      if (p.status !== 'live') {
+        return violation('proposal.notLive', `proposal ${proposalId} is ${p.status}, not live`);
+      }
       if (event.type === 'proposal.rejected') {
         if (ctx.inProgress?.proposalId === proposalId) {
-          return `proposal ${proposalId} is in force (phase ${ctx.inProgress.phase} in progress)`;
+          return violation(
+            'proposal.inForce',
+            `proposal ${proposalId} is in force (phase ${ctx.inProgress.phase} in progress)`,
+          );
         }
         return null;
       }
       if (event.type === 'proposal.accepted') {
-        if (p.acceptedAll.includes(by)) return `${by} already accepted proposal ${proposalId}`;
+        if (p.acceptedAll.includes(by)) {
+          return violation('acceptance.duplicate', `${by} already accepted proposal ${proposalId}`);
+        }
         return null;
       }
       const phase = event.data.phase;
       if (phase > p.terms.phases.length) {
-        return `proposal ${proposalId} has ${p.terms.phases.length} phase(s), not a phase ${phase}`;
+        return violation(
+          'acceptance.noSuchPhase',
+          `proposal ${proposalId} has ${p.terms.phases.length} phase(s), not a phase ${phase}`,
+        );
       }
       if (hasAccepted(p, by, phase)) {
-        return `${by} already accepted phase ${phase} of proposal ${proposalId}`;
+        return violation(
+          'acceptance.phaseDuplicate',
+          `${by} already accepted phase ${phase} of proposal ${proposalId}`,
+        );
       }
       return null;
     }
     case 'phase.started': {
       const expected = nextPhase(ctx);
       if (event.data.phase !== expected) {
-        return `the next phase is ${expected}, not ${event.data.phase}`;
+        return violation('phase.notNext', `the next phase is ${expected}, not ${event.data.phase}`);
       }
       return null;
     }
@@ -77,22 +104,28 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
       return checkRelease(ctx, event);
     case 'release.recounted': {
       const progress = inPhase(ctx, event.data.phase);
-      if (typeof progress === 'string') return progress;
+      if (!('terms' in progress)) return progress;
       const moved = total(event.data.hostages);
       if (moved > ctx.outsideNotRecounted) {
-        return `recount of ${moved} hostage(s) exceeds the ${ctx.outsideNotRecounted} released outside the deal and not yet counted under it`;
+        return violation(
+          'recount.exceedsOutside',
+          `recount of ${moved} hostage(s) exceeds the ${ctx.outsideNotRecounted} released outside the deal and not yet counted under it`,
+        );
       }
       return withinTerms(progress, event.data.hostages, 'recount');
     }
     case 'pause.extended': {
       const progress = inPhase(ctx, event.data.phase);
-      if (typeof progress === 'string') return progress;
+      if (!('terms' in progress)) return progress;
       return checkExtension(progress, event);
     }
     case 'aid.delivered': {
       const phase = event.data.phase;
       if (phase !== undefined && phase > ctx.phase) {
-        return `aid is reported for phase ${phase}, but ${ctx.phase === 0 ? 'no phase has' : `only phases up to ${ctx.phase} have`} started`;
+        return violation(
+          'aid.phaseNotStarted',
+          `aid is reported for phase ${phase}, but ${ctx.phase === 0 ? 'no phase has' : `only phases up to ${ctx.phase} have`} started`,
+        );
       }
       return null;
     }
@@ -100,7 +133,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
       return unknownParty(ctx, [event.data.by, event.data.against]);
     case 'phase.completed': {
       const progress = inPhase(ctx, event.data.phase);
-      if (typeof progress === 'string') return progress;
+      if (!('terms' in progress)) return progress;
       return checkCompletion(progress);
     }
     case 'hostilities.resumed':
@@ -112,42 +145,51 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): string | null {
       return null;
     default: {
       const unreachable: never = event;
-      return `unknown event type ${(unreachable as TruceEvent).type}`;
+      throw new Error(`unknown event type ${(unreachable as TruceEvent).type}`);
     }
   }
 }
 
-function unknownParty(ctx: DealContext, ids: ReadonlyArray<string | undefined>): string | null {
+function unknownParty(ctx: DealContext, ids: ReadonlyArray<string | undefined>): Violation | null {
   for (const id of ids) {
     if (id !== undefined && !own(ctx.parties, id)) {
-      return `party ${id} was not declared when the negotiation opened (declared: ${Object.keys(ctx.parties).join(', ')})`;
+      return violation(
+        'party.notDeclared',
+        `party ${id} was not declared when the negotiation opened (declared: ${Object.keys(ctx.parties).join(', ')})`,
+      );
     }
   }
   return null;
 }
 
-function mustBePrincipal(ctx: DealContext, by: string, type: string): string | null {
+function mustBePrincipal(ctx: DealContext, by: string, type: string): Violation | null {
   const party = own(ctx.parties, by);
   if (!party) return unknownParty(ctx, [by]);
   if (party.role !== 'principal') {
     const verb = type === 'proposal.rejected' ? 'reject' : 'accept';
-    return `only principals (${ctx.principals.join(', ')}) may ${verb}; ${by} is a ${party.role}`;
+    return violation(
+      'party.notPrincipal',
+      `only principals (${ctx.principals.join(', ')}) may ${verb}; ${by} is a ${party.role}`,
+    );
   }
   return null;
 }
 
-function inPhase(ctx: DealContext, phase: number): PhaseInProgress | string {
+function inPhase(ctx: DealContext, phase: number): PhaseInProgress | Violation {
   const progress = ctx.inProgress;
-  if (!progress) return `phase ${phase} is not in progress`;
+  if (!progress) return violation('phase.notInProgress', `phase ${phase} is not in progress`);
   if (progress.phase !== phase) {
-    return `phase ${phase} is not in progress (phase ${progress.phase} is)`;
+    return violation(
+      'phase.otherInProgress',
+      `phase ${phase} is not in progress (phase ${progress.phase} is)`,
+    );
   }
   return progress;
 }
 
-function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): string | null {
+function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): Violation | null {
   const progress = inPhase(ctx, event.data.phase);
-  if (typeof progress === 'string') return progress;
+  if (!('terms' in progress)) return progress;
   const who = unknownParty(
     ctx,
     (event.data.outsideDeal ?? []).map((o) => o.by),
@@ -161,13 +203,16 @@ function withinTerms(
   progress: PhaseInProgress,
   hostages: ReadonlyArray<{ category: string; count: number }> | undefined,
   what: 'release' | 'recount',
-): string | null {
+): Violation | null {
   const { base, baseTotal } = phaseAllowance(progress.terms);
   const adding: Record<string, number> = {};
   for (const h of hostages ?? []) {
     if (!Object.hasOwn(base, h.category)) {
       const named = Object.keys(base).join(', ') || 'none';
-      return `phase ${progress.phase}'s terms name no ${h.category} hostages (they name: ${named})`;
+      return violation(
+        'release.categoryNotNamed',
+        `phase ${progress.phase}'s terms name no ${h.category} hostages (they name: ${named})`,
+      );
     }
     adding[h.category] = (own(adding, h.category) ?? 0) + h.count;
   }
@@ -179,12 +224,18 @@ function withinTerms(
     const already = own(progress.released, category) ?? 0;
     const due = Math.max(0, limit + progress.extensionHostages - already);
     if (count > due) {
-      return `${what} of ${count} ${category} exceeds the ${due} still due in phase ${progress.phase}`;
+      return violation(
+        'release.exceedsTerms',
+        `${what} of ${count} ${category} exceeds the ${due} still due in phase ${progress.phase}`,
+      );
     }
   }
   if (baseTotal !== undefined && countedAfter > baseTotal + progress.extensionHostages) {
     const allowed = baseTotal + progress.extensionHostages;
-    return `${what} brings the hostages counted in phase ${progress.phase} to ${countedAfter}, more than the ${allowed} its terms and extensions name`;
+    return violation(
+      'release.exceedsTotal',
+      `${what} brings the hostages counted in phase ${progress.phase} to ${countedAfter}, more than the ${allowed} its terms and extensions name`,
+    );
   }
   return null;
 }
@@ -192,32 +243,44 @@ function withinTerms(
 function checkExtension(
   progress: PhaseInProgress,
   event: EventOf<'pause.extended'>,
-): string | null {
+): Violation | null {
   const rule = progress.terms.extension;
   if (!rule) return null;
   const { days, hostages, prisoners } = event.data;
   const expected = days * rule.hostagesPerDay;
   if (hostages !== undefined && hostages !== expected) {
-    return `phase ${progress.phase}'s extension rule gives ${rule.hostagesPerDay} hostages a day: ${days} day(s) bring ${expected} hostages, not ${hostages}`;
+    return violation(
+      'extension.hostagesMismatch',
+      `phase ${progress.phase}'s extension rule gives ${rule.hostagesPerDay} hostages a day: ${days} day(s) bring ${expected} hostages, not ${hostages}`,
+    );
   }
   if (rule.maxDays !== undefined && progress.extensionDays + days > rule.maxDays) {
-    return `phase ${progress.phase}'s pause may be extended by ${rule.maxDays} day(s) at most; ${progress.extensionDays} already, ${days} more asked`;
+    return violation(
+      'extension.tooLong',
+      `phase ${progress.phase}'s pause may be extended by ${rule.maxDays} day(s) at most; ${progress.extensionDays} already, ${days} more asked`,
+    );
   }
   const ratio = rule.prisonersPerHostage;
   const brought = extensionHostages(progress.terms, event);
   if (ratio !== undefined && prisoners !== undefined && prisoners !== brought * ratio) {
-    return `phase ${progress.phase}'s extension rule gives ${ratio} prisoners per hostage: ${brought} hostages bring ${brought * ratio} prisoners, not ${prisoners}`;
+    return violation(
+      'extension.prisonersMismatch',
+      `phase ${progress.phase}'s extension rule gives ${ratio} prisoners per hostage: ${brought} hostages bring ${brought * ratio} prisoners, not ${prisoners}`,
+    );
   }
   return null;
 }
 
-function checkCompletion(progress: PhaseInProgress): string | null {
+function checkCompletion(progress: PhaseInProgress): Violation | null {
   const { base, baseTotal } = phaseAllowance(progress.terms);
   for (const [category, count] of Object.entries(base)) {
     if (count === undefined) continue;
     const released = own(progress.released, category) ?? 0;
     if (released < count) {
-      return `phase ${progress.phase} names ${count} ${category} hostages, but ${released} are released`;
+      return violation(
+        'phase.incomplete',
+        `phase ${progress.phase} names ${count} ${category} hostages, but ${released} are released`,
+      );
     }
   }
   if (baseTotal !== undefined) {
@@ -227,7 +290,10 @@ function checkCompletion(progress: PhaseInProgress): string | null {
       const ext = progress.extensionHostages
         ? ` (${baseTotal} + ${progress.extensionHostages} by extensions)`
         : '';
-      return `phase ${progress.phase} names ${named} hostages${ext}, but ${released} are released`;
+      return violation(
+        'phase.incompleteTotal',
+        `phase ${progress.phase} names ${named} hostages${ext}, but ${released} are released`,
+      );
     }
   }
   return null;

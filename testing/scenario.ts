@@ -5,6 +5,7 @@ import {
   RejectedEventError,
   type TruceEvent,
 } from '../events/index.js';
+import { isRuleCode, type RuleCode } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer } from '../replay/index.js';
 
@@ -88,20 +89,31 @@ export class ScenarioOutcome {
     return this;
   }
 
-  /** Expects the event to be rejected, with a reason matching `reason` when given. */
-  thenRejected(reason?: RegExp | string): this {
+  /**
+   * Expects the event to be rejected: by the rule `code` when given (one of the machine's
+   * `RULE_CODES`), and with a reason matching `reason` (a substring or a RegExp) when given.
+   * A first argument that is not a rule code is taken as the reason.
+   */
+  thenRejected(code?: RuleCode | RegExp | string, reason?: RegExp | string): this {
     if (!this.#rejection) {
       throw new ScenarioAssertionError(
         `expected ${this.#event.type} to be rejected, but it was taken (state ${this.#replayer.state})`,
       );
     }
-    const text = this.#rejection.reason;
+    const { rule, reason: text } = this.#rejection;
+    const byCode = typeof code === 'string' && isRuleCode(code);
+    if (byCode && rule !== code) {
+      throw new ScenarioAssertionError(
+        `expected a rejection by rule ${code}, found ${rule}: ${text}`,
+      );
+    }
+    const pattern = byCode ? reason : (code ?? reason);
     const matches =
-      reason === undefined ||
-      (typeof reason === 'string' ? text.includes(reason) : reason.test(text));
+      pattern === undefined ||
+      (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
     if (!matches) {
       throw new ScenarioAssertionError(
-        `expected a rejection matching ${String(reason)}, found: ${text}`,
+        `expected a rejection matching ${String(pattern)}, found: ${text}`,
       );
     }
     return this;

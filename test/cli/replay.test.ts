@@ -132,6 +132,39 @@ describe('truce replay', () => {
     );
   });
 
+  it('--json on a rejected event prints the error as one JSON object, exit 1', () => {
+    const path = write('mediator-json.jsonl', [
+      opening,
+      proposal,
+      line(3, 'proposal.accepted', { proposalId: 'p1', by: 'qatar' }),
+    ]);
+    const run = truce(['replay', path, '--json']);
+    expect(run.status).toBe(1);
+    const printed = JSON.parse(run.stdout);
+    expect(printed).toEqual({
+      ok: false,
+      error: {
+        line: 3,
+        seq: 3,
+        type: 'proposal.accepted',
+        state: 'negotiating.proposalOnTable',
+        code: 'party.notPrincipal',
+        message: expect.any(String),
+      },
+    });
+    expect(run.stderr).toContain(printed.error.message);
+  });
+
+  it('--json on a malformed line prints a format code and no state', () => {
+    const path = write('torn-json.jsonl', [opening, '{"seq": 2,']);
+    const run = truce(['replay', path, '--json']);
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      ok: false,
+      error: { line: 2, seq: null, type: null, state: null, code: 'format.json' },
+    });
+  });
+
   it('validate runs the statechart too', () => {
     const path = write('mediator2.jsonl', [
       opening,

@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LogErrorJson } from '../../cli/logErrorJson.js';
+import { FORMAT_CODES } from '../../events/index.js';
 import { badLogs, event, goodLogs } from '../events/logFixtures.js';
+import { brokenDir } from '../golden/brokenLogs.js';
 import { truce } from './truce.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'truce-cli-'));
@@ -25,6 +28,17 @@ describe('truce validate on a bad log', () => {
     // One sentence, no stack trace.
     expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each(badLogs)('given $name, --json prints the line and a format code on stdout', (bad) => {
+    const run = truce(['validate', logFile(`json-${bad.name}`, bad.content), '--json']);
+    expect(run.status).toBe(1);
+    const printed = JSON.parse(run.stdout) as LogErrorJson;
+    expect(printed.ok).toBe(false);
+    expect(printed.error.line).toBe(bad.line);
+    expect(printed.error.state).toBeNull();
+    expect(FORMAT_CODES).toContain(printed.error.code);
+    expect(run.stderr).toContain(printed.error.message);
   });
 
   it('with --debug, it adds the stack trace', () => {
@@ -102,4 +116,46 @@ describe('truce validate I/O failures exit 4', () => {
       expect(run.stderr).toBe(`error: cannot read ${path}: permission denied\n`);
     },
   );
+});
+
+/** Every log kept under test/, broken ones in test/golden/broken named after their code. */
+function logsUnderTest(root: string): string[] {
+  return readdirSync(root, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.jsonl'))
+    .map((f) => join(root, f));
+}
+
+describe('truce validate --json on every log under test/', () => {
+  const testDir = join(import.meta.dirname, '..');
+  it.each(logsUnderTest(testDir))('%s', (path) => {
+    const run = truce(['validate', path, '--json']);
+    const printed = JSON.parse(run.stdout) as LogErrorJson | { ok: true; events: number };
+    if (dirname(path) === brokenDir) {
+      // The broken log of format.tooLong is too long only under a lowered limit.
+      if (basename(path) === 'format.tooLong.jsonl') return;
+      expect(run.status).toBe(1);
+      expect(printed.ok).toBe(false);
+      expect((printed as LogErrorJson).error.code).toBe(basename(path, '.jsonl'));
+    } else {
+      expect(run.status).toBe(0);
+      expect(printed.ok).toBe(true);
+    }
+  });
+});
+
+describe('truce validate --json on a good log', () => {
+  it('prints ok, the events, the last seq and the state', () => {
+    const run = truce([
+      'validate',
+      join(import.meta.dirname, '..', '..', 'examples', 'november-2023.jsonl'),
+      '--json',
+    ]);
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({
+      ok: true,
+      events: 22,
+      lastSeq: 22,
+      state: 'collapsed',
+    });
+  });
 });

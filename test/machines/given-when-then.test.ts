@@ -21,10 +21,10 @@ describe('negotiation.opened', () => {
     given([]).when(opened).thenState('negotiating.awaitingProposal');
   });
   it('is rejected a second time', () => {
-    given([opened]).when(opened).thenRejected('already open');
+    given([opened]).when(opened).thenRejected('log.alreadyOpened');
   });
   it('must come first', () => {
-    given([]).when(sent()).thenRejected('must begin with negotiation.opened');
+    given([]).when(sent()).thenRejected('log.notOpened');
   });
 });
 
@@ -35,10 +35,10 @@ describe('proposal.sent', () => {
   it('is rejected from an undeclared party', () => {
     given([opened])
       .when(sent('p1', { from: 'egypt' }))
-      .thenRejected(/party egypt was not declared/);
+      .thenRejected('party.notDeclared');
   });
   it('is rejected with a proposal id already used', () => {
-    given([opened, sent()]).when(sent()).thenRejected('already sent');
+    given([opened, sent()]).when(sent()).thenRejected('proposal.duplicate');
   });
   it('replacing a proposal supersedes it and clears its acceptances', () => {
     given([opened, sent(), accept('israel')])
@@ -52,12 +52,12 @@ describe('proposal.sent', () => {
       });
     given([opened, sent(), accept('israel'), sent('p2', { replaces: 'p1' })])
       .when(accept('hamas', 'p1'))
-      .thenRejected('superseded, not live');
+      .thenRejected('proposal.notLive');
   });
   it('is rejected while talks are suspended', () => {
     given([opened, { type: 'talks.suspended', data: { by: 'israel' } }])
       .when(sent())
-      .thenRejected('talks are suspended');
+      .thenRejected('talks.suspended');
   });
   it('after a collapse reopens the talks', () => {
     given([...inPhase1, resumed])
@@ -78,23 +78,21 @@ describe('proposal.accepted and phase.accepted', () => {
       .thenState('agreed');
   });
   it('a mediator cannot accept for a principal', () => {
-    given([opened, sent()])
-      .when(accept('qatar'))
-      .thenRejected(/only principals \(israel, hamas\) may accept; qatar is a mediator/);
+    given([opened, sent()]).when(accept('qatar')).thenRejected('party.notPrincipal');
   });
   it('a proposal never sent cannot be accepted', () => {
-    given([opened, sent()]).when(accept('israel', 'nope')).thenRejected('never sent');
+    given([opened, sent()]).when(accept('israel', 'nope')).thenRejected('proposal.unknown');
   });
   it('a phase the proposal lacks cannot be accepted', () => {
-    given([opened, sent()]).when(acceptPhase('israel', 3)).thenRejected('has 2 phase(s)');
+    given([opened, sent()]).when(acceptPhase('israel', 3)).thenRejected('acceptance.noSuchPhase');
   });
   it('accepting twice is rejected', () => {
     given([opened, sent(), accept('israel')])
       .when(accept('israel'))
-      .thenRejected('already accepted');
+      .thenRejected('acceptance.duplicate');
     given([opened, sent(), acceptPhase('israel', 1)])
       .when(acceptPhase('israel', 1))
-      .thenRejected('already accepted phase 1');
+      .thenRejected('acceptance.phaseDuplicate');
   });
   it('accepting different phases does not agree anything', () => {
     given([opened, sent(), acceptPhase('israel', 1)])
@@ -112,7 +110,7 @@ describe('proposal.rejected', () => {
   it('only principals reject', () => {
     given([opened, sent()])
       .when({ type: 'proposal.rejected', data: { proposalId: 'p1', by: 'thailand' } })
-      .thenRejected('third-party');
+      .thenRejected('party.notPrincipal');
   });
   it('an agreed deal falls back to negotiating when its proposal is rejected', () => {
     given(agreed)
@@ -122,7 +120,7 @@ describe('proposal.rejected', () => {
   it('the proposal in force cannot be rejected mid-phase', () => {
     given(inPhase1)
       .when({ type: 'proposal.rejected', data: { proposalId: 'p1', by: 'hamas' } })
-      .thenRejected('in force');
+      .thenRejected('proposal.inForce');
   });
 });
 
@@ -133,13 +131,13 @@ describe('phase.started', () => {
   it('is rejected before every principal accepted', () => {
     given([opened, sent(), accept('israel')])
       .when(start(1))
-      .thenRejected(/phase 1 needs every principal's acceptance.*p1 lacks hamas/);
+      .thenRejected('phase.notAgreed');
   });
   it('is rejected for a phase that is not next', () => {
-    given(agreed).when(start(2)).thenRejected('the next phase is 1, not 2');
+    given(agreed).when(start(2)).thenRejected('phase.notNext');
   });
   it('is rejected while a phase is in progress', () => {
-    given(inPhase1).when(start(2)).thenRejected('still in progress');
+    given(inPhase1).when(start(2)).thenRejected('phase.stillInProgress');
   });
 });
 
@@ -155,20 +153,20 @@ describe('release.completed', () => {
       });
   });
   it('is rejected before any agreement', () => {
-    given([opened, sent()]).when(release(13)).thenRejected('needs a phase in progress');
+    given([opened, sent()]).when(release(13)).thenRejected('phase.notInProgress');
   });
   it('is rejected beyond what the phase still owes', () => {
     given([...inPhase1, release(40)])
       .when(release(14))
-      .thenRejected('release of 14 women-and-children exceeds the 10 still due in phase 1');
+      .thenRejected('release.exceedsTerms');
   });
   it('is rejected for a category the terms do not name', () => {
     given(inPhase1)
       .when(release(1, 1, 'soldiers'))
-      .thenRejected('name no soldiers hostages');
+      .thenRejected('release.categoryNotNamed');
   });
   it('is rejected for another phase', () => {
-    given(inPhase1).when(release(1, 2)).thenRejected('phase 2 is not in progress');
+    given(inPhase1).when(release(1, 2)).thenRejected('phase.otherInProgress');
   });
   it('never limits releases outside the deal', () => {
     given(inPhase1)
@@ -181,7 +179,7 @@ describe('release.completed', () => {
       .thenState('inPhase');
     given([...inPhase1, release(50), extend(1, 10)])
       .when(release(11))
-      .thenRejected('exceeds the 10 still due');
+      .thenRejected('release.exceedsTerms');
   });
 });
 
@@ -205,7 +203,7 @@ describe('release.recounted', () => {
         type: 'release.recounted',
         data: { phase: 1, hostages: [{ category: 'women-and-children', count: 2 }] },
       })
-      .thenRejected('exceeds the 1 released outside the deal');
+      .thenRejected('recount.exceedsOutside');
   });
 });
 
@@ -218,15 +216,15 @@ describe('pause.extended', () => {
       });
   });
   it('is rejected when the hostages do not match the rule', () => {
-    given(inPhase1).when(extend(2, 15)).thenRejected('2 day(s) bring 20 hostages, not 15');
+    given(inPhase1).when(extend(2, 15)).thenRejected('extension.hostagesMismatch');
   });
   it('is rejected beyond the maximum days', () => {
     given([...inPhase1, extend(2)])
       .when(extend(2))
-      .thenRejected('3 day(s) at most');
+      .thenRejected('extension.tooLong');
   });
   it('is rejected outside a phase', () => {
-    given(agreed).when(extend(1)).thenRejected('needs a phase in progress');
+    given(agreed).when(extend(1)).thenRejected('phase.notInProgress');
   });
 });
 
@@ -257,12 +255,12 @@ describe('aid.delivered, violation.reported, hostages.counted', () => {
   it('are rejected before opening', () => {
     given([])
       .when({ type: 'aid.delivered', data: { region: 'north', trucks: 1 } })
-      .thenRejected('must begin');
+      .thenRejected('log.notOpened');
   });
   it('aid for a phase that has not started is rejected', () => {
     given([opened])
       .when({ type: 'aid.delivered', data: { phase: 1, region: 'north', trucks: 1 } })
-      .thenRejected('no phase has started');
+      .thenRejected('aid.phaseNotStarted');
   });
   it('a violation against an undeclared party is rejected', () => {
     given([opened])
@@ -270,7 +268,7 @@ describe('aid.delivered, violation.reported, hostages.counted', () => {
         type: 'violation.reported',
         data: { by: 'israel', against: 'iran', description: 'x' },
       })
-      .thenRejected('party iran was not declared');
+      .thenRejected('party.notDeclared');
   });
 });
 
@@ -278,12 +276,12 @@ describe('phase.completed', () => {
   it('is rejected while hostages are still due', () => {
     given([...inPhase1, release(49)])
       .when(complete(1))
-      .thenRejected('phase 1 names 50 women-and-children hostages, but 49 are released');
+      .thenRejected('phase.incomplete');
   });
   it('counts the extension hostages too', () => {
     given([...inPhase1, release(50), extend(1)])
       .when(complete(1))
-      .thenRejected('names 60 hostages (50 + 10 by extensions), but 50 are released');
+      .thenRejected('phase.incompleteTotal');
   });
   it('moves to the next agreed phase', () => {
     given([...inPhase1, release(50)])
@@ -308,7 +306,7 @@ describe('phase.completed', () => {
       .thenState('concluded');
     given([...phase1Done, start(2), release(20, 2, 'soldiers'), complete(2)])
       .when({ type: 'aid.delivered', data: { region: 'north', trucks: 1 } })
-      .thenRejected('concluded');
+      .thenRejected('deal.concluded');
   });
 });
 
@@ -329,12 +327,12 @@ describe('hostilities.resumed', () => {
       .thenState('collapsed');
   });
   it('is rejected when no pause is agreed or holding', () => {
-    given([opened, sent()]).when(resumed).thenRejected('fighting can only resume');
+    given([opened, sent()]).when(resumed).thenRejected('hostilities.noPause');
   });
   it('after a collapse, acceptances need a new proposal first', () => {
     given([...inPhase1, resumed])
       .when(accept('israel', 'p1'))
-      .thenRejected('fighting has resumed');
+      .thenRejected('deal.collapsed');
   });
 });
 
@@ -350,12 +348,12 @@ describe('talks.suspended and talks.resumed', () => {
   it('resuming talks that are not suspended is rejected', () => {
     given([opened])
       .when({ type: 'talks.resumed', data: { by: 'qatar' } })
-      .thenRejected('not suspended');
+      .thenRejected('talks.notSuspended');
   });
   it('suspending twice is rejected', () => {
     given([opened, { type: 'talks.suspended', data: { by: 'qatar' } }])
       .when({ type: 'talks.suspended', data: { by: 'qatar' } })
-      .thenRejected('already suspended');
+      .thenRejected('talks.alreadySuspended');
   });
 });
 
