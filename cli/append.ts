@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
 import { FileEventStore, type NewEvent } from '../store/index.js';
+import { lastEventAt, newEventWarnings, previewAppend } from './preview.js';
 
 /** The `--source-*` and `--confidence` options shared by `init` and `append`. */
 export interface SourceOptions {
@@ -19,6 +20,7 @@ export interface AppendCommandOptions extends SourceOptions {
   at?: string;
   expect?: number;
   from?: string;
+  dryRun?: boolean;
 }
 
 /** A fresh unique event id for events appended without `--id`. */
@@ -147,6 +149,7 @@ export function registerAppend(program: Command): void {
     .option('--confidence <level>', 'confirmed, reported, claimed or disputed')
     .option('--expect <seq>', 'append only if the log ends at this seq (else exit 3)', parseExpect)
     .option('--from <file>', 'append a batch of JSON Lines events from FILE, or - for stdin')
+    .option('--dry-run', 'check and print the event(s) and the state after them; write nothing')
     .action(async (log: string, options: AppendCommandOptions) => {
       if (
         options.from !== undefined &&
@@ -175,11 +178,18 @@ export function registerAppend(program: Command): void {
           { cause: error },
         );
       }
+      const expectation = options.expect === undefined ? {} : { expectedVersion: options.expect };
+      if (options.dryRun) {
+        const preview = await previewAppend(log, events, { batchName, ...expectation });
+        for (const warning of preview.warnings) process.stderr.write(`${warning}\n`);
+        process.stdout.write(`${preview.text}${preview.status}`);
+        return;
+      }
+      for (const warning of newEventWarnings(events, await lastEventAt(log), batchName)) {
+        process.stderr.write(`${warning}\n`);
+      }
       const store = new FileEventStore(log, { batchName });
-      const result = await store.append(
-        events,
-        options.expect === undefined ? {} : { expectedVersion: options.expect },
-      );
+      const result = await store.append(events, expectation);
       if (result.written < events.length) {
         const known = events.length - result.written;
         process.stderr.write(

@@ -7,6 +7,7 @@ import { eventId, isoNow, type SourceOptions, sourceOf } from './append.js';
 export interface InitOptions extends SourceOptions {
   title: string;
   party: string[];
+  held?: Record<string, number>;
   id?: string;
   at?: string;
 }
@@ -34,6 +35,32 @@ export function parseParty(text: string): { id: string; name: string; role: stri
 }
 
 /**
+ * Parses one `--held CATEGORY=N` into the counts gathered so far: a category and a whole number
+ * of hostages held.
+ *
+ * @example
+ * parseHeld('bodies=28', { living: 20 }); // { living: 20, bodies: 28 }
+ */
+export function parseHeld(
+  text: string,
+  previous: Record<string, number> = {},
+): Record<string, number> {
+  const match = /^(.+)=(\d+)$/.exec(text);
+  const count = Number(match?.[2]);
+  if (!match?.[1] || !Number.isSafeInteger(count)) {
+    throw new TruceError(
+      'USAGE',
+      `--held expects CATEGORY=N such as women=50 (N a whole number), found "${text}"`,
+    );
+  }
+  const category = match[1];
+  if (Object.hasOwn(previous, category)) {
+    throw new TruceError('USAGE', `--held names ${category} twice; give each category once`);
+  }
+  return { ...previous, [category]: count };
+}
+
+/**
  * Adds `truce init LOG --title T --party ID:NAME:ROLE ...`: starts a log with its
  * `negotiation.opened` event. Refuses (exit 3) when the log already holds events.
  *
@@ -51,6 +78,11 @@ export function registerInit(program: Command): void {
       'a party, role principal, mediator or third-party (repeat; at least two principals)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option(
+      '--held <category=n>',
+      'hostages held at the opening, by category (repeat), e.g. --held living=20 --held bodies=28',
+      parseHeld,
+    )
     .option('--id <id>', 'the event id (default: a fresh unique id)')
     .option('--at <datetime>', 'when the talks opened, ISO 8601 with a zone (default: now)')
     .option('--source-name <name>', 'who reported it')
@@ -61,7 +93,11 @@ export function registerInit(program: Command): void {
         id: options.id ?? eventId(),
         type: 'negotiation.opened',
         at: options.at ?? isoNow(),
-        data: { title: options.title, parties: options.party.map(parseParty) },
+        data: {
+          title: options.title,
+          parties: options.party.map(parseParty),
+          ...(options.held === undefined ? {} : { held: options.held }),
+        },
         ...sourceOf(options),
       } as NewEvent;
       const store = new FileEventStore(log, { batchName: 'the opening event' });

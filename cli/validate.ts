@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import {
+  eventWarnings,
   formatPosition,
   type LogEntry,
-  likelyTypos,
   type ReadLogOptions,
   readLog,
 } from '../events/index.js';
@@ -74,17 +74,19 @@ export function registerValidate(program: Command): void {
     .action(async (log: string, options: { formatOnly?: boolean; json?: boolean }) => {
       const json = options.json === true;
       const replayer = options.formatOnly ? null : new Replayer({ file: log });
+      let previousAt: string | null = null;
       const summary = await withLogErrorJson(json, async () =>
         checkLogFormat(log, {
           ...(await committedEnd(log)),
           onEntry: (entry) => {
             replayer?.apply(entry.event, entry.line);
-            for (const typo of likelyTypos(entry.event)) {
-              const { seq, type } = entry.event;
+            const { seq, type } = entry.event;
+            for (const warning of eventWarnings(entry.event, previousAt)) {
               process.stderr.write(
-                `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${typo.path} is not a field of ${type}; did you mean ${typo.suggestion}? (unknown fields are kept and ignored)\n`,
+                `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${warning.message}\n`,
               );
             }
+            previousAt = entry.event.at;
           },
         }),
       );

@@ -9,3 +9,4 @@ export * from './lines.js';
 export * from './reader.js';
 export * from './typos.js';
 export * from './upcasters.js';
+export * from './warnings.js';
