@@ -93,16 +93,25 @@ export async function* readLog(
       yield checker.check(raw);
     }
   } catch (error) {
-    if (error instanceof LineTooLongError) {
-      throw new ValidationError(
-        { line: error.line },
-        '',
-        `expected a line of at most ${mib(error.limit)}, found a longer one`,
-        withFile(opts.file, { cause: error, rule: 'format.tooLong' as const }),
-      );
-    }
-    throw error;
+    throw lineTooLongAsValidation(error, opts.file);
   }
+}
+
+/**
+ * A {@link LineTooLongError} from {@link splitLines} as the `ValidationError` a user sees, naming
+ * the file; any other error unchanged.
+ *
+ * @example
+ * try { for await (const raw of splitLines(chunks, limits)) … } catch (e) { throw lineTooLongAsValidation(e, 'deal.jsonl'); }
+ */
+export function lineTooLongAsValidation(error: unknown, file: string | undefined): unknown {
+  if (!(error instanceof LineTooLongError)) return error;
+  return new ValidationError(
+    { line: error.line },
+    '',
+    `expected a line of at most ${mib(error.limit)}, found a longer one`,
+    withFile(file, { cause: error, rule: 'format.tooLong' as const }),
+  );
 }
 
 /** The ids a log already holds, with the line that first used each. */

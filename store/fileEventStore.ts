@@ -7,6 +7,8 @@ import {
   ioReason,
   LogChecker,
   type LogEntry,
+  lineTooLongAsValidation,
+  type RawLine,
   readLog,
   StoreError,
   splitLines,
@@ -32,6 +34,7 @@ import {
   syncDir,
   writeAll,
 } from './logFile.js';
+import { identityOf, realLogPath } from './logPath.js';
 import { leftDirty, prepareAppend } from './prepareAppend.js';
 import { moveAside } from './recovery.js';
 import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
@@ -56,7 +59,7 @@ export interface FileEventStoreOptions {
   batchName?: string;
 }
 
-const { O_RDWR, O_APPEND } = constants;
+const { O_RDWR, O_RDONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /**
  * The default {@link EventStore}: one negotiation in one JSONL file of log format v1.
@@ -98,12 +101,12 @@ export class FileEventStore implements EventStore {
     this.#batchName = options.batchName ?? 'the batch';
   }
 
-  /** The lock file beside the log. */
+  /** The lock file beside the log, as named (the store locks beside the log's real path). */
   get lockPath(): string {
     return `${this.path}.lock`;
   }
 
-  /** The snapshot sidecar beside the log. */
+  /** The snapshot sidecar beside the log, as named. */
   get snapshotPath(): string {
     return snapshotPathOf(this.path);
   }
@@ -122,8 +125,8 @@ export class FileEventStore implements EventStore {
   repair(): Promise<number> {
     const run = this.#queue.then(() =>
       this.#locked(
-        async ({ handle, stat, recovered }) =>
-          (await this.#sync(handle, stat, recovered)).state.head,
+        async ({ handle, stat, recovered, real }) =>
+          (await this.#sync(handle, stat, recovered, real)).state.head,
       ),
     );
     this.#queue = run.catch(() => undefined);
@@ -168,14 +171,33 @@ export class FileEventStore implements EventStore {
     }
   }
 
-  /** The log open for reading, or undefined when there is none. */
+  /** The log open for reading, or undefined when there is none; never blocks on a FIFO. */
   async #openForReading(): Promise<FileHandle | undefined> {
+    let handle: FileHandle;
     try {
-      return await this.#fs.open(this.path, 'r');
+      handle = await this.#fs.open(this.path, O_RDONLY | O_NONBLOCK);
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return;
       throw this.#ioError('read', error);
     }
+    try {
+      await this.#checkRegular(handle);
+      return handle;
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Refuses anything but a regular file (a FIFO, a device, a folder) in one sentence. */
+  async #checkRegular(handle: FileHandle): Promise<Stats> {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      throw new StoreError(
+        `cannot use ${this.#name} as a log: it is ${kindOf(stat)}, not a regular file`,
+      );
+    }
+    return stat;
   }
 
   /** How far a reader may read: the file's size, or where a writer holding the lock began. */
@@ -189,8 +211,8 @@ export class FileEventStore implements EventStore {
   }
 
   async #append(events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    return this.#locked(async ({ handle, stat, lock, recovered, created }) => {
-      const checkpoint = await this.#sync(handle, stat, recovered);
+    return this.#locked(async ({ handle, stat, lock, recovered, created, real }) => {
+      const checkpoint = await this.#sync(handle, stat, recovered, real);
       const { state } = checkpoint;
       let prepared: ReturnType<typeof prepareAppend>;
       try {
@@ -208,7 +230,7 @@ export class FileEventStore implements EventStore {
         // From here the replayer stands after the batch: any failure must drop it.
         this.#cached = undefined;
         await lock.record(checkpoint.bytes);
-        await this.#write(handle, checkpoint.bytes, prepared.text, created);
+        await this.#write(handle, checkpoint.bytes, prepared.text, created ? real : undefined);
         const bytes = checkpoint.bytes + Buffer.byteLength(prepared.text);
         const lastLine = lastLineOf(prepared.text);
         for (const event of prepared.events) state.ids.set(event.id, event.seq);
@@ -222,19 +244,29 @@ export class FileEventStore implements EventStore {
       } else {
         this.#cached = checkpoint;
       }
-      await this.#maybeSnapshot();
+      await this.#maybeSnapshot(real);
       return { seqs: prepared.seqs, written, head: state.head };
     });
   }
 
   /** Runs `body` holding the write lock with the log open for appending. */
   async #locked<T>(body: (held: Held) => Promise<T>): Promise<T> {
+    let real: string;
+    try {
+      real = await realLogPath(this.path, this.#fs);
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw lockFolderError(this.lockPath, error);
+    }
+    const lockPath = `${real}.lock`;
+    const existing = await this.#fs.stat(real).then(identityOf, () => undefined);
     const { lock, recovered } = await FileLock.acquire(
-      this.lockPath,
+      lockPath,
       {
         ...this.#lock,
+        ...(existing === undefined ? {} : { log: existing }),
         onWait: (who) =>
-          this.#warn(`waiting for ${this.#name}: another append holds ${this.lockPath} (${who})`),
+          this.#warn(`waiting for ${this.#name}: another append holds ${lockPath} (${who})`),
       },
       this.#fs,
     );
@@ -243,37 +275,42 @@ export class FileEventStore implements EventStore {
     try {
       let opened: { handle: FileHandle; created: boolean };
       try {
-        opened = await this.#open();
+        opened = await this.#open(real);
       } catch (error) {
         throw this.#ioError('open', error);
       }
       const { handle, created } = opened;
       try {
-        const stat = await handle.stat();
-        // Recorded at once (the body waits for it before writing), at the cut a dead writer's
-        // lock asked for, so a crash during the repair leaves the same cut to make.
-        const before =
-          recovered?.size !== undefined ? Math.min(stat.size, recovered.size) : stat.size;
-        lock.record(before).catch(() => undefined);
-        return await body({ handle, stat, lock, recovered, created });
+        const stat = await this.#checkRegular(handle);
+        if (stat.nlink > 1) {
+          throw new StoreError(
+            `cannot append to ${this.#name}: the file has ${stat.nlink} names (hard links), and a writer through another name would not see this one's lock; keep one name (copy the file) and try again`,
+          );
+        }
+        // Recorded at once (the body waits for it before writing): readers stop here meanwhile.
+        lock.record(stat.size, identityOf(stat)).catch(() => undefined);
+        return await body({ handle, stat, lock, recovered, created, real });
       } catch (error) {
-        if (error instanceof RollbackFailed) keepLock = true;
+        if (error instanceof RollbackFailed) {
+          keepLock = true;
+          await lock.markCut(error.cut).catch(() => undefined);
+        }
         throw error;
       } finally {
         closed = handle.close().catch(() => undefined);
         if (created && !keepLock) {
           await closed;
           // A log created by a failed first append is removed again: the folder is as it was.
-          const size = await this.#fs.stat(this.path).then(
-            (s) => s.size,
+          const size = await this.#fs.lstat(real).then(
+            (s) => (s.isFile() ? s.size : -1),
             () => -1,
           );
-          if (size === 0) await this.#fs.unlink(this.path).catch(() => undefined);
+          if (size === 0) await this.#fs.unlink(real).catch(() => undefined);
         }
       }
     } finally {
       // After a failed rollback the lock stays, with the size to cut back to: the next writer
-      // (once this process is gone) repairs the log from it.
+      // (once this process is gone) moves the failed write aside.
       await Promise.all([
         keepLock ? lock.abandon() : lock.release().catch(() => undefined),
         closed,
@@ -281,16 +318,21 @@ export class FileEventStore implements EventStore {
     }
   }
 
-  /** Opens the log for reading and appending, creating it if there is none. */
-  async #open(): Promise<{ handle: FileHandle; created: boolean }> {
+  /**
+   * Opens the log (its real path, not following a link that appeared since) for reading and
+   * appending, creating it if there is none. Never blocks on a FIFO.
+   */
+  async #open(real: string): Promise<{ handle: FileHandle; created: boolean }> {
     for (;;) {
       try {
-        return { handle: await this.#fs.open(this.path, O_RDWR | O_APPEND), created: false };
+        const flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK;
+        return { handle: await this.#fs.open(real, flags), created: false };
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT') throw error;
       }
       try {
-        return { handle: await this.#fs.open(this.path, 'ax+'), created: true };
+        const flags = O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW;
+        return { handle: await this.#fs.open(real, flags, 0o666), created: true };
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST') throw error;
       }
@@ -298,17 +340,23 @@ export class FileEventStore implements EventStore {
   }
 
   /** One write of the whole batch, then fsync; on failure the file is cut back to `before`. */
-  async #write(handle: FileHandle, before: number, text: string, created: boolean): Promise<void> {
+  async #write(
+    handle: FileHandle,
+    before: number,
+    text: string,
+    created: string | undefined,
+  ): Promise<void> {
     try {
       await writeAll(handle, Buffer.from(text), null);
       await handle.sync();
-      if (created) await syncDir(this.#fs, dirname(this.path));
+      if (created !== undefined) await syncDir(this.#fs, dirname(created));
     } catch (error) {
       try {
         await handle.truncate(before);
       } catch (rollback) {
         throw new RollbackFailed(
-          `cannot write ${this.#name}: ${ioReason(error)}; cutting the partial write back also failed (${ioReason(rollback)}): the next append repairs the log`,
+          before,
+          `cannot write ${this.#name}: ${ioReason(error)}; cutting the partial write back also failed (${ioReason(rollback)}): the next append moves it aside`,
           { cause: error },
         );
       }
@@ -320,19 +368,22 @@ export class FileEventStore implements EventStore {
   }
 
   /**
-   * Brings the state up to the file's end under the lock: repairs a dead writer's leftovers and
-   * a torn last line, then replays only what lies past a verified checkpoint.
+   * Brings the state up to the file's end under the lock: moves aside a failed write its writer
+   * could not cut back, then replays only what lies past a verified checkpoint, moving a torn
+   * last line aside. A dead writer's recorded size is not trusted: whole events past it stay.
    */
   async #sync(
     handle: FileHandle,
     opened: { size: number; ino: number | bigint },
     recovered: LockInfo | undefined,
+    real: string,
   ): Promise<Checkpoint> {
     let stat = opened;
-    if (recovered?.size !== undefined && stat.size > recovered.size) {
-      const moved = await this.#moveAside(handle, recovered.size, stat.size);
+    const cut = recovered?.cut;
+    if (cut !== undefined && stat.size > cut) {
+      const moved = await this.#moveAside(handle, cut, stat.size, real);
       this.#warn(
-        `${this.#name}: a writer (process ${recovered.pid}) stopped during an append; moved its ${stat.size - recovered.size} unacknowledged bytes to ${moved}`,
+        `${this.#name}: a writer (process ${recovered?.pid}) failed during an append and could not cut it back; moved its ${stat.size - cut} unacknowledged bytes to ${moved}`,
       );
       this.#cached = undefined;
       stat = await handle.stat();
@@ -343,17 +394,22 @@ export class FileEventStore implements EventStore {
       (await verifyCheckpoint(handle, this.#cached, size, ino)) ??
       (await verifyCheckpoint(
         handle,
-        await loadSnapshot(this.snapshotPath, this.#name, this.#fs),
+        await loadSnapshot(snapshotPathOf(real), this.#name, this.#fs),
         size,
         ino,
       )) ??
       emptyCheckpoint(ino, this.#name);
     if (base.bytes === size) return base;
-    return this.#replayTail(handle, base, size);
+    return this.#replayTail(handle, base, size, real);
   }
 
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */
-  async #replayTail(handle: FileHandle, base: Checkpoint, size: number): Promise<Checkpoint> {
+  async #replayTail(
+    handle: FileHandle,
+    base: Checkpoint,
+    size: number,
+    real: string,
+  ): Promise<Checkpoint> {
     const { state } = base;
     let bytes = base.bytes;
     let lastLineStart = base.lastLineStart;
@@ -365,14 +421,15 @@ export class FileEventStore implements EventStore {
       ids: { firstLine: (id: string) => state.ids.get(id), add: () => {} },
     });
     const chunks = chunksOf(handle, base.bytes, size, (error) => this.#ioError('read', error));
-    for await (const raw of splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
+    const lines = splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
+    for await (const raw of namedLines(lines, this.#name)) {
       const start = bytes;
       let entry: LogEntry;
       try {
         entry = checker.check(raw);
       } catch (error) {
         if (!(error instanceof ValidationError && error.torn)) throw error;
-        const moved = await this.#moveAside(handle, start, size);
+        const moved = await this.#moveAside(handle, start, size, real);
         this.#warn(
           `${this.#name}: line ${state.head + 1} was torn (an interrupted write); moved its ${size - start} bytes to ${moved} and repaired the log to its last whole event (seq ${state.head})`,
         );
@@ -393,7 +450,7 @@ export class FileEventStore implements EventStore {
     }
     if (unterminated) {
       // A whole last event without its `\n` (an edited file): complete the line before appending.
-      await this.#write(handle, bytes, '\n', false);
+      await this.#write(handle, bytes, '\n', undefined);
       bytes += 1;
     }
     const checkpoint: Checkpoint = {
@@ -408,16 +465,16 @@ export class FileEventStore implements EventStore {
     return checkpoint;
   }
 
-  #moveAside(handle: FileHandle, from: number, to: number): Promise<string> {
-    return moveAside(handle, from, to, { path: this.path, name: this.#name, fs: this.#fs });
+  #moveAside(handle: FileHandle, from: number, to: number, real: string): Promise<string> {
+    return moveAside(handle, from, to, { path: real, name: this.#name, fs: this.#fs });
   }
 
   /** Rewrites the sidecar when enough events lie past it; a failure only costs speed. */
-  async #maybeSnapshot(): Promise<void> {
+  async #maybeSnapshot(real: string): Promise<void> {
     const checkpoint = this.#cached;
     if (checkpoint === undefined || checkpoint.bytes === 0) return;
     if (checkpoint.state.head - checkpoint.snapshotSeq < this.#snapshotEvery) return;
-    if (await saveSnapshot(this.snapshotPath, checkpoint, this.#fs)) {
+    if (await saveSnapshot(snapshotPathOf(real), checkpoint, this.#fs)) {
       checkpoint.snapshotSeq = checkpoint.state.head;
     }
   }
@@ -439,7 +496,41 @@ interface Held {
   recovered: LockInfo | undefined;
   /** Whether this opening created the log. */
   created: boolean;
+  /** The log's real path: its lock, sidecar and torn files lie beside it. */
+  real: string;
 }
 
 /** A rollback after a failed write failed too: the lock is kept for the next writer's repair. */
-class RollbackFailed extends StoreError {}
+class RollbackFailed extends StoreError {
+  /** Where the log must be cut back to: the bytes past it are the failed write. */
+  readonly cut: number;
+  constructor(cut: number, message: string, options: { cause?: unknown }) {
+    super(message, options);
+    this.cut = cut;
+  }
+}
+
+/** The lines, with a line over the cap reported as a `ValidationError` naming the log. */
+async function* namedLines(lines: AsyncIterable<RawLine>, name: string): AsyncGenerator<RawLine> {
+  try {
+    yield* lines;
+  } catch (error) {
+    throw lineTooLongAsValidation(error, name);
+  }
+}
+
+/** How a non-regular file is named in a refusal. */
+function kindOf(stat: Stats): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a pipe (FIFO)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The log's folder could not be resolved: worded as the lock that could not be made. */
+function lockFolderError(lockPath: string, error: unknown): StoreError {
+  const code = errnoOf(error);
+  const hint = code === 'ENOENT' ? ' (the folder does not exist)' : '';
+  return new StoreError(`cannot lock ${lockPath}: ${ioReason(error)}${hint}`, { cause: error });
+}

@@ -1,5 +1,6 @@
 import {
   ConcurrencyError,
+  DEFAULT_MAX_LINE_BYTES,
   decodeEvent,
   describe,
   RejectedEventError,
@@ -37,6 +38,8 @@ export interface PrepareAppendOptions extends AppendOptions {
   file?: string;
   /** What the batch is called in error messages (`the batch` by default). */
   batchName?: string;
+  /** The longest line allowed, in bytes with its `\n`: the reader's cap (64 MiB) by default. */
+  maxLineBytes?: number;
 }
 
 /**
@@ -105,15 +108,26 @@ export function prepareAppend(
   }
 
   const events: TruceEvent[] = [];
-  let text = '';
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  let lines = '';
   let seq = state.head;
   let applied = 0;
   try {
     for (const { index, raw } of fresh) {
       seq++;
       const { seq: _ignored, ...rest } = raw;
-      const line = { seq, ...rest };
-      const decoded = decodeEvent(line);
+      // Checked as the reader will read it: the very text to be written, parsed back.
+      const text = JSON.stringify({ seq, ...rest });
+      const bytes = Buffer.byteLength(text);
+      if (bytes > maxLineBytes) {
+        throw new ValidationError(
+          { line: index + 1, seq },
+          '',
+          `expected an event of at most ${sizeOf(maxLineBytes)} as one log line (the longest line a reader takes), found ${sizeOf(bytes)}; nothing was written to ${options.file ?? 'the log'}`,
+          { file: batchName },
+        );
+      }
+      const decoded = decodeEvent(JSON.parse(text));
       if (!decoded.ok) {
         const issue = decoded.issues[0];
         const type = typeof rest.type === 'string' ? rest.type : undefined;
@@ -128,7 +142,7 @@ export function prepareAppend(
       applied++;
       events.push(decoded.value);
       seqs[index] = seq;
-      text += `${JSON.stringify(line)}\n`;
+      lines += `${text}\n`;
     }
   } catch (error) {
     if (error instanceof ValidationError || error instanceof RejectedEventError) {
@@ -137,7 +151,7 @@ export function prepareAppend(
     }
     throw Object.assign(error instanceof Error ? error : new Error(String(error)), { dirty: true });
   }
-  return { seqs, events, text, head: seq };
+  return { seqs, events, text: lines, head: seq };
 }
 
 /** Whether an error thrown by {@link prepareAppend} left the state's replayer mid-batch. */
@@ -145,4 +159,13 @@ export function leftDirty(error: unknown): boolean {
   return (
     typeof error === 'object' && error !== null && (error as { dirty?: unknown }).dirty === true
   );
+}
+
+function sizeOf(bytes: number): string {
+  const mib = bytes / 1024 / 1024;
+  return Number.isInteger(mib)
+    ? `${mib} MiB`
+    : mib >= 1
+      ? `${mib.toFixed(1)} MiB`
+      : `${bytes} bytes`;
 }

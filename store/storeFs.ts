@@ -13,6 +13,9 @@ export interface StoreFs {
   unlink: typeof fsp.unlink;
   link: typeof fsp.link;
   utimes: typeof fsp.utimes;
+  lstat: typeof fsp.lstat;
+  readdir: (path: string) => Promise<string[]>;
+  realpath: (path: string) => Promise<string>;
 }
 
 /** Node's own file system. */
@@ -25,6 +28,9 @@ export const nodeFs: StoreFs = {
   unlink: fsp.unlink,
   link: fsp.link,
   utimes: fsp.utimes,
+  lstat: fsp.lstat,
+  readdir: (path) => fsp.readdir(path),
+  realpath: (path) => fsp.realpath(path),
 };
 
 /** The `code` of a Node.js system error, if it has one. */

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,14 @@ beforeEach(() => {
   warnings = [];
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
+  return Number(child.stdout);
+}
 
 const open = (options: ConstructorParameters<typeof FileEventStore>[1] = {}) =>
   new FileEventStore(log, { warn: (m) => warnings.push(m), ...options });
@@ -173,29 +182,56 @@ describe('FileEventStore', () => {
   });
 
   describe('a writer that died holding the lock', () => {
-    it('given a lock of a dead process with the size before its write, then its bytes are moved aside, even whole lines', async () => {
+    it('given a lock of a dead process recording the size before its write, then only its torn tail is moved aside: its whole events stay (issue 11, finding 2)', async () => {
       await open().append([opened()]);
       const size = readFileSync(log).length;
-      // A dead writer's unacknowledged batch: one whole line and a torn one.
+      // A dead writer's batch: one whole line (its retry with the same id is a no-op) and a torn one.
       const batch =
         '{"seq":2,"id":"ghost","type":"aid.delivered","at":"2023-11-24T10:00:00Z","data":{"region":"south","trucks":1}}\n{"seq":3,"id":"gh';
       writeFileSync(log, batch, { flag: 'a' });
       writeFileSync(
         `${log}.lock`,
         JSON.stringify({
-          pid: 2 ** 22 + 7,
+          pid: deadPid(),
           host: (await import('node:os')).hostname(),
           nonce: 'dead',
           at: 'x',
           size,
         }),
       );
-      expect(await open().append([aid('a1')])).toEqual({ seqs: [2], written: 1, head: 2 });
-      expect(warnings[0]).toMatch(
-        /a writer \(process \d+\) stopped during an append; moved its \d+ unacknowledged bytes/,
-      );
-      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'a1']);
+      // A reader does not trust a dead writer's size: it reads the whole event past it.
+      expect(await open().head()).toBe(2);
+      expect(await open().append([aid('ghost')])).toEqual({ seqs: [2], written: 0, head: 2 });
+      expect(warnings[0]).toMatch(/line 3 was torn \(an interrupted write\); moved its 17 bytes/);
+      expect(await open().append([aid('a1')])).toEqual({ seqs: [3], written: 1, head: 3 });
+      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'ghost', 'a1']);
       expect(existsSync(`${log}.lock`)).toBe(false);
+    });
+
+    it('given a lock left by a failed write that could not be cut back, then the bytes past its cut are moved aside, whole lines too', async () => {
+      await open().append([opened()]);
+      const size = readFileSync(log).length;
+      writeFileSync(
+        log,
+        '{"seq":2,"id":"failed","type":"aid.delivered","at":"2023-11-24T10:00:00Z","data":{"region":"south","trucks":1}}\n',
+        { flag: 'a' },
+      );
+      writeFileSync(
+        `${log}.lock`,
+        JSON.stringify({
+          pid: deadPid(),
+          host: (await import('node:os')).hostname(),
+          nonce: 'dead',
+          at: 'x',
+          size,
+          cut: size,
+        }),
+      );
+      // Readers stop at the cut: the failed write was reported as not appended.
+      expect(await open().head()).toBe(1);
+      expect(await open().append([aid('a1')])).toEqual({ seqs: [2], written: 1, head: 2 });
+      expect(warnings[0]).toMatch(/could not cut it back; moved its \d+ unacknowledged bytes/);
+      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'a1']);
     });
 
     it('given a live writer holding the lock, then a reader stops where that writer began', async () => {
