@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
 import { FileEventStore, type NewEvent } from '../store/index.js';
+import { noteCommitted } from './output.js';
 import { lastEventAt, newEventWarnings, previewAppend } from './preview.js';
 
 /** The `--source-*` and `--confidence` options shared by `init` and `append`. */
@@ -196,6 +197,9 @@ export function registerAppend(program: Command): void {
           `note: ${known === 1 && events.length === 1 ? 'this event id is' : `${known} of these event ids are`} already in ${log}; not written again (the seq printed is the stored event's; a different event needs a new --id)\n`,
         );
       }
+      noteCommitted(
+        `${result.written === 1 ? 'the event is' : `${result.written} events are`} appended to ${log} (seq ${result.seqs.join(', ')})`,
+      );
       process.stdout.write(`${result.seqs.join('\n')}\n`);
     });
 }

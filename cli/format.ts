@@ -1,4 +1,5 @@
 import type { ReplayReport, TimelineEntry } from '../projections/index.js';
+import { escapeLines, escapeText } from './escape.js';
 
 function row(label: string, value: string): string {
   return `  ${label.padEnd(28)}${value}`;
@@ -117,7 +118,7 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
       .join(' vs ');
     lines.push(row(TERM_LABELS[point.term], positions));
   }
-  return `${lines.join('\n')}\n`;
+  return escapeLines(`${lines.join('\n')}\n`);
 }
 
 const TERM_LABELS: Record<ReplayReport['stickingPoints'][number]['term'], string> = {
@@ -160,7 +161,9 @@ export function formatTimelineEntry(entry: TimelineEntry): string {
   const source = entry.source
     ? `  [${entry.source}${entry.confidence ? `, ${entry.confidence}` : ''}]`
     : '';
-  return `${String(entry.seq).padStart(4)}  ${when(entry.at).padEnd(17)}  ${entry.text}${source}`;
+  return escapeText(
+    `${String(entry.seq).padStart(4)}  ${when(entry.at).padEnd(17)}  ${entry.text}${source}`,
+  );
 }
 
 /** The one-line status: state, phase and the headline counts. */
@@ -168,5 +171,7 @@ export function formatStatus(report: ReplayReport): string {
   const h = report.hostages;
   const phase = report.phase === 0 ? 'no phase started' : `phase ${report.phase}`;
   const at = report.at === null ? 'no event yet' : `at seq ${report.seq} (${when(report.at)})`;
-  return `${report.state} ${at}: ${phase}; hostages released ${h.releasedTotal} (${h.releasedUnderDeal} under the deal, ${h.releasedOutsideDeal} outside); prisoners released ${report.prisoners.released} of ${report.prisoners.due} due; sticking points ${report.stickingPoints.length ? report.stickingPoints.map((s) => s.term).join(', ') : 'none'}\n`;
+  return escapeLines(
+    `${report.state} ${at}: ${phase}; hostages released ${h.releasedTotal} (${h.releasedUnderDeal} under the deal, ${h.releasedOutsideDeal} outside); prisoners released ${report.prisoners.released} of ${report.prisoners.due} due; sticking points ${report.stickingPoints.length ? report.stickingPoints.map((s) => s.term).join(', ') : 'none'}\n`,
+  );
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConcurrencyError, TruceError } from '../events/index.js';
 import { FileEventStore, type NewEvent } from '../store/index.js';
 import { eventId, isoNow, type SourceOptions, sourceOf } from './append.js';
+import { noteCommitted } from './output.js';
 
 /** Options of `truce init`. */
 export interface InitOptions extends SourceOptions {
@@ -112,6 +113,7 @@ export function registerInit(program: Command): void {
         }
         throw error;
       }
+      noteCommitted(`the log ${log} is started (seq 1)`);
       process.stdout.write('1\n');
     });
 }

@@ -1,5 +1,7 @@
 import { type Command, CommanderError } from 'commander';
 import { TruceError, type TruceErrorCode } from '../events/index.js';
+import { escapeLines, escapeText } from './escape.js';
+import { guardOutput, type OutputGuard, outputFailure } from './output.js';
 
 /** The process exit codes of `truce` (DESIGN §7). */
 export const ExitCode = {
@@ -16,6 +18,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 /** Where {@link run} writes errors; the process's stderr by default. */
 export interface RunOptions {
   writeErr?: (text: string) => void;
+  /** Watches the command's output; one on the process's stdout by default. */
+  output?: OutputGuard;
 }
 
 /**
@@ -31,7 +35,28 @@ export async function run(
   options: RunOptions = {},
 ): Promise<ExitCode> {
   const writeErr = options.writeErr ?? ((text: string) => process.stderr.write(text));
+  const output = options.output ?? guardOutput();
   program.exitOverride();
+  const code = await runCommand(program, argv, writeErr);
+  // Even a failed command's output is settled, so a write error never escapes as a stack.
+  const { failed, committed } = await output.settle();
+  if (failed === undefined) return code;
+  if (committed !== undefined) {
+    // The change is durable: exit 0, so that nobody retries what is already written.
+    writeErr(
+      `warning: ${committed}, but printing the result failed (${outputFailure(failed)}); it is written: do not append it again\n`,
+    );
+    return code;
+  }
+  writeErr(`error: ${outputFailure(failed)}\n`);
+  return code === ExitCode.ok ? ExitCode.io : code;
+}
+
+async function runCommand(
+  program: Command,
+  argv: readonly string[],
+  writeErr: (text: string) => void,
+): Promise<ExitCode> {
   try {
     await program.parseAsync([...argv]);
     return ExitCode.ok;
@@ -40,7 +65,9 @@ export async function run(
     // Commander has already printed its own usage message (or the help, or the version).
     if (error instanceof CommanderError) return code;
     const debug = program.opts().debug === true || argv.includes('--debug');
-    writeErr(`${debug ? debugReport(error) : `error: ${messageOf(error)}`}\n`);
+    writeErr(
+      `${debug ? escapeLines(debugReport(error)) : `error: ${escapeText(messageOf(error))}`}\n`,
+    );
     return code;
   }
 }

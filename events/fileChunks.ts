@@ -1,4 +1,6 @@
-import { open } from 'node:fs/promises';
+import { close, constants, fstat, lstat, open, read, type Stats } from 'node:fs';
+import { Socket } from 'node:net';
+import { promisify } from 'node:util';
 import { StoreError } from './errors.js';
 import { ioReason } from './ioReason.js';
 
@@ -8,14 +10,30 @@ export interface FileChunksOptions {
   chunkSize: number;
   /** The file's name in error messages; the path by default. */
   name?: string;
-  /** Stop at this byte offset (e.g. where a writer holding the log's lock began); the end by default. */
+  /**
+   * Stop at this byte offset (e.g. where a writer holding the log's lock began); the end by
+   * default. Only for a regular file: a pipe is read to its end.
+   */
   end?: number;
 }
+
+const openFd = promisify(open);
+const fstatFd = promisify(fstat);
+const readFd = promisify(read);
+const closeFd = promisify(close);
+const lstatPath = promisify(lstat);
+const { O_RDONLY, O_NONBLOCK } = constants;
 
 /**
  * Reads a file as a stream of byte chunks, turning every failure (missing file, a directory,
  * no permission) into a {@link StoreError} with a plain sentence. The one place the log reader
  * touches the file system, kept apart so the rest of `events/` stays pure.
+ *
+ * - A regular file is read up to `end` (or its end).
+ * - `-` is stdin; stdin, `/dev/stdin` and `/dev/fd/N` that are pipes (`<(…)`) are read to their
+ *   end, whatever size the pipe reports.
+ * - A named pipe (FIFO) given by its own name, a device or a terminal is refused in one sentence:
+ *   it could hang, or never end. Nothing opens in a way that blocks.
  *
  * @example
  * for await (const chunk of fileChunks('log.jsonl', { chunkSize: 65536 })) total += chunk.length;
@@ -25,19 +43,37 @@ export async function* fileChunks(
   options: FileChunksOptions,
 ): AsyncGenerator<Uint8Array> {
   const name = options.name ?? path;
-  let handle: Awaited<ReturnType<typeof open>>;
+  const source = path === '-' ? '/dev/stdin' : path;
+  let fd: number;
+  let stat: Stats;
   try {
-    handle = await open(path, 'r');
+    fd = path === '-' ? 0 : await openSource(source, name);
   } catch (error) {
     throw ioError(name, error);
   }
   try {
+    stat = await fstatFd(fd);
+  } catch (error) {
+    await closeFd(fd).catch(() => undefined);
+    throw ioError(name, error);
+  }
+  if (stat.isFIFO() || stat.isSocket()) {
+    yield* pipeChunks(fd, name);
+    return;
+  }
+  try {
+    if (stat.isCharacterDevice() || stat.isBlockDevice()) {
+      throw notAFile(
+        name,
+        path === '-' || source === '/dev/stdin' ? 'a terminal or device' : 'a device',
+      );
+    }
     let left = options.end ?? Number.POSITIVE_INFINITY;
     while (left > 0) {
       const buffer = Buffer.allocUnsafe(Math.min(options.chunkSize, left));
       let bytesRead: number;
       try {
-        ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+        ({ bytesRead } = await readFd(fd, buffer, 0, buffer.length, null));
       } catch (error) {
         throw ioError(name, error);
       }
@@ -46,11 +82,45 @@ export async function* fileChunks(
       yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
-    await handle.close().catch(() => undefined);
+    await closeFd(fd).catch(() => undefined);
   }
+}
+
+/**
+ * Opens a path without blocking, refusing a named FIFO. A socket given as `/dev/stdin` or
+ * `/dev/fd/N` cannot be opened again (ENXIO): its descriptor is used as it is.
+ */
+async function openSource(source: string, name: string): Promise<number> {
+  if ((await lstatPath(source)).isFIFO()) throw notAFile(name, 'a named pipe (FIFO)');
+  try {
+    return await openFd(source, O_RDONLY | O_NONBLOCK);
+  } catch (error) {
+    const inherited = /^\/(?:dev\/stdin|(?:dev|proc\/self)\/fd\/(\d+))$/.exec(source);
+    if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || !inherited) throw error;
+    return inherited[1] === undefined ? 0 : Number(inherited[1]);
+  }
+}
+
+/** A pipe read to its end through the event loop (never a blocked thread); closes the fd. */
+async function* pipeChunks(fd: number, name: string): AsyncGenerator<Uint8Array> {
+  const socket = new Socket({ fd, readable: true, writable: false });
+  try {
+    for await (const chunk of socket) yield chunk as Buffer;
+  } catch (error) {
+    throw ioError(name, error);
+  } finally {
+    socket.destroy();
+  }
+}
+
+function notAFile(name: string, what: string): StoreError {
+  return new StoreError(
+    `cannot read ${name}: it is ${what}, not a log file (give a file, or pipe the log into - for stdin)`,
+  );
 }
 
 /** Turns a Node.js file-system error into a {@link StoreError} a user can act on. */
 export function ioError(name: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error;
   return new StoreError(`cannot read ${name}: ${ioReason(error)}`, { cause: error });
 }

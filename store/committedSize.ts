@@ -1,3 +1,4 @@
+import { StoreError } from '../events/index.js';
 import { isStale } from './fileLock.js';
 import { readLockFile } from './lockRecord.js';
 import { identityOf, realLogPath } from './logPath.js';
@@ -17,7 +18,11 @@ import { nodeFs, type StoreFs } from './storeFs.js';
 export async function committedSize(path: string, fs: StoreFs = nodeFs): Promise<number> {
   const stat = await fs.stat(path);
   const size = stat.size;
-  if (!stat.isFile()) return size;
+  if (!stat.isFile()) {
+    throw new StoreError(
+      `cannot read ${path}: it is not a regular file (a pipe, a device or a folder)`,
+    );
+  }
   let found: Awaited<ReturnType<typeof readLockFile>>;
   try {
     found = await readLockFile(`${await realLogPath(path, fs)}.lock`, fs);
@@ -44,6 +49,7 @@ export async function committedSize(path: string, fs: StoreFs = nodeFs): Promise
  * for await (const entry of readLog(log, await committedEnd(log))) …
  */
 export async function committedEnd(path: string, fs: StoreFs = nodeFs): Promise<{ end?: number }> {
+  // A pipe or device has no size to stop at: the reader reads it to its end, or refuses it.
   try {
     return { end: await committedSize(path, fs) };
   } catch {

@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { truce } from './truce.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { truce, truceBin } from './truce.js';
 
 const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
 
@@ -36,5 +38,134 @@ describe('truce', () => {
     const run = truce(args);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
+  });
+});
+
+// Issue 11, finding 7: writing the output never ends in a stack trace, and an exit code never
+// says "rejected" for an event that was written.
+describe('output that cannot be written', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truce-output-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** A log long enough that its timeline overfills a pipe buffer many times. */
+  const big = join(dir, 'big.jsonl');
+  const lines = [
+    JSON.stringify({
+      seq: 1,
+      id: 'open',
+      type: 'negotiation.opened',
+      at: '2023-11-22T08:00:00Z',
+      data: {
+        title: 'T',
+        parties: [
+          { id: 'a', name: 'A', role: 'principal' },
+          { id: 'b', name: 'B', role: 'principal' },
+        ],
+      },
+    }),
+  ];
+  for (let seq = 2; seq <= 20_000; seq++) {
+    lines.push(
+      JSON.stringify({
+        seq,
+        id: `e${seq}`,
+        type: 'aid.delivered',
+        at: '2023-11-24T10:00:00Z',
+        data: { region: 'south', trucks: 1 },
+      }),
+    );
+  }
+  writeFileSync(big, `${lines.join('\n')}\n`);
+  const sh = (script: string) =>
+    spawnSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, N: process.execPath, BIN: truceBin },
+    });
+
+  it('`truce timeline LOG | head -1` ends quietly with exit 0 when head stops reading (EPIPE)', () => {
+    const run = sh(`"$N" "$BIN" timeline "${big}" | head -1; echo "status=\${PIPESTATUS[0]}"`);
+    expect(run.stdout).toMatch(
+      /^ {3}1 {2}2023-11-22 08:00Z {2}Negotiation opened: T.*\nstatus=0\n$/,
+    );
+    expect(run.stderr).toBe('');
+  });
+
+  it.each([['replay'], ['timeline'], ['validate'], ['status']])(
+    '`truce %s LOG > /dev/full`: one sentence, exit 4',
+    (command) => {
+      const run = sh(`"$N" "$BIN" ${command} "${big}" > /dev/full`);
+      expect(run.status).toBe(4);
+      expect(run.stderr).toBe('error: cannot write the output: the disk is full\n');
+    },
+  );
+
+  it('`truce append … > /dev/full` after the event is written: exit 0, a warning not to append it again, the event in the log once', () => {
+    const log = join(dir, 'append.jsonl');
+    writeFileSync(log, `${lines[0]}\n`);
+    const run = sh(
+      `"$N" "$BIN" append "${log}" --type aid.delivered --data '{"region":"south","trucks":1}' > /dev/full`,
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(
+      /^warning: the event is appended to .*append\.jsonl \(seq 2\), but printing the result failed \(cannot write the output: the disk is full\); it is written: do not append it again\n$/,
+    );
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+});
+
+// Issue 11, finding 10: text from a log reaches the terminal with its control characters escaped.
+describe('text from a log is printed with control characters escaped', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'truce-escape-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const log = join(dir, 'hostile.jsonl');
+  const title = 'Talks\u001b]0;PWNED\u0007\r\u202eevil';
+  writeFileSync(
+    log,
+    `${JSON.stringify({
+      seq: 1,
+      id: 'open\u001b[2J',
+      type: 'negotiation.opened',
+      at: '2023-11-22T08:00:00Z',
+      data: {
+        title,
+        parties: [
+          { id: 'a', name: 'A\u001b[31m', role: 'principal' },
+          { id: 'b', name: 'B', role: 'principal' },
+        ],
+      },
+      source: { name: 'wire\u0007' },
+    })}\n${JSON.stringify({ seq: 2, id: 'aid\u001b[2J', type: 'aid.delivered', at: '2023-11-24T10:00:00Z', data: { region: 'south\u001b[1A', trucks: 1 } })}\n`,
+  );
+  // A count keyed by a name with an escape in it: the error's field path quotes the name.
+  const bad = join(dir, 'hostile-bad.jsonl');
+  writeFileSync(
+    bad,
+    `${JSON.stringify({
+      seq: 1,
+      id: 'open',
+      type: 'negotiation.opened',
+      at: '2023-11-22T08:00:00Z',
+      data: {
+        title: 'T',
+        parties: [
+          { id: 'a', name: 'A', role: 'principal' },
+          { id: 'b', name: 'B', role: 'principal' },
+        ],
+        held: { 'x\u001b[31m': -1 },
+      },
+    })}\n`,
+  );
+  // Any byte below 0x20 but \n, DEL, C1, and the bidi and line-separator characters.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the test.
+  const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+  // (`status` prints no free text from the log: only states, seqs and counts.)
+  it.each([['replay'], ['timeline'], ['validate']])('truce %s', (command) => {
+    const args = command === 'validate' ? [command, bad] : [command, log];
+    const run = truce(args);
+    expect(run.status).toBe(command === 'validate' ? 1 : 0);
+    const out = run.stdout + run.stderr;
+    expect(out).not.toMatch(raw);
+    expect(out).toContain('\\x1b');
   });
 });
