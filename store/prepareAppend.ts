@@ -124,7 +124,7 @@ export function prepareAppend(
           { line: index + 1, seq },
           '',
           `expected an event of at most ${sizeOf(maxLineBytes)} as one log line (the longest line a reader takes), found ${sizeOf(bytes)}; nothing was written to ${options.file ?? 'the log'}`,
-          { file: batchName },
+          { file: batchName, rule: 'format.tooLong' },
         );
       }
       const decoded = decodeEvent(JSON.parse(text));
