@@ -3,6 +3,7 @@ import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections
 import { type ReplayLogOptions, replayLog } from '../replay/index.js';
 import { committedEnd } from '../store/index.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
+import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
 
 /** The options `replay`, `status` and `timeline` share. */
@@ -66,29 +67,43 @@ export function registerReplay(program: Command): void {
       .argument('<log>', 'the log file (JSON Lines)')
       .option(
         '--json',
-        'print the report as one JSON object (stable keys; see the README, "The JSON report")',
+        'print the report as one JSON object (stable keys; see the README, "The JSON report"), or {ok: false, error} for a bad log',
+      )
+      .option(
+        '--next',
+        'also list the event types the current state takes, from the statechart (with --json: a "next" key)',
       ),
-  ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
+  ).action(async (log: string, options: TimeTravelOptions & { json?: boolean; next?: boolean }) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
       replayLog(log, await replayOptions(log, options)),
     );
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
+      const report = options.next
+        ? { ...outcome.report, next: outcome.replayer.next() }
+        : outcome.report;
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return;
     }
     const parties = outcome.replayer.projection().parties;
     const names = Object.fromEntries(Object.entries(parties).map(([id, p]) => [id, p.name]));
     process.stdout.write(formatReport(outcome.report, names));
+    if (options.next) {
+      process.stdout.write(`\n${formatNext(outcome.report.state, outcome.replayer.next())}`);
+    }
   });
 
   withTimeTravel(
     program
       .command('status')
       .description('print one line: state, phase and the headline counts')
-      .argument('<log>', 'the log file (JSON Lines)'),
-  ).action(async (log: string, options: TimeTravelOptions) => {
+      .argument('<log>', 'the log file (JSON Lines)')
+      .option('--next', 'also list the event types the current state takes, from the statechart'),
+  ).action(async (log: string, options: TimeTravelOptions & { next?: boolean }) => {
     const outcome = await replayLog(log, await replayOptions(log, options));
     process.stdout.write(formatStatus(outcome.report));
+    if (options.next) {
+      process.stdout.write(formatNext(outcome.report.state, outcome.replayer.next()));
+    }
   });
 
   withTimeTravel(

@@ -58,6 +58,8 @@ export interface ProblemView {
   /** For a rejection: the state it happened in and the broken rule. */
   state?: string;
   reason?: string;
+  /** The rule broken, by its stable code (README, "Rule codes"): `party.notPrincipal`, `format.torn`, … */
+  code?: string;
   /** For a rejection: the event refused. */
   event?: StepView['event'];
 }

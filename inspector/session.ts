@@ -269,6 +269,7 @@ function problemOf(error: unknown, entry: LogEntry | undefined): ProblemView {
       message: error.message,
       state: error.state,
       reason: error.reason,
+      code: error.rule,
       ...(entry ? { event: eventView(entry.event) } : {}),
     };
   }
@@ -277,6 +278,7 @@ function problemOf(error: unknown, entry: LogEntry | undefined): ProblemView {
       kind: error.torn ? 'torn' : 'invalid',
       line: error.position.line,
       message: error.message,
+      code: error.rule,
     };
   }
   const message = error instanceof Error ? error.message : String(error);

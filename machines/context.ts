@@ -1,28 +1,60 @@
 import type { EventOf, PhaseTerms, Terms, TruceEvent } from '../events/index.js';
+import type { Resolution } from './resolution.js';
+import {
+  emptyTable,
+  type Table,
+  tableDelete,
+  tableEntries,
+  tableGet,
+  tableSet,
+  tableSetAll,
+  tableSize,
+} from './table.js';
 
-/** Where a proposal stands in the machine's eyes. */
-/** `lapsed`: it was live when fighting resumed; acceptances of it no longer bind anyone. */
-export type ProposalStatus = 'live' | 'rejected' | 'superseded' | 'lapsed';
+/**
+ * Where a proposal stands, the one vocabulary of truce: `live` (on the table), `accepted` (live,
+ * and every principal accepted every phase), `rejected`, `superseded` (replaced by another), or
+ * `lapsed` (live or accepted when fighting resumed: its acceptances bind no one any more).
+ */
+export type ProposalStatus = 'live' | 'accepted' | 'rejected' | 'superseded' | 'lapsed';
+
+/** Whether a proposal in `status` is still on the table (`live` or `accepted`). */
+export function isOpen(status: ProposalStatus): boolean {
+  return status === 'live' || status === 'accepted';
+}
 
 /** A proposal as the machine tracks it: its terms and who accepted what. */
 export interface ProposalRecord {
   proposalId: string;
+  /** 0 for the first proposal of the log, 1 for the next, …: its place in the report. */
+  order: number;
   from: string;
   terms: Terms;
   status: ProposalStatus;
   /** Principals that accepted the whole proposal. */
   acceptedAll: string[];
-  /** Phases accepted one by one, per principal. */
-  acceptedPhases: Record<string, number[]>;
+  /** Phases accepted one by one: key `party phase` (a space between). */
+  acceptedPhases: Table<true>;
+  /** Per phase, the principals that accepted it one by one and not (yet) the whole proposal. */
+  phaseVotes: Table<number>;
 }
 
 /** The phase in force: its terms and what has been counted against them. */
 export interface PhaseInProgress {
   phase: number;
+  /** Which start of a phase this is, from 0: the report's `byPhase` entry it counts toward. */
+  attempt: number;
   proposalId: string;
   terms: PhaseTerms;
-  /** Hostages counted under the deal, per category (releases and recounts). */
-  released: Record<string, number>;
+  /** Hostages the terms name per category; null for a category named without a count. */
+  named: Table<number | null>;
+  /** Hostages the terms name in all; null when a category is named without a count. */
+  namedTotal: number | null;
+  /** Prisoners owed per hostage counted, per category the exchange names. */
+  ratios: Table<number>;
+  /** Hostages counted under the deal, per category (releases and recounts), and in all. */
+  released: Table<number>;
+  releasedTotal: number;
   extensionDays: number;
   extensionHostages: number;
 }
@@ -33,9 +65,18 @@ export interface DealContext {
   at: string | null;
   parties: Record<string, { name: string; role: 'principal' | 'mediator' | 'third-party' }>;
   principals: string[];
-  proposals: ProposalRecord[];
+  /** Every proposal of the log, by id. */
+  proposals: Table<ProposalRecord>;
+  /** Open (live or accepted) proposals: id → order. */
+  open: Table<number>;
+  /** Open proposals by their count of phases: how many. */
+  openByLength: Table<number>;
+  /** Per phase number, the open proposals every principal accepted it from: id → order. */
+  agreed: Table<Table<number>>;
   /** The last phase started (0 before any). */
   phase: number;
+  /** Phases started so far, over every deal of the log. */
+  attempts: number;
   /** The last phase completed of the deal in force (0 before any, and again after a collapse). */
   completedPhases: number;
   inProgress: PhaseInProgress | null;
@@ -43,6 +84,8 @@ export interface DealContext {
   pauseHolding: boolean;
   /** Hostages released outside the deal and not yet recounted under it. */
   outsideNotRecounted: number;
+  /** What the machine resolved for the last event it took (null for one that settles nothing). */
+  resolution: Resolution | null;
 }
 
 /** The context before `negotiation.opened`. */
@@ -51,33 +94,76 @@ export const initialDealContext: DealContext = {
   at: null,
   parties: {},
   principals: [],
-  proposals: [],
+  proposals: emptyTable(),
+  open: emptyTable(),
+  openByLength: emptyTable(),
+  agreed: emptyTable(),
   phase: 0,
+  attempts: 0,
   completedPhases: 0,
   inProgress: null,
   pauseHolding: false,
   outsideNotRecounted: 0,
+  resolution: null,
 };
 
 /** The record of a proposal by id, if the log has one. */
 export function findProposal(ctx: DealContext, proposalId: string): ProposalRecord | undefined {
-  return ctx.proposals.find((p) => p.proposalId === proposalId);
+  return tableGet(ctx.proposals, proposalId);
+}
+
+/** Every proposal of the log, in the order they were sent. */
+export function listProposals(ctx: DealContext): ProposalRecord[] {
+  const list: ProposalRecord[] = [];
+  for (const [, p] of tableEntries(ctx.proposals)) list[p.order] = p;
+  return list;
 }
 
 /** Whether `party` has accepted `phase` of `proposal` (as a phase or with the whole proposal). */
 export function hasAccepted(proposal: ProposalRecord, party: string, phase: number): boolean {
   if (proposal.acceptedAll.includes(party)) return true;
-  return own(proposal.acceptedPhases, party)?.includes(phase) ?? false;
+  return tableGet(proposal.acceptedPhases, `${party} ${phase}`) === true;
 }
 
-/** The live proposal whose `phase` every principal has accepted, if there is one. */
+/** Whether every principal has accepted `phase` of `proposal`. */
+function agreedOn(ctx: DealContext, proposal: ProposalRecord, phase: number): boolean {
+  if (phase < 1 || phase > proposal.terms.phases.length) return false;
+  const votes = proposal.acceptedAll.length + (tableGet(proposal.phaseVotes, String(phase)) ?? 0);
+  return votes === ctx.principals.length;
+}
+
+/** The phases every principal has accepted of `proposal`, in no particular order. */
+function agreedPhases(ctx: DealContext, proposal: ProposalRecord): number[] {
+  const length = proposal.terms.phases.length;
+  if (proposal.acceptedAll.length === ctx.principals.length) {
+    return Array.from({ length }, (_, i) => i + 1);
+  }
+  const phases: number[] = [];
+  for (const [key] of tableEntries(proposal.phaseVotes)) {
+    if (agreedOn(ctx, proposal, Number(key))) phases.push(Number(key));
+  }
+  return phases;
+}
+
+/** The open proposal whose `phase` every principal has accepted (the first sent), if any. */
 export function agreedProposalFor(ctx: DealContext, phase: number): ProposalRecord | undefined {
-  return ctx.proposals.find(
-    (p) =>
-      p.status === 'live' &&
-      p.terms.phases.length >= phase &&
-      ctx.principals.every((party) => hasAccepted(p, party, phase)),
-  );
+  const agreed = tableGet(ctx.agreed, String(phase));
+  if (agreed === undefined) return undefined;
+  let first: string | undefined;
+  let firstOrder = Number.POSITIVE_INFINITY;
+  for (const [id, order] of tableEntries(agreed)) {
+    if (order < firstOrder) {
+      first = id;
+      firstOrder = order;
+    }
+  }
+  return first === undefined ? undefined : findProposal(ctx, first);
+}
+
+/** Whether some open proposal has every principal's acceptance of `phase`. */
+export function phaseAgreed(ctx: DealContext, phase: number): boolean {
+  const agreed = tableGet(ctx.agreed, String(phase));
+  return agreed !== undefined && tableSize(agreed) > 0;
 }
 
 /** The phase the talks are about: the one after the last completed. */
@@ -85,26 +171,68 @@ export function nextPhase(ctx: DealContext): number {
   return ctx.completedPhases + 1;
 }
 
-/** Whether a live proposal has terms for the next phase. */
+/** Whether an open proposal has terms for the next phase. */
 export function proposalOnTable(ctx: DealContext): boolean {
   const next = nextPhase(ctx);
-  return ctx.proposals.some((p) => p.status === 'live' && p.terms.phases.length >= next);
+  for (const [length, count] of tableEntries(ctx.openByLength)) {
+    if (count > 0 && Number(length) >= next) return true;
+  }
+  return false;
 }
 
-/** Hostages the phase's terms name per category (undefined: no count stated), and in all. */
+/** Hostages the phase's terms name per category (null: no count stated), and in all. */
+function namedByCategory(terms: PhaseTerms): { named: Table<number | null>; total: number | null } {
+  const named = new Map<string, number | null>();
+  let sum: number | null = 0;
+  for (const h of terms.hostages) {
+    const prior = named.get(h.category);
+    const open = prior === null || h.count === undefined;
+    named.set(h.category, open ? null : (prior ?? 0) + (h.count ?? 0));
+    sum = sum === null || h.count === undefined ? null : sum + h.count;
+  }
+  return { named: tableSetAll(emptyTable(), named), total: sum };
+}
+
+/**
+ * Hostages the phase's terms name per category (undefined: no count stated), and in all
+ * (undefined when a count is left open): the limits the machine counts releases against.
+ */
 export function phaseAllowance(terms: PhaseTerms): {
   base: Record<string, number | undefined>;
   baseTotal: number | undefined;
 } {
-  const base: Record<string, number | undefined> = {};
-  let baseTotal: number | undefined = 0;
-  for (const h of terms.hostages) {
-    const unlimited = Object.hasOwn(base, h.category) && own(base, h.category) === undefined;
-    base[h.category] =
-      unlimited || h.count === undefined ? undefined : (own(base, h.category) ?? 0) + h.count;
-    baseTotal = baseTotal === undefined || h.count === undefined ? undefined : baseTotal + h.count;
+  const { named, total: sum } = namedByCategory(terms);
+  const base = Object.fromEntries(
+    [...tableEntries(named)].map(([category, count]) => [category, count ?? undefined]),
+  );
+  return { base, baseTotal: sum ?? undefined };
+}
+
+/** Hostages a phase names in all, or null when a category's count is left open. */
+export function namedHostages(terms: PhaseTerms): number | null {
+  return namedByCategory(terms).total;
+}
+
+/** Prisoners owed per counted hostage, per category the exchange names (the first entry wins). */
+export function exchangeRatios(terms: PhaseTerms): Table<number> {
+  const ratios = new Map<string, number>();
+  for (const e of terms.exchange ?? []) {
+    if (!ratios.has(e.category)) ratios.set(e.category, e.prisonersPerHostage);
   }
-  return { base, baseTotal };
+  return tableSetAll(emptyTable(), ratios);
+}
+
+/**
+ * The prisoners one counted hostage of `category` is owed under `terms`: the exchange's ratio
+ * for it, else the extension rule's, else 0. `ratios` are the terms' {@link exchangeRatios},
+ * kept by the phase in progress so a release of many categories looks each up once.
+ */
+export function prisonersPerHostage(
+  terms: PhaseTerms,
+  category: string,
+  ratios: Table<number> = exchangeRatios(terms),
+): number {
+  return tableGet(ratios, category) ?? terms.extension?.prisonersPerHostage ?? 0;
 }
 
 /** Reads an own property of a record, never one inherited from `Object.prototype`. */
@@ -119,113 +247,206 @@ export function total(items: ReadonlyArray<{ count: number }> | undefined): numb
   return sum;
 }
 
+/** Hostages an extension brings: as stated, else what the phase's rule gives for its days. */
+export function extensionHostages(terms: PhaseTerms, event: EventOf<'pause.extended'>): number {
+  if (event.data.hostages !== undefined) return event.data.hostages;
+  return terms.extension ? event.data.days * terms.extension.hostagesPerDay : 0;
+}
+
+/** Whether completing phase `phase` of the proposal in force concludes the deal. */
+export function concludesDeal(ctx: DealContext, phase: number): boolean {
+  const progress = ctx.inProgress;
+  const proposal = progress ? findProposal(ctx, progress.proposalId) : undefined;
+  return proposal?.terms.permanentCeasefire === true && proposal.terms.phases.length === phase;
+}
+
 /**
- * The context after a legal event. Mutates `draft` (called inside immer's `produce` by the
- * machine's `apply` action); legality was checked before.
+ * The context after a legal event, with the machine's {@link Resolution} of it: every fact the
+ * rules establish (the proposal and phase attempt in force, what a release counts toward and
+ * owes, what an extension brings, which proposals lapse) is computed here once, for the
+ * projections to fold. Pure: `ctx` is never changed, and a new context shares what did not
+ * change (a proposal update copies O(log n) table nodes). Legality was checked before.
  */
-export function evolveDealContext(draft: DealContext, event: TruceEvent): void {
-  draft.seq = event.seq;
-  draft.at = event.at;
+export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealContext {
+  const next: DealContext = { ...ctx, seq: event.seq, at: event.at, resolution: null };
   switch (event.type) {
-    case 'negotiation.opened':
+    case 'negotiation.opened': {
+      const parties = { ...ctx.parties };
+      const principals = [...ctx.principals];
       for (const p of event.data.parties) {
-        draft.parties[p.id] = { name: p.name, role: p.role };
-        if (p.role === 'principal') draft.principals.push(p.id);
+        parties[p.id] = { name: p.name, role: p.role };
+        if (p.role === 'principal') principals.push(p.id);
       }
-      return;
+      return { ...next, parties, principals };
+    }
     case 'proposal.sent': {
       const { proposalId, from, terms, replaces } = event.data;
-      if (replaces !== undefined) {
-        const old = draft.proposals.find((p) => p.proposalId === replaces);
-        if (old) {
-          old.status = 'superseded';
-          old.acceptedAll = [];
-          old.acceptedPhases = {};
-        }
+      let superseded: number | null = null;
+      const old = replaces === undefined ? undefined : findProposal(next, replaces);
+      if (old) {
+        superseded = old.order;
+        close(next, old, 'superseded');
       }
-      draft.proposals.push({
+      const order = tableSize(next.proposals);
+      const record: ProposalRecord = {
         proposalId,
+        order,
         from,
         terms,
         status: 'live',
         acceptedAll: [],
-        acceptedPhases: {},
-      });
-      return;
+        acceptedPhases: emptyTable(),
+        phaseVotes: emptyTable(),
+      };
+      next.proposals = tableSet(next.proposals, proposalId, record);
+      countOpen(next, record, 1);
+      next.resolution = { type: 'proposal.sent', proposal: order, superseded };
+      return next;
     }
-    case 'proposal.accepted': {
-      const p = draft.proposals.find((x) => x.proposalId === event.data.proposalId);
-      p?.acceptedAll.push(event.data.by);
-      return;
-    }
+    case 'proposal.accepted':
     case 'phase.accepted': {
-      const p = draft.proposals.find((x) => x.proposalId === event.data.proposalId);
-      if (!p) return;
-      const list = own(p.acceptedPhases, event.data.by);
-      if (list) list.push(event.data.phase);
-      else p.acceptedPhases[event.data.by] = [event.data.phase];
-      return;
+      const p = findProposal(next, event.data.proposalId);
+      if (!p) return next;
+      const by = event.data.by;
+      const before = new Set(agreedPhases(next, p));
+      let updated: ProposalRecord;
+      if (event.type === 'proposal.accepted') {
+        // The phases `by` accepted one by one now count through the whole acceptance.
+        let phaseVotes = p.phaseVotes;
+        for (const [key, votes] of tableEntries(p.phaseVotes)) {
+          if (tableGet(p.acceptedPhases, `${by} ${key}`)) {
+            phaseVotes = tableSet(phaseVotes, key, votes - 1);
+          }
+        }
+        updated = { ...p, acceptedAll: [...p.acceptedAll, by], phaseVotes };
+      } else {
+        const phase = String(event.data.phase);
+        const counted = p.acceptedAll.includes(by);
+        updated = {
+          ...p,
+          acceptedPhases: tableSet(p.acceptedPhases, `${by} ${phase}`, true),
+          phaseVotes: counted
+            ? p.phaseVotes
+            : tableSet(p.phaseVotes, phase, (tableGet(p.phaseVotes, phase) ?? 0) + 1),
+        };
+      }
+      for (const phase of agreedPhases(next, updated)) {
+        if (!before.has(phase)) markAgreed(next, updated, phase, true);
+      }
+      if (agreedPhases(next, updated).length === updated.terms.phases.length) {
+        updated = { ...updated, status: 'accepted' };
+      }
+      next.proposals = tableSet(next.proposals, updated.proposalId, updated);
+      next.resolution = { type: event.type, proposal: updated.order, status: updated.status };
+      return next;
     }
     case 'proposal.rejected': {
-      const p = draft.proposals.find((x) => x.proposalId === event.data.proposalId);
-      if (p) p.status = 'rejected';
-      return;
+      const p = findProposal(next, event.data.proposalId);
+      if (!p) return next;
+      close(next, p, 'rejected');
+      next.resolution = { type: 'proposal.rejected', proposal: p.order, status: 'rejected' };
+      return next;
     }
     case 'phase.started': {
       const phase = event.data.phase;
-      const agreed = agreedProposalFor(draft, phase);
-      if (!agreed) return;
-      const terms = agreed.terms.phases[phase - 1];
-      if (!terms) return;
-      draft.phase = phase;
-      draft.pauseHolding = false;
-      draft.inProgress = {
+      const agreed = agreedProposalFor(next, phase);
+      const terms = agreed?.terms.phases[phase - 1];
+      if (!agreed || !terms) return next;
+      const { named, total: baseTotal } = namedByCategory(terms);
+      const attempt = next.attempts;
+      next.phase = phase;
+      next.attempts = attempt + 1;
+      next.pauseHolding = false;
+      next.inProgress = {
         phase,
+        attempt,
         proposalId: agreed.proposalId,
         terms,
-        released: {},
+        named,
+        namedTotal: baseTotal,
+        ratios: exchangeRatios(terms),
+        released: emptyTable(),
+        releasedTotal: 0,
         extensionDays: 0,
         extensionHostages: 0,
       };
-      return;
+      next.resolution = {
+        type: 'phase.started',
+        phase,
+        attempt,
+        proposal: agreed.order,
+        proposalId: agreed.proposalId,
+        terms,
+        permanentCeasefire: agreed.terms.permanentCeasefire,
+        hostagesNamed: baseTotal,
+      };
+      return next;
     }
-    case 'release.completed': {
-      const progress = draft.inProgress;
-      if (progress) countUnderDeal(progress, event.data.hostages);
-      draft.outsideNotRecounted += total(event.data.outsideDeal);
-      return;
-    }
+    case 'release.completed':
     case 'release.recounted': {
-      if (draft.inProgress) countUnderDeal(draft.inProgress, event.data.hostages);
-      draft.outsideNotRecounted -= total(event.data.hostages);
-      return;
+      const hostages = event.data.hostages ?? [];
+      const moved = total(hostages);
+      if (event.type === 'release.completed') {
+        next.outsideNotRecounted += total(event.data.outsideDeal);
+      } else next.outsideNotRecounted -= moved;
+      const progress = next.inProgress;
+      if (!progress) return next;
+      const counts = new Map<string, number>();
+      let prisonersDue = 0;
+      for (const h of hostages) {
+        const before = counts.get(h.category) ?? tableGet(progress.released, h.category) ?? 0;
+        counts.set(h.category, before + h.count);
+        prisonersDue += prisonersPerHostage(progress.terms, h.category, progress.ratios) * h.count;
+      }
+      const released = tableSetAll(progress.released, counts);
+      next.inProgress = { ...progress, released, releasedTotal: progress.releasedTotal + moved };
+      next.resolution = { type: event.type, attempt: progress.attempt, prisonersDue };
+      return next;
     }
     case 'pause.extended': {
-      const progress = draft.inProgress;
-      if (!progress) return;
-      progress.extensionDays += event.data.days;
-      progress.extensionHostages += extensionHostages(progress.terms, event);
-      return;
+      const progress = next.inProgress;
+      if (!progress) return next;
+      const hostages = extensionHostages(progress.terms, event);
+      next.inProgress = {
+        ...progress,
+        extensionDays: progress.extensionDays + event.data.days,
+        extensionHostages: progress.extensionHostages + hostages,
+      };
+      next.resolution = { type: 'pause.extended', attempt: progress.attempt, hostages };
+      return next;
     }
-    case 'phase.completed':
-      draft.completedPhases = event.data.phase;
-      draft.inProgress = null;
-      draft.pauseHolding = true;
-      return;
-    case 'hostilities.resumed':
+    case 'phase.completed': {
+      const attempt = next.inProgress?.attempt ?? next.attempts - 1;
+      const concluded = concludesDeal(next, event.data.phase);
+      next.completedPhases = event.data.phase;
+      next.inProgress = null;
+      next.pauseHolding = true;
+      next.resolution = { type: 'phase.completed', attempt, concluded };
+      return next;
+    }
+    case 'hostilities.resumed': {
       // A collapse ends the deal: its proposals lapse, and the next agreement starts again at
       // phase 1 (a new deal spells out its own phases).
-      draft.inProgress = null;
-      draft.pauseHolding = false;
-      draft.completedPhases = 0;
-      for (const p of draft.proposals) if (p.status === 'live') p.status = 'lapsed';
-      return;
+      next.inProgress = null;
+      next.pauseHolding = false;
+      next.completedPhases = 0;
+      // Each proposal lapses at most once: the work stays linear over a log.
+      const lapsed: number[] = [];
+      for (const [id] of [...tableEntries(next.open)]) {
+        const p = findProposal(next, id);
+        if (!p) continue;
+        close(next, p, 'lapsed');
+        lapsed.push(p.order);
+      }
+      next.resolution = { type: 'hostilities.resumed', lapsed: lapsed.sort((a, b) => a - b) };
+      return next;
+    }
     case 'aid.delivered':
     case 'violation.reported':
     case 'talks.suspended':
     case 'talks.resumed':
     case 'hostages.counted':
-      return;
+      return next;
     default: {
       const unreachable: never = event;
       throw new Error(`unhandled event ${(unreachable as TruceEvent).type}`);
@@ -233,17 +454,34 @@ export function evolveDealContext(draft: DealContext, event: TruceEvent): void {
   }
 }
 
-function countUnderDeal(
-  progress: PhaseInProgress,
-  hostages: ReadonlyArray<{ category: string; count: number }> | undefined,
-): void {
-  for (const h of hostages ?? []) {
-    progress.released[h.category] = (own(progress.released, h.category) ?? 0) + h.count;
+/** Takes `p` off the table with `status`, out of every index of open proposals. Mutates `next`. */
+function close(next: DealContext, p: ProposalRecord, status: ProposalStatus): void {
+  if (isOpen(p.status)) {
+    countOpen(next, p, -1);
+    for (const phase of agreedPhases(next, p)) markAgreed(next, p, phase, false);
   }
+  next.proposals = tableSet(next.proposals, p.proposalId, {
+    ...p,
+    status,
+    ...(status === 'superseded'
+      ? { acceptedAll: [], acceptedPhases: emptyTable(), phaseVotes: emptyTable() }
+      : {}),
+  });
 }
 
-/** Hostages an extension brings: as stated, else what the phase's rule gives for its days. */
-export function extensionHostages(terms: PhaseTerms, event: EventOf<'pause.extended'>): number {
-  if (event.data.hostages !== undefined) return event.data.hostages;
-  return terms.extension ? event.data.days * terms.extension.hostagesPerDay : 0;
+function countOpen(next: DealContext, p: ProposalRecord, by: 1 | -1): void {
+  next.open =
+    by === 1 ? tableSet(next.open, p.proposalId, p.order) : tableDelete(next.open, p.proposalId);
+  const key = String(p.terms.phases.length);
+  const count = (tableGet(next.openByLength, key) ?? 0) + by;
+  next.openByLength =
+    count === 0 ? tableDelete(next.openByLength, key) : tableSet(next.openByLength, key, count);
+}
+
+function markAgreed(next: DealContext, p: ProposalRecord, phase: number, on: boolean): void {
+  const key = String(phase);
+  const prior = tableGet(next.agreed, key) ?? emptyTable<number>();
+  const updated = on ? tableSet(prior, p.proposalId, p.order) : tableDelete(prior, p.proposalId);
+  next.agreed =
+    tableSize(updated) === 0 ? tableDelete(next.agreed, key) : tableSet(next.agreed, key, updated);
 }

@@ -1,12 +1,12 @@
-import { produce } from 'immer';
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
 import {
-  agreedProposalFor,
+  concludesDeal,
   type DealContext,
   evolveDealContext,
   initialDealContext,
   nextPhase,
+  phaseAgreed,
   proposalOnTable,
 } from './context.js';
 import { checkEvent } from './rules.js';
@@ -45,30 +45,18 @@ export const dealMachine = setup({
     events: {} as TruceEvent,
   },
   guards: {
+    /** The one guard of the context rules: every transition an event takes passes it. */
     legal: ({ context, event }) => checkEvent(context, event) === null,
-    pauseHolding: ({ context, event }) =>
-      context.pauseHolding && checkEvent(context, event) === null,
-    nextPhaseAgreed: ({ context }) => agreedProposalFor(context, nextPhase(context)) !== undefined,
+    pauseHolding: ({ context }) => context.pauseHolding,
+    nextPhaseAgreed: ({ context }) => phaseAgreed(context, nextPhase(context)),
     proposalOnTable: ({ context }) => proposalOnTable(context),
     noProposalOnTable: ({ context }) => !proposalOnTable(context),
-    noNextPhaseAgreed: ({ context }) =>
-      agreedProposalFor(context, nextPhase(context)) === undefined,
-    concludesDeal: ({ context, event }) => {
-      if (event.type !== 'phase.completed' || checkEvent(context, event) !== null) return false;
-      const progress = context.inProgress;
-      const proposal = context.proposals.find((p) => p.proposalId === progress?.proposalId);
-      return (
-        proposal?.terms.permanentCeasefire === true &&
-        proposal.terms.phases.length === event.data.phase
-      );
-    },
+    noNextPhaseAgreed: ({ context }) => !phaseAgreed(context, nextPhase(context)),
+    concludesDeal: ({ context, event }) =>
+      event.type === 'phase.completed' && concludesDeal(context, event.data.phase),
   },
   actions: {
-    apply: assign(({ context, event }) =>
-      produce(context, (draft) => {
-        evolveDealContext(draft, event);
-      }),
-    ),
+    apply: assign(({ context, event }) => evolveDealContext(context, event)),
   },
 }).createMachine({
   id: 'deal',
@@ -101,7 +89,11 @@ export const dealMachine = setup({
       },
       on: {
         ...anyTime,
-        'hostilities.resumed': { guard: 'pauseHolding', target: 'collapsed', actions: 'apply' },
+        'hostilities.resumed': {
+          guard: and(['pauseHolding', 'legal']),
+          target: 'collapsed',
+          actions: 'apply',
+        },
       },
     },
     agreed: {
@@ -120,8 +112,9 @@ export const dealMachine = setup({
         'release.completed': legal,
         'release.recounted': legal,
         'pause.extended': legal,
+        // `concludesDeal` first and cheap: `legal` runs once for a legal completion.
         'phase.completed': [
-          { guard: 'concludesDeal', target: 'concluded', actions: 'apply' },
+          { guard: and(['concludesDeal', 'legal']), target: 'concluded', actions: 'apply' },
           { target: 'negotiating', ...legal },
         ],
         'hostilities.resumed': { target: 'collapsed', ...legal },

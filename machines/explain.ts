@@ -1,8 +1,8 @@
 import type { StateValue } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
+import { stateAccepts, statesAccepting } from './chart.js';
 import { type Violation, violation } from './codes.js';
-import { type DealContext, hasAccepted, nextPhase } from './context.js';
-import { dealMachine } from './deal.js';
+import { type DealContext, hasAccepted, isOpen, listProposals, nextPhase } from './context.js';
 import { checkEvent } from './rules.js';
 
 /** `negotiating.proposalOnTable` from XState's `{ negotiating: 'proposalOnTable' }`. */
@@ -11,16 +11,6 @@ export function statePath(value: StateValue): string {
   const [key, child] = Object.entries(value)[0] ?? [];
   if (key === undefined) return '';
   return child === undefined ? key : `${key}.${statePath(child as StateValue)}`;
-}
-
-/** Whether the state at `path` (or one of its ancestors) has a transition for `type`. */
-export function stateAccepts(path: string, type: string): boolean {
-  const parts = path.split('.');
-  for (let i = parts.length; i >= 0; i--) {
-    const id = ['deal', ...parts.slice(0, i)].join('.');
-    if (dealMachine.getStateNodeById(id).transitions.has(type)) return true;
-  }
-  return false;
 }
 
 /**
@@ -49,8 +39,24 @@ export function explainRejection(
   return stateReason(path, context, event);
 }
 
+/**
+ * The rule an event breaks by coming in a state that does not take it. Which states take what
+ * is read from the chart: the sentence ends with the states that would take the event.
+ */
 function stateReason(path: string, ctx: DealContext, event: TruceEvent): Violation {
-  const top = path.split('.')[0];
+  const broken = stateRule(path, ctx, event);
+  const where = statesAccepting(event.type);
+  const taken = where.length === 1 ? `only in ${where[0]}` : `in ${where.join(', ')}`;
+  return violation(broken.rule, `${broken.message} (${event.type} is taken ${taken})`);
+}
+
+function stateRule(path: string, ctx: DealContext, event: TruceEvent): Violation {
+  // What the state at `path` is, in the chart's terms: suspended talks take talks.resumed;
+  // after a collapse only a new proposal.sent is taken, not an answer; a phase is in progress
+  // where releases are taken.
+  const suspended = stateAccepts(path, 'talks.resumed');
+  const collapsed = stateAccepts(path, 'proposal.sent') && !stateAccepts(path, 'proposal.accepted');
+  const phaseInProgress = stateAccepts(path, 'release.completed');
   switch (event.type) {
     case 'negotiation.opened':
       return violation('log.alreadyOpened', 'the negotiation is already open');
@@ -58,31 +64,31 @@ function stateReason(path: string, ctx: DealContext, event: TruceEvent): Violati
     case 'proposal.accepted':
     case 'phase.accepted':
     case 'proposal.rejected':
-      // Talks take these in every opened state but two: suspended talks, and (for answers)
-      // a collapse, which needs a new proposal first.
-      if (top === 'collapsed') {
-        return violation(
-          'deal.collapsed',
-          'fighting has resumed; a new proposal.sent must put terms back on the table first',
-        );
-      }
-      return violation('talks.suspended', 'talks are suspended; a talks.resumed must come first');
     case 'phase.started': {
-      if (top === 'inPhase') {
-        return violation('phase.stillInProgress', `phase ${ctx.phase} is still in progress`);
-      }
-      if (top === 'collapsed') {
+      if (collapsed) {
         return violation(
           'deal.collapsed',
           'fighting has resumed; a new proposal.sent must put terms back on the table first',
         );
+      }
+      if (event.type !== 'phase.started') {
+        if (suspended) {
+          return violation(
+            'talks.suspended',
+            'talks are suspended; a talks.resumed must come first',
+          );
+        }
+        throw new Error(`${event.type} is taken in ${path} but was refused there`);
+      }
+      if (phaseInProgress) {
+        return violation('phase.stillInProgress', `phase ${ctx.phase} is still in progress`);
       }
       const phase = nextPhase(ctx);
       if (event.data.phase !== phase) {
         return violation('phase.notNext', `the next phase is ${phase}, not ${event.data.phase}`);
       }
-      const missing = ctx.proposals
-        .filter((p) => p.status === 'live' && p.terms.phases.length >= phase)
+      const missing = listProposals(ctx)
+        .filter((p) => isOpen(p.status) && p.terms.phases.length >= phase)
         .map((p) => {
           const absent = ctx.principals.filter((party) => !hasAccepted(p, party, phase));
           return `${p.proposalId} lacks ${absent.join(' and ')}`;
@@ -106,7 +112,7 @@ function stateReason(path: string, ctx: DealContext, event: TruceEvent): Violati
         'fighting can only resume while a pause is agreed, in force or holding after a completed phase, and none is',
       );
     case 'talks.suspended':
-      return path === 'negotiating.suspended'
+      return suspended
         ? violation('talks.alreadySuspended', 'talks are already suspended')
         : violation('talks.notNegotiating', 'talks can be suspended only while negotiating');
     case 'talks.resumed':

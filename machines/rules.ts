@@ -1,16 +1,17 @@
-import type { EventOf, TruceEvent } from '../events/index.js';
+import type { EventOf, PhaseTerms, TruceEvent } from '../events/index.js';
 import { type Violation, violation } from './codes.js';
 import {
   type DealContext,
   extensionHostages,
   findProposal,
   hasAccepted,
+  isOpen,
   nextPhase,
   own,
   type PhaseInProgress,
-  phaseAllowance,
   total,
 } from './context.js';
+import { tableGet } from './table.js';
 
 /**
  * The rules of DESIGN §4 that depend on the context rather than the state: returns the
@@ -36,7 +37,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
             `proposal ${replaces}, which this one replaces, was never sent`,
           );
         }
-        if (old.status !== 'live' && old.status !== 'lapsed') {
+        if (!isOpen(old.status) && old.status !== 'lapsed') {
           return violation(
             'proposal.replacesClosed',
             `proposal ${replaces} is already ${old.status}`,
@@ -60,7 +61,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       if (principal) return principal;
       const p = findProposal(ctx, proposalId);
       if (!p) return violation('proposal.unknown', `proposal ${proposalId} was never sent`);
-      if (p.status !== 'live') {
+      if (!isOpen(p.status)) {
         return violation('proposal.notLive', `proposal ${proposalId} is ${p.status}, not live`);
       }
       if (event.type === 'proposal.rejected') {
@@ -204,24 +205,23 @@ function withinTerms(
   hostages: ReadonlyArray<{ category: string; count: number }> | undefined,
   what: 'release' | 'recount',
 ): Violation | null {
-  const { base, baseTotal } = phaseAllowance(progress.terms);
-  const adding: Record<string, number> = {};
+  const adding = new Map<string, number>();
   for (const h of hostages ?? []) {
-    if (!Object.hasOwn(base, h.category)) {
-      const named = Object.keys(base).join(', ') || 'none';
+    if (tableGet(progress.named, h.category) === undefined) {
+      const named = namedCategories(progress.terms).join(', ') || 'none';
       return violation(
         'release.categoryNotNamed',
         `phase ${progress.phase}'s terms name no ${h.category} hostages (they name: ${named})`,
       );
     }
-    adding[h.category] = (own(adding, h.category) ?? 0) + h.count;
+    adding.set(h.category, (adding.get(h.category) ?? 0) + h.count);
   }
-  let countedAfter = total(Object.entries(progress.released).map(([, count]) => ({ count })));
-  for (const [category, count] of Object.entries(adding)) {
-    const limit = own(base, category);
+  let countedAfter = progress.releasedTotal;
+  for (const [category, count] of adding) {
+    const limit = tableGet(progress.named, category);
     countedAfter += count;
-    if (limit === undefined) continue;
-    const already = own(progress.released, category) ?? 0;
+    if (limit === null || limit === undefined) continue;
+    const already = tableGet(progress.released, category) ?? 0;
     const due = Math.max(0, limit + progress.extensionHostages - already);
     if (count > due) {
       return violation(
@@ -230,7 +230,8 @@ function withinTerms(
       );
     }
   }
-  if (baseTotal !== undefined && countedAfter > baseTotal + progress.extensionHostages) {
+  const baseTotal = progress.namedTotal;
+  if (baseTotal !== null && countedAfter > baseTotal + progress.extensionHostages) {
     const allowed = baseTotal + progress.extensionHostages;
     return violation(
       'release.exceedsTotal',
@@ -238,6 +239,11 @@ function withinTerms(
     );
   }
   return null;
+}
+
+/** The categories a phase's terms name, each once, in the order they first appear. */
+function namedCategories(terms: PhaseTerms): string[] {
+  return [...new Set(terms.hostages.map((h) => h.category))];
 }
 
 function checkExtension(
@@ -272,10 +278,10 @@ function checkExtension(
 }
 
 function checkCompletion(progress: PhaseInProgress): Violation | null {
-  const { base, baseTotal } = phaseAllowance(progress.terms);
-  for (const [category, count] of Object.entries(base)) {
-    if (count === undefined) continue;
-    const released = own(progress.released, category) ?? 0;
+  for (const category of namedCategories(progress.terms)) {
+    const count = tableGet(progress.named, category);
+    if (count === null || count === undefined) continue;
+    const released = tableGet(progress.released, category) ?? 0;
     if (released < count) {
       return violation(
         'phase.incomplete',
@@ -283,9 +289,10 @@ function checkCompletion(progress: PhaseInProgress): Violation | null {
       );
     }
   }
-  if (baseTotal !== undefined) {
+  const baseTotal = progress.namedTotal;
+  if (baseTotal !== null) {
     const named = baseTotal + progress.extensionHostages;
-    const released = total(Object.values(progress.released).map((count) => ({ count })));
+    const released = progress.releasedTotal;
     if (released < named) {
       const ext = progress.extensionHostages
         ? ` (${baseTotal} + ${progress.extensionHostages} by extensions)`

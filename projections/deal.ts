@@ -1,15 +1,7 @@
 import { type Draft, produce } from 'immer';
 import type { PhaseTerms, Terms, TruceEvent } from '../events/index.js';
-import {
-  namedHostages,
-  prisonersPerHostage,
-  summarizeTerms,
-  type TermsSummary,
-} from './summary.js';
-
-/** How a proposal stands in the record. */
-/** `lapsed`: live or accepted when fighting resumed, so it binds no one any more. */
-export type ProposalState = 'live' | 'accepted' | 'rejected' | 'superseded' | 'lapsed';
+import { type DecidedEvent, type ProposalStatus, resolutionOf } from '../machines/index.js';
+import { summarizeTerms, type TermsSummary } from './summary.js';
 
 /** A proposal as the projections show it. */
 export interface ProposalView {
@@ -19,7 +11,8 @@ export interface ProposalView {
   to: string[];
   replaces: string | null;
   supersededBy: string | null;
-  status: ProposalState;
+  /** As the machine resolved it (one vocabulary: `ProposalStatus` of machines/). */
+  status: ProposalStatus;
   /** Per principal: `all`, or the phases accepted one by one. */
   acceptedBy: Record<string, 'all' | number[]>;
   rejectedBy: string | null;
@@ -117,33 +110,34 @@ export const initialDealProjection: DealProjection = {
 };
 
 /**
- * Folds one event into the projections. Legality was decided by the machine; a projection
- * only derives.
+ * Folds one event the machine took, with what the machine resolved of it, into the
+ * projections. The machine decided legality, agreement, limits and what is owed; a projection
+ * only adds up and records.
  *
  * @example
- * const p = events.reduce(evolveDealProjection, initialDealProjection);
+ * const p = decided.reduce(evolveDealProjection, initialDealProjection);
  */
-export function evolveDealProjection(state: DealProjection, event: TruceEvent): DealProjection {
+export function evolveDealProjection(state: DealProjection, decided: DecidedEvent): DealProjection {
   return produce(state, (draft) => {
-    applyEvent(draft, event);
-    draft.seq = event.seq;
-    draft.at = event.at;
+    applyEvent(draft, decided);
+    draft.seq = decided.event.seq;
+    draft.at = decided.event.at;
   });
 }
 
-/** Folds a batch of events with one immer `produce`, for replay's hot path. */
+/** Folds a batch of decided events with one immer `produce`, for replay's hot path. */
 export function evolveDealProjectionMany(
   state: DealProjection,
-  events: readonly TruceEvent[],
+  batch: readonly DecidedEvent[],
 ): DealProjection {
-  const last = events[events.length - 1];
+  const last = batch[batch.length - 1];
   if (last === undefined) return state;
   return produce(state, (draft) => {
-    for (const event of events) applyEvent(draft, event);
+    for (const decided of batch) applyEvent(draft, decided);
     // Every event sets them and none reads them: writing the last event's once per batch
     // spares two draft writes per event.
-    draft.seq = last.seq;
-    draft.at = last.at;
+    draft.seq = last.event.seq;
+    draft.at = last.event.at;
   });
 }
 
@@ -155,45 +149,30 @@ function releasedTotal(h: DealProjection['hostages']): number {
   return h.releasedAlive + h.bodiesReturned + h.releasedOutsideDeal;
 }
 
-function phaseTerms(draft: Draft<DealProjection>, phase: number): PhaseTerms | undefined {
-  const t = draft.terms.find((x) => x.phase === phase);
-  return t;
-}
-
-function accepted(p: ProposalView, party: string, phase: number): boolean {
-  const a = Object.hasOwn(p.acceptedBy, party) ? p.acceptedBy[party] : undefined;
-  return a === 'all' || (Array.isArray(a) && a.includes(phase));
-}
-
-function fullyAccepted(p: ProposalView, principals: readonly string[]): boolean {
-  return principals.every((party) => p.terms.phases.every((_, i) => accepted(p, party, i + 1)));
-}
-
 function countHostages(
   draft: Draft<DealProjection>,
-  phase: number,
+  account: Draft<PhaseAccount> | undefined,
   hostages: ReadonlyArray<{ category: string; count: number; deceased?: boolean | undefined }>,
+  prisonersDue: number,
 ): void {
-  if (hostages.length === 0) return;
-  const account = draft.byPhase.findLast((a) => a.phase === phase);
-  const terms = phaseTerms(draft, phase);
   const counts = draft.hostages;
-  const prisoners = draft.prisoners;
+  let counted = 0;
   for (const h of hostages) {
     if (h.deceased === true || h.category === 'bodies') counts.bodiesReturned += h.count;
     else counts.releasedAlive += h.count;
     add(counts.byCategory, h.category, h.count);
-    const due = terms ? prisonersPerHostage(terms, h.category) * h.count : 0;
-    prisoners.due += due;
-    if (account) {
-      account.hostagesReleased += h.count;
-      account.prisonersDue += due;
-    }
+    counted += h.count;
+  }
+  draft.prisoners.due += prisonersDue;
+  if (account) {
+    account.hostagesReleased += counted;
+    account.prisonersDue += prisonersDue;
   }
 }
 
 /** Folds one event, all but its `seq` and `at`, which the caller sets. */
-function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
+function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
+  const event = decided.event;
   switch (event.type) {
     case 'negotiation.opened':
       draft.title = event.data.title;
@@ -205,12 +184,11 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       return;
     case 'proposal.sent': {
       const d = event.data;
-      if (d.replaces !== undefined) {
-        const old = draft.proposals.find((p) => p.proposalId === d.replaces);
-        if (old) {
-          old.status = 'superseded';
-          old.supersededBy = d.proposalId;
-        }
+      const { superseded } = resolutionOf(decided, 'proposal.sent');
+      const old = superseded === null ? undefined : draft.proposals[superseded];
+      if (old) {
+        old.status = 'superseded';
+        old.supersededBy = d.proposalId;
       }
       draft.proposals.push({
         proposalId: d.proposalId,
@@ -242,7 +220,8 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
     case 'proposal.accepted':
     case 'phase.accepted': {
       const d = event.data;
-      const p = draft.proposals.find((x) => x.proposalId === d.proposalId);
+      const resolved = resolutionOf(decided, event.type);
+      const p = draft.proposals[resolved.proposal];
       if (!p) return;
       const phase = event.type === 'phase.accepted' ? event.data.phase : null;
       if (phase === null) p.acceptedBy[d.by] = 'all';
@@ -251,7 +230,7 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
         if (Array.isArray(prior)) prior.push(phase);
         else if (prior !== 'all') p.acceptedBy[d.by] = [phase];
       }
-      if (fullyAccepted(p as ProposalView, draft.principals)) p.status = 'accepted';
+      p.status = resolved.status;
       draft.positions[d.by] = {
         ...p.summary,
         proposalId: p.proposalId,
@@ -263,51 +242,47 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       return;
     }
     case 'proposal.rejected': {
-      const p = draft.proposals.find((x) => x.proposalId === event.data.proposalId);
+      const resolved = resolutionOf(decided, 'proposal.rejected');
+      const p = draft.proposals[resolved.proposal];
       if (p) {
-        p.status = 'rejected';
+        p.status = resolved.status;
         p.rejectedBy = event.data.by;
       }
       return;
     }
     case 'phase.started': {
-      const phase = event.data.phase;
-      const p = draft.proposals.find(
-        (x) =>
-          (x.status === 'live' || x.status === 'accepted') &&
-          x.terms.phases.length >= phase &&
-          draft.principals.every((party) => accepted(x as ProposalView, party, phase)),
-      );
-      const terms = p?.terms.phases[phase - 1];
+      const resolved = resolutionOf(decided, 'phase.started');
+      const { phase, terms } = resolved;
       draft.phase = phase;
-      if (!p || !terms) return;
-      draft.terms = draft.terms.filter((t) => t.phase < phase);
+      // Terms of the phases before this one stay; a restart after a collapse replaces the rest.
+      while ((draft.terms[draft.terms.length - 1]?.phase ?? 0) >= phase) draft.terms.pop();
       draft.terms.push({
         ...terms,
         phase,
-        proposalId: p.proposalId,
-        permanentCeasefire: p.terms.permanentCeasefire,
+        proposalId: resolved.proposalId,
+        permanentCeasefire: resolved.permanentCeasefire,
       });
-      draft.byPhase.push({
+      draft.byPhase[resolved.attempt] = {
         phase,
-        proposalId: p.proposalId,
+        proposalId: resolved.proposalId,
         startedAt: event.at,
         completed: false,
         days: terms.days,
         extensions: 0,
-        hostagesNamed: namedHostages(terms),
+        hostagesNamed: resolved.hostagesNamed,
         hostagesReleased: 0,
         prisonersReleased: 0,
         prisonersDue: 0,
-      });
+      };
       return;
     }
     case 'release.completed': {
       const d = event.data;
-      countHostages(draft, d.phase, d.hostages ?? []);
+      const resolved = resolutionOf(decided, 'release.completed');
+      const account = draft.byPhase[resolved.attempt];
+      countHostages(draft, account, d.hostages ?? [], resolved.prisonersDue);
       if (d.prisoners !== undefined && d.prisoners.length > 0) {
         const prisoners = draft.prisoners;
-        const account = draft.byPhase.findLast((a) => a.phase === d.phase);
         for (const p of d.prisoners) {
           prisoners.released += p.count;
           add(prisoners.byCategory, p.category, p.count);
@@ -324,21 +299,20 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       return;
     }
     case 'release.recounted': {
+      const resolved = resolutionOf(decided, 'release.recounted');
       const moved = event.data.hostages.reduce((sum, h) => sum + h.count, 0);
       draft.hostages.releasedOutsideDeal -= moved;
-      countHostages(draft, event.data.phase, event.data.hostages);
+      const account = draft.byPhase[resolved.attempt];
+      countHostages(draft, account, event.data.hostages, resolved.prisonersDue);
       return;
     }
     case 'pause.extended': {
-      const account = draft.byPhase.findLast((a) => a.phase === event.data.phase);
+      const resolved = resolutionOf(decided, 'pause.extended');
+      const account = draft.byPhase[resolved.attempt];
       if (!account) return;
       account.days += event.data.days;
       account.extensions += 1;
-      const terms = phaseTerms(draft, event.data.phase);
-      const brought =
-        event.data.hostages ??
-        (terms?.extension ? event.data.days * terms.extension.hostagesPerDay : 0);
-      if (account.hostagesNamed !== null) account.hostagesNamed += brought;
+      if (account.hostagesNamed !== null) account.hostagesNamed += resolved.hostages;
       return;
     }
     case 'aid.delivered': {
@@ -358,7 +332,7 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       draft.violations += 1;
       return;
     case 'phase.completed': {
-      const account = draft.byPhase.findLast((a) => a.phase === event.data.phase);
+      const account = draft.byPhase[resolutionOf(decided, 'phase.completed').attempt];
       if (account) account.completed = true;
       return;
     }
@@ -367,8 +341,9 @@ function applyEvent(draft: Draft<DealProjection>, event: TruceEvent): void {
       draft.hostages.releasedAtCount = releasedTotal(draft.hostages);
       return;
     case 'hostilities.resumed':
-      for (const p of draft.proposals) {
-        if (p.status === 'live' || p.status === 'accepted') p.status = 'lapsed';
+      for (const order of resolutionOf(decided, 'hostilities.resumed').lapsed) {
+        const p = draft.proposals[order];
+        if (p) p.status = 'lapsed';
       }
       return;
     case 'talks.suspended':

@@ -1,4 +1,5 @@
-import type { PhaseTerms, Terms } from '../events/index.js';
+import type { Terms } from '../events/index.js';
+import { namedHostages } from '../machines/index.js';
 
 /** The headline figures of a proposal's terms, compared between the principals' positions. */
 export interface TermsSummary {
@@ -13,16 +14,6 @@ export interface TermsSummary {
   prisoners: number | null;
   /** The highest daily aid the terms name, when any phase names one. */
   aidTrucksPerDay: number | null;
-}
-
-/** Hostages a phase names, or null when a category's count is left open. */
-export function namedHostages(phase: PhaseTerms): number | null {
-  let sum = 0;
-  for (const h of phase.hostages) {
-    if (h.count === undefined) return null;
-    sum += h.count;
-  }
-  return sum;
 }
 
 /** The headline figures of `terms`. */
@@ -47,10 +38,4 @@ export function summarizeTerms(terms: Terms): TermsSummary {
     prisoners,
     aidTrucksPerDay: aid,
   };
-}
-
-/** The prisoners one counted hostage of `category` is owed under `phase`'s ratios. */
-export function prisonersPerHostage(phase: PhaseTerms, category: string): number {
-  const ratio = phase.exchange?.find((e) => e.category === category)?.prisonersPerHostage;
-  return ratio ?? phase.extension?.prisonersPerHostage ?? 0;
 }

@@ -3,8 +3,11 @@ import { RejectedEventError, type TruceEvent } from '../events/index.js';
 import {
   type DealContext,
   type DealMachine,
+  type DecidedEvent,
   dealMachine,
   explainRejection,
+  type NextEvent,
+  nextEvents,
   statePath,
 } from '../machines/index.js';
 import {
@@ -18,12 +21,18 @@ import {
 /** Everything needed to resume a replay at a seq without reading the events before it. */
 export interface ReplaySnapshot {
   format: 'truce-replay-snapshot';
-  version: 1;
+  version: typeof REPLAY_SNAPSHOT_VERSION;
   seq: number;
   /** The machine's persisted snapshot (XState `getPersistedSnapshot`). */
   machine: unknown;
   projection: DealProjection;
 }
+
+/**
+ * The version of {@link ReplaySnapshot}: 2 since the machine's context keeps its proposals in
+ * tables. A snapshot of another version is refused (a store then rebuilds it from the log).
+ */
+export const REPLAY_SNAPSHOT_VERSION = 2;
 
 /** Options of {@link Replayer}. */
 export interface ReplayerOptions {
@@ -33,8 +42,27 @@ export interface ReplayerOptions {
   file?: string;
 }
 
-/** How many events the projections take in one immer `produce`. */
+/** How many events the projections take in one immer `produce`, at least. */
 const BATCH = 512;
+
+/**
+ * How many events the next `produce` takes: 512, or as many as the projection's largest list or
+ * record has entries. A `produce` that touches a list copies (and freezes) it whole; batching at
+ * least that many events keeps the copy O(1) per event, so 100,000 proposals or categories fold
+ * in linear time. The pending events are then no larger than the projection itself.
+ */
+function batchFor(p: DealProjection): number {
+  return Math.max(
+    BATCH,
+    p.proposals.length,
+    p.byPhase.length,
+    p.terms.length,
+    Object.keys(p.hostages.byCategory).length,
+    Object.keys(p.prisoners.byCategory).length,
+    Object.keys(p.hostages.outsideDealByGroup).length,
+    Object.keys(p.aid.byRegion).length,
+  );
+}
 
 /**
  * The strict fold of a log: each event either moves the deal statechart (a long-lived XState
@@ -49,17 +77,27 @@ export class Replayer {
   readonly #actor: Actor<DealMachine>;
   readonly #file: string | undefined;
   #projection: DealProjection;
-  #pending: TruceEvent[] = [];
+  #pending: DecidedEvent[] = [];
+  #batch = BATCH;
   #seq: number;
 
   constructor(options: ReplayerOptions = {}) {
     const from = options.from;
+    if (
+      from &&
+      (from.format !== 'truce-replay-snapshot' || from.version !== REPLAY_SNAPSHOT_VERSION)
+    ) {
+      throw new Error(
+        `expected a truce-replay-snapshot of version ${REPLAY_SNAPSHOT_VERSION}, found ${String(from.format)} version ${String(from.version)}`,
+      );
+    }
     this.#actor = createActor(
       dealMachine,
       from ? { snapshot: from.machine as SnapshotFrom<DealMachine> } : {},
     );
     this.#actor.start();
     this.#projection = from?.projection ?? initialDealProjection;
+    this.#batch = batchFor(this.#projection);
     this.#seq = from?.seq ?? 0;
     this.#file = options.file;
   }
@@ -74,16 +112,22 @@ export class Replayer {
     return statePath(this.#actor.getSnapshot().value);
   }
 
+  /** The event types the current state takes (from the chart), with the machine's verdict now. */
+  next(): NextEvent[] {
+    return nextEvents(this.#actor.getSnapshot());
+  }
+
   /** The machine's context: what it knows to judge the next event. */
   get context(): DealContext {
     return this.#actor.getSnapshot().context;
   }
 
   /**
-   * Applies one event, or throws a {@link RejectedEventError} naming the line and the broken
-   * rule when the machine does not take it. A rejected event changes nothing.
+   * Applies one event and returns it with what the machine resolved, or throws a
+   * {@link RejectedEventError} naming the line and the broken rule when the machine does not
+   * take it. A rejected event changes nothing.
    */
-  apply(event: TruceEvent, line: number = event.seq): void {
+  apply(event: TruceEvent, line: number = event.seq): DecidedEvent {
     const before = this.#actor.getSnapshot();
     const done = before.status !== 'active';
     if (!done) this.#actor.send(event);
@@ -101,8 +145,11 @@ export class Replayer {
       throw new Error(`the deal machine failed on seq ${event.seq}: ${String(after.error)}`);
     }
     this.#seq = event.seq;
-    this.#pending.push(event);
-    if (this.#pending.length >= BATCH) this.#flush();
+    // The machine's own resolution of this event: the projections fold it, never decide it.
+    const decided: DecidedEvent = { event, resolution: after.context.resolution };
+    this.#pending.push(decided);
+    if (this.#pending.length >= this.#batch) this.#flush();
+    return decided;
   }
 
   /** The projections as they stand. */
@@ -120,7 +167,7 @@ export class Replayer {
   snapshot(): ReplaySnapshot {
     return {
       format: 'truce-replay-snapshot',
-      version: 1,
+      version: REPLAY_SNAPSHOT_VERSION,
       seq: this.#seq,
       machine: this.#actor.getPersistedSnapshot(),
       projection: this.projection(),
@@ -131,5 +178,18 @@ export class Replayer {
     if (this.#pending.length === 0) return;
     this.#projection = evolveDealProjectionMany(this.#projection, this.#pending);
     this.#pending = [];
+    this.#batch = batchFor(this.#projection);
   }
+}
+
+/**
+ * Runs `events` through a fresh machine and returns each with what the machine resolved, for
+ * folding projections outside a replay. Throws a {@link RejectedEventError} at an illegal event.
+ *
+ * @example
+ * const projection = evolveDealProjectionMany(initialDealProjection, decideEvents(events));
+ */
+export function decideEvents(events: readonly TruceEvent[]): DecidedEvent[] {
+  const replayer = new Replayer();
+  return events.map((event) => replayer.apply(event));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { DealProjection } from '../projections/index.js';
-import { Replayer, type ReplaySnapshot } from '../replay/index.js';
+import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../replay/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { StoreFs } from './storeFs.js';
 
@@ -46,7 +46,7 @@ export const storeSnapshotSchema = z
     replay: z
       .object({
         format: z.literal('truce-replay-snapshot'),
-        version: z.literal(1),
+        version: z.literal(REPLAY_SNAPSHOT_VERSION),
         seq: count,
         machine: z.record(z.string(), z.unknown()),
         // The projection's shape is the projections' own; the replayer resumes from it as written.

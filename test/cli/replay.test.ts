@@ -115,7 +115,7 @@ describe('truce replay', () => {
     const run = truce(['replay', path]);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      `error: ${path}: line 3 (seq 3, type release.completed): rejected in state negotiating.proposalOnTable: a release.completed needs a phase in progress, and no phase has started\n`,
+      `error: ${path}: line 3 (seq 3, type release.completed): rejected in state negotiating.proposalOnTable: a release.completed needs a phase in progress, and no phase has started (release.completed is taken only in inPhase)\n`,
     );
   });
 
@@ -185,6 +185,32 @@ describe('truce replay', () => {
   it('a missing log exits 4', () => {
     const run = truce(['replay', join(dir, 'missing.jsonl')]);
     expect(run.status).toBe(4);
+  });
+});
+
+describe('--next: what the current state takes', () => {
+  it('status --next lists the events the state takes after the status line', () => {
+    const run = truce(['status', nov, '--next']);
+    expect(run.status).toBe(0);
+    const [status, heading, ...events] = run.stdout.trimEnd().split('\n');
+    expect(status).toMatch(/^collapsed /);
+    expect(heading).toBe('next events in state collapsed (from the statechart):');
+    // From the README's chart: after a collapse only a new proposal, and the any-time events.
+    expect(events.map((e) => e.trim())).toEqual([
+      'proposal.sent',
+      'aid.delivered',
+      'violation.reported',
+      'hostages.counted',
+    ]);
+  });
+
+  it('replay --json --next adds a next key with the verdict where the deal fixes the event', () => {
+    const run = truce(['replay', nov, '--json', '--next', '--until', '5']);
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.state).toBe('inPhase');
+    const completed = report.next.find((n: { type: string }) => n.type === 'phase.completed');
+    expect(completed.now).toMatchObject({ allowed: false, rule: 'phase.incomplete' });
   });
 });
 

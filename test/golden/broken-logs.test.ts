@@ -12,10 +12,11 @@ import { brokenDir } from './brokenLogs.js';
  */
 const sentences: Record<string, string | RegExp> = {
   'log.notOpened': 'a log must begin with negotiation.opened',
-  'log.alreadyOpened': 'the negotiation is already open',
+  'log.alreadyOpened':
+    'the negotiation is already open (negotiation.opened is taken only in unopened)',
   'deal.concluded': 'the negotiation has concluded with a permanent ceasefire; no event can follow',
   'deal.collapsed':
-    'fighting has resumed; a new proposal.sent must put terms back on the table first',
+    'fighting has resumed; a new proposal.sent must put terms back on the table first (proposal.accepted is taken in negotiating.awaitingProposal, negotiating.proposalOnTable, agreed, inPhase)',
   'party.notDeclared':
     'party egypt was not declared when the negotiation opened (declared: israel, hamas, qatar, thailand)',
   'party.notPrincipal': 'only principals (israel, hamas) may accept; qatar is a mediator',
@@ -32,9 +33,10 @@ const sentences: Record<string, string | RegExp> = {
   'acceptance.noSuchPhase': 'proposal p1 has 2 phase(s), not a phase 3',
   'phase.notNext': 'the next phase is 1, not 2',
   'phase.notAgreed':
-    "phase 1 needs every principal's acceptance (israel, hamas) of one live proposal: p1 lacks hamas",
-  'phase.stillInProgress': 'phase 1 is still in progress',
-  'phase.notInProgress': 'a release.completed needs a phase in progress, and no phase has started',
+    "phase 1 needs every principal's acceptance (israel, hamas) of one live proposal: p1 lacks hamas (phase.started is taken only in agreed)",
+  'phase.stillInProgress': 'phase 1 is still in progress (phase.started is taken only in agreed)',
+  'phase.notInProgress':
+    'a release.completed needs a phase in progress, and no phase has started (release.completed is taken only in inPhase)',
   'phase.otherInProgress': 'phase 2 is not in progress (phase 1 is)',
   'phase.incomplete': 'phase 1 names 50 women-and-children hostages, but 49 are released',
   'phase.incompleteTotal': 'phase 1 names 60 hostages (50 + 10 by extensions), but 50 are released',
@@ -52,12 +54,16 @@ const sentences: Record<string, string | RegExp> = {
   'extension.prisonersMismatch':
     "phase 1's extension rule gives 3 prisoners per hostage: 10 hostages bring 30 prisoners, not 20",
   'aid.phaseNotStarted': 'aid is reported for phase 1, but no phase has started',
-  'talks.suspended': 'talks are suspended; a talks.resumed must come first',
-  'talks.alreadySuspended': 'talks are already suspended',
-  'talks.notNegotiating': 'talks can be suspended only while negotiating',
-  'talks.notSuspended': 'talks are not suspended',
+  'talks.suspended':
+    'talks are suspended; a talks.resumed must come first (proposal.sent is taken in negotiating.awaitingProposal, negotiating.proposalOnTable, agreed, inPhase, collapsed)',
+  'talks.alreadySuspended':
+    'talks are already suspended (talks.suspended is taken in negotiating.awaitingProposal, negotiating.proposalOnTable)',
+  'talks.notNegotiating':
+    'talks can be suspended only while negotiating (talks.suspended is taken in negotiating.awaitingProposal, negotiating.proposalOnTable)',
+  'talks.notSuspended':
+    'talks are not suspended (talks.resumed is taken only in negotiating.suspended)',
   'hostilities.noPause':
-    'fighting can only resume while a pause is agreed, in force or holding after a completed phase, and none is',
+    'fighting can only resume while a pause is agreed, in force or holding after a completed phase, and none is (hostilities.resumed is taken in negotiating.awaitingProposal, negotiating.proposalOnTable, negotiating.suspended, agreed, inPhase)',
   'format.utf8': 'expected UTF-8 text, found invalid bytes',
   'format.blank': 'expected an event, found a blank line (remove it; blank lines are not allowed)',
   'format.json': /^not valid JSON: \S/,

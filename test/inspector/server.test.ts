@@ -276,7 +276,7 @@ describe('the inspector server', () => {
       );
       const rejected = await stream.next(3, 2_000);
       expect(rejected.problem?.kind).toBe('rejected');
-      expect(rejected.problem?.reason).toBe('talks are not suspended');
+      expect(rejected.problem?.code).toBe('talks.notSuspended');
     } finally {
       stream.close();
     }

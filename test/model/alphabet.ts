@@ -1,6 +1,14 @@
 import type { EventData, Terms, TruceEvent } from '../../events/index.js';
-import { type DealContext, statePath } from '../../machines/index.js';
-import { nextEvents, toEvent } from '../arbitraries/nextEvents.js';
+import {
+  type DealContext,
+  hasAccepted,
+  isOpen,
+  listProposals,
+  statePath,
+  tableEntries,
+  tableSize,
+} from '../../machines/index.js';
+import { type LegalityView, nextEvents, toEvent } from '../arbitraries/nextEvents.js';
 
 /** The parties of every model path: two principals, a mediator and a third party. */
 export const modelOpening: EventData<'negotiation.opened'> = {
@@ -51,7 +59,7 @@ export function modelEvents(snapshot: {
 }): TruceEvent[] {
   const ctx = snapshot.context;
   const seq = ctx.seq + 1;
-  return nextEvents(statePath(snapshot.value), ctx, {
+  return nextEvents(statePath(snapshot.value), legalityView(ctx), {
     terms: modelTerms,
     maxProposals: MODEL_MAX_PROPOSALS,
     opening: modelOpening,
@@ -62,6 +70,46 @@ export function modelEvents(snapshot: {
       modelTime(seq),
     ),
   );
+}
+
+/**
+ * The machine's context as the shared legality model reads it: proposals in the order sent
+ * (an accepted one is still live there), acceptances and counts as plain records.
+ */
+export function legalityView(ctx: DealContext): LegalityView {
+  const progress = ctx.inProgress;
+  return {
+    parties: ctx.parties,
+    principals: ctx.principals,
+    proposals: listProposals(ctx).map((p) => {
+      const acceptedPhases: Record<string, number[]> = {};
+      for (const [key] of tableEntries(p.acceptedPhases)) {
+        const [party = '', phase] = key.split(' ');
+        const list = acceptedPhases[party] ?? [];
+        list.push(Number(phase));
+        acceptedPhases[party] = list;
+      }
+      return {
+        proposalId: p.proposalId,
+        status: isOpen(p.status) ? 'live' : p.status,
+        terms: p.terms,
+        acceptedAll: p.acceptedAll,
+        acceptedPhases,
+      };
+    }),
+    phase: ctx.phase,
+    completedPhases: ctx.completedPhases,
+    inProgress: progress && {
+      phase: progress.phase,
+      proposalId: progress.proposalId,
+      terms: progress.terms,
+      released: Object.fromEntries(tableEntries(progress.released)),
+      extensionDays: progress.extensionDays,
+      extensionHostages: progress.extensionHostages,
+    },
+    pauseHolding: ctx.pauseHolding,
+    outsideNotRecounted: ctx.outsideNotRecounted,
+  };
 }
 
 /**
@@ -81,19 +129,13 @@ export function modelKey(snapshot: {
     ctx.completedPhases,
     ctx.pauseHolding,
     Math.min(ctx.outsideNotRecounted, 1),
-    progress && [
-      progress.phase,
-      Object.values(progress.released).reduce((a, b) => a + b, 0),
-      Math.min(progress.extensionDays, 2),
-    ],
-    ctx.proposals.length,
-    ctx.proposals
-      .filter((p) => p.status === 'live')
+    progress && [progress.phase, progress.releasedTotal, Math.min(progress.extensionDays, 2)],
+    tableSize(ctx.proposals),
+    listProposals(ctx)
+      .filter((p) => isOpen(p.status))
       .map((p) => [
         p.terms.phases.length,
-        ctx.principals.filter(
-          (by) => p.acceptedAll.includes(by) || (p.acceptedPhases[by] ?? []).includes(next),
-        ).length,
+        ctx.principals.filter((by) => hasAccepted(p, by, next)).length,
         p.acceptedAll.length,
       ])
       .sort(),

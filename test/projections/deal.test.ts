@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Terms } from '../../events/index.js';
+import type { Terms, TruceEvent } from '../../events/index.js';
+import type { DecidedEvent } from '../../machines/index.js';
 import {
   evolveDealProjection,
   evolveDealProjectionMany,
   initialDealProjection,
   summarizeTerms,
 } from '../../projections/index.js';
+import { decideEvents } from '../../replay/index.js';
 import { type EventInput, given } from '../../testing/index.js';
 import {
   accept,
@@ -633,9 +635,14 @@ describe('hostages held and remaining', () => {
   });
 });
 
+/** One opening event with the machine's (empty) resolution of it. */
+function decided(e: TruceEvent): DecidedEvent {
+  return { event: e, resolution: null };
+}
+
 describe('the projection as a fold', () => {
   it('records the parties and principals declared at the opening', () => {
-    const p = evolveDealProjection(initialDealProjection, event(1, opened));
+    const p = evolveDealProjection(initialDealProjection, decided(event(1, opened)));
     expect(p.parties).toEqual({
       israel: { name: 'Israel', role: 'principal' },
       hamas: { name: 'Hamas', role: 'principal' },
@@ -647,94 +654,44 @@ describe('the projection as a fold', () => {
   });
 
   it('returns the same state for an empty batch', () => {
-    const p = evolveDealProjection(initialDealProjection, event(1, opened));
+    const p = evolveDealProjection(initialDealProjection, decided(event(1, opened)));
     expect(evolveDealProjectionMany(p, [])).toBe(p);
   });
 
   it('folds a batch to the same state as event by event', () => {
-    const events = log([
-      ...phase1Done,
-      start(2),
-      release(2, 'soldiers', 2, 20),
-      { type: 'aid.delivered', data: { region: 'north', trucks: 100, fuelTrucks: 4 } },
-      { type: 'violation.reported', data: { by: 'israel', description: 'shots' } },
-      complete(2),
-    ]);
+    const events = decideEvents(
+      log([
+        ...phase1Done,
+        start(2),
+        release(2, 'soldiers', 2, 20),
+        { type: 'aid.delivered', data: { region: 'north', trucks: 100, fuelTrucks: 4 } },
+        { type: 'violation.reported', data: { by: 'israel', description: 'shots' } },
+        complete(2),
+      ]),
+    );
     const stepped = events.reduce(evolveDealProjection, initialDealProjection);
     expect(evolveDealProjectionMany(initialDealProjection, events)).toEqual(stepped);
     expect(stepped).toMatchObject({ seq: 12, phase: 2, violations: 1 });
   });
 
   it('does not change the state it is given', () => {
-    const before = evolveDealProjection(initialDealProjection, event(1, opened));
+    const [first, ...rest] = decideEvents(log(agreed));
+    if (!first) throw new Error('no events');
+    const before = evolveDealProjection(initialDealProjection, first);
     const copy = structuredClone(before);
-    evolveDealProjectionMany(before, log(agreed).slice(1));
+    evolveDealProjectionMany(before, rest);
     expect(before).toEqual(copy);
   });
 });
 
-// evolveDealProjection is public: a caller may fold events the statechart would refuse. The
-// projection then derives what it can and never throws.
-describe('the fold, fed events the statechart would refuse', () => {
-  const fold = (inputs: readonly EventInput[]) =>
-    evolveDealProjectionMany(initialDealProjection, log(inputs));
-
-  it('ignores an acceptance of a proposal never sent', () => {
-    const p = fold([opened, accept('israel', 'nope')]);
-    expect(p.proposals).toEqual([]);
-    expect(p.positions).toEqual({});
-  });
-
-  it('ignores a rejection of a proposal never sent', () => {
-    const p = fold([opened, send('p1'), reject('hamas', 'nope')]);
-    expect(p.proposals.map((x) => [x.proposalId, x.status, x.rejectedBy])).toEqual([
-      ['p1', 'live', null],
-    ]);
-  });
-
-  it('keeps all when a phase acceptance follows a whole one', () => {
-    const p = fold([opened, send('p1'), accept('hamas'), acceptPhase('hamas', 2)]);
-    expect(p.proposals[0]?.acceptedBy).toEqual({ hamas: 'all' });
-  });
-
-  it('sends a replacement of a proposal never sent without superseding anything', () => {
-    const p = fold([opened, send('p1'), send('p2', twoPhases, { replaces: 'ghost' })]);
-    expect(p.proposals.map((x) => [x.proposalId, x.status, x.replaces])).toEqual([
-      ['p1', 'live', null],
-      ['p2', 'live', 'ghost'],
-    ]);
-  });
-
-  it('starts a phase no proposal was agreed for without terms or an account', () => {
-    const p = fold([opened, send('p1'), start(1)]);
-    expect(p).toMatchObject({ phase: 1, terms: [], byPhase: [] });
-  });
-
-  it('books a late release, extension and completion to their own phase', () => {
-    const p = fold([
-      ...phase1Done,
-      start(2),
-      release(1, 'women', 1, 3),
-      { type: 'pause.extended', data: { phase: 1, days: 1 } },
-      complete(1),
-    ]);
-    expect(
-      p.byPhase.map((a) => [a.phase, a.days, a.hostagesReleased, a.prisonersReleased, a.completed]),
-    ).toEqual([
-      [1, 5, 4, 12, true],
-      [2, 6, 0, 0, false],
-    ]);
-  });
-
-  it('counts releases and events for a phase never started without booking them', () => {
-    const p = fold([
-      ...agreed,
-      release(3, 'women', 1, 3),
-      { type: 'pause.extended', data: { phase: 3, days: 1 } },
-      complete(3),
-    ]);
-    expect(p.byPhase).toEqual([]);
-    expect(p.hostages.releasedAlive).toBe(1);
-    expect(p.prisoners).toEqual({ released: 3, due: 0, byCategory: { detainees: 3 } });
+// The fold takes the machine's decisions: an event the machine did not resolve cannot be folded.
+describe('the fold without the machine', () => {
+  it('refuses an event that needs a resolution the machine did not give', () => {
+    const [opening, proposal] = log([opened, send('p1')]);
+    if (!opening || !proposal) throw new Error('no events');
+    const p = evolveDealProjection(initialDealProjection, { event: opening, resolution: null });
+    expect(() => evolveDealProjection(p, { event: proposal, resolution: null })).toThrow(
+      'seq 2 (proposal.sent) has no proposal.sent resolution from the machine',
+    );
   });
 });

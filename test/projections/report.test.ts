@@ -5,6 +5,7 @@ import {
   initialDealProjection,
   toReport,
 } from '../../projections/index.js';
+import { decideEvents } from '../../replay/index.js';
 import { type EventInput, given } from '../../testing/index.js';
 import {
   accept,
@@ -66,10 +67,7 @@ describe('pause.day', () => {
   });
 
   it('is null when the machine says a phase is in progress but no phase account exists', () => {
-    const p = evolveDealProjectionMany(
-      initialDealProjection,
-      log([...agreed.slice(0, 2), start(1)]),
-    );
+    const p = evolveDealProjectionMany(initialDealProjection, decideEvents(log(agreed)));
     expect(toReport(p, { state: 'inPhase' }).pause.day).toBeNull();
   });
 

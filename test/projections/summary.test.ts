@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PhaseTerms } from '../../events/index.js';
-import { namedHostages, prisonersPerHostage, summarizeTerms } from '../../projections/index.js';
+import { namedHostages, prisonersPerHostage } from '../../machines/index.js';
+import { summarizeTerms } from '../../projections/index.js';
 
 const phase = (extra: Partial<PhaseTerms> = {}): PhaseTerms => ({
   days: 3,

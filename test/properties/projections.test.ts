@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { RejectedEventError, type TruceEvent } from '../../events/index.js';
+import type { DecidedEvent } from '../../machines/index.js';
 import {
   evolveDealProjection,
   evolveDealProjectionMany,
@@ -73,11 +74,16 @@ describe('projection laws (fast-check)', () => {
           let step = initialDealProjection;
           const replayer = new Replayer();
           const at = new Set([...cuts, events.length]);
+          const decided: DecidedEvent[] = [];
           for (const [i, event] of events.entries()) {
-            step = evolveDealProjection(step, event);
-            replayer.apply(event);
+            const one = replayer.apply(event);
+            decided.push(one);
+            step = evolveDealProjection(step, one);
             if (!at.has(i + 1)) continue;
-            const scratch = evolveDealProjectionMany(initialDealProjection, events.slice(0, i + 1));
+            const scratch = evolveDealProjectionMany(
+              initialDealProjection,
+              decided.slice(0, i + 1),
+            );
             const a = JSON.stringify(step);
             if (a !== JSON.stringify(scratch)) throw new Error(`step ≠ scratch after ${i + 1}`);
             if (a !== JSON.stringify(replayer.projection())) {
