@@ -18,7 +18,7 @@ const opening = {
 };
 
 /**
- * A legal log of `n` proposals, each accepted by one principal (so every one stays live and
+ * A legal log of `n` proposals, every tenth accepted by one principal (all stay live, those
  * half agreed), then the first agreed and its phase started, released and completed; or one
  * proposal whose phase names `n` categories, each with its own exchange ratio, released in one
  * `release.completed` naming all `n`.
@@ -37,7 +37,8 @@ export function scaleLog(shape: ScaleShape, n: number): string {
       permanentCeasefire: false,
     };
     for (let i = 0; i < n; i++) push('proposal.sent', { proposalId: `p${i}`, from: 'med', terms });
-    for (let i = 0; i < n; i++) push('proposal.accepted', { proposalId: `p${i}`, by: 'north' });
+    // Every tenth accepted by one principal: many half-agreed proposals for the machine to weigh.
+    for (let i = 0; i < n; i += 10) push('proposal.accepted', { proposalId: `p${i}`, by: 'north' });
     push('proposal.accepted', { proposalId: 'p0', by: 'south' });
     push('phase.started', { phase: 1 });
     push('release.completed', { phase: 1, hostages: [{ category: 'civilians', count: 1 }] });

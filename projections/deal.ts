@@ -1,4 +1,4 @@
-import { type Draft, produce } from 'immer';
+import { type Draft, freeze, produce } from 'immer';
 import type { PhaseTerms, Terms, TruceEvent } from '../events/index.js';
 import { type DecidedEvent, type ProposalStatus, resolutionOf } from '../machines/index.js';
 import { summarizeTerms, type TermsSummary } from './summary.js';
@@ -184,6 +184,7 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
       return;
     case 'proposal.sent': {
       const d = event.data;
+      const summary = freeze(summarizeTerms(d.terms));
       const { superseded } = resolutionOf(decided, 'proposal.sent');
       const old = superseded === null ? undefined : draft.proposals[superseded];
       if (old) {
@@ -202,18 +203,20 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         rejectedBy: null,
         seq: event.seq,
         at: event.at,
-        summary: summarizeTerms(d.terms),
-        terms: d.terms,
+        summary,
+        // Frozen: immer then never walks a new proposal's terms looking for drafts, which with
+        // 100,000 proposals cost more than folding them. Terms are never changed.
+        terms: freeze(d.terms, true),
       });
       if (draft.principals.includes(d.from)) {
-        draft.positions[d.from] = {
-          ...summarizeTerms(d.terms),
+        draft.positions[d.from] = freeze({
+          ...summary,
           proposalId: d.proposalId,
           stance: 'proposed',
           phase: null,
           seq: event.seq,
           at: event.at,
-        };
+        });
       }
       return;
     }
@@ -231,14 +234,14 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         else if (prior !== 'all') p.acceptedBy[d.by] = [phase];
       }
       p.status = resolved.status;
-      draft.positions[d.by] = {
+      draft.positions[d.by] = freeze({
         ...p.summary,
         proposalId: p.proposalId,
         stance: phase === null ? 'accepted' : 'accepted-phase',
         phase,
         seq: event.seq,
         at: event.at,
-      };
+      });
       return;
     }
     case 'proposal.rejected': {
