@@ -7,6 +7,7 @@ export * from './lockRecord.js';
 export * from './logFile.js';
 export * from './logPath.js';
 export * from './memoryEventStore.js';
+export * from './postgres/index.js';
 export * from './prepareAppend.js';
 export * from './recovery.js';
 export * from './snapshot.js';
