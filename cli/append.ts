@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
-import { FileEventStore, type NewEvent } from '../store/index.js';
+import type { NewEvent } from '../store/index.js';
 import { noteCommitted } from './output.js';
-import { lastEventAt, newEventWarnings, previewAppend } from './preview.js';
+import { newEventWarnings, previewAppend } from './preview.js';
+import { openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** The `--source-*` and `--confidence` options shared by `init` and `append`. */
 export interface SourceOptions {
@@ -14,7 +15,7 @@ export interface SourceOptions {
 }
 
 /** Options of `truce append`. */
-export interface AppendCommandOptions extends SourceOptions {
+export interface AppendCommandOptions extends SourceOptions, StoreSelection {
   type?: string;
   data?: string;
   id?: string;
@@ -140,7 +141,12 @@ export function registerAppend(program: Command): void {
   program
     .command('append')
     .description('append one event, or a batch with --from, checked against the deal first')
-    .argument('<log>', 'the log file (JSON Lines), started with truce init')
+    .argument(
+      '[log]',
+      'the log file (JSON Lines), started with truce init; or --store URL --stream NAME',
+    )
+    .addOption(storeOption())
+    .addOption(streamOption())
     .option('--type <type>', 'the event type, e.g. proposal.sent')
     .option('--data <json>', 'the event payload, a JSON object')
     .option('--id <id>', 'the event id, its idempotency key (default: a fresh unique id)')
@@ -151,7 +157,9 @@ export function registerAppend(program: Command): void {
     .option('--expect <seq>', 'append only if the log ends at this seq (else exit 3)', parseExpect)
     .option('--from <file>', 'append a batch of JSON Lines events from FILE, or - for stdin')
     .option('--dry-run', 'check and print the event(s) and the state after them; write nothing')
-    .action(async (log: string, options: AppendCommandOptions) => {
+    .action(async (given: string | undefined, options: AppendCommandOptions) => {
+      const opened = openLog(given, options);
+      const log = opened.name;
       if (
         options.from !== undefined &&
         (options.type !== undefined || options.data !== undefined)
@@ -168,28 +176,22 @@ export function registerAppend(program: Command): void {
         options.from === undefined
           ? [singleEvent(options)]
           : parseBatch(await readBatch(options.from), batchName);
-      try {
-        await stat(log);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new StoreError(
-          code === 'ENOENT'
-            ? `cannot append to ${log}: no such file; start a log with truce init`
-            : `cannot append to ${log}: ${ioReason(error)}`,
-          { cause: error },
-        );
-      }
+      await opened.requireExisting('append to');
       const expectation = options.expect === undefined ? {} : { expectedVersion: options.expect };
       if (options.dryRun) {
-        const preview = await previewAppend(log, events, { batchName, ...expectation });
+        const preview = await previewAppend(log, events, {
+          batchName,
+          ...expectation,
+          read: await opened.readable(),
+        });
         for (const warning of preview.warnings) process.stderr.write(`${warning}\n`);
         process.stdout.write(`${preview.text}${preview.status}`);
         return;
       }
-      for (const warning of newEventWarnings(events, await lastEventAt(log), batchName)) {
+      for (const warning of newEventWarnings(events, await opened.lastEventAt(), batchName)) {
         process.stderr.write(`${warning}\n`);
       }
-      const store = new FileEventStore(log, { batchName });
+      const store = opened.store({ batchName });
       const result = await store.append(events, expectation);
       if (result.written < events.length) {
         const known = events.length - result.written;

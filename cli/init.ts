@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { ConcurrencyError, TruceError } from '../events/index.js';
-import { FileEventStore, type NewEvent } from '../store/index.js';
+import type { NewEvent } from '../store/index.js';
 import { eventId, isoNow, type SourceOptions, sourceOf } from './append.js';
 import { noteCommitted } from './output.js';
+import { openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** Options of `truce init`. */
-export interface InitOptions extends SourceOptions {
+export interface InitOptions extends SourceOptions, StoreSelection {
   title: string;
   party: string[];
   held?: Record<string, number>;
@@ -72,7 +73,9 @@ export function registerInit(program: Command): void {
   program
     .command('init')
     .description('start a new log with its negotiation.opened event')
-    .argument('<log>', 'the log file to create (JSON Lines)')
+    .argument('[log]', 'the log file to create (JSON Lines), or use --store URL --stream NAME')
+    .addOption(storeOption())
+    .addOption(streamOption())
     .requiredOption('--title <title>', 'what the negotiation is called')
     .requiredOption(
       '--party <id:name:role>',
@@ -89,7 +92,9 @@ export function registerInit(program: Command): void {
     .option('--source-name <name>', 'who reported it')
     .option('--source-url <url>', 'where it was reported')
     .option('--confidence <level>', 'confirmed, reported, claimed or disputed')
-    .action(async (log: string, options: InitOptions) => {
+    .action(async (given: string | undefined, options: InitOptions) => {
+      const opened = openLog(given, options);
+      const log = opened.name;
       const event = {
         id: options.id ?? eventId(),
         type: 'negotiation.opened',
@@ -101,7 +106,7 @@ export function registerInit(program: Command): void {
         },
         ...sourceOf(options),
       } as NewEvent;
-      const store = new FileEventStore(log, { batchName: 'the opening event' });
+      const store = opened.store({ batchName: 'the opening event' });
       try {
         await store.append([event], { expectedVersion: 0 });
       } catch (error) {

@@ -8,9 +8,10 @@ import {
   startInspector,
   startStatelyBridge,
 } from '../inspector/index.js';
+import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** Options of `truce inspect`. */
-export interface InspectCommandOptions {
+export interface InspectCommandOptions extends StoreSelection {
   port: number;
   host: string;
   open?: boolean;
@@ -30,7 +31,9 @@ export function registerInspect(program: Command): void {
   program
     .command('inspect')
     .description('open a local web inspector: the statechart and a step-through of the log, live')
-    .argument('<log>', 'the log file (JSON Lines)')
+    .argument('[log]', LOG_ARGUMENT)
+    .addOption(storeOption())
+    .addOption(streamOption())
     .option(
       '-p, --port <port>',
       'port to listen on (0: any free port)',
@@ -42,18 +45,26 @@ export function registerInspect(program: Command): void {
     .option('--stately', "also send the replay to Stately's inspector (needs internet)")
     .option('--stately-url <url>', 'WebSocket to send the Stately inspection events to')
     .option('--stately-port <port>', 'port of the local Stately bridge (8080)', parsePort)
-    .action(async (log: string, options: InspectCommandOptions) => {
+    .action(async (log: string | undefined, options: InspectCommandOptions) => {
       await inspectCommand(log, options);
     });
 }
 
 /** Runs `truce inspect` until SIGINT or SIGTERM. */
-export async function inspectCommand(log: string, options: InspectCommandOptions): Promise<void> {
-  try {
-    const info = await stat(log);
-    if (!info.isFile()) throw new Error('not a file');
-  } catch (error) {
-    throw new StoreError(`${log}: cannot read the log: no such file`, { cause: error });
+export async function inspectCommand(
+  given: string | undefined,
+  options: InspectCommandOptions,
+): Promise<void> {
+  const opened = openLog(given, options);
+  const log = opened.name;
+  const source = await opened.liveSource();
+  if (source === undefined) {
+    try {
+      const info = await stat(log);
+      if (!info.isFile()) throw new Error('not a file');
+    } catch (error) {
+      throw new StoreError(`${log}: cannot read the log: no such file`, { cause: error });
+    }
   }
   let bridge: StatelyBridge | undefined;
   if (options.stately || options.statelyUrl !== undefined) {
@@ -66,6 +77,7 @@ export async function inspectCommand(log: string, options: InspectCommandOptions
   try {
     inspector = await startInspector({
       file: log,
+      ...(source ? { source } : {}),
       port: options.port,
       host: options.host,
       ...(bridge ? { inspect: bridge.inspect } : {}),

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAppend } from './append.js';
+import { registerDb } from './db.js';
+import { registerExport } from './export.js';
+import { registerImport } from './import.js';
 import { registerInit } from './init.js';
 import { registerInspect } from './inspect.js';
 import { registerReplay } from './replay.js';
 import { run } from './run.js';
 import { registerSchema } from './schema.js';
+import { closeOpenLogs } from './source.js';
 import { registerValidate } from './validate.js';
 import { packageVersion } from './version.js';
 
@@ -19,6 +23,9 @@ const program = new Command('truce')
 
 // One line per command: each file adds its own subcommand.
 registerAppend(program);
+registerDb(program);
+registerExport(program);
+registerImport(program);
 registerInit(program);
 registerInspect(program);
 registerReplay(program);
@@ -26,3 +33,4 @@ registerSchema(program);
 registerValidate(program);
 
 process.exitCode = await run(program, process.argv);
+await closeOpenLogs();

@@ -3,6 +3,7 @@ import {
   decodeEvent,
   eventWarnings,
   formatPosition,
+  type ReadLogOptions,
   readLog,
   type TruceEvent,
 } from '../events/index.js';
@@ -22,6 +23,8 @@ import { formatStatus } from './format.js';
 export interface PreviewAppendOptions extends AppendOptions {
   /** What the batch is called in messages (`the new event`, `stdin`, a file name). */
   batchName: string;
+  /** Where to read the log from instead of the file `log` (a PostgreSQL stream). */
+  read?: { source: string | AsyncIterable<Uint8Array>; options: ReadLogOptions };
 }
 
 /** What an append would do, found without writing anything. */
@@ -49,14 +52,17 @@ export async function previewAppend(
 ): Promise<AppendPreview> {
   const state: LogState = { head: 0, ids: new Map(), replayer: new Replayer({ file: log }) };
   let previousAt: string | null = null;
-  for await (const entry of readLog(log, await committedEnd(log))) {
+  const entries = options.read
+    ? readLog(options.read.source, options.read.options)
+    : readLog(log, await committedEnd(log));
+  for await (const entry of entries) {
     state.replayer.apply(entry.event, entry.line);
     state.ids.set(entry.event.id, entry.event.seq);
     state.head = entry.event.seq;
     previousAt = entry.event.at;
   }
   const warnings = newEventWarnings(events, previousAt, options.batchName);
-  const { batchName, ...appendOptions } = options;
+  const { batchName, read: _read, ...appendOptions } = options;
   const prepared = prepareAppend(state, events, { ...appendOptions, file: log, batchName });
   return { warnings, text: prepared.text, status: formatStatus(state.replayer.report()) };
 }

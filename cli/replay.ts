@@ -1,13 +1,16 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
 import { type ReplayLogOptions, replayLog } from '../replay/index.js';
-import { committedEnd } from '../store/index.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
+import { LOG_ARGUMENT, openLog, type StoreSelection, withStoreOptions } from './source.js';
+
+/** Options of `truce replay`. */
+type ReplayOptions = TimeTravelOptions & { json?: boolean; next?: boolean };
 
 /** The options `replay`, `status` and `timeline` share. */
-interface TimeTravelOptions {
+interface TimeTravelOptions extends StoreSelection {
   until?: number;
   at?: string;
 }
@@ -32,7 +35,7 @@ function parseDateTime(value: string): string {
 }
 
 function withTimeTravel(command: Command): Command {
-  return command
+  return withStoreOptions(command)
     .addOption(
       new Option('--until <seq>', 'stop after the event with this seq').argParser(parseSeq),
     )
@@ -44,12 +47,19 @@ function withTimeTravel(command: Command): Command {
     );
 }
 
-/** Reads stop where a writer holding the log's lock began: a write in progress is not torn. */
-async function replayOptions(log: string, options: TimeTravelOptions): Promise<ReplayLogOptions> {
-  const out: ReplayLogOptions = { file: log, ...(await committedEnd(log)) };
+/**
+ * What `replayLog` reads: a file up to where a writer holding its lock began (a write in
+ * progress is not torn), or a PostgreSQL stream's committed events.
+ */
+async function replayInput(
+  log: string | undefined,
+  options: TimeTravelOptions,
+): Promise<[string | AsyncIterable<Uint8Array>, ReplayLogOptions]> {
+  const { source, options: read } = await openLog(log, options).readable();
+  const out: ReplayLogOptions = { ...read };
   if (options.until !== undefined) out.until = options.until;
   if (options.at !== undefined) out.at = options.at;
-  return out;
+  return [source, out];
 }
 
 /**
@@ -64,7 +74,7 @@ export function registerReplay(program: Command): void {
     program
       .command('replay')
       .description('replay a log through the statechart and print where the deal stands')
-      .argument('<log>', 'the log file (JSON Lines)')
+      .argument('[log]', LOG_ARGUMENT)
       .option(
         '--json',
         'print the report as one JSON object (stable keys; see the README, "The JSON report"), or {ok: false, error} for a bad log',
@@ -73,9 +83,9 @@ export function registerReplay(program: Command): void {
         '--next',
         'also list the event types the current state takes, from the statechart (with --json: a "next" key)',
       ),
-  ).action(async (log: string, options: TimeTravelOptions & { json?: boolean; next?: boolean }) => {
+  ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
-      replayLog(log, await replayOptions(log, options)),
+      replayLog(...(await replayInput(log, options))),
     );
     if (options.json) {
       const report = options.next
@@ -96,10 +106,10 @@ export function registerReplay(program: Command): void {
     program
       .command('status')
       .description('print one line: state, phase and the headline counts')
-      .argument('<log>', 'the log file (JSON Lines)')
+      .argument('[log]', LOG_ARGUMENT)
       .option('--next', 'also list the event types the current state takes, from the statechart'),
-  ).action(async (log: string, options: TimeTravelOptions & { next?: boolean }) => {
-    const outcome = await replayLog(log, await replayOptions(log, options));
+  ).action(async (log: string | undefined, options: TimeTravelOptions & { next?: boolean }) => {
+    const outcome = await replayLog(...(await replayInput(log, options)));
     process.stdout.write(formatStatus(outcome.report));
     if (options.next) {
       process.stdout.write(formatNext(outcome.report.state, outcome.replayer.next()));
@@ -110,16 +120,17 @@ export function registerReplay(program: Command): void {
     program
       .command('timeline')
       .description('print one plain-language line per event, checking each against the statechart')
-      .argument('<log>', 'the log file (JSON Lines)')
+      .argument('[log]', LOG_ARGUMENT)
       .option('--json', 'print a JSON array of {seq, at, type, text, source, confidence}'),
-  ).action(async (log: string, options: TimeTravelOptions & { json?: boolean }) => {
+  ).action(async (log: string | undefined, options: TimeTravelOptions & { json?: boolean }) => {
+    const [source, read] = await replayInput(log, options);
     let names: PartyNames = {};
     let first = true;
     const out = process.stdout;
     if (options.json) out.write('[');
     try {
-      await replayLog(log, {
-        ...(await replayOptions(log, options)),
+      await replayLog(source, {
+        ...read,
         onEvent: ({ event }) => {
           names = evolvePartyNames(names, event);
           const entry = timelineEntry(event, names);

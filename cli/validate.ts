@@ -7,8 +7,8 @@ import {
   readLog,
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
-import { committedEnd } from '../store/index.js';
 import { withLogErrorJson } from './logErrorJson.js';
+import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** What the format-level check of a log found. */
 export interface FormatSummary {
@@ -33,7 +33,7 @@ export interface CheckLogFormatOptions extends ReadLogOptions {
  * const { events } = await checkLogFormat('deal.jsonl');
  */
 export async function checkLogFormat(
-  file: string,
+  file: string | AsyncIterable<Uint8Array>,
   options: CheckLogFormatOptions = {},
 ): Promise<FormatSummary> {
   const { onEntry, ...readOptions } = options;
@@ -52,6 +52,12 @@ export function formatValidSummary(file: string, summary: FormatSummary): string
   return `${file}: ${summary.events} ${summary.events === 1 ? 'event' : 'events'}, valid`;
 }
 
+/** Options of `truce validate`. */
+interface ValidateOptions extends StoreSelection {
+  formatOnly?: boolean;
+  json?: boolean;
+}
+
 /**
  * Adds `truce validate LOG`: checks a log and prints how many events it holds, or the first
  * problem (exit 1).
@@ -65,19 +71,24 @@ export function registerValidate(program: Command): void {
     .description(
       'check a log: every line a valid event, seq and ids in order, and every event legal in the statechart',
     )
-    .argument('<log>', 'the log file (JSON Lines)')
+    .argument('[log]', LOG_ARGUMENT)
+    .addOption(storeOption())
+    .addOption(streamOption())
     .option('--format-only', 'check the format only, without running the statechart')
     .option(
       '--json',
       'print one JSON object: {ok: true, events, lastSeq, state}, or {ok: false, error: {line, seq, type, state, code, message}}',
     )
-    .action(async (log: string, options: { formatOnly?: boolean; json?: boolean }) => {
+    .action(async (given: string | undefined, options: ValidateOptions) => {
       const json = options.json === true;
+      const opened = openLog(given, options);
+      const log = opened.name;
       const replayer = options.formatOnly ? null : new Replayer({ file: log });
       let previousAt: string | null = null;
-      const summary = await withLogErrorJson(json, async () =>
-        checkLogFormat(log, {
-          ...(await committedEnd(log)),
+      const summary = await withLogErrorJson(json, async () => {
+        const { source, options: read } = await opened.readable();
+        return checkLogFormat(source, {
+          ...read,
           onEntry: (entry) => {
             replayer?.apply(entry.event, entry.line);
             const { seq, type } = entry.event;
@@ -88,8 +99,8 @@ export function registerValidate(program: Command): void {
             }
             previousAt = entry.event.at;
           },
-        }),
-      );
+        });
+      });
       if (json) {
         const state = replayer ? replayer.state : null;
         process.stdout.write(`${JSON.stringify({ ok: true, ...summary, state })}\n`);

@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import { StoreError } from '../events/index.js';
+import type { LogSource } from '../store/index.js';
 import type { ReportView } from './protocol.js';
 import { LogSession } from './session.js';
 
@@ -22,6 +23,8 @@ export interface InspectorOptions {
   inspect?: (event: InspectionEvent) => void;
   /** Polling interval of the log file in ms. */
   pollMs?: number;
+  /** Read the log from here (a PostgreSQL stream) instead of `file`, which is then its name. */
+  source?: LogSource;
 }
 
 /** A running inspector. */
@@ -79,6 +82,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
   const session = new LogSession(options.file, {
     ...(options.inspect ? { inspect: options.inspect } : {}),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    ...(options.source ? { source: options.source } : {}),
   });
   await session.refresh();
   session.watch();

@@ -12,7 +12,7 @@ import {
 import { type DealMachine, dealMachine } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer } from '../replay/index.js';
-import { committedEnd } from '../store/index.js';
+import { committedEnd, type LogSource } from '../store/index.js';
 import { machineGraph } from './graph.js';
 import type { LogView, ProblemView, StepView } from './protocol.js';
 
@@ -22,6 +22,8 @@ export interface LogSessionOptions {
   inspect?: (event: InspectionEvent) => void;
   /** How often the file is polled in case `fs.watch` misses a change, in ms (250 by default). */
   pollMs?: number;
+  /** Read the log from here (a PostgreSQL stream) instead of the file, and follow its appends. */
+  source?: LogSource;
 }
 
 /** Called with what changed: the steps from `from` on and the current problem. */
@@ -57,6 +59,7 @@ export class LogSession {
   #watcher: FSWatcher | null = null;
   #poll: NodeJS.Timeout | null = null;
   #lastStat = '';
+  #unwatch: Promise<(() => Promise<void>) | undefined> | null = null;
 
   constructor(file: string, options: LogSessionOptions = {}) {
     this.file = file;
@@ -117,6 +120,11 @@ export class LogSession {
 
   /** Follows the file: `fs.watch` for speed, polling for file systems where it is silent. */
   watch(): void {
+    const source = this.#options.source;
+    if (source) {
+      this.#unwatch ??= source.watch(() => void this.refresh()).catch(() => undefined);
+      return;
+    }
     if (this.#poll) return;
     try {
       this.#watcher = watch(this.file, { persistent: false }, () => void this.refresh());
@@ -135,6 +143,8 @@ export class LogSession {
   close(): void {
     this.#watcher?.close();
     this.#watcher = null;
+    void this.#unwatch?.then((stop) => stop?.());
+    this.#unwatch = null;
     if (this.#poll) clearInterval(this.#poll);
     this.#poll = null;
     this.#tracer.stop();
@@ -192,7 +202,11 @@ export class LogSession {
     let entry: LogEntry | undefined;
     try {
       // Stop where a writer holding the lock began, so an append in progress is not shown torn.
-      for await (entry of readLog(this.file, await committedEnd(this.file))) {
+      const source = this.#options.source;
+      const log = source
+        ? readLog(source.chunks(), { file: source.name })
+        : readLog(this.file, await committedEnd(this.file));
+      for await (entry of log) {
         if (index < this.#steps.length) {
           if (this.#texts[index] !== entry.text) {
             // The file was rewritten under us: replay it again from the start.

@@ -6,6 +6,7 @@ export * from './fileLock.js';
 export * from './lockRecord.js';
 export * from './logFile.js';
 export * from './logPath.js';
+export * from './logSource.js';
 export * from './memoryEventStore.js';
 export * from './postgres/index.js';
 export * from './prepareAppend.js';

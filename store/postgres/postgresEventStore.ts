@@ -9,7 +9,7 @@ import {
   TruceError,
   type TruceEvent,
 } from '../../events/index.js';
-import { Replayer, type ReplaySnapshot } from '../../replay/index.js';
+import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../../replay/index.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -17,6 +17,7 @@ import type {
   NewEvent,
   ReadOptions,
 } from '../eventStore.js';
+import type { LogSource } from '../logSource.js';
 import { type LogState, leftDirty, prepareAppend } from '../prepareAppend.js';
 import { loadPg } from './loadPg.js';
 import { NewerSchemaError, SCHEMA_VERSION } from './migrations.js';
@@ -127,8 +128,20 @@ export class PostgresEventStore implements EventStore {
   append(events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const run = this.#queue.then(() =>
       this.#transaction(async (client, locked) => {
+        const ids = await this.#storedIds(client, events);
+        const expected = options.expectedVersion;
+        if (expected !== undefined && expected !== locked.head) {
+          // A conflict, or a retry of events already stored: no need to load the statechart,
+          // which prepareAppend only reaches past its expected-version check.
+          const log = { head: locked.head, ids, replayer: new Replayer() };
+          const prepared = prepareAppend(log, events, { ...options, file: this.name });
+          return {
+            result: { seqs: prepared.seqs, written: 0, head: locked.head },
+            state: undefined,
+          };
+        }
         const state = await this.#state(client, locked);
-        await this.#storedIds(client, events, state.log.ids);
+        for (const [id, seq] of ids) state.log.ids.set(id, seq);
         let prepared: ReturnType<typeof prepareAppend>;
         try {
           prepared = prepareAppend(state.log, events, {
@@ -266,19 +279,39 @@ export class PostgresEventStore implements EventStore {
     return rows[0] === undefined ? 0 : Number(rows[0].head);
   }
 
+  /** The stream's last line as stored, or undefined when it is empty. */
+  async lastLine(): Promise<string | undefined> {
+    const rows = await this.#query<{ line: string }>(
+      'read',
+      'SELECT line FROM truce.events WHERE stream = $1 ORDER BY seq DESC LIMIT 1',
+      [this.stream],
+    );
+    return rows[0]?.line;
+  }
+
   /** Whether the stream exists (holds at least one event). */
   async exists(): Promise<boolean> {
     return (await this.head()) > 0;
   }
 
-  /** The names of the database's streams, first 20 by name: to suggest one. */
-  async streams(): Promise<string[]> {
+  /** The names of up to `limit` of the database's streams, by name: to suggest one. */
+  async streams(limit = 5): Promise<string[]> {
     const rows = await this.#query<{ name: string }>(
       'read',
-      'SELECT name FROM truce.streams WHERE head > 0 ORDER BY name LIMIT 20',
-      [],
+      'SELECT name FROM truce.streams WHERE head > 0 ORDER BY name LIMIT $1',
+      [limit],
     );
     return rows.map((row) => row.name);
+  }
+
+  /** `no stream X (its streams: a, b, …)`: the sentence for a stream that does not exist. */
+  async missing(): Promise<string> {
+    const others = await this.streams(6);
+    const list =
+      others.length === 0
+        ? 'it holds no stream yet'
+        : `its streams: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', …' : ''}`;
+    return `${this.url.redacted} has no ${this.name} (${list})`;
   }
 
   /**
@@ -333,6 +366,15 @@ export class PostgresEventStore implements EventStore {
       stopped = true;
       if (retry) clearTimeout(retry);
       await client?.end().catch(() => undefined);
+    };
+  }
+
+  /** The stream as a {@link LogSource}: its lines, and {@link watch} to follow it. */
+  logSource(): LogSource {
+    return {
+      name: this.name,
+      chunks: () => this.lines(),
+      watch: (onChange) => this.watch(onChange),
     };
   }
 
@@ -410,7 +452,7 @@ export class PostgresEventStore implements EventStore {
     body: (
       client: PoolClient,
       locked: { head: number; createdAt: string },
-    ) => Promise<{ result: T; state: LoadedState }>,
+    ) => Promise<{ result: T; state: LoadedState | undefined }>,
   ): Promise<T> {
     await this.#checkSchema();
     const pool = await this.#getPool();
@@ -431,6 +473,11 @@ export class PostgresEventStore implements EventStore {
       const locked = await this.#lock(client);
       const { result, state } = await body(client, locked);
       stage = 'commit';
+      if (state === undefined) {
+        // Nothing was loaded or written: the cache, if any, still stands.
+        await client.query('COMMIT');
+        return result;
+      }
       // Until the commit is known, the cache cannot be trusted.
       this.#cached = undefined;
       await client.query('COMMIT');
@@ -472,21 +519,19 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** Fills `ids` with the batch's ids the stream already holds, with their seqs. */
-  async #storedIds(
-    client: PoolClient,
-    events: readonly NewEvent[],
-    ids: Map<string, number>,
-  ): Promise<void> {
+  /** The batch's ids the stream already holds, with their seqs. */
+  async #storedIds(client: PoolClient, events: readonly NewEvent[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
     const wanted = events
       .map((event) => (event as { id?: unknown } | null)?.id)
       .filter((id): id is string => typeof id === 'string');
-    if (wanted.length === 0) return;
+    if (wanted.length === 0) return ids;
     const { rows } = await client.query<{ id: string; seq: string }>(
       'SELECT id, seq FROM truce.events WHERE stream = $1 AND id = ANY($2::text[])',
       [this.stream, wanted],
     );
     for (const row of rows) ids.set(row.id, Number(row.seq));
+    return ids;
   }
 
   /**
@@ -514,7 +559,13 @@ export class PostgresEventStore implements EventStore {
       [this.stream],
     );
     const stored = rows[0];
-    if (stored !== undefined && Number(stored.seq) <= locked.head) {
+    if (
+      stored !== undefined &&
+      Number(stored.seq) <= locked.head &&
+      stored.replay?.format === 'truce-replay-snapshot' &&
+      stored.replay.version === REPLAY_SNAPSHOT_VERSION &&
+      stored.replay.seq === Number(stored.seq)
+    ) {
       try {
         replayer = new Replayer({ from: stored.replay, file: this.name });
         seq = Number(stored.seq);

@@ -31,10 +31,14 @@ export function parseStoreUrl(text: string): StoreUrl {
   };
   if (!/^postgres(ql)?:\/\//i.test(text)) {
     fail(
-      /^[a-z][a-z0-9+.-]*:/i.test(text)
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(text)
         ? 'only postgresql:// URLs are supported'
         : 'it does not start with postgresql://',
     );
+  }
+  const authority = text.slice(text.indexOf('//') + 2).split(/[?#]/, 1)[0] ?? '';
+  if ((authority.match(/@/g) ?? []).length > 1) {
+    fail('write an @, / or : in the user name or password percent-encoded (%40, %2F, %3A)');
   }
   let url: URL;
   try {

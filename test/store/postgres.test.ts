@@ -1,30 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDatabase, PostgresEventStore } from '../../store/index.js';
-import { storeContract } from './contract.js';
+import { ConcurrencyError, StoreError, type TruceError } from '../../events/index.js';
+import { replayLog } from '../../replay/index.js';
+import {
+  migrateDatabase,
+  type NewEvent,
+  PostgresEventStore,
+  type PostgresEventStoreOptions,
+  parseStoreUrl,
+  redactUrl,
+} from '../../store/index.js';
+import { readAll, storeContract } from './contract.js';
 import { aid, opened } from './fixtures.js';
 import { type PgForTests, pgSkipReason, startPg } from './pgCluster.js';
 
 const skip = pgSkipReason();
-let pg: PgForTests | undefined;
+const root = join(import.meta.dirname, '..', '..');
+const examples = ['november-2023', 'talks-2024'];
+let server: PgForTests | undefined;
 const stores: PostgresEventStore[] = [];
 const freshStream = (label = 's') => `${label}-${randomBytes(6).toString('hex')}`;
+const url = () => (server as PgForTests).url;
 
 beforeAll(async () => {
   if (skip) return;
-  pg = await startPg();
-  await migrateDatabase(pg.url);
+  server = await startPg();
+  await migrateDatabase(url());
+  // Test-only: an insert of an event whose id starts with "slow-" sleeps inside the
+  // transaction, so a test can act while an append is half-way through.
+  await sql(`
+    CREATE OR REPLACE FUNCTION public.truce_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.id LIKE 'slow-%' THEN PERFORM pg_sleep(3); END IF;
+      RETURN NEW;
+    END $$;
+    DROP TRIGGER IF EXISTS truce_test_slow ON truce.events;
+    CREATE TRIGGER truce_test_slow AFTER INSERT ON truce.events
+      FOR EACH ROW EXECUTE FUNCTION public.truce_test_slow();`);
 });
 
 afterAll(async () => {
   await Promise.all(stores.map((store) => store.close()));
-  pg?.stop();
+  server?.stop();
 });
 
-function open(stream = freshStream()): PostgresEventStore {
-  const store = new PostgresEventStore({ url: (pg as PgForTests).url, stream });
+/** Runs SQL on a connection of its own. */
+async function sql<R extends object = Record<string, unknown>>(
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url() });
+  await client.connect();
+  try {
+    const result = await client.query<R>(text, values);
+    return Array.isArray(result) ? [] : result.rows;
+  } finally {
+    await client.end();
+  }
+}
+
+function open(
+  stream = freshStream(),
+  options: Partial<PostgresEventStoreOptions> = {},
+): PostgresEventStore {
+  const store = new PostgresEventStore({ url: url(), stream, warn: () => undefined, ...options });
   stores.push(store);
   return store;
+}
+
+/** Polls `check` until it holds, up to a generous bound (no timing is asserted). */
+async function eventually(check: () => Promise<boolean>, what: string, limitMs = 60_000) {
+  const deadline = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
@@ -33,9 +88,377 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
     return { store, close: () => store.close() };
   });
 
-  it('smoke', async () => {
-    const store = open();
-    await store.append([opened(), aid('a1')]);
-    expect(await store.head()).toBe(2);
+  describe('concurrency', () => {
+    it('8 clients with the same expected version, 100 rounds: exactly one winner each round', async () => {
+      const stream = freshStream('race');
+      const clients = Array.from({ length: 8 }, () => open(stream));
+      await (clients[0] as PostgresEventStore).append([opened()]);
+      const winners: number[] = [];
+      for (let round = 1; round <= 100; round++) {
+        const expected = round;
+        const results = await Promise.allSettled(
+          clients.map((client, c) =>
+            client.append([aid(`r${round}-c${c}`)], { expectedVersion: expected }),
+          ),
+        );
+        const won = results.flatMap((r, c) => (r.status === 'fulfilled' ? [c] : []));
+        expect(won, `round ${round}`).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected') {
+            expect(r.reason).toBeInstanceOf(ConcurrencyError);
+            expect(r.reason).toMatchObject({ expected, actual: expected + 1 });
+          }
+        }
+        winners.push(won[0] as number);
+      }
+      const events = await readAll(clients[0] as PostgresEventStore);
+      expect(events).toHaveLength(101);
+      expect(events.slice(1).map((e) => e.id)).toEqual(winners.map((c, i) => `r${i + 1}-c${c}`));
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    });
+
+    it('8 clients appending without an expected version: all 8 × 25 events are kept, seqs gap-free', async () => {
+      const stream = freshStream('many');
+      const clients = Array.from({ length: 8 }, () => open(stream));
+      await (clients[0] as PostgresEventStore).append([opened()]);
+      await Promise.all(
+        clients.map(async (client, c) => {
+          for (let i = 0; i < 25; i++) await client.append([aid(`c${c}-${i}`)]);
+        }),
+      );
+      const events = await readAll(clients[0] as PostgresEventStore);
+      expect(events).toHaveLength(201);
+      expect(new Set(events.map((e) => e.id)).size).toBe(201);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    });
+  });
+
+  describe('failures mid-append', () => {
+    it('a client killed while its transaction is open loses nothing acknowledged and leaves no partial batch', async () => {
+      const stream = freshStream('kill');
+      const child = spawn(process.execPath, [
+        join(import.meta.dirname, 'children', 'pgAppendWorker.mjs'),
+        url(),
+        stream,
+      ]);
+      const acked: string[][] = [];
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      const next = lineReader(lines);
+      expect(await next()).toBe('ready');
+      // Three acknowledged batches, then a batch whose insert sleeps inside its transaction.
+      for (const batch of [['open'], ['b1-1', 'b1-2'], ['b2-1', 'b2-2', 'b2-3']]) {
+        child.stdin?.write(`${batch.join(' ')}\n`);
+        expect(await next()).toBe(`ok ${batch.join(' ')}`);
+        acked.push(batch);
+      }
+      child.stdin?.write('b3-1 slow-b3-2 b3-3\n');
+      await eventually(async () => {
+        const rows = await sql<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO truce.events%'`,
+        );
+        return Number(rows[0]?.n) > 0;
+      }, 'the append to be inside its transaction');
+      child.kill('SIGKILL');
+      await exited(child);
+
+      const store = open(stream);
+      // The server ends the dead client's transaction (rolled back) and releases the lock.
+      await eventually(
+        async () =>
+          (
+            await sql<{ n: string }>(
+              `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'`,
+            )
+          )[0]?.n === '0',
+        'the killed transaction to end',
+      );
+      const ids = (await readAll(store)).map((e) => e.id);
+      expect(ids).toEqual(acked.flat());
+      expect(await store.head()).toBe(6);
+      expect(await store.append([aid('after')], { expectedVersion: 6 })).toMatchObject({
+        seqs: [7],
+      });
+    });
+
+    it('a connection cut mid-append rolls the whole batch back and says so in one sentence', async () => {
+      const store = open();
+      await store.append([opened(), aid('a1')]);
+      const pending = store.append([aid('b1'), aid('slow-b2'), aid('b3')]).catch((e) => e);
+      await eventually(async () => {
+        const rows = await sql<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%INSERT INTO truce.events%'`,
+        );
+        for (const row of rows) await sql('SELECT pg_terminate_backend($1)', [row.pid]);
+        return rows.length > 0;
+      }, 'the append to be inside its transaction');
+      const error = await pending;
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error.message).toMatch(
+        /^lost the connection to PostgreSQL at postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres during the append \(.*\); the transaction was rolled back and nothing was written$/,
+      );
+      expect((await readAll(store)).map((e) => e.id)).toEqual(['open', 'a1']);
+      // The store is still usable: the broken connection was thrown away.
+      expect(await store.append([aid('b1'), aid('b3')])).toMatchObject({ seqs: [3, 4] });
+    });
+  });
+
+  describe('import and export', () => {
+    for (const name of examples) {
+      it(`${name}: import, then export gives the file back byte for byte`, async () => {
+        const file = join(root, 'examples', `${name}.jsonl`);
+        const bytes = readFileSync(file);
+        const store = open();
+        expect(await store.importLog(bytes, { file })).toMatchObject({ skipped: 0 });
+        expect(Buffer.concat(await collect(store.lines({ exact: true }))).equals(bytes)).toBe(true);
+      });
+
+      it(`${name}: replay from PostgreSQL equals replay of the file`, async () => {
+        const file = join(root, 'examples', `${name}.jsonl`);
+        const store = open();
+        await store.importLog(readFileSync(file), { file });
+        const fromFile = await replayLog(file);
+        const fromPg = await replayLog(store.lines(), { file: store.name });
+        expect(JSON.stringify(fromPg.report)).toBe(JSON.stringify(fromFile.report));
+        expect(fromPg.events).toBe(fromFile.events);
+      });
+    }
+
+    it('keeps a BOM, CRLF line ends, unknown fields, key order and a last line without its newline', async () => {
+      const lines = [
+        `\uFEFF{"type":"negotiation.opened","seq":1,"id":"o","at":"2023-11-22T08:00:00+02:00","data":{"title":"T","parties":[{"id":"a","name":"A","role":"principal"},{"id":"b","name":"B","role":"principal"}]},"note":"kept","n":1.50}\r\n`,
+        `{"seq":2,"id":"x","type":"aid.delivered","at":"2023-11-24T10:00:00Z","data":{"region":"s\\u00e9","trucks":2,"extra":{"z":1,"a":2}}}\n`,
+        `{"seq":3,"id":"y","type":"aid.delivered","at":"2023-11-24T11:00:00Z","data":{"region":"nul\\u0000","trucks":3}}`,
+      ];
+      const bytes = Buffer.from(lines.join(''));
+      const store = open();
+      await store.importLog(bytes, { file: 'odd.jsonl' });
+      expect(Buffer.concat(await collect(store.lines({ exact: true }))).equals(bytes)).toBe(true);
+      // Appending after the unterminated line completes it, as the file store does.
+      await store.append([aid('z')]);
+      const exported = Buffer.concat(await collect(store.lines({ exact: true }))).toString();
+      expect(exported.startsWith(`${lines.join('')}\n{"seq":4,"id":"z"`)).toBe(true);
+      const rows = await sql<{ data: unknown; at: Date }>(
+        'SELECT data, at FROM truce.events WHERE stream = $1 ORDER BY seq',
+        [store.stream],
+      );
+      expect(rows[1]?.data).toEqual({ region: 'sé', trucks: 2, extra: { z: 1, a: 2 } });
+      expect(rows[0]?.at.toISOString()).toBe('2023-11-22T06:00:00.000Z');
+    });
+
+    it('a re-import adds nothing; a grown file adds only its new lines; a different one is refused', async () => {
+      const file = join(root, 'examples', 'november-2023.jsonl');
+      const bytes = readFileSync(file);
+      const cut = bytes.indexOf('\n', bytes.indexOf('"seq":10,')) + 1;
+      const store = open();
+      expect(await store.importLog(bytes.subarray(0, cut), { file })).toEqual({
+        skipped: 0,
+        written: 10,
+        head: 10,
+      });
+      expect(await store.importLog(bytes, { file })).toEqual({
+        skipped: 10,
+        written: 12,
+        head: 22,
+      });
+      expect(await store.importLog(bytes, { file })).toEqual({ skipped: 22, written: 0, head: 22 });
+      const other = readFileSync(join(root, 'examples', 'talks-2024.jsonl'));
+      const error = await store.importLog(other, { file: 'talks.jsonl' }).catch((e) => e);
+      expect(error).toMatchObject({ code: 'CONCURRENCY_CONFLICT' });
+      expect(error.message).toMatch(/already holds 22 events and .*import into a new --stream/);
+      expect(Buffer.concat(await collect(store.lines({ exact: true }))).equals(bytes)).toBe(true);
+    });
+
+    it('an import with an event the statechart rejects writes nothing and names the line', async () => {
+      const text = [
+        JSON.stringify({ seq: 1, ...opened() }),
+        JSON.stringify({ seq: 2, ...aid('a') }),
+        JSON.stringify({
+          seq: 3,
+          id: 'p',
+          type: 'phase.started',
+          at: '2023-11-25T00:00:00Z',
+          data: { phase: 1 },
+        }),
+      ].join('\n');
+      const store = open();
+      const error = await store.importLog(Buffer.from(text), { file: 'bad.jsonl' }).catch((e) => e);
+      expect(error.code).toBe('REJECTED_EVENT');
+      expect(error.message).toMatch(/line 3 \(seq 3, type phase\.started\): rejected in state/);
+      expect(await store.head()).toBe(0);
+    });
+  });
+
+  describe('state, snapshots and live updates', () => {
+    it('a second process (a fresh store) checks appends against the stored state, via the snapshot', async () => {
+      const stream = freshStream('snap');
+      const writer = open(stream, { snapshotEvery: 5 });
+      await writer.append([opened()]);
+      for (let i = 0; i < 12; i++) await writer.append([aid(`a${i}`)]);
+      const rows = await sql<{ seq: string }>('SELECT seq FROM truce.snapshots WHERE stream = $1', [
+        stream,
+      ]);
+      expect(Number(rows[0]?.seq)).toBeGreaterThanOrEqual(5);
+      const other = open(stream);
+      // Still rejected by the machine: a phase cannot start with nothing agreed.
+      await expect(
+        other.append([
+          {
+            id: 'p',
+            type: 'phase.started',
+            at: '2023-11-25T00:00:00Z',
+            data: { phase: 1 },
+          } as NewEvent,
+        ]),
+      ).rejects.toMatchObject({ code: 'REJECTED_EVENT' });
+      expect(await other.append([aid('b')])).toMatchObject({ seqs: [14] });
+      // The first store's cache is stale now: it must reload, not reuse seq 13.
+      expect(await writer.append([aid('c')])).toMatchObject({ seqs: [15] });
+    });
+
+    it('a stored snapshot that does not match the machine is ignored (it is only a cache)', async () => {
+      const stream = freshStream('badsnap');
+      const writer = open(stream, { snapshotEvery: 2 });
+      await writer.append([opened(), aid('a1'), aid('a2')]);
+      await sql(`UPDATE truce.snapshots SET replay = '{"format":"nonsense"}' WHERE stream = $1`, [
+        stream,
+      ]);
+      expect(await open(stream).append([aid('a3')])).toMatchObject({ seqs: [4] });
+    });
+
+    it('the events table refuses updates and deletes: stored events are evidence', async () => {
+      const store = open();
+      await store.append([opened()]);
+      await expect(
+        sql(`UPDATE truce.events SET type = 'x' WHERE stream = $1`, [store.stream]),
+      ).rejects.toThrow(/append-only/);
+      await expect(
+        sql('DELETE FROM truce.events WHERE stream = $1', [store.stream]),
+      ).rejects.toThrow(/append-only/);
+    });
+
+    it('watch() hears every append from another store (LISTEN/NOTIFY), and not those of other streams', async () => {
+      const stream = freshStream('live');
+      const reader = open(stream);
+      const writer = open(stream);
+      const elsewhere = open();
+      await writer.append([opened()]);
+      let heard = 0;
+      const stop = await reader.watch(() => {
+        heard++;
+      });
+      try {
+        await elsewhere.append([opened()]);
+        await writer.append([aid('a1')]);
+        await eventually(async () => heard >= 1, 'the notification');
+        await writer.append([aid('a2')]);
+        await eventually(async () => heard >= 2, 'the second notification');
+        expect(heard).toBe(2);
+      } finally {
+        await stop();
+      }
+    });
+  });
+
+  describe('failures are sentences without the password', () => {
+    it('a missing schema says to run truce db migrate', async () => {
+      const bare = `bare_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE DATABASE ${bare}`);
+      const base = new URL(url());
+      base.pathname = `/${bare}`;
+      const store = open('x', { url: base.toString() });
+      const error = await store.head().catch((e) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error.message).toMatch(
+        /has no truce tables .*; run truce db migrate --store URL first$/,
+      );
+      expect(await migrateDatabase(base.toString())).toEqual({ applied: [1], version: 1 });
+      expect(await migrateDatabase(base.toString())).toEqual({ applied: [], version: 1 });
+      expect(await store.head()).toBe(0);
+    });
+
+    it('a refused connection names the server, never the password', async () => {
+      const secret = 'pa55-w0rd-XYZ';
+      const store = open('x', {
+        url: `postgresql://someone:${secret}@127.0.0.1:1/db?password=${secret}`,
+        connectTimeoutMs: 5_000,
+      });
+      const error = await store.append([opened()]).catch((e) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error.message).toBe(
+        'cannot connect to PostgreSQL at postgresql://someone:***@127.0.0.1:1/db?password=***: connection refused (is the server running and listening there?)',
+      );
+      expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(secret);
+      expect(String(error.cause?.stack)).not.toContain(secret);
+    });
+
+    it('a refused login is a sentence without the password', async () => {
+      // Under trust authentication the server checks no password; a role that may not log in
+      // is refused all the same (SQLSTATE 28000).
+      await sql(`DO $$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'nologin') THEN
+          CREATE ROLE nologin NOLOGIN;
+        END IF; END $$`);
+      const base = new URL(url());
+      base.username = 'nologin';
+      base.password = 'hunter2-secret';
+      const error = await open('x', { url: base.toString() })
+        .head()
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error.message).toMatch(
+        /^PostgreSQL at postgresql:\/\/nologin:\*\*\*@.* refused the login: /,
+      );
+      expect(error.message).not.toContain('hunter2-secret');
+    });
+
+    it('URLs: only postgresql://, a host, a numeric port; the password is shown as ***', () => {
+      expect(() => parseStoreUrl('mysql://x/y')).toThrow(/only postgresql:\/\/ URLs/);
+      expect(() => parseStoreUrl('localhost:5432')).toThrow(/does not start with postgresql:\/\//);
+      expect(() => parseStoreUrl('postgresql:///db')).toThrow(/names no host/);
+      expect(() => parseStoreUrl('postgresql://u:p@ss@h/db')).toThrow(/percent-encoded/);
+      let error: TruceError | undefined;
+      try {
+        parseStoreUrl('postgresql://u:secret@h:port/db');
+      } catch (e) {
+        error = e as TruceError;
+      }
+      expect(error?.code).toBe('USAGE');
+      expect(error?.message).not.toContain('secret');
+      expect(parseStoreUrl('postgresql:///db?host=/run/postgresql').redacted).toBe(
+        'postgresql:///db?host=/run/postgresql',
+      );
+      expect(redactUrl('postgres://me:p%40ss@h/d?sslpassword=x&a=1')).toBe(
+        'postgres://me:***@h/d?sslpassword=***&a=1',
+      );
+    });
   });
 });
+
+function lineReader(lines: ReturnType<typeof createInterface>): () => Promise<string> {
+  const queue: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  lines.on('line', (line) => {
+    const take = waiting.shift();
+    if (take) take(line);
+    else queue.push(line);
+  });
+  return () =>
+    new Promise((resolve) => {
+      const line = queue.shift();
+      if (line !== undefined) resolve(line);
+      else waiting.push(resolve);
+    });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}

@@ -1,0 +1,52 @@
+import { once } from 'node:events';
+import type { Command } from 'commander';
+import { StoreError, TruceError } from '../events/index.js';
+import { PostgresEventStore, parseStreamName } from '../store/index.js';
+import { storeUrlOf } from './db.js';
+import { storeOption, streamOption } from './source.js';
+
+/**
+ * Adds `truce export --store URL --stream NAME`: writes the stream as a JSONL log on stdout,
+ * byte for byte what was imported and appended.
+ *
+ * @example
+ * registerExport(program); // truce export --store postgresql://localhost/truce --stream nov-2023 > nov.jsonl
+ */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('write a PostgreSQL stream to stdout as a JSONL log, byte for byte')
+    .addOption(storeOption())
+    .addOption(streamOption())
+    .action(async (options: { store?: string; stream?: string }) => {
+      const url = storeUrlOf(options.store);
+      if (options.stream === undefined) {
+        throw new TruceError(
+          'USAGE',
+          `truce export needs --stream NAME: which negotiation of ${url.redacted}`,
+        );
+      }
+      const store = new PostgresEventStore({ url, stream: parseStreamName(options.stream) });
+      try {
+        if (!(await store.exists())) throw new StoreError(await store.missing());
+        await writeAll(store.lines({ exact: true }));
+      } finally {
+        await store.close();
+      }
+    });
+}
+
+/** Writes the chunks to stdout with back-pressure; a reader that goes away (EPIPE) ends it quietly. */
+async function writeAll(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+  const out = process.stdout;
+  let closed = false;
+  const onError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') closed = true;
+  };
+  // Stays on: a write already queued may still fail after the last chunk.
+  out.on('error', onError);
+  for await (const chunk of chunks) {
+    if (closed) return;
+    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  }
+}

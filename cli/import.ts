@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ioReason, StoreError } from '../events/index.js';
+import { PostgresEventStore, parseStreamName, streamNameOf } from '../store/index.js';
+import { storeUrlOf } from './db.js';
+import { storeOption, streamOption } from './source.js';
+
+/**
+ * Adds `truce import FILE --store URL [--stream NAME]`: copies a log file into a PostgreSQL
+ * stream, every line kept as written, in one transaction. Re-running it (or running it again
+ * after the file grew) imports only the lines the stream does not hold yet.
+ *
+ * @example
+ * registerImport(program); // truce import examples/november-2023.jsonl --store postgresql://localhost/truce
+ */
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('copy a log file into a PostgreSQL stream, checked, byte for byte')
+    .argument('<file>', 'the log file (JSON Lines)')
+    .addOption(storeOption())
+    .addOption(streamOption().default(undefined, "the file's name without .jsonl"))
+    .action(async (file: string, options: { store?: string; stream?: string }) => {
+      const url = storeUrlOf(options.store);
+      const stream = parseStreamName(options.stream ?? streamNameOf(file));
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (error) {
+        throw new StoreError(`cannot read ${file}: ${ioReason(error)}`, { cause: error });
+      }
+      const store = new PostgresEventStore({ url, stream, batchName: file });
+      try {
+        const { skipped, written, head } = await store.importLog(bytes, { file });
+        const events = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`;
+        process.stdout.write(
+          written === 0
+            ? `${file}: stream ${stream} already holds its ${events(skipped)}; nothing to import\n`
+            : `${file}: imported ${events(written)} into stream ${stream} (seq ${head - written + 1}–${head}${skipped > 0 ? `; the first ${skipped} were already there` : ''})\n`,
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,231 @@
+import { stat } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import { ioReason, type ReadLogOptions, StoreError, TruceError } from '../events/index.js';
+import {
+  committedEnd,
+  type EventStore,
+  FileEventStore,
+  type LogSource,
+  PostgresEventStore,
+  parseStoreUrl,
+  parseStreamName,
+  type StoreUrl,
+} from '../store/index.js';
+import { lastEventAt } from './preview.js';
+
+/** The `--store` and `--stream` options every command that takes a LOG also takes. */
+export interface StoreSelection {
+  store?: string;
+  stream?: string;
+}
+
+/** Where a command's log lives: a JSONL file, or a stream of a PostgreSQL database. */
+export type LogTarget =
+  | { kind: 'file'; path: string; name: string }
+  | { kind: 'postgres'; url: StoreUrl; stream: string; name: string };
+
+/** The environment variable that gives `--store` when the command line does not. */
+export const STORE_ENV = 'TRUCE_STORE';
+
+/**
+ * `--store URL`: a PostgreSQL database instead of the `[log]` file.
+ *
+ * @example
+ * program.command('replay').argument('[log]').addOption(storeOption()).addOption(streamOption());
+ */
+export function storeOption(): Option {
+  return new Option(
+    '--store <url>',
+    `keep the log in PostgreSQL instead of a file: postgresql://user:password@host:5432/db (default: $${STORE_ENV} when no LOG is given)`,
+  );
+}
+
+/** `--stream NAME`: which negotiation of the `--store` database. */
+export function streamOption(): Option {
+  return new Option('--stream <name>', 'the stream (one negotiation) in the --store database');
+}
+
+/**
+ * Adds {@link storeOption} and {@link streamOption} to a command whose `[log]` they replace.
+ *
+ * @example
+ * withStoreOptions(program.command('replay').argument('[log]'));
+ */
+export function withStoreOptions(command: Command): Command {
+  return command.addOption(storeOption()).addOption(streamOption());
+}
+
+/**
+ * Decides where the log is: `LOG` (a file), or `--store URL --stream NAME`, with `TRUCE_STORE`
+ * standing in for `--store` when no LOG is given. Usage errors (exit 2) for every other mix.
+ *
+ * @example
+ * resolveTarget(undefined, { stream: 'nov-2023' }, { TRUCE_STORE: 'postgresql://localhost/truce' });
+ */
+export function resolveTarget(
+  log: string | undefined,
+  options: StoreSelection,
+  env: NodeJS.ProcessEnv = process.env,
+): LogTarget {
+  if (log !== undefined) {
+    if (options.store !== undefined || options.stream !== undefined) {
+      throw new TruceError(
+        'USAGE',
+        `give either a LOG file (${log}) or --store URL --stream NAME, not both`,
+      );
+    }
+    return { kind: 'file', path: log, name: log };
+  }
+  const url = options.store ?? (env[STORE_ENV] || undefined);
+  if (url === undefined) {
+    throw new TruceError(
+      'USAGE',
+      `missing required argument 'log': give a LOG file, or --store URL --stream NAME (or set ${STORE_ENV})`,
+    );
+  }
+  const parsed = parseStoreUrl(url);
+  if (options.stream === undefined) {
+    throw new TruceError(
+      'USAGE',
+      `--store needs --stream NAME: which negotiation of ${parsed.redacted}${options.store === undefined ? ` (from ${STORE_ENV})` : ''}`,
+    );
+  }
+  const stream = parseStreamName(options.stream);
+  return { kind: 'postgres', url: parsed, stream, name: `stream ${stream}` };
+}
+
+/** A log opened for a command: how to read it, write to it or follow it, and to let it go. */
+export interface OpenLog {
+  readonly target: LogTarget;
+  /** The log's name in messages: the file's path, or `stream NAME`. */
+  readonly name: string;
+  /**
+   * What to hand `readLog`/`replayLog`: the file's path (read up to where a writer holding its
+   * lock began), or the stream's bytes. Fails (exit 4) for a file or stream that does not exist.
+   */
+  readable(): Promise<{ source: string | AsyncIterable<Uint8Array>; options: ReadLogOptions }>;
+  /** The store to append to (the file is created by the first append). */
+  store(options: { batchName: string }): EventStore;
+  /** Fails (exit 4) unless the log exists, with a hint at `truce init`; `verb`: `append to`. */
+  requireExisting(verb: string): Promise<void>;
+  /** The `at` of the log's last event, or null (empty, unreadable): for the order warning. */
+  lastEventAt(): Promise<string | null>;
+  /** The log as a {@link LogSource} for the inspector; undefined for a file. */
+  liveSource(): Promise<LogSource | undefined>;
+  /** Closes connections. */
+  close(): Promise<void>;
+}
+
+/** The LOG argument's help, where `--store URL --stream NAME` may stand in for it. */
+export const LOG_ARGUMENT = 'the log file (JSON Lines), or use --store URL --stream NAME';
+
+const opened = new Set<OpenLog>();
+
+/**
+ * Opens the log a command names ({@link resolveTarget}). It stays open for the command's run:
+ * `truce` closes every log opened with {@link closeOpenLogs} once the command is done.
+ *
+ * @example
+ * const { source, options } = await openLog(log, options).readable();
+ */
+export function openLog(log: string | undefined, options: StoreSelection): OpenLog {
+  const open = openTarget(resolveTarget(log, options));
+  opened.add(open);
+  return open;
+}
+
+/** Closes every log {@link openLog} opened (their database connections). */
+export async function closeOpenLogs(): Promise<void> {
+  const all = [...opened];
+  opened.clear();
+  await Promise.all(all.map((open) => open.close().catch(() => undefined)));
+}
+
+/** The {@link OpenLog} of a target; PostgreSQL connects on first use only. */
+export function openTarget(target: LogTarget): OpenLog {
+  if (target.kind === 'file') return openFile(target);
+  let pg: PostgresEventStore | undefined;
+  let batchName = 'the batch';
+  const store = () => {
+    pg ??= new PostgresEventStore({
+      url: target.url,
+      stream: target.stream,
+      batchName,
+    });
+    return pg;
+  };
+  const mustExist = async (hint: string) => {
+    const db = store();
+    if (await db.exists()) return;
+    throw new StoreError(`${await db.missing()}; ${hint}`);
+  };
+  return {
+    target,
+    name: target.name,
+    readable: async () => {
+      await mustExist('start one with truce init or truce import');
+      return { source: store().lines(), options: { file: target.name } };
+    },
+    store: (options) => {
+      batchName = options.batchName;
+      return store();
+    },
+    requireExisting: (verb) =>
+      mustExist(
+        `start it with truce init --store URL --stream ${target.stream} before you ${verb}`,
+      ),
+    lastEventAt: async () => {
+      const line = await store()
+        .lastLine()
+        .catch(() => undefined);
+      return atOf(line);
+    },
+    liveSource: async () => {
+      await mustExist('start one with truce init or truce import');
+      return store().logSource();
+    },
+    close: async () => {
+      await pg?.close();
+    },
+  };
+}
+
+function openFile(target: Extract<LogTarget, { kind: 'file' }>): OpenLog {
+  const { path } = target;
+  return {
+    target,
+    name: path,
+    readable: async () => ({
+      source: path,
+      options: { file: path, ...(await committedEnd(path)) },
+    }),
+    store: (options) => new FileEventStore(path, { batchName: options.batchName }),
+    requireExisting: async (verb) => {
+      try {
+        await stat(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new StoreError(
+          code === 'ENOENT'
+            ? `cannot ${verb} ${path}: no such file; start a log with truce init`
+            : `cannot ${verb} ${path}: ${ioReason(error)}`,
+          { cause: error },
+        );
+      }
+    },
+    lastEventAt: () => lastEventAt(path),
+    liveSource: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+/** The `at` of a log line, or null when it has none. */
+function atOf(line: string | undefined): string | null {
+  if (line === undefined) return null;
+  try {
+    const at = (JSON.parse(line.replace(/^\uFEFF/, '')) as { at?: unknown }).at;
+    return typeof at === 'string' ? at : null;
+  } catch {
+    return null;
+  }
+}
