@@ -171,9 +171,7 @@ export function openTarget(target: LogTarget): OpenLog {
       return store();
     },
     requireExisting: (verb) =>
-      mustExist(
-        `start it with truce init --store URL --stream ${target.stream} before you ${verb}`,
-      ),
+      mustExist(`start it with truce init --store URL --stream ${target.stream}, then ${verb} it`),
     lastEventAt: async () => {
       const line = await store()
         .lastLine()

@@ -1,0 +1,363 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateDatabase } from '../../store/index.js';
+import { truce, truceBin } from '../cli/truce.js';
+import { type PgForTests, pgSkipReason, startPg } from './pgCluster.js';
+
+const skip = pgSkipReason();
+const root = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'truce-pg-cli-'));
+let server: PgForTests | undefined;
+const url = () => (server as PgForTests).url;
+const fresh = (label = 'cli') => `${label}-${randomBytes(5).toString('hex')}`;
+const parties = ['--party', 'israel:Israel:principal', '--party', 'hamas:Hamas:principal'];
+const aidArgs = ['--type', 'aid.delivered', '--data', '{"region":"south","trucks":200}'];
+const at = (stream: string) => ['--store', url(), '--stream', stream];
+const example = (name: string) => join(root, 'examples', `${name}.jsonl`);
+
+beforeAll(async () => {
+  if (skip) return;
+  server = await startPg();
+  await migrateDatabase(url());
+});
+
+afterAll(() => server?.stop());
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url() });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A URL of the same server naming another database. */
+function databaseUrl(name: string): string {
+  const other = new URL(url());
+  other.pathname = `/${name}`;
+  return other.toString();
+}
+
+function importExample(name: string, stream = fresh(name)): string {
+  const run = truce(['import', example(name), ...at(stream)]);
+  expect(run, run.stderr).toMatchObject({ status: 0 });
+  return stream;
+}
+
+describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL)', () => {
+  describe('truce db migrate', () => {
+    it('creates the schema once; a second run has nothing to do', async () => {
+      const name = `db_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE DATABASE ${name}`);
+      const target = databaseUrl(name);
+      expect(truce(['db', 'migrate', '--store', target])).toMatchObject({
+        status: 0,
+        stdout: `${target}: truce schema migrated to version 1 (applied 1)\n`,
+        stderr: '',
+      });
+      expect(truce(['db', 'migrate', '--store', target])).toMatchObject({
+        status: 0,
+        stdout: `${target}: truce schema already at version 1; nothing to do\n`,
+      });
+    });
+
+    it('reads TRUCE_STORE; without either it is a usage error', () => {
+      expect(truce(['db', 'migrate'], ['env', `TRUCE_STORE=${url()}`])).toMatchObject({
+        status: 0,
+      });
+      const run = truce(['db', 'migrate'], ['env', '-u', 'TRUCE_STORE']);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/^error: this command needs --store URL .* or TRUCE_STORE\n$/);
+    });
+
+    it('a database without the schema: every command says to run truce db migrate (exit 4)', async () => {
+      const name = `bare_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE DATABASE ${name}`);
+      const run = truce(['replay', '--store', databaseUrl(name), '--stream', 'x']);
+      expect(run.status).toBe(4);
+      expect(run.stderr).toMatch(
+        /has no truce tables .*; run truce db migrate --store URL first\n$/,
+      );
+      expect(run.stderr.split('\n')).toHaveLength(2);
+    });
+  });
+
+  describe('import and export', () => {
+    for (const name of ['november-2023', 'talks-2024']) {
+      it(`${name}: export gives back the imported file byte for byte`, () => {
+        const stream = fresh(name);
+        const run = truce(['import', example(name), ...at(stream)]);
+        expect(run.status).toBe(0);
+        expect(run.stdout).toMatch(
+          new RegExp(`: imported \\d+ events into stream ${stream} \\(seq 1–\\d+\\)\\n$`),
+        );
+        const out = truce(['export', ...at(stream)]);
+        expect(out.status).toBe(0);
+        expect(out.stdout).toBe(readFileSync(example(name), 'utf8'));
+      });
+
+      it(`${name}: replay --json, status, timeline and validate from PostgreSQL equal the file's`, () => {
+        const stream = importExample(name);
+        for (const args of [
+          ['replay', '--json'],
+          ['status'],
+          ['timeline'],
+          ['timeline', '--json'],
+          ['replay', '--until', '5', '--json'],
+          ['replay', '--at', '2023-11-27', '--json'],
+        ]) {
+          const fromFile = truce([
+            ...(args as string[]).slice(0, 1),
+            example(name),
+            ...(args as string[]).slice(1),
+          ]);
+          const fromPg = truce([...(args as string[]), ...at(stream)]);
+          expect(fromFile.status, args.join(' ')).toBe(0);
+          expect(fromPg, args.join(' ')).toMatchObject({ status: 0, stdout: fromFile.stdout });
+        }
+        const validate = truce(['validate', ...at(stream)]);
+        expect(validate.status).toBe(0);
+        expect(validate.stdout).toMatch(
+          new RegExp(`^stream ${stream}: \\d+ events, valid \\(ends in state [a-zA-Z.]+\\)\\n$`),
+        );
+      });
+    }
+
+    it('the stream name defaults to the file name; a re-import imports nothing', () => {
+      const name = `d-${randomBytes(4).toString('hex')}`;
+      const file = join(dir, `${name}.jsonl`);
+      writeFileSync(file, readFileSync(example('november-2023')));
+      expect(truce(['import', file, '--store', url()])).toMatchObject({
+        status: 0,
+        stdout: `${file}: imported 22 events into stream ${name} (seq 1–22)\n`,
+      });
+      expect(truce(['import', file, '--store', url()])).toMatchObject({
+        status: 0,
+        stdout: `${file}: stream ${name} already holds its 22 events; nothing to import\n`,
+      });
+    });
+
+    it('importing a different log into a used stream is a conflict (exit 3); an invalid file exit 1', () => {
+      const stream = importExample('november-2023');
+      const run = truce(['import', example('talks-2024'), ...at(stream)]);
+      expect(run.status).toBe(3);
+      expect(run.stderr).toMatch(/already holds 22 events and .*import into a new --stream\n$/);
+      const bad = join(dir, 'bad.jsonl');
+      writeFileSync(bad, '{"seq":1,"id":"x","type":"aid.delivered"}\n');
+      const invalid = truce(['import', bad, ...at(fresh())]);
+      expect(invalid.status).toBe(1);
+      expect(invalid.stderr).toMatch(/^error: .*bad\.jsonl: line 1 /);
+      expect(truce(['import', join(dir, 'none.jsonl'), ...at(fresh())])).toMatchObject({
+        status: 4,
+      });
+    });
+
+    it('export of a stream that does not exist names the streams there (exit 4)', () => {
+      const stream = importExample('talks-2024');
+      const run = truce(['export', ...at('no-such-stream')]);
+      expect(run.status).toBe(4);
+      expect(run.stderr).toMatch(/has no stream no-such-stream \(its streams: /);
+      expect(stream).toBeTruthy();
+    });
+  });
+
+  describe('init and append', () => {
+    it('init, append one event and a batch, with the same codes as the file store', () => {
+      const stream = fresh('deal');
+      const init = (...extra: string[]) =>
+        truce([
+          'init',
+          ...at(stream),
+          '--title',
+          'T',
+          ...parties,
+          '--at',
+          '2023-11-22T08:00:00Z',
+          ...extra,
+        ]);
+      expect(init('--id', 'open')).toMatchObject({ status: 0, stdout: '1\n', stderr: '' });
+      expect(init()).toMatchObject({
+        status: 3,
+        stderr: `error: stream ${stream} already holds 1 event (up to seq 1); truce init only starts a new log, use truce append to add to it\n`,
+      });
+      expect(truce(['append', ...at(stream), ...aidArgs, '--id', 'a1'])).toMatchObject({
+        status: 0,
+        stdout: '2\n',
+      });
+      const again = truce(['append', ...at(stream), ...aidArgs, '--id', 'a1']);
+      expect(again).toMatchObject({ status: 0, stdout: '2\n' });
+      expect(again.stderr).toMatch(/^note: this event id is already in stream /);
+      expect(truce(['append', ...at(stream), ...aidArgs, '--expect', '1'])).toMatchObject({
+        status: 3,
+        stderr: `error: stream ${stream}: expected the log to end at seq 1, but it ends at seq 2\n`,
+      });
+      const rejected = truce([
+        'append',
+        ...at(stream),
+        '--type',
+        'phase.started',
+        '--data',
+        '{"phase":1}',
+      ]);
+      expect(rejected.status).toBe(1);
+      expect(rejected.stderr).toMatch(
+        new RegExp(
+          `^error: stream ${stream}: line 3 \\(seq 3, type phase\\.started\\): rejected in state`,
+        ),
+      );
+      const batch = join(dir, `batch-${stream}.jsonl`);
+      writeFileSync(
+        batch,
+        '{"id":"b1","type":"aid.delivered","at":"2023-11-24T18:00:00Z","data":{"region":"south","trucks":1}}\n{"id":"b2","type":"aid.delivered","at":"2023-11-24T19:00:00Z","data":{"region":"south","trucks":2}}\n',
+      );
+      expect(truce(['append', ...at(stream), '--from', batch, '--expect', '2'])).toMatchObject({
+        status: 0,
+        stdout: '3\n4\n',
+      });
+      const exported = truce(['export', ...at(stream)])
+        .stdout.trim()
+        .split('\n');
+      expect(exported.map((line) => JSON.parse(line).id)).toEqual(['open', 'a1', 'b1', 'b2']);
+    });
+
+    it('append to a stream that does not exist says how to start it (exit 4), and creates nothing', () => {
+      const stream = fresh('none');
+      const run = truce(['append', ...at(stream), ...aidArgs]);
+      expect(run.status).toBe(4);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `has no stream ${stream} .*; start it with truce init --store URL --stream ${stream}, then append to it\\n$`,
+        ),
+      );
+      expect(truce(['replay', ...at(stream)]).status).toBe(4);
+    });
+
+    it('TRUCE_STORE stands in for --store', () => {
+      const stream = importExample('november-2023');
+      const run = truce(['status', '--stream', stream], ['env', `TRUCE_STORE=${url()}`]);
+      expect(run.status).toBe(0);
+      expect(run.stdout).toMatch(/^collapsed at seq 22 /);
+    });
+  });
+
+  describe('usage and connection failures', () => {
+    it('LOG together with --store, --store without --stream, no log at all: usage errors (exit 2)', () => {
+      const env = ['env', '-u', 'TRUCE_STORE'];
+      expect(truce(['replay', example('november-2023'), ...at('x')], env)).toMatchObject({
+        status: 2,
+        stderr: `error: give either a LOG file (${example('november-2023')}) or --store URL --stream NAME, not both\n`,
+      });
+      expect(truce(['status', '--store', url()], env)).toMatchObject({
+        status: 2,
+        stderr: `error: --store needs --stream NAME: which negotiation of ${url()}\n`,
+      });
+      expect(truce(['validate'], env)).toMatchObject({
+        status: 2,
+        stderr:
+          "error: missing required argument 'log': give a LOG file, or --store URL --stream NAME (or set TRUCE_STORE)\n",
+      });
+      expect(truce(['timeline', ...at('bad name')], env).status).toBe(2);
+    });
+
+    it('a bad URL is a usage error (exit 2) that never shows the password', () => {
+      for (const bad of [
+        'mysql://root:hunter2pw@db/x',
+        'postgresql://me:hunter2pw@host:notaport/db',
+      ]) {
+        for (const command of [['replay'], ['append', ...aidArgs], ['inspect'], ['export']]) {
+          const run = truce([...command, '--store', bad, '--stream', 's']);
+          expect(run.status, `${command[0]} ${bad}`).toBe(2);
+          expect(run.stderr).toMatch(/^error: --store expects a PostgreSQL URL such as /);
+          expect(run.stderr + run.stdout).not.toContain('hunter2pw');
+        }
+      }
+    });
+
+    it('an unreachable server is one sentence, exit 4, without the password (also with --debug)', () => {
+      const secret = 'hunter2-s3cret';
+      const target = `postgresql://analyst:${secret}@127.0.0.1:1/truce`;
+      for (const command of [
+        ['replay'],
+        ['status'],
+        ['timeline'],
+        ['validate'],
+        ['append', ...aidArgs],
+        ['init', '--title', 'T', ...parties],
+        ['export'],
+        ['inspect', '--port', '0'],
+      ]) {
+        const run = truce([...command, '--store', target, '--stream', 's']);
+        expect(run.status, command[0]).toBe(4);
+        expect(run.stderr).toBe(
+          'error: cannot connect to PostgreSQL at postgresql://analyst:***@127.0.0.1:1/truce: connection refused (is the server running and listening there?)\n',
+        );
+      }
+      for (const command of [['replay'], ['import', example('talks-2024')], ['db', 'migrate']]) {
+        const run = truce([
+          '--debug',
+          ...command,
+          '--store',
+          target,
+          ...(command[0] === 'db' ? [] : ['--stream', 's']),
+        ]);
+        expect(run.status, command[0]).toBe(4);
+        expect(run.stderr).toMatch(/connection refused/);
+        expect(run.stderr + run.stdout).not.toContain(secret);
+      }
+    });
+  });
+
+  describe('truce inspect --store --stream', () => {
+    it('the page follows appends made from another process (LISTEN/NOTIFY)', async () => {
+      const stream = importExample('november-2023');
+      const child = spawn(process.execPath, [truceBin, 'inspect', ...at(stream), '--port', '0']);
+      try {
+        const lines = createInterface({ input: child.stdout });
+        const first = await new Promise<string>((resolve, reject) => {
+          lines.once('line', resolve);
+          child.once('exit', (code) => reject(new Error(`inspect exited with ${code}`)));
+        });
+        const page = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(first)?.[1] as string;
+        expect(first).toContain(`truce inspector for stream ${stream}: `);
+        const steps = async () =>
+          ((await (await fetch(`${page}api/log`)).json()) as { steps: unknown[] }).steps.length;
+        expect(await steps()).toBe(22);
+        const appended = truce([
+          'append',
+          ...at(stream),
+          '--type',
+          'proposal.sent',
+          '--data',
+          JSON.stringify({
+            proposalId: 'live-1',
+            from: 'qatar',
+            terms: { phases: [{ days: 1, hostages: [] }], permanentCeasefire: false },
+          }),
+          '--at',
+          '2023-12-02T00:00:00Z',
+        ]);
+        expect(appended, appended.stderr).toMatchObject({ status: 0, stdout: '23\n' });
+        const deadline = Date.now() + 60_000;
+        while ((await steps()) < 23) {
+          if (Date.now() > deadline) throw new Error('the inspector never showed seq 23');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const report = (await (await fetch(`${page}api/report/23`)).json()) as {
+          report: { seq: number; proposals: Array<{ id?: string; proposalId?: string }> };
+        };
+        expect(report.report.seq).toBe(23);
+        expect(JSON.stringify(report.report.proposals)).toContain('live-1');
+      } finally {
+        child.kill('SIGTERM');
+      }
+    });
+  });
+});
