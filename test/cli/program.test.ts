@@ -18,14 +18,14 @@ describe('truce', () => {
     const run = truce(['--help']);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/Usage: truce/);
-    expect(run.stdout).toMatch(/validate \[options\] <log>/);
+    expect(run.stdout).toMatch(/validate \[options\] \[log\]/);
     expect(run.stdout).toMatch(/schema/);
   });
 
   it('validate --help describes the command', () => {
     const run = truce(['validate', '--help']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/Usage: truce validate \[options\] <log>/);
+    expect(run.stdout).toMatch(/Usage: truce validate \[options\] \[log\]/);
   });
 
   it.each([
