@@ -71,7 +71,12 @@ describe('truce inspect', () => {
       const deadline = Date.now() + 10_000;
       const sent = () =>
         received.filter((e) => e.type === '@xstate.event').map((e) => e.event?.type);
-      while (Date.now() < deadline && !sent().includes('phase.started')) {
+      const last = () => received.filter((e) => e.type === '@xstate.snapshot').at(-1);
+      // The snapshot after an event is its own message: wait for it too, not only the event.
+      while (
+        Date.now() < deadline &&
+        !(sent().includes('phase.started') && last()?.snapshot?.value === 'inPhase')
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(received.some((e) => e.type === '@xstate.actor')).toBe(true);
