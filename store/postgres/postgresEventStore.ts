@@ -175,10 +175,10 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Imports a log file's bytes into the stream in one transaction, keeping every line exactly
-   * (BOM, CRLF, a last line without `\n`, unknown fields), so {@link exportLines} gives the file
+   * (BOM, CRLF, a last line without `\n`, unknown fields), so {@link lines} with `exact` gives the file
    * back byte for byte. The file is read as `truce validate` reads it and each event is checked
    * against the statechart. A stream that already holds the file's first lines gets only the
-   * rest; one that holds anything else is a `ConcurrencyError`.
+   * rest; one that holds anything else is a `CONCURRENCY_CONFLICT` (exit 3).
    *
    * @example
    * await store.importLog(await readFile('deal.jsonl'), { file: 'deal.jsonl' });
