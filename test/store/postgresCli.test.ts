@@ -225,6 +225,30 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       expect(exported.map((line) => JSON.parse(line).id)).toEqual(['open', 'a1', 'b1', 'b2']);
     });
 
+    it('append --dry-run checks against the stream and writes nothing; an earlier at is warned of', () => {
+      const stream = importExample('november-2023');
+      const dry = truce([
+        'append',
+        ...at(stream),
+        ...aidArgs,
+        '--id',
+        'dry',
+        '--at',
+        '2023-12-02T00:00:00Z',
+        '--dry-run',
+      ]);
+      expect(dry.status, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/^\{"seq":23,"id":"dry","type":"aid\.delivered"/);
+      expect(truce(['export', ...at(stream)]).stdout).toBe(
+        readFileSync(example('november-2023'), 'utf8'),
+      );
+      const early = truce(['append', ...at(stream), ...aidArgs, '--at', '2023-11-01T00:00:00Z']);
+      expect(early.status).toBe(0);
+      expect(early.stderr).toMatch(
+        /^warning: .*at 2023-11-01T00:00:00Z is earlier than the previous event's 2023-12-01T05:00:00Z/,
+      );
+    });
+
     it('append to a stream that does not exist says how to start it (exit 4), and creates nothing', () => {
       const stream = fresh('none');
       const run = truce(['append', ...at(stream), ...aidArgs]);
