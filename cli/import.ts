@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ioReason, StoreError } from '../events/index.js';
 import { PostgresEventStore, parseStreamName, streamNameOf } from '../store/index.js';
 import { storeUrlOf } from './db.js';
+import { noteCommitted } from './output.js';
 import { storeOption, streamOption } from './source.js';
 
 /**
@@ -33,6 +34,7 @@ export function registerImport(program: Command): void {
       try {
         const { skipped, written, head } = await store.importLog(bytes, { file });
         const events = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`;
+        if (written > 0) noteCommitted(`${events(written)} imported into stream ${stream}`);
         process.stdout.write(
           written === 0
             ? `${file}: stream ${stream} already holds its ${events(skipped)}; nothing to import\n`
