@@ -1,12 +1,12 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { RejectedEventError, type TruceEvent } from '../../events/index.js';
 import { Replayer, type ReplaySnapshot, replayLog } from '../../replay/index.js';
 import { legalLog } from '../arbitraries/legalLog.js';
-import { breakingKinds, type MutatedLog, mutatedLog } from '../arbitraries/mutatedLog.js';
+import { type MutatedLog, mutatedLog } from '../arbitraries/mutatedLog.js';
 import { DealModel } from './oracles/index.js';
 import { rejectedFor, replayUntilRejected, ruleOf } from './rejection.js';
-import { checkAsyncProperty, checkProperty, seed, toJsonl } from './settings.js';
+import { checkAsyncProperty, checkProperty, toJsonl } from './settings.js';
 
 function replayAll(events: readonly TruceEvent[]): Replayer {
   const replayer = new Replayer();
@@ -66,28 +66,6 @@ describe('replay laws (fast-check)', () => {
       }),
       ({ mutated }: MutatedLog) => mutated,
     );
-  });
-
-  it('the mutator breaks every named rule, and most changes it makes break one', () => {
-    const samples = fc.sample(mutatedLog(), { seed, numRuns: 1000 });
-    const kinds = new Set(samples.map((m) => m.kind));
-    for (const kind of Object.keys(breakingKinds)) expect(kinds).toContain(kind);
-    const breaking = samples.filter((m) => m.breaks !== undefined).length;
-    expect(breaking).toBeGreaterThanOrEqual(500);
-  });
-
-  it('most generated logs start a phase, and many complete one', () => {
-    // Deterministic for the fixed seed: a generator that drifts away from phases fails here.
-    const logs = fc.sample(legalLog(), { seed, numRuns: 1000 });
-    const started = logs.filter((l) => l.some((e) => e.type === 'phase.started')).length;
-    const completed = logs.filter((l) => l.some((e) => e.type === 'phase.completed')).length;
-    const collapsed = logs.filter((l) => l.some((e) => e.type === 'hostilities.resumed')).length;
-    console.log(
-      `legal logs (seed ${seed}): ${started}/1000 start a phase, ${completed} complete one, ${collapsed} collapse`,
-    );
-    expect(started).toBeGreaterThanOrEqual(700);
-    expect(completed).toBeGreaterThanOrEqual(400);
-    expect(collapsed).toBeGreaterThanOrEqual(100);
   });
 
   it('replay is deterministic: the same log gives byte-identical JSON, in memory and streamed', async () => {

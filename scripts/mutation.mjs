@@ -1,0 +1,127 @@
+// npm run mutation: StrykerJS over machines/ and projections/ in two passes, so that every
+// surviving mutant has faced the properties at their full run count without every mutant paying
+// for it. Pass 1 runs the judging tests (vitest.stryker.config.ts) with the properties at
+// MUTATION_QUICK_RUNS (10) per property, incrementally (stryker-incremental.json): most mutants
+// die there, at the first failing test. Pass 2 runs again, only over the mutants that survived,
+// with the properties at MUTATION_FULL_RUNS (1,000, as CI). fast-check draws the same first
+// runs whatever the count, so a mutant killed at 10 runs is killed at 1,000 too: the verdicts
+// are those of a single run at 1,000. Prints the score and writes reports/mutation/summary.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..');
+const out = join(root, 'reports', 'mutation');
+const quickRuns = process.env.MUTATION_QUICK_RUNS ?? '10';
+const fullRuns = process.env.MUTATION_FULL_RUNS ?? '1000';
+const started = Date.now();
+
+function stryker(args, runs) {
+  const result = spawnSync('npx', ['stryker', 'run', ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TRUCE_RUNS: runs },
+  });
+  if (result.status !== 0) {
+    console.error(`stryker ${args.join(' ')} failed (exit ${result.status})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function mutantsOf(report) {
+  return Object.entries(report.files).flatMap(([file, { mutants }]) =>
+    mutants.map((m) => ({ file, ...m })),
+  );
+}
+
+const key = (m) =>
+  `${m.file}:${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement ?? ''}`;
+
+// Pass 1.
+const base = JSON.parse(readFileSync(join(root, 'stryker.config.json'), 'utf8'));
+stryker([], quickRuns);
+const first = JSON.parse(readFileSync(join(out, 'mutation.json'), 'utf8'));
+const mutants = mutantsOf(first);
+const survivors = mutants.filter((m) => m.status === 'Survived');
+const passOneMinutes = (Date.now() - started) / 60_000;
+
+// Pass 2: only the survivors, at full runs.
+if (survivors.length) {
+  // Stryker ranges are 1-based lines and 0-based columns; the report's columns are 1-based.
+  const ranges = [
+    ...new Set(
+      survivors.map(
+        (m) =>
+          `${m.file}:${m.location.start.line}:${m.location.start.column - 1}-${m.location.end.line}:${m.location.end.column - 1}`,
+      ),
+    ),
+  ];
+  const config = {
+    ...base,
+    mutate: ranges,
+    incremental: false,
+    reporters: ['clear-text', 'progress', 'json'],
+    jsonReporter: { fileName: 'reports/mutation/survivors.json' },
+  };
+  delete config.incrementalFile;
+  delete config.htmlReporter;
+  mkdirSync(out, { recursive: true });
+  const configFile = join(out, 'survivors.config.json');
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  stryker([configFile], fullRuns);
+  const second = new Map(
+    mutantsOf(JSON.parse(readFileSync(join(out, 'survivors.json'), 'utf8'))).map((m) => [
+      key(m),
+      m,
+    ]),
+  );
+  for (const m of survivors) {
+    const again = second.get(key(m));
+    if (again) m.status = again.status;
+  }
+}
+
+// The score, overall and per folder.
+function tally(list) {
+  const count = (status) => list.filter((m) => m.status === status).length;
+  const killed = count('Killed');
+  const timeout = count('Timeout');
+  const survived = count('Survived');
+  const noCoverage = count('NoCoverage');
+  const errors = count('CompileError') + count('RuntimeError');
+  const valid = killed + timeout + survived + noCoverage;
+  const detected = killed + timeout;
+  const pct = (n, d) => (d === 0 ? 100 : Math.round((10_000 * n) / d) / 100);
+  return {
+    mutants: list.length,
+    killed,
+    timeout,
+    survived,
+    noCoverage,
+    errors,
+    score: pct(detected, valid),
+    scoreOfCovered: pct(detected, detected + survived),
+  };
+}
+const summary = {
+  quickRuns: Number(quickRuns),
+  fullRuns: Number(fullRuns),
+  minutes: Math.round((Date.now() - started) / 6_000) / 10,
+  passOneMinutes: Math.round(passOneMinutes * 10) / 10,
+  all: tally(mutants),
+  machines: tally(mutants.filter((m) => m.file.startsWith('machines/'))),
+  projections: tally(mutants.filter((m) => m.file.startsWith('projections/'))),
+  survivors: mutants
+    .filter((m) => m.status === 'Survived')
+    .map((m) => ({
+      at: `${m.file}:${m.location.start.line}:${m.location.start.column}`,
+      mutator: m.mutatorName,
+      replacement: m.replacement,
+    })),
+};
+writeFileSync(join(out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+console.log(
+  `\nmutation score ${summary.all.score}% (${summary.all.scoreOfCovered}% of covered): machines/ ${summary.machines.score}% (${summary.machines.scoreOfCovered}% of covered), projections/ ${summary.projections.score}%; killed ${summary.all.killed}, timeout ${summary.all.timeout}, survived ${summary.all.survived}, no coverage ${summary.all.noCoverage}; ${summary.minutes} min (pass 1 at ${quickRuns} runs ${summary.passOneMinutes} min, survivors at ${fullRuns} runs)`,
+);
+for (const s of summary.survivors)
+  console.log(`  survived: ${s.at} ${s.mutator} → ${s.replacement}`);
