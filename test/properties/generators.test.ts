@@ -2,14 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { legalLog } from '../arbitraries/legalLog.js';
 import { breakingKinds, mutatedLog } from '../arbitraries/mutatedLog.js';
-import { seed } from './settings.js';
+import { propertyTimeout, seed } from './settings.js';
 
 /**
  * The generators are judged too: a generator that drifts away from phases, or a mutator that
  * stops breaking rules, would leave the properties passing on easy cases. Deterministic for the
  * fixed seed. These tests read no machine code, so mutation testing leaves them out.
  */
-describe('what the generators produce (fixed seed)', () => {
+describe('what the generators produce (fixed seed)', { timeout: propertyTimeout }, () => {
   it('the mutator breaks every named rule, and most changes it makes break one', () => {
     const samples = fc.sample(mutatedLog(), { seed, numRuns: 1000 });
     const kinds = new Set(samples.map((m) => m.kind));

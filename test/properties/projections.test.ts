@@ -21,7 +21,7 @@ import {
   sum,
 } from './oracles/index.js';
 import { rejectedFor, ruleOf } from './rejection.js';
-import { checkProperty } from './settings.js';
+import { checkProperty, propertyTimeout } from './settings.js';
 
 /** Every number in a value, with its path. */
 function numbers(value: unknown, path = ''): Array<[string, number]> {
@@ -62,7 +62,7 @@ function firstDifference(a: unknown, b: unknown, path = '$'): string | null {
   return `${path}: report ${JSON.stringify(a)}, oracle ${JSON.stringify(b)}`;
 }
 
-describe('projection laws (fast-check)', () => {
+describe('projection laws (fast-check)', { timeout: propertyTimeout }, () => {
   it('a projection built from scratch equals it built step by step', () => {
     checkProperty(
       'projection-scratch-equals-step',

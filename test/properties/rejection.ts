@@ -2,15 +2,13 @@ import { RejectedEventError, type TruceEvent } from '../../events/index.js';
 import { Replayer } from '../../replay/index.js';
 
 /** The rule code a rejection carries (`release.exceedsTerms`, `party.notDeclared`, …). */
-export function ruleOf(error: RejectedEventError): string | undefined {
-  return (error as RejectedEventError & { rule?: string }).rule;
+export function ruleOf(error: RejectedEventError): string {
+  return error.rule;
 }
 
 /** Whether a rejection is for `rule`. */
 export function rejectedFor(error: RejectedEventError, rule: string): boolean {
-  const found = ruleOf(error);
-  // TODO(proofs): strict once the rule codes land on main.
-  return found === undefined || found === rule;
+  return error.rule === rule;
 }
 
 /** Replays until the machine rejects an event: the replayer, and the rejection if any. */

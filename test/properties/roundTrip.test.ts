@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { readLog } from '../../events/index.js';
 import { legalLog } from '../arbitraries/legalLog.js';
-import { checkAsyncProperty, toJsonl } from './settings.js';
+import { checkAsyncProperty, propertyTimeout, toJsonl } from './settings.js';
 
 /** The bytes in chunks cut at the given sizes: lines and UTF-8 characters split anywhere. */
 async function* chunked(bytes: Uint8Array, sizes: readonly number[]): AsyncGenerator<Uint8Array> {
@@ -16,7 +16,7 @@ async function* chunked(bytes: Uint8Array, sizes: readonly number[]): AsyncGener
   }
 }
 
-describe('log round trip (fast-check)', () => {
+describe('log round trip (fast-check)', { timeout: propertyTimeout }, () => {
   it('a written log reads back byte for byte, however it is chunked', async () => {
     const property = fc.asyncProperty(
       legalLog(),

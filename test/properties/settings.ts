@@ -6,6 +6,12 @@ import type { TruceEvent } from '../../events/index.js';
 /** 1,000 runs per property in CI, 100 locally; `TRUCE_RUNS` overrides both. */
 export const numRuns = Number(process.env.TRUCE_RUNS ?? (process.env.CI ? 1000 : 100));
 
+/**
+ * The time a property test may take: its cost is a count of runs, not a deadline, so the bound
+ * is wide enough for 1,000 runs on two cores shared with other work (a hang still fails).
+ */
+export const propertyTimeout = 15 * 60_000;
+
 /** The fixed seed of every property run; `TRUCE_SEED` (and `TRUCE_PATH`) replay another. */
 export const seed = Number(process.env.TRUCE_SEED ?? 20231124);
 
