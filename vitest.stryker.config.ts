@@ -20,6 +20,9 @@ export default defineConfig({
     // They read no machine or projection code: they judge the generators and the oracles.
     exclude: ['test/properties/generators.test.ts', 'test/properties/oracles.test.ts'],
     env: { TRUCE_RUNS: process.env.TRUCE_RUNS ?? '100' },
+    // One module graph for every file: each mutant run re-imports nothing it need not, which
+    // cuts a run to a third. The judged code keeps no module state between tests.
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },
