@@ -42,7 +42,9 @@ export async function checkAsyncProperty<Ts extends [unknown, ...unknown[]]>(
 
 function runParameters<Ts>(): fc.Parameters<Ts> {
   const path = process.env.TRUCE_PATH;
-  return { seed, numRuns, ...(path ? { path, endOnFailure: true } : {}) };
+  // Mutation testing only needs to know that a property fails, not its smallest counterexample.
+  const endOnFailure = Boolean(path) || process.env.TRUCE_NO_SHRINK === '1';
+  return { seed, numRuns, ...(path ? { path } : {}), ...(endOnFailure ? { endOnFailure } : {}) };
 }
 
 function failWith<Ts extends [unknown, ...unknown[]]>(
@@ -51,6 +53,7 @@ function failWith<Ts extends [unknown, ...unknown[]]>(
   logOf: (...args: Ts) => readonly TruceEvent[],
 ): void {
   if (!details.failed) return;
+  if (process.env.TRUCE_NO_SHRINK === '1') throw new Error(`property "${name}" failed`);
   const counterPath = 'counterexamplePath' in details ? details.counterexamplePath : '?';
   let where = '';
   if (details.counterexample) {
