@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { eventTypes } from '../../events/index.js';
 import {
   emptyTable,
+  eventsAccepted,
   type Table,
   tableDelete,
   tableEntries,
@@ -105,5 +107,40 @@ describe('the context tables behave as a Map', { timeout: propertyTimeout }, () 
       }),
       () => [],
     );
+  });
+});
+
+const ANY_TIME = ['aid.delivered', 'violation.reported', 'hostages.counted'];
+const TALKS = ['proposal.sent', 'proposal.accepted', 'phase.accepted', 'proposal.rejected'];
+
+/**
+ * Which events each state takes, written from the README's chart and rules: talks go on in
+ * every opened state but suspension, collapse (a proposal only) and conclusion; aid, violations
+ * and counts any time after the opening; phase events in a phase; fighting may resume where a
+ * pause can be agreed, in force or holding.
+ */
+const TAKES: Record<string, string[]> = {
+  unopened: ['negotiation.opened'],
+  'negotiating.awaitingProposal': [...TALKS, 'talks.suspended', 'hostilities.resumed', ...ANY_TIME],
+  'negotiating.proposalOnTable': [...TALKS, 'talks.suspended', 'hostilities.resumed', ...ANY_TIME],
+  'negotiating.suspended': ['talks.resumed', 'hostilities.resumed', ...ANY_TIME],
+  agreed: [...TALKS, 'phase.started', 'hostilities.resumed', ...ANY_TIME],
+  inPhase: [
+    ...TALKS,
+    'release.completed',
+    'release.recounted',
+    'pause.extended',
+    'phase.completed',
+    'hostilities.resumed',
+    ...ANY_TIME,
+  ],
+  collapsed: ['proposal.sent', ...ANY_TIME],
+  concluded: [],
+};
+
+describe('the events each state of the chart takes', () => {
+  it.each(Object.keys(TAKES))('%s takes exactly the events the README gives it', (state) => {
+    const expected = eventTypes.filter((type) => TAKES[state]?.includes(type));
+    expect(eventsAccepted(state)).toEqual(expected);
   });
 });
