@@ -17,11 +17,11 @@ const quickRuns = process.env.MUTATION_QUICK_RUNS ?? '10';
 const fullRuns = process.env.MUTATION_FULL_RUNS ?? '100';
 const started = Date.now();
 
-function stryker(args, runs) {
+function stryker(args, runs, env = {}) {
   const result = spawnSync('npx', ['stryker', 'run', ...args], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, TRUCE_RUNS: runs },
+    env: { ...process.env, TRUCE_RUNS: runs, ...env },
   });
   if (result.status !== 0) {
     console.error(`stryker ${args.join(' ')} failed (exit ${result.status})`);
@@ -46,12 +46,15 @@ const mutants = mutantsOf(first);
 const survivors = mutants.filter((m) => m.status === 'Survived');
 const passOneMinutes = (Date.now() - started) / 60_000;
 
-// Pass 2: only the survivors, at full runs.
-if (survivors.length) {
+// Pass 2: only the survivors, at full runs. Pass 1 shares one module graph across runs, which
+// never re-evaluates a static mutant (the chart's definition, read once at import): static
+// survivors are judged again with fresh modules (TRUCE_ISOLATE=1), the others without.
+function rerun(list, name, env) {
+  if (list.length === 0) return;
   // Stryker ranges are 1-based lines and 0-based columns; the report's columns are 1-based.
   const ranges = [
     ...new Set(
-      survivors.map(
+      list.map(
         (m) =>
           `${m.file}:${m.location.start.line}:${m.location.start.column - 1}-${m.location.end.line}:${m.location.end.column - 1}`,
       ),
@@ -62,25 +65,32 @@ if (survivors.length) {
     mutate: ranges,
     incremental: false,
     reporters: ['clear-text', 'progress', 'json'],
-    jsonReporter: { fileName: 'reports/mutation/survivors.json' },
+    jsonReporter: { fileName: `reports/mutation/${name}.json` },
   };
   delete config.incrementalFile;
   delete config.htmlReporter;
   mkdirSync(out, { recursive: true });
-  const configFile = join(out, 'survivors.config.json');
+  const configFile = join(out, `${name}.config.json`);
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  stryker([configFile], fullRuns);
-  const second = new Map(
-    mutantsOf(JSON.parse(readFileSync(join(out, 'survivors.json'), 'utf8'))).map((m) => [
-      key(m),
-      m,
-    ]),
+  stryker([configFile], fullRuns, env);
+  const again = new Map(
+    mutantsOf(JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'))).map((m) => [key(m), m]),
   );
-  for (const m of survivors) {
-    const again = second.get(key(m));
-    if (again) m.status = again.status;
+  for (const m of list) {
+    const verdict = again.get(key(m));
+    if (verdict) m.status = verdict.status;
   }
 }
+rerun(
+  survivors.filter((m) => m.static !== true),
+  'survivors-runtime',
+  {},
+);
+rerun(
+  survivors.filter((m) => m.static === true),
+  'survivors-static',
+  { TRUCE_ISOLATE: '1' },
+);
 
 // The score, overall and per folder.
 function tally(list) {
