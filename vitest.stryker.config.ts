@@ -28,6 +28,7 @@ export default defineConfig({
       'test/machines/**/*.test.ts',
       'test/projections/**/*.test.ts',
       'test/golden/examples.test.ts',
+      'test/golden/broken-logs.test.ts',
       'test/properties/**/*.test.ts',
     ],
     // They read no machine or projection code: they judge the generators and the oracles.
