@@ -276,8 +276,7 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
     }
     expect(problems).toEqual([]);
     await page.close();
-    // 22 steps, each compared with a run of the CLI: over a minute on a busy machine.
-  }, 240_000);
+  });
 
   it('moves with End, ArrowLeft, the buttons and a click on an event', async () => {
     const { url } = await inspect(november);
