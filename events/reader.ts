@@ -64,9 +64,10 @@ export function buildCompleteReadLogOptions(
  * Reads a log (a file path or a stream of byte chunks) line by line in constant memory and
  * yields each decoded event, or throws a {@link ValidationError} at the first line that breaks
  * the format: not UTF-8, not JSON, a schema violation, a seq out of order, a repeated id, a blank
- * line, or a cut-off (torn) last line. I/O failures throw a `StoreError`.
+ * line between events, or a cut-off (torn) last line. I/O failures throw a `StoreError`.
  *
- * Accepts a UTF-8 BOM, CRLF line ends, unknown fields, and a last event without its `\n`.
+ * Accepts a UTF-8 BOM, CRLF line ends, unknown fields, a last event without its `\n`, and blank
+ * lines at the very end (an editor's extra newline).
  *
  * @example
  * for await (const { line, event } of readLog('deal.jsonl')) {
@@ -90,7 +91,8 @@ export async function* readLog(
   const checker = new LogChecker(opts);
   try {
     for await (const raw of splitLines(chunks, { maxLineBytes: opts.maxLineBytes })) {
-      yield checker.check(raw);
+      const entry = checker.check(raw);
+      if (entry !== null) yield entry;
     }
   } catch (error) {
     throw lineTooLongAsValidation(error, opts.file);
@@ -146,6 +148,8 @@ export class LogChecker {
   readonly #ids: IdLookup;
   readonly #lineOffset: number;
   #lastSeq: number;
+  /** The first blank line since the last event: an error only if an event follows it. */
+  #blank: number | undefined;
 
   constructor(options: CompleteReadLogOptions, resume?: ResumePoint) {
     this.#options = options;
@@ -154,8 +158,12 @@ export class LogChecker {
     this.#lastSeq = resume?.seq ?? 0;
   }
 
-  /** The decoded entry of one raw line, or a `ValidationError` (`torn` for a cut-off last line). */
-  check(raw: RawLine): LogEntry {
+  /**
+   * The decoded entry of one raw line, `null` for a blank line (an error only once an event
+   * follows it: blank lines at the very end are allowed), or a `ValidationError` (`torn` for a
+   * cut-off last line).
+   */
+  check(raw: RawLine): LogEntry | null {
     const { terminated } = raw;
     const line = raw.line + this.#lineOffset;
     let bytes = raw.bytes;
@@ -175,8 +183,12 @@ export class LogChecker {
       });
     }
     if (text.trim() === '') {
+      this.#blank ??= line;
+      return null;
+    }
+    if (this.#blank !== undefined) {
       throw this.#error(
-        { line },
+        { line: this.#blank },
         '',
         'expected an event, found a blank line (remove it; blank lines are not allowed)',
         { rule: 'format.blank' },

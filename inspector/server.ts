@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { type AddressInfo, isIP, isIPv4 } from 'node:net';
+import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import { StoreError } from '../events/index.js';
@@ -25,6 +25,13 @@ export interface InspectorOptions {
   pollMs?: number;
   /** Read the log from here (a PostgreSQL stream) instead of `file`, which is then its name. */
   source?: LogSource;
+  /** Where a warning goes (binding beyond loopback); stderr by default. */
+  warn?: (message: string) => void;
+  /**
+   * Bytes a live page may leave unread before it is dropped (1 MiB by default); it reconnects
+   * and gets the whole view again, so a stalled client costs bounded memory.
+   */
+  maxBufferedBytes?: number;
 }
 
 /** A running inspector. */
@@ -33,6 +40,8 @@ export interface InspectorServer {
   url: string;
   port: number;
   session: LogSession;
+  /** How many pages follow the log live right now. */
+  readonly liveCount: number;
   /** Stops watching, ends live connections and closes the server. */
   close(): Promise<void>;
 }
@@ -109,6 +118,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       return;
     }
     const path = routePath(req.url ?? '');
+    // The page is told the log's name, never where it lies on disk.
     if (path === '/' || path === '/index.html') {
       const page = assets.get('index.html');
       if (page) {
@@ -160,9 +170,18 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     });
   };
 
+  const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   session.subscribe((delta) => {
     const message = `data: ${JSON.stringify(delta)}\n\n`;
-    for (const res of live) res.write(message);
+    for (const res of live) {
+      // A page that does not read is dropped, not buffered for without bound; it reconnects.
+      if (res.writableLength > maxBuffered) {
+        live.delete(res);
+        res.destroy();
+        continue;
+      }
+      res.write(message);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -179,13 +198,22 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     });
     server.listen(options.port ?? DEFAULT_INSPECTOR_PORT, host, () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  const address = server.address() as AddressInfo;
+  port = address.port;
   const shown = host.includes(':') ? `[${host}]` : host;
+  if (!isLoopback(address.address)) {
+    (options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(
+      `warning: the inspector listens on ${shown}:${port}, beyond this machine: anyone who can reach that address can read ${basename(options.file)}; use --host 127.0.0.1 unless you mean it`,
+    );
+  }
 
   return {
     url: `http://${shown}:${port}/`,
     port,
     session,
+    get liveCount() {
+      return live.size;
+    },
     close: async () => {
       session.close();
       for (const res of live) res.end();
@@ -222,19 +250,28 @@ function routePath(url: string): string {
   return end === -1 ? url : url.slice(0, end);
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Whether an address the server is bound to is reachable from this machine only. */
+export function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return address === '::1' || (isIPv4(v4) && v4.startsWith('127.'));
+}
 
-/** On loopback, only loopback Host headers: a DNS-rebinding page cannot read the log. */
-function hostAllowed(header: string | undefined, bound: string, port: number): boolean {
-  if (!LOOPBACK.has(bound)) return true;
+/**
+ * Whether a request's Host header may be answered, for any bound address: an IP literal (a
+ * page that reaches it by address is not a rebinding attack), `localhost`, or the very name the
+ * server was bound to, with the server's port or none. A DNS-rebinding page sends its own
+ * domain name, which is refused.
+ */
+export function hostAllowed(header: string | undefined, bound: string, port: number): boolean {
   if (header === undefined) return false;
-  const name = header.startsWith('[')
-    ? header.slice(0, header.indexOf(']') + 1)
-    : header.split(':')[0];
-  const givenPort = header.slice((name ?? '').length + 1);
-  return (
-    name !== undefined && LOOPBACK.has(name) && (givenPort === '' || givenPort === String(port))
-  );
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d+))?$/.exec(header.trim());
+  if (!match) return false;
+  const name = (match[1] as string).toLowerCase();
+  const givenPort = match[2];
+  if (givenPort !== undefined && givenPort !== String(port)) return false;
+  const bare = name.startsWith('[') ? name.slice(1, -1) : name;
+  const boundName = bound.toLowerCase().replace(/^\[|\]$/g, '');
+  return isIP(bare) !== 0 || bare === 'localhost' || bare === boundName;
 }
 
 function securityHeaders(): Record<string, string> {

@@ -1,5 +1,6 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import {
   type LogEntry,
@@ -11,7 +12,7 @@ import {
 } from '../events/index.js';
 import { type DealMachine, dealMachine } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
-import { Replayer } from '../replay/index.js';
+import { Replayer, type ReplaySnapshot } from '../replay/index.js';
 import { committedEnd, type LogSource } from '../store/index.js';
 import { machineGraph } from './graph.js';
 import type { LogView, ProblemView, StepView } from './protocol.js';
@@ -24,12 +25,20 @@ export interface LogSessionOptions {
   pollMs?: number;
   /** Read the log from here (a PostgreSQL stream) instead of the file, and follow its appends. */
   source?: LogSource;
+  /**
+   * Keep the replay state every this many steps (64 by default) and rebuild a report between
+   * two from the nearest one, so memory grows with the log, not with the log × its report.
+   */
+  checkpointEvery?: number;
 }
 
 /** Called with what changed: the steps from `from` on and the current problem. */
 export type LogListener = (delta: LogView) => void;
 
 const graphIndex = machineGraph(dealMachine);
+
+/** Reports kept after they were asked for. */
+const RECENT_REPORTS = 32;
 
 /**
  * One log replayed for the inspector: the steps with the transitions each took, the report
@@ -50,7 +59,12 @@ export class LogSession {
   #taken: string[] = [];
   #steps: StepView[] = [];
   #texts: string[] = [];
-  #reports: ReplayReport[] = [];
+  /** The events applied, in order: a report between checkpoints is replayed from them. */
+  #events: TruceEvent[] = [];
+  /** The replay state after step `i × checkpointEvery` (index 0: before any event). */
+  #checkpoints: ReplaySnapshot[] = [];
+  /** The last reports asked for, newest last: a page stepping back and forth asks again. */
+  readonly #recent = new Map<number, ReplayReport>();
   #problem: ProblemView | null = null;
   #revision = 0;
   #running: Promise<void> | null = null;
@@ -72,10 +86,15 @@ export class LogSession {
     return graphIndex.graph;
   }
 
+  /** The log's name as the page shows it: its file name, never where it lies on disk. */
+  get name(): string {
+    return basename(this.file);
+  }
+
   /** The whole log as it stands. */
   view(): LogView {
     return {
-      file: this.file,
+      file: this.name,
       revision: this.#revision,
       from: 0,
       steps: this.#steps,
@@ -90,7 +109,29 @@ export class LogSession {
 
   /** The report after event `seq` (0: before any event), or `undefined` past the last step. */
   report(seq: number): ReplayReport | undefined {
-    return this.#reports[seq];
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#events.length) return undefined;
+    const known = this.#recent.get(seq);
+    if (known !== undefined) {
+      this.#recent.delete(seq);
+      this.#recent.set(seq, known);
+      return known;
+    }
+    const every = this.#checkpointEvery;
+    const base = Math.floor(seq / every);
+    const from = this.#checkpoints[base];
+    const replayer = new Replayer({ file: this.file, ...(from ? { from } : {}) });
+    for (let i = base * every; i < seq; i++) replayer.apply(this.#events[i] as TruceEvent);
+    const report = replayer.report();
+    this.#recent.set(seq, report);
+    if (this.#recent.size > RECENT_REPORTS) {
+      const oldest = this.#recent.keys().next().value as number;
+      this.#recent.delete(oldest);
+    }
+    return report;
+  }
+
+  get #checkpointEvery(): number {
+    return this.#options.checkpointEvery ?? 64;
   }
 
   /** Registers a listener for changes; returns its removal. */
@@ -191,7 +232,9 @@ export class LogSession {
     this.#tracer.start();
     this.#steps = [];
     this.#texts = [];
-    this.#reports = [this.#replayer.report()];
+    this.#events = [];
+    this.#checkpoints = [this.#replayer.snapshot()];
+    this.#recent.clear();
   }
 
   async #read(): Promise<void> {
@@ -243,7 +286,7 @@ export class LogSession {
     if (!changed) return;
     this.#revision++;
     const delta: LogView = {
-      file: this.file,
+      file: this.name,
       revision: this.#revision,
       from,
       steps: this.#steps.slice(from),
@@ -266,7 +309,10 @@ export class LogSession {
       transitions: this.#taken,
     });
     this.#texts.push(entry.text);
-    this.#reports.push(this.#replayer.report());
+    this.#events.push(entry.event);
+    if (this.#events.length % this.#checkpointEvery === 0) {
+      this.#checkpoints.push(this.#replayer.snapshot());
+    }
   }
 }
 

@@ -35,8 +35,6 @@ export async function committedSize(path: string, fs: StoreFs = nodeFs): Promise
   if (info.log !== undefined && (info.log.dev !== log.dev || info.log.ino !== log.ino)) {
     return size;
   }
-  // A failed write its holder could not cut back is never a committed event.
-  if (info.cut !== undefined) return Math.min(size, info.cut);
   if (info.size === undefined || isStale(info, found.mtimeMs, 60_000)) return size;
   return Math.min(size, info.size);
 }

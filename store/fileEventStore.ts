@@ -24,7 +24,7 @@ import type {
   NewEvent,
   ReadOptions,
 } from './eventStore.js';
-import { FileLock, type LockInfo, type LockOptions } from './fileLock.js';
+import { FileLock, type LockOptions } from './fileLock.js';
 import {
   chunksOf,
   hashRange,
@@ -125,8 +125,7 @@ export class FileEventStore implements EventStore {
   repair(): Promise<number> {
     const run = this.#queue.then(() =>
       this.#locked(
-        async ({ handle, stat, recovered, real }) =>
-          (await this.#sync(handle, stat, recovered, real)).state.head,
+        async ({ handle, stat, real }) => (await this.#sync(handle, stat, real)).state.head,
       ),
     );
     this.#queue = run.catch(() => undefined);
@@ -211,8 +210,8 @@ export class FileEventStore implements EventStore {
   }
 
   async #append(events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    return this.#locked(async ({ handle, stat, lock, recovered, created, real }) => {
-      const checkpoint = await this.#sync(handle, stat, recovered, real);
+    return this.#locked(async ({ handle, stat, lock, created, real }) => {
+      const checkpoint = await this.#sync(handle, stat, real);
       const { state } = checkpoint;
       let prepared: ReturnType<typeof prepareAppend>;
       try {
@@ -260,7 +259,7 @@ export class FileEventStore implements EventStore {
     }
     const lockPath = `${real}.lock`;
     const existing = await this.#fs.stat(real).then(identityOf, () => undefined);
-    const { lock, recovered } = await FileLock.acquire(
+    const { lock } = await FileLock.acquire(
       lockPath,
       {
         ...this.#lock,
@@ -270,7 +269,6 @@ export class FileEventStore implements EventStore {
       },
       this.#fs,
     );
-    let keepLock = false;
     let closed: Promise<void> = Promise.resolve();
     try {
       let opened: { handle: FileHandle; created: boolean };
@@ -289,16 +287,10 @@ export class FileEventStore implements EventStore {
         }
         // Recorded at once (the body waits for it before writing): readers stop here meanwhile.
         lock.record(stat.size, identityOf(stat)).catch(() => undefined);
-        return await body({ handle, stat, lock, recovered, created, real });
-      } catch (error) {
-        if (error instanceof RollbackFailed) {
-          keepLock = true;
-          await lock.markCut(error.cut).catch(() => undefined);
-        }
-        throw error;
+        return await body({ handle, stat, lock, created, real });
       } finally {
         closed = handle.close().catch(() => undefined);
-        if (created && !keepLock) {
+        if (created) {
           await closed;
           // A log created by a failed first append is removed again: the folder is as it was.
           const size = await this.#fs.lstat(real).then(
@@ -309,12 +301,7 @@ export class FileEventStore implements EventStore {
         }
       }
     } finally {
-      // After a failed rollback the lock stays, with the size to cut back to: the next writer
-      // (once this process is gone) moves the failed write aside.
-      await Promise.all([
-        keepLock ? lock.abandon() : lock.release().catch(() => undefined),
-        closed,
-      ]);
+      await Promise.all([lock.release().catch(() => undefined), closed]);
     }
   }
 
@@ -354,9 +341,11 @@ export class FileEventStore implements EventStore {
       try {
         await handle.truncate(before);
       } catch (rollback) {
-        throw new RollbackFailed(
-          before,
-          `cannot write ${this.#name}: ${ioReason(error)}; cutting the partial write back also failed (${ioReason(rollback)}): the next append moves it aside`,
+        // Whole events of the batch may stand in the log: they are kept, as a crash would leave
+        // them (appending the batch again with the same ids writes only the rest); an
+        // incomplete last line is moved aside by the next append.
+        throw new StoreError(
+          `cannot write ${this.#name}: ${ioReason(error)}; cutting the partial write back also failed (${ioReason(rollback)}): check the log with truce validate, and append the batch again with the same ids (those already written are not written twice)`,
           { cause: error },
         );
       }
@@ -368,28 +357,17 @@ export class FileEventStore implements EventStore {
   }
 
   /**
-   * Brings the state up to the file's end under the lock: moves aside a failed write its writer
-   * could not cut back, then replays only what lies past a verified checkpoint, moving a torn
-   * last line aside. A dead writer's recorded size is not trusted: whole events past it stay.
+   * Brings the state up to the file's end under the lock: replays only what lies past a verified
+   * checkpoint, moving a torn last line aside. A dead writer's recorded size is not trusted:
+   * whole events past it stay (its retry with the same ids is a no-op).
    */
   async #sync(
     handle: FileHandle,
     opened: { size: number; ino: number | bigint },
-    recovered: LockInfo | undefined,
     real: string,
   ): Promise<Checkpoint> {
-    let stat = opened;
-    const cut = recovered?.cut;
-    if (cut !== undefined && stat.size > cut) {
-      const moved = await this.#moveAside(handle, cut, stat.size, real);
-      this.#warn(
-        `${this.#name}: a writer (process ${recovered?.pid}) failed during an append and could not cut it back; moved its ${stat.size - cut} unacknowledged bytes to ${moved}`,
-      );
-      this.#cached = undefined;
-      stat = await handle.stat();
-    }
-    const size = stat.size;
-    const ino = Number(stat.ino);
+    const size = opened.size;
+    const ino = Number(opened.ino);
     const base =
       (await verifyCheckpoint(handle, this.#cached, size, ino)) ??
       (await verifyCheckpoint(
@@ -414,6 +392,7 @@ export class FileEventStore implements EventStore {
     let bytes = base.bytes;
     let lastLineStart = base.lastLineStart;
     let unterminated = false;
+    let moved = false;
     const checker = new LogChecker(buildCompleteReadLogOptions({ file: this.#name }), {
       line: state.head,
       seq: state.head,
@@ -424,17 +403,20 @@ export class FileEventStore implements EventStore {
     const lines = splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
     for await (const raw of namedLines(lines, this.#name)) {
       const start = bytes;
-      let entry: LogEntry;
+      let entry: LogEntry | null;
       try {
         entry = checker.check(raw);
       } catch (error) {
         if (!(error instanceof ValidationError && error.torn)) throw error;
-        const moved = await this.#moveAside(handle, start, size, real);
+        const side = await this.#moveAside(handle, start, size, real);
         this.#warn(
-          `${this.#name}: line ${state.head + 1} was torn (an interrupted write); moved its ${size - start} bytes to ${moved} and repaired the log to its last whole event (seq ${state.head})`,
+          `${this.#name}: line ${state.head + 1} was torn (an interrupted write); moved its ${size - start} bytes to ${side} and repaired the log to its last whole event (seq ${state.head})`,
         );
+        moved = true;
         break;
       }
+      // A blank line: allowed only at the very end, where it is dropped below.
+      if (entry === null) continue;
       const { event, line } = entry;
       try {
         state.replayer.apply(event, line);
@@ -447,6 +429,16 @@ export class FileEventStore implements EventStore {
       lastLineStart = start;
       bytes = base.bytes + raw.end;
       if (!raw.terminated) unterminated = true;
+    }
+    if (!moved && bytes < size) {
+      // Only blank lines follow the last event (an editor's extra newline): the next event
+      // must follow it directly, so they go (whitespace, never an event).
+      try {
+        await handle.truncate(bytes);
+        await handle.sync();
+      } catch (error) {
+        throw this.#ioError('write', error);
+      }
     }
     if (unterminated) {
       // A whole last event without its `\n` (an edited file): complete the line before appending.
@@ -492,22 +484,10 @@ interface Held {
   /** The log as opened. */
   stat: Stats;
   lock: FileLock;
-  /** The lock of a writer that died holding it. */
-  recovered: LockInfo | undefined;
   /** Whether this opening created the log. */
   created: boolean;
   /** The log's real path: its lock, sidecar and torn files lie beside it. */
   real: string;
-}
-
-/** A rollback after a failed write failed too: the lock is kept for the next writer's repair. */
-class RollbackFailed extends StoreError {
-  /** Where the log must be cut back to: the bytes past it are the failed write. */
-  readonly cut: number;
-  constructor(cut: number, message: string, options: { cause?: unknown }) {
-    super(message, options);
-    this.cut = cut;
-  }
 }
 
 /** The lines, with a line over the cap reported as a `ValidationError` naming the log. */

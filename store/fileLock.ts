@@ -143,11 +143,6 @@ export class FileLock {
     );
   }
 
-  /** Records that the bytes past `size` are a failed write the next writer must move aside. */
-  markCut(size: number): Promise<void> {
-    return this.#rewrite({ ...this.#info, size, cut: size });
-  }
-
   #rewrite(info: LockInfo): Promise<void> {
     this.#info = info;
     // The record has a fixed length, so it overwrites the old one whole in place: no truncate

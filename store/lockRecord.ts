@@ -17,11 +17,6 @@ export interface LockInfo {
    * here; once it is dead nothing trusts it (the bytes past it may be acknowledged events).
    */
   size?: number;
-  /**
-   * Set only by a holder whose write failed and could not be cut back: the bytes past it are a
-   * batch it reported as not appended, for the next writer to move aside.
-   */
-  cut?: number;
 }
 
 /**
@@ -37,7 +32,6 @@ const lockInfoSchema = z.object({
   at: z.string(),
   log: z.object({ dev: z.string(), ino: z.string() }).optional(),
   size: z.int().nonnegative().optional(),
-  cut: z.int().nonnegative().optional(),
 });
 
 /** The bytes of a lock record: its JSON padded to {@link LOCK_RECORD_BYTES}. */
@@ -59,11 +53,10 @@ export function decodeLockInfo(text: string): LockInfo | undefined {
   }
   const parsed = lockInfoSchema.safeParse(value);
   if (!parsed.success) return;
-  const { log, size, cut, ...rest } = parsed.data;
+  const { log, size, ...rest } = parsed.data;
   const info: LockInfo = { ...rest };
   if (log !== undefined) info.log = log;
   if (size !== undefined) info.size = size;
-  if (cut !== undefined) info.cut = cut;
   return info;
 }
 

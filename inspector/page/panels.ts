@@ -1,14 +1,14 @@
 import type { ReplayReport } from '../../projections/report.js';
 import type { ProblemView, StepView } from '../protocol.js';
 import { fill, h } from './dom.js';
-import { formatValue, leaves, valueAt } from './format.js';
+import { formatValue, keyPath, leaves, splitKeyPath, valueAt } from './format.js';
 
 /** An element showing the figure at a key path of the replay JSON, tagged for comparison. */
 function field(report: ReplayReport, path: string, tag: 'span' | 'td' | 'dd' = 'span') {
   return h(
     tag,
     { 'data-field': path, class: 'figure' },
-    formatValue(valueAt(report, path.split('.'))),
+    formatValue(valueAt(report, splitKeyPath(path))),
   );
 }
 
@@ -168,14 +168,14 @@ export function renderProjections(el: Element, report: ReplayReport): void {
 }
 
 function keyed(report: ReplayReport, path: string, title: string) {
-  const value = valueAt(report, path.split('.'));
+  const value = valueAt(report, splitKeyPath(path));
   const keys = value && typeof value === 'object' ? Object.keys(value) : [];
   if (!keys.length) return null;
   return h(
     'details',
     { class: 'keyed', open: true },
     h('summary', {}, title),
-    h('table', { class: 'figures small' }, ...keys.map((k) => row(report, k, `${path}.${k}`))),
+    h('table', { class: 'figures small' }, ...keys.map((k) => row(report, k, keyPath(...splitKeyPath(path), k)))),
   );
 }
 
@@ -219,7 +219,7 @@ function renderPositions(report: ReplayReport) {
         parties.map((party) => [
           h('th', { scope: 'row' }, party),
           ...['stance', 'proposalId', 'permanentCeasefire', 'pauseDays'].map((key) =>
-            field(report, `positions.${party}.${key}`, 'td'),
+            field(report, keyPath('positions', party, key), 'td'),
           ),
         ]),
       )
@@ -237,7 +237,7 @@ function renderPositions(report: ReplayReport) {
             ...Object.keys(point.positions).flatMap((party, j) => [
               j ? ' vs ' : '',
               `${party} `,
-              field(report, `stickingPoints.${i}.positions.${party}`),
+              field(report, keyPath('stickingPoints', i, 'positions', party)),
             ]),
           ),
         ),

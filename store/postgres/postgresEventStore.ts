@@ -231,7 +231,9 @@ export class PostgresEventStore implements EventStore {
     for await (const raw of splitLines(this.lines({ from, to: head }), {
       maxLineBytes: DEFAULT_MAX_LINE_BYTES,
     })) {
-      yield checker.check(raw).event;
+      // A blank line (none is ever stored) checks as null: nothing to yield.
+      const entry = checker.check(raw);
+      if (entry !== null) yield entry.event;
     }
   }
 
@@ -595,7 +597,9 @@ export class PostgresEventStore implements EventStore {
       }
     }
     for await (const raw of splitLines(tail(), { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
-      const { event, line } = checker.check(raw);
+      const entry = checker.check(raw);
+      if (entry === null) continue;
+      const { event, line } = entry;
       replayer.apply(event, line);
       seq = event.seq;
     }

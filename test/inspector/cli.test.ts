@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -154,4 +156,38 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+describe('truce inspect and a log briefly replaced by a FIFO (issue 11, finding 6)', () => {
+  it('shows the problem without hanging, follows the file once it is back, and stops on the first SIGTERM', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines.slice(0, 5));
+    const r = await startCli(file);
+    running.push(r);
+    const view = async () => JSON.parse((await rawGet(r.url, '/api/log')).body);
+    expect((await view()).steps).toHaveLength(5);
+    renameSync(file, `${file}.away`);
+    spawnSync('mkfifo', [file]);
+    // (A refresh between the rename and mkfifo may first report the file missing.)
+    await until(async () => /named pipe \(FIFO\)/.test((await view()).problem?.message ?? ''));
+    expect((await view()).problem.kind).toBe('io');
+    rmSync(file);
+    writeFileSync(`${file}.away`, lines.slice(0, 7).join(''));
+    renameSync(`${file}.away`, file);
+    await until(async () => {
+      const now = await view();
+      return now.steps.length === 7 && now.problem === null;
+    });
+    // One SIGTERM, and it is gone: no read is left blocked on the FIFO.
+    r.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => {
+      if (r.child.exitCode !== null) resolve(r.child.exitCode);
+      else r.child.once('exit', resolve);
+    });
+    expect(code).toBe(0);
+  }, 600_000);
+});
+
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 25));
 }

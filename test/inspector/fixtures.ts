@@ -59,7 +59,7 @@ export async function startCli(
     err += chunk.toString('utf8');
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed: ${out} ${err}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`no URL printed: ${out} ${err}`)), 120_000);
     const check = () => {
       const match = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
       if (match?.[1]) {

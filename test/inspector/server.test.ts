@@ -1,6 +1,8 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnyStateNode } from 'xstate';
 import {
   CONTENT_SECURITY_POLICY,
@@ -11,7 +13,7 @@ import {
   startInspector,
 } from '../../inspector/index.js';
 import { dealMachine } from '../../machines/index.js';
-import { replayLog } from '../../replay/index.js';
+import { Replayer, replayLog } from '../../replay/index.js';
 import {
   assetsDir,
   november,
@@ -282,3 +284,107 @@ describe('the inspector server', () => {
     }
   });
 });
+
+// Issue 11, finding 9: the inspector for any --host, slow clients, odd key names, no paths.
+describe('the inspector under hostile use', () => {
+  it.each([['127.0.0.1'], ['127.1'], ['0.0.0.0'], ['localhost']])(
+    'bound to %s, it refuses a request whose Host header names another site (DNS rebinding)',
+    async (host) => {
+      const warnings: string[] = [];
+      const server = await startInspector({
+        file: november,
+        port: 0,
+        host,
+        assetsDir,
+        warn: (m) => warnings.push(m),
+      });
+      open.push(server);
+      const base = `http://127.0.0.1:${server.port}/`;
+      for (const evil of [
+        'evil.example',
+        `evil.example:${server.port}`,
+        'localhost.evil.example',
+      ]) {
+        expect((await rawGet(base, '/api/log', { Host: evil })).status, evil).toBe(403);
+      }
+      expect((await rawGet(base, '/api/log', { Host: `127.0.0.1:${server.port}` })).status).toBe(
+        200,
+      );
+      expect((await rawGet(base, '/api/log', { Host: `localhost:${server.port}` })).status).toBe(
+        200,
+      );
+      expect((await rawGet(base, '/api/log', { Host: `${host}:${server.port}` })).status).toBe(200);
+      expect((await rawGet(base, '/api/log', { Host: '127.0.0.1:1' })).status).toBe(403);
+      // Beyond loopback it says so, loudly; on loopback it says nothing.
+      if (host === '0.0.0.0') {
+        expect(warnings).toEqual([expect.stringMatching(/^warning: .*beyond this machine/)]);
+      } else {
+        expect(warnings).toEqual([]);
+      }
+    },
+  );
+
+  it('never shows where the log lies on disk', async () => {
+    const server = await serve(november);
+    const body = (await rawGet(server.url, '/api/log', { Host: `127.0.0.1:${server.port}` })).body;
+    expect(JSON.parse(body).file).toBe('november-2023.jsonl');
+    expect(body).not.toContain(join(november, '..'));
+  });
+
+  it('drops a live client that never reads instead of buffering for it without bound', async () => {
+    const file = writeLog(novemberLines().slice(0, 1));
+    const server = await startInspector({
+      file,
+      port: 0,
+      assetsDir,
+      pollMs: 50,
+      maxBufferedBytes: 64 * 1024,
+    });
+    open.push(server);
+    // A raw client: sends the request, then never reads a byte.
+    const socket = connect(server.port, '127.0.0.1');
+    socket.pause();
+    socket.write(`GET /api/live HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+    await until(() => server.liveCount === 1);
+    const note = 'n'.repeat(200_000);
+    let seq = 1;
+    // Large updates, one at a time, until the server lets the client go (a count, not a clock).
+    for (let round = 0; round < 400 && server.liveCount > 0; round++) {
+      seq++;
+      appendFileSync(
+        file,
+        `${JSON.stringify({ seq, id: `big${seq}`, type: 'aid.delivered', at: '2023-11-25T10:00:00Z', data: { region: 'south', trucks: 1, note } })}\n`,
+      );
+      const before = server.session.revision;
+      await server.session.refresh();
+      await until(() => server.session.revision > before);
+    }
+    expect(server.liveCount).toBe(0);
+    socket.destroy();
+  }, 600_000);
+
+  it('keeps no report per step: reports are rebuilt from checkpoints on demand, equal to replay', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines);
+    const counted = vi.spyOn(Replayer.prototype, 'report');
+    const session = new LogSession(file, { checkpointEvery: 4 });
+    try {
+      await session.refresh();
+      // Opening a log computes no report for each of its steps.
+      expect(counted.mock.calls.length).toBeLessThanOrEqual(1);
+      for (const k of [0, 1, 3, 4, 5, 9, lines.length]) {
+        expect(session.report(k), `report ${k}`).toEqual(
+          (await replayLog(file, { until: Math.max(k, 0) })).report,
+        );
+      }
+      expect(session.report(lines.length + 1)).toBeUndefined();
+    } finally {
+      counted.mockRestore();
+      session.close();
+    }
+  });
+});
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}

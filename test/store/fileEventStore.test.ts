@@ -208,32 +208,6 @@ describe('FileEventStore', () => {
       expect(existsSync(`${log}.lock`)).toBe(false);
     });
 
-    it('given a lock left by a failed write that could not be cut back, then the bytes past its cut are moved aside, whole lines too', async () => {
-      await open().append([opened()]);
-      const size = readFileSync(log).length;
-      writeFileSync(
-        log,
-        '{"seq":2,"id":"failed","type":"aid.delivered","at":"2023-11-24T10:00:00Z","data":{"region":"south","trucks":1}}\n',
-        { flag: 'a' },
-      );
-      writeFileSync(
-        `${log}.lock`,
-        JSON.stringify({
-          pid: deadPid(),
-          host: (await import('node:os')).hostname(),
-          nonce: 'dead',
-          at: 'x',
-          size,
-          cut: size,
-        }),
-      );
-      // Readers stop at the cut: the failed write was reported as not appended.
-      expect(await open().head()).toBe(1);
-      expect(await open().append([aid('a1')])).toEqual({ seqs: [2], written: 1, head: 2 });
-      expect(warnings[0]).toMatch(/could not cut it back; moved its \d+ unacknowledged bytes/);
-      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'a1']);
-    });
-
     it('given a live writer holding the lock, then a reader stops where that writer began', async () => {
       await open().append([opened()]);
       const size = readFileSync(log).length;
