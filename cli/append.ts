@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
 import type { NewEvent } from '../store/index.js';
+import { parseEventTime } from './dates.js';
 import { noteCommitted } from './output.js';
 import { newEventWarnings, previewAppend } from './preview.js';
 import { openLog, type StoreSelection, storeOption, streamOption } from './source.js';
@@ -65,7 +66,8 @@ export function parseExpect(value: string): number {
  */
 export function parseBatch(text: string, name: string): NewEvent[] {
   const lines = text.replace(/^\uFEFF/, '').split('\n');
-  if (lines.at(-1) === '') lines.pop();
+  // Blank lines at the very end are an editor's extra newlines, as in a log.
+  while (lines.length > 0 && (lines.at(-1) as string).trim() === '') lines.pop();
   return lines.map((raw, index) => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const position = { line: index + 1 };
@@ -150,7 +152,11 @@ export function registerAppend(program: Command): void {
     .option('--type <type>', 'the event type, e.g. proposal.sent')
     .option('--data <json>', 'the event payload, a JSON object')
     .option('--id <id>', 'the event id, its idempotency key (default: a fresh unique id)')
-    .option('--at <datetime>', 'when it happened, ISO 8601 with a zone (default: now)')
+    .option(
+      '--at <datetime>',
+      'when it happened, ISO 8601 with a zone (default: now)',
+      parseEventTime,
+    )
     .option('--source-name <name>', 'who reported it')
     .option('--source-url <url>', 'where it was reported')
     .option('--confidence <level>', 'confirmed, reported, claimed or disputed')

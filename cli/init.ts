@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ConcurrencyError, TruceError } from '../events/index.js';
 import type { NewEvent } from '../store/index.js';
 import { eventId, isoNow, type SourceOptions, sourceOf } from './append.js';
+import { parseEventTime } from './dates.js';
 import { noteCommitted } from './output.js';
 import { openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
@@ -88,7 +89,11 @@ export function registerInit(program: Command): void {
       parseHeld,
     )
     .option('--id <id>', 'the event id (default: a fresh unique id)')
-    .option('--at <datetime>', 'when the talks opened, ISO 8601 with a zone (default: now)')
+    .option(
+      '--at <datetime>',
+      'when the talks opened, ISO 8601 with a zone (default: now)',
+      parseEventTime,
+    )
     .option('--source-name <name>', 'who reported it')
     .option('--source-url <url>', 'where it was reported')
     .option('--confidence <level>', 'confirmed, reported, claimed or disputed')

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
 import { type ReplayLogOptions, replayLog } from '../replay/index.js';
+import { isCalendarDate } from './dates.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
@@ -30,7 +31,9 @@ function parseDateTime(value: string): string {
   }
   // A bare date means the end of that day (UTC): every event of the day is in.
   const at = value.length === 10 ? `${value}T23:59:59.999Z` : value;
-  if (Number.isNaN(Date.parse(at))) throw new InvalidArgumentError(`"${value}" is not a real date`);
+  if (!isCalendarDate(value) || Number.isNaN(Date.parse(at))) {
+    throw new InvalidArgumentError(`"${value}" is not a real date`);
+  }
   return at;
 }
 

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 
+/**
+ * The largest count one field may hold: far above any real count of people, trucks or days, and
+ * low enough that the totals of millions of events stay exact integers (below 2^53).
+ */
+export const MAX_COUNT = 1_000_000_000;
 /** A whole number of people, trucks or days: never negative, never fractional. */
-export const Count = z.int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const Positive = z.int().positive().max(Number.MAX_SAFE_INTEGER);
+export const Count = z.int().nonnegative().max(MAX_COUNT);
+const Positive = z.int().positive().max(MAX_COUNT);
 const PhaseNumber = z.int().min(1).max(1000);
 const Ratio = z.number().nonnegative().max(1_000_000);
 /** A party id, as declared in `negotiation.opened`: a short word such as `israel` or `qatar`. */
@@ -20,6 +25,25 @@ const Key = z
 const Text = z.string().max(100_000);
 /** A hostage or prisoner category: a free word such as `women` or `civilian-men`. */
 const Category = Key;
+
+/**
+ * Counts by category, as in `held`. JSON can name a key `__proto__`, which a record schema would
+ * silently drop (the count lost, the event valid): it is refused by name first.
+ */
+const CountsByCategory = z
+  .unknown()
+  .check((ctx) => {
+    const value = ctx.value;
+    if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+      ctx.issues.push({
+        code: 'custom',
+        input: '__proto__',
+        path: ['__proto__'],
+        message: 'expected a name other than __proto__',
+      });
+    }
+  })
+  .pipe(z.record(Category, Count));
 
 /** One side of the talks, a mediator, or a third party. */
 export const Party = z.looseObject({
@@ -66,7 +90,7 @@ export const eventDataSchemas = {
     .looseObject({
       title: z.string().min(1).max(1000),
       parties: z.array(Party).min(2).max(1000),
-      held: z.record(Category, Count).optional(),
+      held: CountsByCategory.optional(),
     })
     .check((ctx) => {
       const parties = ctx.value.parties;
@@ -145,7 +169,7 @@ export const eventDataSchemas = {
   'hostilities.resumed': z.looseObject({ by: PartyId.optional(), reason: Text.optional() }),
   'talks.suspended': z.looseObject({ by: PartyId, reason: Text.optional() }),
   'talks.resumed': z.looseObject({ by: PartyId, reason: Text.optional() }),
-  'hostages.counted': z.looseObject({ held: z.record(Category, Count) }),
+  'hostages.counted': z.looseObject({ held: CountsByCategory }),
 } as const;
 
 /** Every event type of catalogue v1. */

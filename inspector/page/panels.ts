@@ -175,7 +175,11 @@ function keyed(report: ReplayReport, path: string, title: string) {
     'details',
     { class: 'keyed', open: true },
     h('summary', {}, title),
-    h('table', { class: 'figures small' }, ...keys.map((k) => row(report, k, keyPath(...splitKeyPath(path), k)))),
+    h(
+      'table',
+      { class: 'figures small' },
+      ...keys.map((k) => row(report, k, keyPath(...splitKeyPath(path), k))),
+    ),
   );
 }
 
