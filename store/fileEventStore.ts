@@ -66,15 +66,17 @@ const { O_RDWR, O_RDONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = 
  *
  * - An append is acknowledged after its bytes are written in one `write` and fsync'd (and the
  *   folder fsync'd when the file is created); on a failed write the file is cut back to its
- *   previous size.
- * - One writer at a time across processes (`LOG.lock`, see {@link FileLock}); the expected
- *   version is compared under the lock.
- * - On open, a torn last line (a crash mid-write) or the unacknowledged bytes of a writer that
- *   died holding the lock are moved to `LOG.torn-<time>` with a warning (see `recovery.ts`), and
- *   the log is cut back to its last whole event.
+ *   previous size. A line over the reader's cap is refused before writing.
+ * - One writer at a time across processes, per file: the lock lies beside the log's real path
+ *   (see {@link FileLock}); a log with a second hard link is refused. The expected version is
+ *   compared under the lock.
+ * - On open, a torn last line (a crash mid-write) is moved to `LOG.torn-<time>` with a warning
+ *   (see `recovery.ts`); whole events stay, whatever a dead writer's lock recorded.
  * - Every append is checked against the statechart; `LOG.snapshot.json` holds the replay state
  *   and ids at an offset so only the tail is replayed (see `snapshot.ts`, `checkpoint.ts`).
  * - Readers take no lock and stop at the last whole line a finished append wrote.
+ * - Only regular files: a FIFO, a device or a folder at the log's path is refused, never opened
+ *   in a way that blocks.
  *
  * @example
  * const store = new FileEventStore('deal.jsonl');
