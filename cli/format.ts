@@ -38,11 +38,23 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
         : `${report.state}  (after seq ${report.seq}, ${when(report.at)})`,
     ),
   );
-  const pause =
-    report.pause.days > 0
-      ? `, pause of ${report.pause.days} days with ${report.pause.extensions} extension(s)${report.pause.day !== null ? `, now on day ${report.pause.day}` : ''}`
+  const day = report.pause.day !== null ? `, now on day ${report.pause.day}` : '';
+  const pause = report.pause.openEnded
+    ? `, open-ended ceasefire (no end date)${day}`
+    : report.pause.days !== null && report.pause.days > 0
+      ? `, pause of ${report.pause.days} days with ${report.pause.extensions} extension(s)${day}`
       : '';
   lines.push(row('Phase', `${report.phase === 0 ? 'none started' : report.phase}${pause}`));
+  if (report.flareUps.length > 0) {
+    lines.push(
+      row(
+        'Ceasefire',
+        report.ceasefire.strained
+          ? `strained: a flare-up since ${when(report.flareUps[report.flareUps.length - 1]?.at ?? null)}, not restored`
+          : `holding after ${report.flareUps.length} flare-up(s), each restored`,
+      ),
+    );
+  }
   lines.push('', 'Hostages');
   lines.push(
     row(
@@ -58,14 +70,45 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
     ),
   );
   lines.push(row('released in total', String(h.releasedTotal)));
-  if (h.held !== null) lines.push(row('held (last count)', `${h.held}, still held ${h.remaining}`));
+  if (h.held !== null) {
+    const split = h.stillHeld
+      ? `  (alive ${h.stillHeld.alive}, deceased ${h.stillHeld.deceased})`
+      : '';
+    lines.push(row('held (last count)', `${h.held}, still held ${h.remaining}${split}`));
+  }
   const byCategory = entries(h.byCategory);
   if (byCategory) lines.push(row('under the deal by category', byCategory));
   lines.push('', 'Prisoners');
   lines.push(row('released', `${p.released}  (${entries(p.byCategory) || 'none'})`));
-  lines.push(row('due by the agreed ratios', String(p.due)));
+  lines.push(row('due by the terms', `${p.due}  (ratios per hostage and fixed lists)`));
+  if (report.remains.returned > 0 || report.remains.due > 0) {
+    lines.push('', 'Remains returned by the other side');
+    lines.push(row('returned', `${report.remains.returned} of ${report.remains.due} due`));
+  }
   lines.push('', 'Who owes what');
+  lines.push(...deadlines(report, names));
   lines.push(...obligations(report));
+  if (report.flareUps.length > 0 || report.violations > 0) {
+    lines.push('', 'Flare-ups and violations');
+    for (const f of report.flareUps) {
+      const casualties = [
+        f.killed !== null ? `${f.killed} killed` : '',
+        f.wounded !== null ? `${f.wounded} wounded` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      lines.push(
+        row(
+          `flare-up, seq ${f.seq}`,
+          `${when(f.at)}, ${partyName(f.by, names)}${f.against ? ` against ${partyName(f.against, names)}` : ''}: ${f.description.replace(/\.$/, '')}${casualties ? ` (${casualties})` : ''}; ${f.restoredAt ? `restored ${when(f.restoredAt)}` : 'not restored'}`,
+        ),
+      );
+    }
+    const byParty = Object.entries(report.violationsAgainst)
+      .map(([party, n]) => `${partyName(party, names)} ${n}`)
+      .join(', ');
+    if (byParty) lines.push(row('violations reported against', byParty));
+  }
   if (report.aid.trucks > 0 || report.aid.fuelTrucks > 0) {
     lines.push('', 'Aid');
     lines.push(row('trucks delivered', `${report.aid.trucks} (fuel ${report.aid.fuelTrucks})`));
@@ -81,13 +124,21 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
       const ratio = (t.exchange ?? [])
         .map((e) => `${e.prisonersPerHostage} prisoners per hostage (${e.category})`)
         .join(', ');
+      const lists = t.prisonerTotals?.length
+        ? `; prisoners ${t.prisonerTotals.reduce((a, x) => a + x.count, 0)} by fixed lists (${t.prisonerTotals.map((x) => `${x.category} ${x.count}`).join(', ')})`
+        : '';
+      const remains =
+        t.remainsPerDeceasedHostage !== undefined
+          ? `; remains of ${t.remainsPerDeceasedHostage} per deceased hostage returned`
+          : '';
+      const withdrawal = t.withdrawal ? `; withdrawal to ${t.withdrawal}` : '';
       const ext = t.extension
         ? `; +1 day per ${t.extension.hostagesPerDay} more hostages${t.extension.maxDays !== undefined ? ` (at most ${t.extension.maxDays} days)` : ''}`
         : '';
       lines.push(
         row(
           `phase ${t.phase} (${t.proposalId})`,
-          `${t.days} days: ${hostages}${ratio ? `; ${ratio}` : ''}${ext}`,
+          `${t.days === undefined ? 'open-ended' : `${t.days} days`}: ${hostages}${ratio ? `; ${ratio}` : ''}${lists}${remains}${withdrawal}${ext}`,
         ),
       );
     }
@@ -105,7 +156,7 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
     lines.push(
       row(
         prop.proposalId,
-        `${prop.status}, from ${partyName(prop.from, names)}: ${s.phases} phase(s), ${s.pauseDays} days, permanent ceasefire ${s.permanentCeasefire ? 'yes' : 'no'}`,
+        `${prop.status}, from ${partyName(prop.from, names)}: ${s.phases} phase(s), ${s.pauseDays ?? 'open-ended'}${s.pauseDays === null ? '' : ' days'}, permanent ceasefire ${s.permanentCeasefire ? 'yes' : 'no'}`,
       ),
     );
   }
@@ -128,6 +179,7 @@ const TERM_LABELS: Record<ReplayReport['stickingPoints'][number]['term'], string
   hostages: 'hostages released',
   prisoners: 'prisoners released',
   aidTrucksPerDay: 'aid trucks a day',
+  withdrawal: 'withdrawal',
 };
 
 function termValue(value: unknown): string {
@@ -141,9 +193,9 @@ function obligations(report: ReplayReport): string[] {
   const gap = report.prisoners.due - report.prisoners.released;
   if (report.prisoners.due === 0 && report.prisoners.released === 0) out.push('  no exchange yet');
   else if (gap > 0)
-    out.push(`  ${gap} prisoner(s) still due for the hostages released under the deal`);
-  else if (gap < 0) out.push(`  ${-gap} prisoner(s) released beyond what the ratios owe`);
-  else out.push('  prisoners released match the ratios: nothing outstanding');
+    out.push(`  ${gap} prisoner(s) still due by the terms (ratios and fixed lists)`);
+  else if (gap < 0) out.push(`  ${-gap} prisoner(s) released beyond what is due`);
+  else out.push('  prisoners released match what is due: nothing outstanding');
   const current = report.hostages.byPhase[report.hostages.byPhase.length - 1];
   if (current && current.hostagesNamed !== null) {
     const left = current.hostagesNamed - current.hostagesReleased;
@@ -154,6 +206,25 @@ function obligations(report: ReplayReport): string[] {
     );
   }
   return out;
+}
+
+/** The obligations of the terms, what is overdue first, then open, then met. */
+function deadlines(report: ReplayReport, names: Record<string, string>): string[] {
+  const order = { overdue: 0, open: 1, met: 2 } as const;
+  return [...report.obligations]
+    .sort((a, b) => order[a.status] - order[b.status])
+    .map((o) => {
+      const what =
+        o.what === 'talks'
+          ? `talks on phase ${o.talksOn}`
+          : o.what === 'withdrawal'
+            ? `withdrawal to ${o.line}`
+            : `${o.count} ${o.category ?? (o.what === 'remains' ? 'remains of deceased hostages' : o.what)}${o.what === 'remains' && o.category ? ' (remains)' : ''}`;
+      const due = o.due === null ? 'as soon as possible' : `by ${when(o.due)}`;
+      const done = o.count === null ? '' : `, ${o.fulfilled} of ${o.count}`;
+      const status = o.status === 'met' ? `met ${when(o.metAt)}` : o.status.toUpperCase();
+      return `  ${status}: ${partyName(o.party, names)} owes ${what} ${due}${done}`;
+    });
 }
 
 /** `seq  date  text` for one timeline entry. */
@@ -171,7 +242,10 @@ export function formatStatus(report: ReplayReport): string {
   const h = report.hostages;
   const phase = report.phase === 0 ? 'no phase started' : `phase ${report.phase}`;
   const at = report.at === null ? 'no event yet' : `at seq ${report.seq} (${when(report.at)})`;
+  const overdue = report.obligations.filter((o) => o.status === 'overdue').length;
+  const lead = overdue > 0 ? `${overdue} obligation(s) OVERDUE; ` : '';
+  const strained = report.ceasefire.strained ? ' (ceasefire strained)' : '';
   return escapeLines(
-    `${report.state} ${at}: ${phase}; hostages released ${h.releasedTotal} (${h.releasedUnderDeal} under the deal, ${h.releasedOutsideDeal} outside); prisoners released ${report.prisoners.released} of ${report.prisoners.due} due; sticking points ${report.stickingPoints.length ? report.stickingPoints.map((s) => s.term).join(', ') : 'none'}\n`,
+    `${report.state}${strained} ${at}: ${lead}${phase}; hostages released ${h.releasedTotal} (${h.releasedUnderDeal} under the deal, ${h.releasedOutsideDeal} outside); prisoners released ${report.prisoners.released} of ${report.prisoners.due} due; sticking points ${report.stickingPoints.length ? report.stickingPoints.map((s) => s.term).join(', ') : 'none'}\n`,
   );
 }

@@ -14,6 +14,7 @@ type ReplayOptions = TimeTravelOptions & { json?: boolean; next?: boolean };
 interface TimeTravelOptions extends StoreSelection {
   until?: number;
   at?: string;
+  asOf?: string;
 }
 
 function parseSeq(value: string): number {
@@ -47,7 +48,18 @@ function withTimeTravel(command: Command): Command {
         '--at <datetime>',
         'stop before the first event after this instant (a bare date means the end of that day, UTC)',
       ).argParser(parseDateTime),
+    )
+    .addOption(
+      new Option(
+        '--as-of <datetime>',
+        'evaluate deadlines and the pause day at this instant, or now (default: --at, else the last event)',
+      ).argParser(parseAsOf),
     );
+}
+
+/** `now` reads the clock: the one place truce does; the core only ever gets an instant. */
+function parseAsOf(value: string): string {
+  return value === 'now' ? new Date().toISOString() : parseDateTime(value);
 }
 
 /**
@@ -62,6 +74,7 @@ async function replayInput(
   const out: ReplayLogOptions = { ...read };
   if (options.until !== undefined) out.until = options.until;
   if (options.at !== undefined) out.at = options.at;
+  if (options.asOf !== undefined) out.asOf = options.asOf;
   return [source, out];
 }
 

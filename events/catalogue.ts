@@ -52,15 +52,99 @@ export const Party = z.looseObject({
   role: z.enum(['principal', 'mediator', 'third-party']),
 });
 
+/** What an obligation is about: hostages released alive, remains of deceased hostages, prisoners, talks, a withdrawal. */
+export const ObligationKind = z.enum(['hostages', 'remains', 'prisoners', 'talks', 'withdrawal']);
+
+/**
+ * Who owes what by when, as a phase's terms state it (catalogue v2). The deadline is one of
+ * `withinHours` / `withinDays` of the phase's start or `by` a date; none of them means "as soon
+ * as possible" (open, never overdue).
+ */
+export const Obligation = z
+  .looseObject({
+    /** The party that owes it. */
+    party: PartyId,
+    what: ObligationKind,
+    /** Only hostages or prisoners of this category count toward it. */
+    category: Category.optional(),
+    /** How many are owed (hostages, remains, prisoners). */
+    count: Count.optional(),
+    withinHours: Positive.optional(),
+    withinDays: Positive.optional(),
+    by: z.iso.datetime({ offset: true }).optional(),
+    /** Talks: the phase the talks are about. */
+    phase: PhaseNumber.optional(),
+    /** Withdrawal: the named line forces withdraw to. */
+    line: z.string().min(1).max(1000).optional(),
+    note: Text.optional(),
+  })
+  .check((ctx) => {
+    const o = ctx.value;
+    const deadlines = [o.withinHours, o.withinDays, o.by].filter((d) => d !== undefined);
+    if (deadlines.length > 1) {
+      ctx.issues.push({
+        code: 'custom',
+        input: o,
+        path: [],
+        message: 'expected at most one deadline of withinHours, withinDays and by, found more',
+      });
+    }
+    const counted = o.what === 'hostages' || o.what === 'remains' || o.what === 'prisoners';
+    if (counted && o.count === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: o,
+        path: ['count'],
+        message: `expected the count an obligation of ${o.what} is for, found none`,
+      });
+    }
+    if (o.what === 'withdrawal' && o.line === undefined) {
+      ctx.issues.push({
+        code: 'custom',
+        input: o,
+        path: ['line'],
+        message: 'expected the line a withdrawal is to, found none',
+      });
+    }
+  });
+
+/** One round of a release schedule: who is released on which day of the phase. */
+export const ScheduledRound = z.looseObject({
+  /** Day of the phase (1 = the day it starts). */
+  day: Positive,
+  hostages: z.array(z.looseObject({ category: Category, count: Count.optional() })).optional(),
+  prisoners: Count.optional(),
+});
+
 /** One phase of a proposal's terms. */
 export const PhaseTerms = z.looseObject({
-  /** Length of the pause, in days. */
-  days: Positive,
+  /** Length of the pause, in days; none: open-ended, it holds until the next phase or a collapse. */
+  days: Positive.optional(),
   hostages: z.array(z.looseObject({ category: Category, count: Count.optional() })),
   exchange: z.array(z.looseObject({ category: Category, prisonersPerHostage: Ratio })).optional(),
-  /** A fixed total of prisoners, where the terms state one. */
+  /** A fixed total of prisoners, where the terms state one (shown; `prisonerTotals` counts toward due). */
   prisoners: Count.optional(),
+  /** Fixed prisoner lists by class (e.g. 250 sentenced + 1,718 detainees), owed in the phase. */
+  prisonerTotals: z.array(z.looseObject({ category: Category, count: Count })).optional(),
+  /** Remains the other side returns for each deceased hostage's remains returned. */
+  remainsPerDeceasedHostage: Ratio.optional(),
   aidTrucksPerDay: Count.optional(),
+  /** Aid by region (e.g. north and south), trucks a day where the terms state them. */
+  aidByRegion: z
+    .array(
+      z.looseObject({
+        region: Key,
+        trucksPerDay: Count.optional(),
+        fuelTrucksPerDay: Count.optional(),
+      }),
+    )
+    .optional(),
+  /** Where forces withdraw to in this phase: a named line, or a description. */
+  withdrawal: z.string().min(1).max(1000).optional(),
+  /** Release rounds by day of the phase. */
+  schedule: z.array(ScheduledRound).optional(),
+  /** Who owes what by when. */
+  obligations: z.array(Obligation).optional(),
   extension: z
     .looseObject({
       hostagesPerDay: Positive,
@@ -84,7 +168,7 @@ const HostageRelease = z.looseObject({
 });
 const PrisonerRelease = z.looseObject({ category: Category, count: Count });
 
-/** The payload schema of each event type of catalogue v1 (DESIGN §4). */
+/** The payload schema of each event type: catalogue v1 (DESIGN §4) and the types v2 adds (docs/catalogue.md). */
 export const eventDataSchemas = {
   'negotiation.opened': z
     .looseObject({
@@ -170,9 +254,47 @@ export const eventDataSchemas = {
   'talks.suspended': z.looseObject({ by: PartyId, reason: Text.optional() }),
   'talks.resumed': z.looseObject({ by: PartyId, reason: Text.optional() }),
   'hostages.counted': z.looseObject({ held: CountsByCategory }),
+  'flareup.reported': z.looseObject({
+    by: PartyId,
+    against: PartyId.optional(),
+    description: z.string().min(1).max(100_000),
+    killed: Count.optional(),
+    wounded: Count.optional(),
+  }),
+  'ceasefire.restored': z.looseObject({ by: PartyId.optional(), description: Text.optional() }),
+  'remains.returned': z.looseObject({
+    by: PartyId,
+    count: Count,
+    phase: PhaseNumber.optional(),
+  }),
+  'demand.stated': z.looseObject({
+    by: PartyId,
+    description: z.string().min(1).max(100_000),
+    terms: z
+      .looseObject({
+        permanentCeasefire: z.boolean().optional(),
+        pauseDays: Count.optional(),
+        phases: Count.optional(),
+        hostages: Count.optional(),
+        prisoners: Count.optional(),
+        aidTrucksPerDay: Count.optional(),
+        withdrawal: z.string().min(1).max(1000).optional(),
+      })
+      .optional(),
+  }),
+  'forces.withdrawn': z.looseObject({
+    by: PartyId,
+    line: z.string().min(1).max(1000),
+    phase: PhaseNumber.optional(),
+  }),
+  'talks.started': z.looseObject({
+    phase: PhaseNumber,
+    by: z.array(PartyId).optional(),
+    description: Text.optional(),
+  }),
 } as const;
 
-/** Every event type of catalogue v1. */
+/** Every event type of the catalogue. */
 export type EventType = keyof typeof eventDataSchemas;
 
 /** The event types, in catalogue order. */
@@ -244,7 +366,7 @@ export type EventOf<T extends EventType> = EnvelopeFields & {
   data: z.infer<(typeof eventDataSchemas)[T]>;
 };
 
-/** Any event of catalogue v1: the union derived from the schemas. */
+/** Any event of the catalogue: the union derived from the schemas. */
 export type TruceEvent = { [T in EventType]: EventOf<T> }[EventType];
 
 /** The payload of an event type. */
@@ -258,3 +380,5 @@ export type PhaseTerms = z.infer<typeof PhaseTerms>;
 export type Party = z.infer<typeof Party>;
 /** An event's source. */
 export type Source = z.infer<typeof Source>;
+/** An obligation of a phase's terms. */
+export type Obligation = z.infer<typeof Obligation>;

@@ -48,6 +48,13 @@ export const RULE_CODES = [
   'talks.notNegotiating',
   'talks.notSuspended',
   'hostilities.noPause',
+  // Inside a ceasefire (catalogue v2).
+  'flareup.noCeasefire',
+  'ceasefire.notStrained',
+  'remains.phaseNotStarted',
+  // Time: an event dated before what it depends on.
+  'time.beforePhaseStart',
+  'time.beforeProposal',
 ] as const;
 
 /** A rule of the deal, as {@link RULE_CODES} lists them. */

@@ -1,4 +1,5 @@
 import type { EventOf, PhaseTerms, Terms, TruceEvent } from '../events/index.js';
+import { obligationsOf } from './obligations.js';
 import type { Resolution } from './resolution.js';
 import {
   emptyTable,
@@ -30,6 +31,8 @@ export interface ProposalRecord {
   order: number;
   from: string;
   terms: Terms;
+  /** When it was sent: an answer cannot come before. */
+  sentAt: string;
   status: ProposalStatus;
   /** Principals that accepted the whole proposal. */
   acceptedAll: string[];
@@ -44,6 +47,8 @@ export interface PhaseInProgress {
   phase: number;
   /** Which start of a phase this is, from 0: the report's `byPhase` entry it counts toward. */
   attempt: number;
+  /** When it started: its releases, extensions and completion cannot come before. */
+  startedAt: string;
   proposalId: string;
   terms: PhaseTerms;
   /** Hostages the terms name per category; null for a category named without a count. */
@@ -55,6 +60,8 @@ export interface PhaseInProgress {
   /** Hostages counted under the deal, per category (releases and recounts), and in all. */
   released: Table<number>;
   releasedTotal: number;
+  /** Deceased hostages counted under the deal: what the other side's remains are owed for. */
+  deceasedReleased: number;
   extensionDays: number;
   extensionHostages: number;
 }
@@ -82,6 +89,10 @@ export interface DealContext {
   inProgress: PhaseInProgress | null;
   /** A completed phase's pause still holds while talks go on. */
   pauseHolding: boolean;
+  /** The deal concluded with a permanent ceasefire. */
+  concluded: boolean;
+  /** A flare-up inside the ceasefire, not yet followed by its restoration. */
+  strained: boolean;
   /** Hostages released outside the deal and not yet recounted under it. */
   outsideNotRecounted: number;
   /** What the machine resolved for the last event it took (null for one that settles nothing). */
@@ -103,6 +114,8 @@ export const initialDealContext: DealContext = {
   completedPhases: 0,
   inProgress: null,
   pauseHolding: false,
+  concluded: false,
+  strained: false,
   outsideNotRecounted: 0,
   resolution: null,
 };
@@ -235,6 +248,16 @@ export function prisonersPerHostage(
   return tableGet(ratios, category) ?? terms.extension?.prisonersPerHostage ?? 0;
 }
 
+/** Whether a released hostage is counted as remains returned: `deceased`, or category `bodies`. */
+export function isDeceased(h: { category: string; deceased?: boolean | undefined }): boolean {
+  return h.deceased === true || h.category === 'bodies';
+}
+
+/** Whether a ceasefire holds: a phase in progress, a completed phase's pause, or a permanent one. */
+export function ceasefireHolds(ctx: DealContext): boolean {
+  return ctx.inProgress !== null || ctx.pauseHolding || ctx.concluded;
+}
+
 /** Reads an own property of a record, never one inherited from `Object.prototype`. */
 export function own<V>(record: Record<string, V>, key: string): V | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
@@ -293,6 +316,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
         order,
         from,
         terms,
+        sentAt: event.at,
         status: 'live',
         acceptedAll: [],
         acceptedPhases: emptyTable(),
@@ -360,6 +384,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       next.inProgress = {
         phase,
         attempt,
+        startedAt: event.at,
         proposalId: agreed.proposalId,
         terms,
         named,
@@ -367,6 +392,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
         ratios: exchangeRatios(terms),
         released: emptyTable(),
         releasedTotal: 0,
+        deceasedReleased: 0,
         extensionDays: 0,
         extensionHostages: 0,
       };
@@ -379,6 +405,8 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
         terms,
         permanentCeasefire: agreed.terms.permanentCeasefire,
         hostagesNamed: baseTotal,
+        prisonersFixed: total(terms.prisonerTotals),
+        obligations: obligationsOf(phase, terms, event.at),
       };
       return next;
     }
@@ -392,15 +420,33 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       const progress = next.inProgress;
       if (!progress) return next;
       const counts = new Map<string, number>();
-      let prisonersDue = 0;
+      const before = new Map<string, number>();
+      let deceased = 0;
       for (const h of hostages) {
-        const before = counts.get(h.category) ?? tableGet(progress.released, h.category) ?? 0;
-        counts.set(h.category, before + h.count);
-        prisonersDue += prisonersPerHostage(progress.terms, h.category, progress.ratios) * h.count;
+        const prior = counts.get(h.category) ?? tableGet(progress.released, h.category) ?? 0;
+        if (!before.has(h.category)) before.set(h.category, prior);
+        counts.set(h.category, prior + h.count);
+        if (isDeceased(h)) deceased += h.count;
       }
+      // Due is whole: ratio × hostages counted so far per category, rounded half up, so a
+      // fractional ratio owes the same however the releases are split.
+      let prisonersDue = 0;
+      for (const [category, after] of counts) {
+        const ratio = prisonersPerHostage(progress.terms, category, progress.ratios);
+        prisonersDue += Math.round(ratio * after) - Math.round(ratio * (before.get(category) ?? 0));
+      }
+      const remainsRatio = progress.terms.remainsPerDeceasedHostage ?? 0;
+      const remainsDue =
+        Math.round(remainsRatio * (progress.deceasedReleased + deceased)) -
+        Math.round(remainsRatio * progress.deceasedReleased);
       const released = tableSetAll(progress.released, counts);
-      next.inProgress = { ...progress, released, releasedTotal: progress.releasedTotal + moved };
-      next.resolution = { type: event.type, attempt: progress.attempt, prisonersDue };
+      next.inProgress = {
+        ...progress,
+        released,
+        releasedTotal: progress.releasedTotal + moved,
+        deceasedReleased: progress.deceasedReleased + deceased,
+      };
+      next.resolution = { type: event.type, attempt: progress.attempt, prisonersDue, remainsDue };
       return next;
     }
     case 'pause.extended': {
@@ -421,6 +467,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       next.completedPhases = event.data.phase;
       next.inProgress = null;
       next.pauseHolding = true;
+      next.concluded = concluded;
       next.resolution = { type: 'phase.completed', attempt, concluded };
       return next;
     }
@@ -429,6 +476,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       // phase 1 (a new deal spells out its own phases).
       next.inProgress = null;
       next.pauseHolding = false;
+      next.strained = false;
       next.completedPhases = 0;
       // Each proposal lapses at most once: the work stays linear over a log.
       const lapsed: number[] = [];
@@ -441,11 +489,19 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       next.resolution = { type: 'hostilities.resumed', lapsed: lapsed.sort((a, b) => a - b) };
       return next;
     }
+    case 'flareup.reported':
+      return { ...next, strained: true };
+    case 'ceasefire.restored':
+      return { ...next, strained: false };
     case 'aid.delivered':
     case 'violation.reported':
     case 'talks.suspended':
     case 'talks.resumed':
     case 'hostages.counted':
+    case 'remains.returned':
+    case 'demand.stated':
+    case 'forces.withdrawn':
+    case 'talks.started':
       return next;
     default: {
       const unreachable: never = event;

@@ -13,11 +13,30 @@ import { checkEvent } from './rules.js';
 
 const legal = { guard: 'legal', actions: 'apply' } as const;
 
-/** Events every opened negotiation accepts, whatever the state (DESIGN §4, "any time"). */
+/**
+ * Events every opened negotiation accepts, whatever the state (DESIGN §4, "any time"), with the
+ * facts catalogue v2 adds that record the world and reopen nothing: remains returned by the
+ * other side, a principal's public demand, a withdrawal, talks begun.
+ */
 const anyTime = {
   'aid.delivered': legal,
   'violation.reported': legal,
   'hostages.counted': legal,
+  'remains.returned': legal,
+  'demand.stated': legal,
+  'forces.withdrawn': legal,
+  'talks.started': legal,
+} as const;
+
+/**
+ * Fighting inside a ceasefire that does not end it, and its restoration: taken wherever a
+ * ceasefire can hold (the `legal` guard checks one does, and that a restoration follows a
+ * flare-up). The strain is the context's `strained` flag, not a state, so every state path of a
+ * v1 log stays what it was.
+ */
+const inCeasefire = {
+  'flareup.reported': legal,
+  'ceasefire.restored': legal,
 } as const;
 
 /** Events that keep talks going on the current or next phases. */
@@ -89,6 +108,7 @@ export const dealMachine = setup({
       },
       on: {
         ...anyTime,
+        ...inCeasefire,
         'hostilities.resumed': {
           guard: and(['pauseHolding', 'legal']),
           target: 'collapsed',
@@ -100,6 +120,7 @@ export const dealMachine = setup({
       always: { guard: 'noNextPhaseAgreed', target: 'negotiating' },
       on: {
         ...anyTime,
+        ...inCeasefire,
         ...talks,
         'phase.started': { target: 'inPhase', ...legal },
         'hostilities.resumed': { target: 'collapsed', ...legal },
@@ -108,6 +129,7 @@ export const dealMachine = setup({
     inPhase: {
       on: {
         ...anyTime,
+        ...inCeasefire,
         ...talks,
         'release.completed': legal,
         'release.recounted': legal,
@@ -126,7 +148,9 @@ export const dealMachine = setup({
         'proposal.sent': { target: 'negotiating', ...legal },
       },
     },
-    concluded: { type: 'final' },
+    // A permanent ceasefire ends the deal, not the world: what happens after it is still
+    // recorded; only events that would reopen the deal (proposals, phases, fighting) are refused.
+    concluded: { on: { ...anyTime, ...inCeasefire } },
   },
 });
 

@@ -1,6 +1,6 @@
 import type { StateValue } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
-import { stateAccepts, statesAccepting } from './chart.js';
+import { eventsAccepted, stateAccepts, statesAccepting } from './chart.js';
 import { type Violation, violation } from './codes.js';
 import { type DealContext, hasAccepted, isOpen, listProposals, nextPhase } from './context.js';
 import { checkEvent } from './rules.js';
@@ -31,6 +31,12 @@ export function explainRejection(
   }
   if (path === 'unopened') {
     return violation('log.notOpened', 'a log must begin with negotiation.opened');
+  }
+  if (path === 'concluded' && !stateAccepts(path, event.type)) {
+    return violation(
+      'deal.concluded',
+      `the negotiation has concluded with a permanent ceasefire; a ${event.type} would reopen it (only ${eventsAccepted('concluded').join(', ')} can follow)`,
+    );
   }
   if (stateAccepts(path, event.type)) {
     const rule = checkEvent(context, event);
@@ -117,9 +123,19 @@ function stateRule(path: string, ctx: DealContext, event: TruceEvent): Violation
         : violation('talks.notNegotiating', 'talks can be suspended only while negotiating');
     case 'talks.resumed':
       return violation('talks.notSuspended', 'talks are not suspended');
+    case 'flareup.reported':
+    case 'ceasefire.restored':
+      return violation(
+        'flareup.noCeasefire',
+        `a ${event.type} needs a ceasefire in force, and fighting has resumed`,
+      );
     case 'aid.delivered':
     case 'violation.reported':
     case 'hostages.counted':
+    case 'remains.returned':
+    case 'demand.stated':
+    case 'forces.withdrawn':
+    case 'talks.started':
       throw new Error(`${event.type} is taken in every opened state`);
     default: {
       const unreachable: never = event;

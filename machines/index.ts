@@ -4,6 +4,7 @@ export * from './context.js';
 export * from './deal.js';
 export * from './explain.js';
 export * from './next.js';
+export * from './obligations.js';
 export * from './resolution.js';
 export * from './rules.js';
 export * from './table.js';

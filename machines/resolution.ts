@@ -1,5 +1,6 @@
 import type { PhaseTerms, TruceEvent } from '../events/index.js';
 import type { ProposalStatus } from './context.js';
+import type { ObligationDue } from './obligations.js';
 
 /**
  * What the machine resolved when it took an event: the facts the rules establish, computed once
@@ -26,13 +27,19 @@ export type Resolution =
       permanentCeasefire: boolean;
       /** Hostages the phase's terms name in all; null when a count is left open. */
       hostagesNamed: number | null;
+      /** Prisoners the phase's fixed lists (`prisonerTotals`) owe. */
+      prisonersFixed: number;
+      /** The obligations its terms state, deadlines resolved from its start. */
+      obligations: ObligationDue[];
     }
   | {
       type: 'release.completed' | 'release.recounted';
       /** The phase attempt the hostages count toward. */
       attempt: number;
-      /** Prisoners the agreed ratios owe for the hostages counted by this event. */
+      /** Prisoners the agreed ratios owe for the hostages counted by this event (whole). */
       prisonersDue: number;
+      /** Remains the other side owes for the deceased hostages counted by this event (whole). */
+      remainsDue: number;
     }
   | {
       type: 'pause.extended';

@@ -1,6 +1,7 @@
 import type { EventOf, PhaseTerms, TruceEvent } from '../events/index.js';
 import { type Violation, violation } from './codes.js';
 import {
+  ceasefireHolds,
   type DealContext,
   extensionHostages,
   findProposal,
@@ -61,6 +62,12 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       if (principal) return principal;
       const p = findProposal(ctx, proposalId);
       if (!p) return violation('proposal.unknown', `proposal ${proposalId} was never sent`);
+      if (Date.parse(event.at) < Date.parse(p.sentAt)) {
+        return violation(
+          'time.beforeProposal',
+          `a ${event.type} of proposal ${proposalId} is dated ${event.at}, before the proposal was sent (${p.sentAt})`,
+        );
+      }
       if (!isOpen(p.status)) {
         return violation('proposal.notLive', `proposal ${proposalId} is ${p.status}, not live`);
       }
@@ -104,7 +111,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
     case 'release.completed':
       return checkRelease(ctx, event);
     case 'release.recounted': {
-      const progress = inPhase(ctx, event.data.phase);
+      const progress = inPhase(ctx, event);
       if (!('terms' in progress)) return progress;
       const moved = total(event.data.hostages);
       if (moved > ctx.outsideNotRecounted) {
@@ -116,7 +123,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       return withinTerms(progress, event.data.hostages, 'recount');
     }
     case 'pause.extended': {
-      const progress = inPhase(ctx, event.data.phase);
+      const progress = inPhase(ctx, event);
       if (!('terms' in progress)) return progress;
       return checkExtension(progress, event);
     }
@@ -133,7 +140,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
     case 'violation.reported':
       return unknownParty(ctx, [event.data.by, event.data.against]);
     case 'phase.completed': {
-      const progress = inPhase(ctx, event.data.phase);
+      const progress = inPhase(ctx, event);
       if (!('terms' in progress)) return progress;
       return checkCompletion(progress);
     }
@@ -144,6 +151,46 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       return unknownParty(ctx, [event.data.by]);
     case 'hostages.counted':
       return null;
+    case 'flareup.reported': {
+      const who = unknownParty(ctx, [event.data.by, event.data.against]);
+      if (who) return who;
+      if (!ceasefireHolds(ctx)) {
+        return violation(
+          'flareup.noCeasefire',
+          'a flare-up is fighting inside a ceasefire, and no ceasefire is in force (fighting outside one is hostilities.resumed or violation.reported)',
+        );
+      }
+      return null;
+    }
+    case 'ceasefire.restored': {
+      const who = unknownParty(ctx, [event.data.by]);
+      if (who) return who;
+      if (!ctx.strained) {
+        return violation(
+          'ceasefire.notStrained',
+          'the ceasefire can be restored only after a flare-up, and none is open',
+        );
+      }
+      return null;
+    }
+    case 'remains.returned': {
+      const who = unknownParty(ctx, [event.data.by]);
+      if (who) return who;
+      const phase = event.data.phase;
+      if (phase !== undefined && phase > ctx.phase) {
+        return violation(
+          'remains.phaseNotStarted',
+          `remains are reported for phase ${phase}, but ${ctx.phase === 0 ? 'no phase has' : `only phases up to ${ctx.phase} have`} started`,
+        );
+      }
+      return null;
+    }
+    case 'demand.stated':
+      return mustBePrincipal(ctx, event.data.by, event.type);
+    case 'forces.withdrawn':
+      return unknownParty(ctx, [event.data.by]);
+    case 'talks.started':
+      return unknownParty(ctx, event.data.by ?? []);
     default: {
       const unreachable: never = event;
       throw new Error(`unknown event type ${(unreachable as TruceEvent).type}`);
@@ -167,7 +214,12 @@ function mustBePrincipal(ctx: DealContext, by: string, type: string): Violation 
   const party = own(ctx.parties, by);
   if (!party) return unknownParty(ctx, [by]);
   if (party.role !== 'principal') {
-    const verb = type === 'proposal.rejected' ? 'reject' : 'accept';
+    const verb =
+      type === 'proposal.rejected'
+        ? 'reject'
+        : type === 'demand.stated'
+          ? 'state a demand'
+          : 'accept';
     return violation(
       'party.notPrincipal',
       `only principals (${ctx.principals.join(', ')}) may ${verb}; ${by} is a ${party.role}`,
@@ -176,7 +228,8 @@ function mustBePrincipal(ctx: DealContext, by: string, type: string): Violation 
   return null;
 }
 
-function inPhase(ctx: DealContext, phase: number): PhaseInProgress | Violation {
+function inPhase(ctx: DealContext, event: PhaseEvent): PhaseInProgress | Violation {
+  const phase = event.data.phase;
   const progress = ctx.inProgress;
   if (!progress) return violation('phase.notInProgress', `phase ${phase} is not in progress`);
   if (progress.phase !== phase) {
@@ -185,11 +238,22 @@ function inPhase(ctx: DealContext, phase: number): PhaseInProgress | Violation {
       `phase ${phase} is not in progress (phase ${progress.phase} is)`,
     );
   }
+  if (Date.parse(event.at) < Date.parse(progress.startedAt)) {
+    return violation(
+      'time.beforePhaseStart',
+      `a ${event.type} of phase ${phase} is dated ${event.at}, before the phase started (${progress.startedAt})`,
+    );
+  }
   return progress;
 }
 
+/** The events that belong to the phase in progress. */
+type PhaseEvent = EventOf<
+  'release.completed' | 'release.recounted' | 'pause.extended' | 'phase.completed'
+>;
+
 function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): Violation | null {
-  const progress = inPhase(ctx, event.data.phase);
+  const progress = inPhase(ctx, event);
   if (!('terms' in progress)) return progress;
   const who = unknownParty(
     ctx,

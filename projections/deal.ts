@@ -1,6 +1,13 @@
 import { type Draft, freeze, produce } from 'immer';
 import type { PhaseTerms, Terms, TruceEvent } from '../events/index.js';
-import { type DecidedEvent, type ProposalStatus, resolutionOf } from '../machines/index.js';
+import {
+  type DecidedEvent,
+  isDeceased,
+  type ProposalStatus,
+  resolutionOf,
+} from '../machines/index.js';
+import type { FlareUp, ObligationProgress } from './ceasefire.js';
+import { type Stance, type StanceTerm, stanceOfTerms } from './stances.js';
 import { summarizeTerms, type TermsSummary } from './summary.js';
 
 /** A proposal as the projections show it. */
@@ -33,8 +40,8 @@ export interface Position extends TermsSummary {
 
 /** One term on which the principals' positions differ. */
 export interface StickingPoint {
-  term: keyof TermsSummary;
-  positions: Record<string, TermsSummary[keyof TermsSummary]>;
+  term: StanceTerm;
+  positions: Record<string, Stance['value'] | null>;
 }
 
 /** Per-phase accounting. */
@@ -43,7 +50,8 @@ export interface PhaseAccount {
   proposalId: string;
   startedAt: string;
   completed: boolean;
-  days: number;
+  /** With extensions; null for an open-ended phase (no `days` in its terms). */
+  days: number | null;
   extensions: number;
   /** Hostages the terms name plus those extensions bring, when the terms state counts. */
   hostagesNamed: number | null;
@@ -69,8 +77,22 @@ export interface DealProjection {
     /** The last count of hostages held, by category, and what had been released by then. */
     held: Record<string, number> | null;
     releasedAtCount: number;
+    /** Remains returned by the last count, and the released under the deal per category. */
+    deceasedAtCount: number;
+    byCategoryAtCount: Record<string, number>;
   };
   prisoners: { released: number; due: number; byCategory: Record<string, number> };
+  /** Remains returned by the other side, and what the terms' ratio owes for the deceased returned. */
+  remains: { returned: number; due: number };
+  obligations: ObligationProgress[];
+  flareUps: FlareUp[];
+  /** A flare-up is open: the ceasefire has not been restored since. */
+  strained: boolean;
+  /** Violations reported, per party accused (`against`). */
+  violationsAgainst: Record<string, number>;
+  /** Each principal's latest statement on each term (proposal, acceptance of all, demand). */
+  stances: Record<string, Partial<Record<StanceTerm, Stance>>>;
+  demands: Array<{ seq: number; at: string; by: string; description: string }>;
   aid: {
     trucks: number;
     fuelTrucks: number;
@@ -99,8 +121,17 @@ export const initialDealProjection: DealProjection = {
     outsideDealByGroup: {},
     held: null,
     releasedAtCount: 0,
+    deceasedAtCount: 0,
+    byCategoryAtCount: {},
   },
   prisoners: { released: 0, due: 0, byCategory: {} },
+  remains: { returned: 0, due: 0 },
+  obligations: [],
+  flareUps: [],
+  strained: false,
+  violationsAgainst: {},
+  stances: {},
+  demands: [],
   aid: { trucks: 0, fuelTrucks: 0, byRegion: {} },
   byPhase: [],
   terms: [],
@@ -154,16 +185,21 @@ function countHostages(
   account: Draft<PhaseAccount> | undefined,
   hostages: ReadonlyArray<{ category: string; count: number; deceased?: boolean | undefined }>,
   prisonersDue: number,
+  resolved: { attempt: number; remainsDue: number },
+  at: string,
 ): void {
   const counts = draft.hostages;
   let counted = 0;
   for (const h of hostages) {
-    if (h.deceased === true || h.category === 'bodies') counts.bodiesReturned += h.count;
+    const deceased = isDeceased(h);
+    if (deceased) counts.bodiesReturned += h.count;
     else counts.releasedAlive += h.count;
     add(counts.byCategory, h.category, h.count);
     counted += h.count;
+    towardObligations(draft, resolved.attempt, deceased ? 'remains' : 'hostages', h, at);
   }
   draft.prisoners.due += prisonersDue;
+  draft.remains.due += resolved.remainsDue;
   if (account) {
     account.hostagesReleased += counted;
     account.prisonersDue += prisonersDue;
@@ -209,6 +245,7 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         terms: freeze(d.terms, true),
       });
       if (draft.principals.includes(d.from)) {
+        state(draft, d.from, stanceOfTerms(d.terms), 'proposal', d.proposalId, event);
         draft.positions[d.from] = freeze({
           ...summary,
           proposalId: d.proposalId,
@@ -234,6 +271,11 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         else if (prior !== 'all') p.acceptedBy[d.by] = [phase];
       }
       p.status = resolved.status;
+      // Accepting one phase states no stance on the deal's whole terms (the end-of-war clause,
+      // the length of the pause, …); accepting the whole proposal states them all.
+      if (phase === null) {
+        state(draft, d.by, stanceOfTerms(p.terms), 'acceptance', p.proposalId, event);
+      }
       draft.positions[d.by] = freeze({
         ...p.summary,
         proposalId: p.proposalId,
@@ -270,26 +312,31 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         proposalId: resolved.proposalId,
         startedAt: event.at,
         completed: false,
-        days: terms.days,
+        days: terms.days ?? null,
         extensions: 0,
         hostagesNamed: resolved.hostagesNamed,
         hostagesReleased: 0,
         prisonersReleased: 0,
-        prisonersDue: 0,
+        prisonersDue: resolved.prisonersFixed,
       };
+      draft.prisoners.due += resolved.prisonersFixed;
+      for (const o of resolved.obligations) {
+        draft.obligations.push({ ...o, attempt: resolved.attempt, fulfilled: 0, metAt: null });
+      }
       return;
     }
     case 'release.completed': {
       const d = event.data;
       const resolved = resolutionOf(decided, 'release.completed');
       const account = draft.byPhase[resolved.attempt];
-      countHostages(draft, account, d.hostages ?? [], resolved.prisonersDue);
+      countHostages(draft, account, d.hostages ?? [], resolved.prisonersDue, resolved, event.at);
       if (d.prisoners !== undefined && d.prisoners.length > 0) {
         const prisoners = draft.prisoners;
         for (const p of d.prisoners) {
           prisoners.released += p.count;
           add(prisoners.byCategory, p.category, p.count);
           if (account) account.prisonersReleased += p.count;
+          towardObligations(draft, resolved.attempt, 'prisoners', p, event.at);
         }
       }
       if (d.outsideDeal !== undefined && d.outsideDeal.length > 0) {
@@ -306,14 +353,14 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
       const moved = event.data.hostages.reduce((sum, h) => sum + h.count, 0);
       draft.hostages.releasedOutsideDeal -= moved;
       const account = draft.byPhase[resolved.attempt];
-      countHostages(draft, account, event.data.hostages, resolved.prisonersDue);
+      countHostages(draft, account, event.data.hostages, resolved.prisonersDue, resolved, event.at);
       return;
     }
     case 'pause.extended': {
       const resolved = resolutionOf(decided, 'pause.extended');
       const account = draft.byPhase[resolved.attempt];
       if (!account) return;
-      account.days += event.data.days;
+      if (account.days !== null) account.days += event.data.days;
       account.extensions += 1;
       if (account.hostagesNamed !== null) account.hostagesNamed += resolved.hostages;
       return;
@@ -333,6 +380,47 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
     }
     case 'violation.reported':
       draft.violations += 1;
+      if (event.data.against !== undefined) add(draft.violationsAgainst, event.data.against, 1);
+      return;
+    case 'flareup.reported': {
+      const d = event.data;
+      draft.flareUps.push({
+        seq: event.seq,
+        at: event.at,
+        by: d.by,
+        against: d.against ?? null,
+        description: d.description,
+        killed: d.killed ?? null,
+        wounded: d.wounded ?? null,
+        restoredAt: null,
+      });
+      draft.strained = true;
+      return;
+    }
+    case 'ceasefire.restored':
+      for (const f of draft.flareUps) if (f.restoredAt === null) f.restoredAt = event.at;
+      draft.strained = false;
+      return;
+    case 'remains.returned':
+      draft.remains.returned += event.data.count;
+      return;
+    case 'demand.stated': {
+      const d = event.data;
+      draft.demands.push({ seq: event.seq, at: event.at, by: d.by, description: d.description });
+      if (d.terms) state(draft, d.by, stanceOfTerms(d.terms), 'demand', null, event);
+      return;
+    }
+    case 'forces.withdrawn':
+      for (const o of draft.obligations) {
+        if (o.what === 'withdrawal' && o.party === event.data.by && o.line === event.data.line) {
+          meet(o, 1, event.at);
+        }
+      }
+      return;
+    case 'talks.started':
+      for (const o of draft.obligations) {
+        if (o.what === 'talks' && o.talksOn === event.data.phase) meet(o, 1, event.at);
+      }
       return;
     case 'phase.completed': {
       const account = draft.byPhase[resolutionOf(decided, 'phase.completed').attempt];
@@ -342,8 +430,12 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
     case 'hostages.counted':
       draft.hostages.held = { ...event.data.held };
       draft.hostages.releasedAtCount = releasedTotal(draft.hostages);
+      draft.hostages.deceasedAtCount = draft.hostages.bodiesReturned;
+      draft.hostages.byCategoryAtCount = { ...draft.hostages.byCategory };
       return;
     case 'hostilities.resumed':
+      draft.strained = false;
+      for (const f of draft.flareUps) if (f.restoredAt === null) f.restoredAt = event.at;
       for (const order of resolutionOf(decided, 'hostilities.resumed').lapsed) {
         const p = draft.proposals[order];
         if (p) p.status = 'lapsed';
@@ -356,5 +448,41 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
       const unreachable: never = event;
       throw new Error(`unhandled event ${(unreachable as TruceEvent).type}`);
     }
+  }
+}
+
+/** Counts `item` toward the open obligations of the phase attempt it belongs to. */
+function towardObligations(
+  draft: Draft<DealProjection>,
+  attempt: number,
+  what: 'hostages' | 'remains' | 'prisoners',
+  item: { category: string; count: number },
+  at: string,
+): void {
+  for (const o of draft.obligations) {
+    if (o.attempt !== attempt || o.what !== what) continue;
+    if (o.category !== null && o.category !== item.category) continue;
+    meet(o, item.count, at);
+  }
+}
+
+function meet(o: Draft<ObligationProgress>, n: number, at: string): void {
+  o.fulfilled += n;
+  if (o.metAt === null && o.fulfilled >= (o.count ?? 1)) o.metAt = at;
+}
+
+function state(
+  draft: Draft<DealProjection>,
+  party: string,
+  terms: Partial<Record<StanceTerm, Stance['value'] | null | undefined>>,
+  from: Stance['from'],
+  proposalId: string | null,
+  event: { seq: number; at: string },
+): void {
+  const stances = draft.stances[party] ?? {};
+  draft.stances[party] = stances;
+  for (const [term, value] of Object.entries(terms) as Array<[StanceTerm, Stance['value']]>) {
+    if (value === null || value === undefined) continue;
+    stances[term] = { value, from, proposalId, seq: event.seq, at: event.at };
   }
 }

@@ -1,4 +1,5 @@
 import type { PhaseTerms } from '../events/index.js';
+import { type FlareUp, type ObligationView, obligationStatus } from './ceasefire.js';
 import type {
   DealProjection,
   PhaseAccount,
@@ -6,7 +7,7 @@ import type {
   ProposalView,
   StickingPoint,
 } from './deal.js';
-import type { TermsSummary } from './summary.js';
+import { STANCE_TERMS, type Stance, type StanceTerm } from './stances.js';
 
 /** What the machine says of the deal, which projections do not decide themselves. */
 export interface MachineStatus {
@@ -32,14 +33,42 @@ export interface ReplayReport {
     byCategory: Record<string, number>;
     outsideDealByGroup: Record<string, number>;
     byPhase: PhaseAccount[];
+    /**
+     * Still held, from the last count: alive and deceased (held under category `bodies`), and
+     * per category where every release since the count names a counted category (else null);
+     * null without a count.
+     */
+    stillHeld: {
+      alive: number;
+      deceased: number;
+      byCategory: Record<string, number> | null;
+    } | null;
   };
-  prisoners: { released: number; due: number; byCategory: Record<string, number> };
+  prisoners: {
+    released: number;
+    due: number;
+    byCategory: Record<string, number>;
+    /** Released beyond what is due (ratios and fixed lists): reported, never silent. */
+    beyondDue: number;
+  };
+  /** Remains returned by the other side, and due by the terms' ratio per deceased hostage. */
+  remains: { returned: number; due: number };
+  /** Every obligation of the phases started, with its status at the as-of instant. */
+  obligations: ObligationView[];
+  /** The instant obligations and the pause day are evaluated at. */
+  asOf: string | null;
+  ceasefire: { strained: boolean; flareUps: number };
+  flareUps: FlareUp[];
+  violationsAgainst: Record<string, number>;
+  /** Each principal's latest statement on each term. */
+  stances: Record<string, Partial<Record<StanceTerm, Stance>>>;
+  demands: DealProjection['demands'];
   aid: {
     trucks: number;
     fuelTrucks: number;
     byRegion: Record<string, { trucks: number; fuelTrucks: number }>;
   };
-  pause: { days: number; extensions: number; day: number | null };
+  pause: { days: number | null; extensions: number; day: number | null; openEnded: boolean };
   terms: {
     permanentCeasefire: boolean;
     phases: Array<PhaseTerms & { phase: number; proposalId: string }>;
@@ -50,31 +79,34 @@ export interface ReplayReport {
   violations: number;
 }
 
-const COMPARED: ReadonlyArray<keyof TermsSummary> = [
-  'permanentCeasefire',
-  'pauseDays',
-  'phases',
-  'hostages',
-  'prisoners',
-  'aidTrucksPerDay',
-];
+const COMPARED: readonly StanceTerm[] = STANCE_TERMS;
 
-/** The terms on which the principals' latest positions differ. */
+/**
+ * The terms on which the principals' latest stances differ: per term, each principal's latest
+ * statement of it (its own proposal, its acceptance of a whole proposal, a public demand), where
+ * at least two principals stated it. Accepting one phase states no stance on the whole deal.
+ */
 export function stickingPoints(
   principals: readonly string[],
-  positions: Record<string, Position>,
+  stances: Record<string, Partial<Record<StanceTerm, Stance>>>,
 ): StickingPoint[] {
-  const held = principals.filter((p) => Object.hasOwn(positions, p));
+  const held = principals.filter((p) => Object.hasOwn(stances, p));
   if (held.length < 2) return [];
   const points: StickingPoint[] = [];
   for (const term of COMPARED) {
     const values: StickingPoint['positions'] = {};
-    for (const party of held) values[party] = positions[party]?.[term] ?? null;
+    for (const party of held) values[party] = stances[party]?.[term]?.value ?? null;
     const known = Object.values(values).filter((v) => v !== null);
     if (known.length < 2) continue;
     if (new Set(known).size > 1) points.push({ term, positions: values });
   }
   return points;
+}
+
+/** Options of {@link toReport}. */
+export interface ReportOptions {
+  /** The instant obligations and the pause day are evaluated at; the last event's by default. */
+  asOf?: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -83,7 +115,12 @@ const DAY_MS = 86_400_000;
  * The DESIGN §6 report from the projections and the machine's state. Pure: the same
  * inputs give the same object, key order included.
  */
-export function toReport(p: DealProjection, status: MachineStatus): ReplayReport {
+export function toReport(
+  p: DealProjection,
+  status: MachineStatus,
+  options: ReportOptions = {},
+): ReplayReport {
+  const asOf = options.asOf ?? p.at;
   const h = p.hostages;
   const releasedUnderDeal = h.releasedAlive + h.bodiesReturned;
   const releasedTotal = releasedUnderDeal + h.releasedOutsideDeal;
@@ -91,8 +128,8 @@ export function toReport(p: DealProjection, status: MachineStatus): ReplayReport
   const current = p.byPhase[p.byPhase.length - 1];
   const inPhase = status.state === 'inPhase' && current !== undefined;
   const day =
-    inPhase && p.at !== null
-      ? Math.max(1, Math.floor((Date.parse(p.at) - Date.parse(current.startedAt)) / DAY_MS) + 1)
+    inPhase && asOf !== null
+      ? Math.max(1, Math.floor((Date.parse(asOf) - Date.parse(current.startedAt)) / DAY_MS) + 1)
       : null;
   const last = p.terms[p.terms.length - 1];
   return {
@@ -112,13 +149,18 @@ export function toReport(p: DealProjection, status: MachineStatus): ReplayReport
       byCategory: h.byCategory,
       outsideDealByGroup: h.outsideDealByGroup,
       byPhase: p.byPhase,
+      stillHeld: stillHeld(h),
     },
-    prisoners: p.prisoners,
+    prisoners: { ...p.prisoners, beyondDue: Math.max(0, p.prisoners.released - p.prisoners.due) },
     aid: p.aid,
     pause: {
-      days: p.byPhase.reduce((sum, a) => sum + a.days, 0),
+      days: p.byPhase.reduce<number | null>(
+        (sum, a) => (sum === null || a.days === null ? null : sum + a.days),
+        0,
+      ),
       extensions: p.byPhase.reduce((sum, a) => sum + a.extensions, 0),
       day,
+      openEnded: current !== undefined && current.days === null,
     },
     terms: last
       ? {
@@ -128,7 +170,46 @@ export function toReport(p: DealProjection, status: MachineStatus): ReplayReport
       : null,
     proposals: p.proposals,
     positions: p.positions,
-    stickingPoints: stickingPoints(p.principals, p.positions),
+    stickingPoints: stickingPoints(p.principals, p.stances),
     violations: p.violations,
+    remains: p.remains,
+    obligations: p.obligations.map((o) => ({ ...o, status: obligationStatus(o, asOf) })),
+    asOf,
+    ceasefire: { strained: p.strained, flareUps: p.flareUps.length },
+    flareUps: p.flareUps,
+    violationsAgainst: p.violationsAgainst,
+    stances: p.stances,
+    demands: p.demands,
+  };
+}
+
+function stillHeld(h: DealProjection['hostages']): ReplayReport['hostages']['stillHeld'] {
+  if (h.held === null) return null;
+  let heldAlive = 0;
+  let heldDeceased = 0;
+  const byCategory: Record<string, number> = {};
+  for (const [category, count] of Object.entries(h.held)) {
+    if (category === 'bodies') heldDeceased += count;
+    else heldAlive += count;
+    const since =
+      (Object.hasOwn(h.byCategory, category) ? (h.byCategory[category] ?? 0) : 0) -
+      (Object.hasOwn(h.byCategoryAtCount, category) ? (h.byCategoryAtCount[category] ?? 0) : 0);
+    byCategory[category] = Math.max(0, count - since);
+  }
+  // Per category only where the counts speak the same words: everything released since the count
+  // was counted under the deal in a category the count names.
+  let matched = 0;
+  for (const category of Object.keys(byCategory)) {
+    matched +=
+      (Object.hasOwn(h.byCategory, category) ? (h.byCategory[category] ?? 0) : 0) -
+      (Object.hasOwn(h.byCategoryAtCount, category) ? (h.byCategoryAtCount[category] ?? 0) : 0);
+  }
+  const releasedSince =
+    h.releasedAlive + h.bodiesReturned + h.releasedOutsideDeal - h.releasedAtCount;
+  const deceasedSince = h.bodiesReturned - h.deceasedAtCount;
+  return {
+    alive: Math.max(0, heldAlive - (releasedSince - deceasedSince)),
+    deceased: Math.max(0, heldDeceased - deceasedSince),
+    byCategory: matched === releasedSince ? byCategory : null,
   };
 }

@@ -5,8 +5,8 @@ import { namedHostages } from '../machines/index.js';
 export interface TermsSummary {
   /** The end-of-war clause. */
   permanentCeasefire: boolean;
-  /** Days of pause over all phases. */
-  pauseDays: number;
+  /** Days of pause over all phases; null when a phase is open-ended (no `days`). */
+  pauseDays: number | null;
   phases: number;
   /** Hostages the terms name, when every phase states its counts. */
   hostages: number | null;
@@ -18,12 +18,12 @@ export interface TermsSummary {
 
 /** The headline figures of `terms`. */
 export function summarizeTerms(terms: Terms): TermsSummary {
-  let pauseDays = 0;
+  let pauseDays: number | null = 0;
   let hostages: number | null = 0;
   let prisoners: number | null = 0;
   let aid: number | null = null;
   for (const phase of terms.phases) {
-    pauseDays += phase.days;
+    pauseDays = pauseDays === null || phase.days === undefined ? null : pauseDays + phase.days;
     const named = namedHostages(phase);
     hostages = hostages === null || named === null ? null : hostages + named;
     prisoners =

@@ -61,7 +61,7 @@ export function describeEvent(event: TruceEvent, names: PartyNames): string {
       const to = d.to?.length ? ` to ${list(d.to.map(name))}` : '';
       const replaces = d.replaces ? `, replacing ${d.replaces}` : '';
       const hostages = s.hostages === null ? '' : `, ${plural(s.hostages, 'hostage')}`;
-      return `${name(d.from)} sent proposal ${d.proposalId}${via}${to}${replaces}: ${plural(s.phases, 'phase')}, ${plural(s.pauseDays, 'day')} of pause${hostages}, ${s.permanentCeasefire ? 'with' : 'without'} a permanent ceasefire`;
+      return `${name(d.from)} sent proposal ${d.proposalId}${via}${to}${replaces}: ${plural(s.phases, 'phase')}, ${s.pauseDays === null ? 'an open-ended pause' : `${plural(s.pauseDays, 'day')} of pause`}${hostages}, ${s.permanentCeasefire ? 'with' : 'without'} a permanent ceasefire`;
     }
     case 'proposal.accepted':
       return `${name(event.data.by)} accepted proposal ${event.data.proposalId}`;
@@ -122,6 +122,24 @@ export function describeEvent(event: TruceEvent, names: PartyNames): string {
         .map(([c, k]) => `${k} ${c}`)
         .join(', ')})`;
     }
+    case 'flareup.reported': {
+      const d = event.data;
+      const casualties = [
+        d.killed !== undefined ? `${d.killed} killed` : '',
+        d.wounded !== undefined ? `${d.wounded} wounded` : '',
+      ].filter(Boolean);
+      return `Flare-up inside the ceasefire: ${name(d.by)}${d.against ? ` against ${name(d.against)}` : ''}: ${d.description}${casualties.length ? ` (${list(casualties)})` : ''}`;
+    }
+    case 'ceasefire.restored':
+      return `Ceasefire restored${event.data.by ? ` (${name(event.data.by)})` : ''}${event.data.description ? `: ${event.data.description}` : ''}`;
+    case 'remains.returned':
+      return `${name(event.data.by)} returned the remains of ${event.data.count}${event.data.phase !== undefined ? ` (phase ${event.data.phase})` : ''}`;
+    case 'demand.stated':
+      return `${name(event.data.by)} demanded publicly: ${event.data.description}`;
+    case 'forces.withdrawn':
+      return `${name(event.data.by)} withdrew to ${event.data.line}`;
+    case 'talks.started':
+      return `Talks on phase ${event.data.phase} began${event.data.by?.length ? ` (${list(event.data.by.map(name))})` : ''}${event.data.description ? `: ${event.data.description}` : ''}`;
     default: {
       const unreachable: never = event;
       return (unreachable as TruceEvent).type;

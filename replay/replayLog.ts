@@ -8,6 +8,11 @@ export interface ReplayLogOptions extends ReadLogOptions {
   until?: number;
   /** Stop before the first event that happened after this instant (time travel by date). */
   at?: string;
+  /**
+   * The instant obligations and the pause day are evaluated at: `at` when given, else the last
+   * applied event's time. The clock is never read here (`--as-of now` is the CLI's).
+   */
+  asOf?: string;
   /** Called after each applied event, with the replayer in the state that event left. */
   onEvent?: (entry: LogEntry, replayer: Replayer) => void;
 }
@@ -33,7 +38,7 @@ export async function replayLog(
   source: string | AsyncIterable<Uint8Array>,
   options: ReplayLogOptions = {},
 ): Promise<ReplayOutcome> {
-  const { until, at, onEvent, ...readOptions } = options;
+  const { until, at, asOf, onEvent, ...readOptions } = options;
   const file = readOptions.file ?? (typeof source === 'string' ? source : undefined);
   const limit = at === undefined ? undefined : Date.parse(at);
   if (limit !== undefined && Number.isNaN(limit)) {
@@ -55,5 +60,11 @@ export async function replayLog(
     events++;
     onEvent?.(entry, replayer);
   }
-  return { report: replayer.report(), events, stoppedBy, replayer };
+  const instant = asOf ?? at;
+  return {
+    report: replayer.report(instant === undefined ? {} : { asOf: instant }),
+    events,
+    stoppedBy,
+    replayer,
+  };
 }

@@ -15,6 +15,7 @@ import {
   evolveDealProjectionMany,
   initialDealProjection,
   type ReplayReport,
+  type ReportOptions,
   toReport,
 } from '../projections/index.js';
 
@@ -32,7 +33,7 @@ export interface ReplaySnapshot {
  * The version of {@link ReplaySnapshot}: 2 since the machine's context keeps its proposals in
  * tables. A snapshot of another version is refused (a store then rebuilds it from the log).
  */
-export const REPLAY_SNAPSHOT_VERSION = 2;
+export const REPLAY_SNAPSHOT_VERSION = 3;
 
 /** Options of {@link Replayer}. */
 export interface ReplayerOptions {
@@ -158,9 +159,9 @@ export class Replayer {
     return this.#projection;
   }
 
-  /** The DESIGN §6 report as it stands. */
-  report(): ReplayReport {
-    return toReport(this.projection(), { state: this.state });
+  /** The DESIGN §6 report as it stands, obligations evaluated at `asOf` (the last event's time by default). */
+  report(options: ReportOptions = {}): ReplayReport {
+    return toReport(this.projection(), { state: this.state }, options);
   }
 
   /** A JSON-serialisable snapshot to resume from later. */

@@ -80,6 +80,8 @@ export function renderProjections(el: Element, report: ReplayReport): void {
     row(report, 'Released in all', 'hostages.releasedTotal'),
     row(report, 'Held (last count)', 'hostages.held'),
     row(report, 'Still held', 'hostages.remaining'),
+    report.hostages.stillHeld ? row(report, '… alive', 'hostages.stillHeld.alive') : null,
+    report.hostages.stillHeld ? row(report, '… deceased', 'hostages.stillHeld.deceased') : null,
   );
   const byCategory = keyed(report, 'hostages.byCategory', 'Under the deal by category');
   const outside = keyed(report, 'hostages.outsideDealByGroup', 'Outside the deal by group');
@@ -89,7 +91,7 @@ export function renderProjections(el: Element, report: ReplayReport): void {
     'table',
     { class: 'figures' },
     row(report, 'Released', 'prisoners.released'),
-    row(report, 'Due by the agreed ratios', 'prisoners.due'),
+    row(report, 'Due by the terms', 'prisoners.due', 'ratios per hostage and fixed lists'),
     h(
       'tr',
       { class: balance === 0 ? 'even' : 'uneven' },
@@ -151,19 +153,67 @@ export function renderProjections(el: Element, report: ReplayReport): void {
     'table',
     { class: 'figures' },
     row(report, 'Pause days (with extensions)', 'pause.days'),
+    row(report, 'Open-ended', 'pause.openEnded'),
     row(report, 'Extensions', 'pause.extensions'),
     row(report, 'Aid trucks', 'aid.trucks'),
     row(report, 'Fuel trucks', 'aid.fuelTrucks'),
     row(report, 'Violations reported', 'violations'),
+    row(report, 'Remains returned by the other side', 'remains.returned'),
+    row(report, '… due', 'remains.due'),
   );
+  const violationsAgainst = keyed(report, 'violationsAgainst', 'Violations reported against');
 
   fill(
     el,
     section('Hostages', hostages, byCategory, outside),
+    section('Obligations and deadlines', renderObligations(report)),
     section('Obligations: prisoners', prisoners, prisonerCategories, phases),
-    section('Pause and aid', pause),
+    section('Ceasefire: flare-ups', renderFlareUps(report)),
+    section('Pause and aid', pause, violationsAgainst),
     section('Terms', renderTerms(report)),
     section('Positions and sticking points', renderPositions(report)),
+  );
+}
+
+/** Every obligation of the terms with its status at this step, what is overdue marked. */
+function renderObligations(report: ReplayReport) {
+  if (report.obligations.length === 0) {
+    return h('p', { class: 'none' }, 'No obligation with a deadline in the terms in force.');
+  }
+  return h(
+    'div',
+    {},
+    h('p', {}, 'As of ', field(report, 'asOf')),
+    grid(
+      ['Party', 'Owes', 'Category', 'Count', 'Due by', 'Done', 'Status'],
+      report.obligations.map((o, i) =>
+        ['party', 'what', 'category', 'count', 'due', 'fulfilled', 'status'].map((key) => {
+          const cell = field(report, `obligations.${i}.${key}`, 'td');
+          if (key === 'status') cell.classList.add(`status-${o.status}`);
+          return cell;
+        }),
+      ),
+    ),
+  );
+}
+
+/** The flare-ups inside the ceasefire and whether it is strained now. */
+function renderFlareUps(report: ReplayReport) {
+  const strained = h('p', {}, 'Strained now: ', field(report, 'ceasefire.strained'));
+  if (report.flareUps.length === 0)
+    return h('div', {}, strained, h('p', { class: 'none' }, 'No flare-up.'));
+  return h(
+    'div',
+    {},
+    strained,
+    grid(
+      ['Seq', 'When', 'By', 'Against', 'What', 'Killed', 'Restored'],
+      report.flareUps.map((_, i) =>
+        ['seq', 'at', 'by', 'against', 'description', 'killed', 'restoredAt'].map((key) =>
+          field(report, `flareUps.${i}.${key}`, 'td'),
+        ),
+      ),
+    ),
   );
 }
 

@@ -53,7 +53,7 @@ describe('truce replay', () => {
     expect(run.stdout).toMatch(/State\s+collapsed/);
     expect(run.stdout).toMatch(/released in total\s+105/);
     expect(run.stdout).toMatch(/released under the deal\s+80/);
-    expect(run.stdout).toMatch(/due by the agreed ratios\s+240/);
+    expect(run.stdout).toMatch(/due by the terms\s+240/);
   });
 
   it('--json gives the contract keys with the figures', () => {
@@ -201,6 +201,10 @@ describe('--next: what the current state takes', () => {
       'aid.delivered',
       'violation.reported',
       'hostages.counted',
+      'remains.returned',
+      'demand.stated',
+      'forces.withdrawn',
+      'talks.started',
     ]);
   });
 

@@ -14,7 +14,16 @@ const sentences: Record<string, string | RegExp> = {
   'log.notOpened': 'a log must begin with negotiation.opened',
   'log.alreadyOpened':
     'the negotiation is already open (negotiation.opened is taken only in unopened)',
-  'deal.concluded': 'the negotiation has concluded with a permanent ceasefire; no event can follow',
+  'deal.concluded':
+    'the negotiation has concluded with a permanent ceasefire; a proposal.sent would reopen it (only aid.delivered, violation.reported, hostages.counted, flareup.reported, ceasefire.restored, remains.returned, demand.stated, forces.withdrawn, talks.started can follow)',
+  'flareup.noCeasefire':
+    'a flare-up is fighting inside a ceasefire, and no ceasefire is in force (fighting outside one is hostilities.resumed or violation.reported)',
+  'ceasefire.notStrained': 'the ceasefire can be restored only after a flare-up, and none is open',
+  'remains.phaseNotStarted': 'remains are reported for phase 1, but no phase has started',
+  'time.beforePhaseStart':
+    'a release.completed of phase 1 is dated 2024-01-01T04:30:00.000Z, before the phase started (2024-01-01T05:00:00.000Z)',
+  'time.beforeProposal':
+    'a proposal.accepted of proposal p1 is dated 2024-01-01T01:30:00.000Z, before the proposal was sent (2024-01-01T02:00:00.000Z)',
   'deal.collapsed':
     'fighting has resumed; a new proposal.sent must put terms back on the table first (proposal.accepted is taken in negotiating.awaitingProposal, negotiating.proposalOnTable, agreed, inPhase)',
   'party.notDeclared':

@@ -45,8 +45,23 @@ describe('the chart, read from the machine definition', () => {
       'aid.delivered',
       'violation.reported',
       'hostages.counted',
+      'remains.returned',
+      'demand.stated',
+      'forces.withdrawn',
+      'talks.started',
     ]);
-    expect(eventsAccepted('concluded')).toEqual([]);
+    // A permanent ceasefire ends the deal, not the world: what reopens nothing is still taken.
+    expect(eventsAccepted('concluded')).toEqual([
+      'aid.delivered',
+      'violation.reported',
+      'hostages.counted',
+      'flareup.reported',
+      'ceasefire.restored',
+      'remains.returned',
+      'demand.stated',
+      'forces.withdrawn',
+      'talks.started',
+    ]);
   });
 });
 

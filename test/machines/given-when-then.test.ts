@@ -305,7 +305,7 @@ describe('phase.completed', () => {
       .when(complete(2))
       .thenState('concluded');
     given([...phase1Done, start(2), release(20, 2, 'soldiers'), complete(2)])
-      .when({ type: 'aid.delivered', data: { region: 'north', trucks: 1 } })
+      .when(sent('p2'))
       .thenRejected('deal.concluded');
   });
 });

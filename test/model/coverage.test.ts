@@ -60,7 +60,9 @@ describe('model-based coverage of the deal statechart', () => {
     for (const [i, r] of results.entries()) {
       expect(r.stdout).toContain(`${plan.paths[i]?.length} event`);
     }
-  });
+    // One `truce validate` process per path (over 40 with catalogue v2's events), four at a time,
+    // on a machine shared with other work: a generous bound, never a measure of speed.
+  }, 300_000);
 });
 
 function toJsonl(events: readonly TruceEvent[]): string {

@@ -133,7 +133,12 @@ describe('hostages released outside the deal and recounted', () => {
           outsideDealByGroup: { thai: 3 },
           byCategory: { women: 2 },
         });
-        expect(r.prisoners).toEqual({ released: 6, due: 6, byCategory: { detainees: 6 } });
+        expect(r.prisoners).toEqual({
+          released: 6,
+          due: 6,
+          byCategory: { detainees: 6 },
+          beyondDue: 0,
+        });
       });
   });
 
@@ -531,7 +536,12 @@ describe('per-phase accounts', () => {
           [1, true, 3, 9, 9],
           [2, false, 2, 15, 20],
         ]);
-        expect(r.prisoners).toEqual({ released: 24, due: 29, byCategory: { detainees: 24 } });
+        expect(r.prisoners).toEqual({
+          released: 24,
+          due: 29,
+          byCategory: { detainees: 24 },
+          beyondDue: 0,
+        });
       });
   });
 

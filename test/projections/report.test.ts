@@ -31,13 +31,17 @@ describe('pause.day', () => {
   it('is null before a phase starts', () => {
     given(agreed.slice(0, -1))
       .when(agreed[agreed.length - 1] as EventInput)
-      .thenReport((r) => expect(r.pause).toEqual({ days: 0, extensions: 0, day: null }));
+      .thenReport((r) =>
+        expect(r.pause).toEqual({ days: 0, extensions: 0, day: null, openEnded: false }),
+      );
   });
 
   it('is day 1 when the phase starts', () => {
     given(agreed)
       .when(start(1, '2024-03-10T12:00:00Z'))
-      .thenReport((r) => expect(r.pause).toEqual({ days: 4, extensions: 0, day: 1 }));
+      .thenReport((r) =>
+        expect(r.pause).toEqual({ days: 4, extensions: 0, day: 1, openEnded: false }),
+      );
   });
 
   it('is still day 2 a moment before two full days have passed', () => {
@@ -53,7 +57,7 @@ describe('pause.day', () => {
   });
 
   it('is null once the phase completes', () => {
-    given([...started, release(1, 'women', 3, 9)])
+    given([...started, { ...release(1, 'women', 3, 9), at: '2024-03-11T06:00:00Z' }])
       .when({ ...complete(1), at: '2024-03-11T12:00:00Z' })
       .thenState('agreed')
       .thenReport((r) => expect(r.pause.day).toBeNull());
@@ -74,7 +78,9 @@ describe('pause.day', () => {
   it('counts from the phase in force, not the first one', () => {
     given([...inPhase1, release(1, 'women', 3, 9), complete(1), start(2, '2024-04-01T00:00:00Z')])
       .when(aid('2024-04-02T00:00:00Z'))
-      .thenReport((r) => expect(r.pause).toEqual({ days: 10, extensions: 0, day: 2 }));
+      .thenReport((r) =>
+        expect(r.pause).toEqual({ days: 10, extensions: 0, day: 2, openEnded: false }),
+      );
   });
 });
 
@@ -183,15 +189,24 @@ describe('the report as a whole', () => {
         byCategory: {},
         outsideDealByGroup: {},
         byPhase: [],
+        stillHeld: null,
       },
-      prisoners: { released: 0, due: 0, byCategory: {} },
+      prisoners: { released: 0, due: 0, byCategory: {}, beyondDue: 0 },
       aid: { trucks: 0, fuelTrucks: 0, byRegion: {} },
-      pause: { days: 0, extensions: 0, day: null },
+      pause: { days: 0, extensions: 0, day: null, openEnded: false },
       terms: null,
       proposals: [],
       positions: {},
       stickingPoints: [],
       violations: 0,
+      remains: { returned: 0, due: 0 },
+      obligations: [],
+      asOf: null,
+      ceasefire: { strained: false, flareUps: 0 },
+      flareUps: [],
+      violationsAgainst: {},
+      stances: {},
+      demands: [],
     });
   });
 

@@ -37,10 +37,11 @@ function reportFigures(report: ReplayReport): ExpectedFigures {
     at: report.at,
     state: report.state,
     phase: report.phase,
-    hostages: report.hostages,
-    prisoners: report.prisoners,
+    // Catalogue v2's keys (stillHeld, beyondDue, openEnded) are not the oracle's yet.
+    hostages: (({ stillHeld: _, ...rest }) => rest)(report.hostages),
+    prisoners: (({ beyondDue: _, ...rest }) => rest)(report.prisoners),
     aid: report.aid,
-    pause: report.pause,
+    pause: (({ openEnded: _, ...rest }) => rest)(report.pause),
     proposals: report.proposals.map((p) => ({ proposalId: p.proposalId, status: p.status })),
     violations: report.violations,
   };

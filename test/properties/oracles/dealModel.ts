@@ -232,6 +232,13 @@ export class DealModel {
       case 'aid.delivered':
       case 'violation.reported':
       case 'hostages.counted':
+      // Catalogue v2's facts: the generator does not draw them yet.
+      case 'flareup.reported':
+      case 'ceasefire.restored':
+      case 'remains.returned':
+      case 'demand.stated':
+      case 'forces.withdrawn':
+      case 'talks.started':
         break;
       default: {
         const unreachable: never = event;

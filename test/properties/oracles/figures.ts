@@ -7,7 +7,7 @@ export interface ExpectedPhase {
   proposalId: string;
   startedAt: string;
   completed: boolean;
-  days: number;
+  days: number | null;
   extensions: number;
   hostagesNamed: number | null;
   hostagesReleased: number;
@@ -39,7 +39,7 @@ export interface ExpectedFigures {
     fuelTrucks: number;
     byRegion: Record<string, { trucks: number; fuelTrucks: number }>;
   };
-  pause: { days: number; extensions: number; day: number | null };
+  pause: { days: number | null; extensions: number; day: number | null };
   proposals: Array<{ proposalId: string; status: string }>;
   violations: number;
 }
@@ -129,7 +129,7 @@ export class FiguresOracle {
         break;
       case 'pause.extended':
         if (account && terms) {
-          account.days += event.data.days;
+          if (account.days !== null) account.days += event.data.days;
           account.extensions += 1;
           if (account.hostagesNamed !== null) {
             account.hostagesNamed += broughtBy(terms, event.data.days, event.data.hostages);
@@ -179,7 +179,7 @@ export class FiguresOracle {
         proposalId: progress.proposalId,
         startedAt: event.at,
         completed: false,
-        days: progress.terms.days,
+        days: progress.terms.days ?? null,
         extensions: 0,
         hostagesNamed: named,
         hostagesReleased: 0,
@@ -224,7 +224,7 @@ export class FiguresOracle {
         byRegion: structuredClone(this.#byRegion),
       },
       pause: {
-        days: this.#phases.reduce((a, p) => a + p.days, 0),
+        days: this.#phases.reduce((a, p) => a + (p.days ?? 0), 0),
         extensions: this.#phases.reduce((a, p) => a + p.extensions, 0),
         day:
           inPhase && current && this.at !== null
