@@ -110,21 +110,44 @@ describe('the context tables behave as a Map', { timeout: propertyTimeout }, () 
   });
 });
 
-const ANY_TIME = ['aid.delivered', 'violation.reported', 'hostages.counted'];
+const ANY_TIME = [
+  'aid.delivered',
+  'violation.reported',
+  'hostages.counted',
+  'remains.returned',
+  'demand.stated',
+  'forces.withdrawn',
+  'talks.started',
+];
+/** Taken wherever a ceasefire can hold; the context rules refuse them where none does. */
+const CEASEFIRE = ['flareup.reported', 'ceasefire.restored'];
 const TALKS = ['proposal.sent', 'proposal.accepted', 'phase.accepted', 'proposal.rejected'];
 
 /**
  * Which events each state takes, written from the README's chart and rules: talks go on in
- * every opened state but suspension, collapse (a proposal only) and conclusion; aid, violations
- * and counts any time after the opening; phase events in a phase; fighting may resume where a
+ * every opened state but suspension, collapse (a proposal only) and conclusion; the world's facts
+ * (aid, violations, counts, remains, demands, withdrawals, talks) any time after the opening;
+ * flare-ups and restorations wherever a ceasefire can hold (docs/statechart.md); phase events in a phase; fighting may resume where a
  * pause can be agreed, in force or holding.
  */
 const TAKES: Record<string, string[]> = {
   unopened: ['negotiation.opened'],
-  'negotiating.awaitingProposal': [...TALKS, 'talks.suspended', 'hostilities.resumed', ...ANY_TIME],
-  'negotiating.proposalOnTable': [...TALKS, 'talks.suspended', 'hostilities.resumed', ...ANY_TIME],
-  'negotiating.suspended': ['talks.resumed', 'hostilities.resumed', ...ANY_TIME],
-  agreed: [...TALKS, 'phase.started', 'hostilities.resumed', ...ANY_TIME],
+  'negotiating.awaitingProposal': [
+    ...TALKS,
+    'talks.suspended',
+    'hostilities.resumed',
+    ...ANY_TIME,
+    ...CEASEFIRE,
+  ],
+  'negotiating.proposalOnTable': [
+    ...TALKS,
+    'talks.suspended',
+    'hostilities.resumed',
+    ...ANY_TIME,
+    ...CEASEFIRE,
+  ],
+  'negotiating.suspended': ['talks.resumed', 'hostilities.resumed', ...ANY_TIME, ...CEASEFIRE],
+  agreed: [...TALKS, 'phase.started', 'hostilities.resumed', ...ANY_TIME, ...CEASEFIRE],
   inPhase: [
     ...TALKS,
     'release.completed',
@@ -133,9 +156,10 @@ const TAKES: Record<string, string[]> = {
     'phase.completed',
     'hostilities.resumed',
     ...ANY_TIME,
+    ...CEASEFIRE,
   ],
   collapsed: ['proposal.sent', ...ANY_TIME],
-  concluded: [],
+  concluded: [...ANY_TIME, ...CEASEFIRE],
 };
 
 describe('the events each state of the chart takes', () => {
