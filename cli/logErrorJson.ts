@@ -27,34 +27,19 @@ export interface LogErrorJson {
  * logErrorJson(error); // { ok: false, error: { line: 4, seq: 4, code: 'party.notPrincipal', … } }
  */
 export function logErrorJson(error: unknown): LogErrorJson | null {
-  if (error instanceof RejectedEventError) {
-    return {
-      ok: false,
-      error: {
-        line: error.position.line,
-        seq: error.position.seq ?? null,
-        type: error.position.type ?? null,
-        state: error.state,
-        code: error.rule,
-        message: error.reason,
-      },
-    };
-  }
-  if (error instanceof ValidationError) {
-    return {
-      ok: false,
-      error: {
-        line: error.position.line,
-        seq: error.position.seq ?? null,
-        type: error.position.type ?? null,
-        state: null,
-        code: error.rule,
-        message: error.reason,
-        path: error.path,
-      },
-    };
-  }
-  return null;
+  const rejected = error instanceof RejectedEventError;
+  if (!rejected && !(error instanceof ValidationError)) return null;
+  const where = {
+    line: error.position.line,
+    seq: error.position.seq ?? null,
+    type: error.position.type ?? null,
+  };
+  return {
+    ok: false,
+    error: rejected
+      ? { ...where, state: error.state, code: error.rule, message: error.reason }
+      : { ...where, state: null, code: error.rule, message: error.reason, path: error.path },
+  };
 }
 
 /**
