@@ -36,17 +36,15 @@ export function registerExport(program: Command): void {
     });
 }
 
-/** Writes the chunks to stdout with back-pressure; a reader that goes away (EPIPE) ends it quietly. */
+/**
+ * Writes the chunks to stdout with back-pressure. A reader that goes away (EPIPE) and any other
+ * write error are the output guard's (`cli/output.ts`, installed by `run`): quiet exit 0, or one
+ * sentence and exit 4.
+ */
 async function writeAll(chunks: AsyncIterable<Uint8Array>): Promise<void> {
   const out = process.stdout;
-  let closed = false;
-  const onError = (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') closed = true;
-  };
-  // Stays on: a write already queued may still fail after the last chunk.
-  out.on('error', onError);
   for await (const chunk of chunks) {
-    if (closed) return;
+    if (out.destroyed) return;
     if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
   }
 }
