@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { legalLog } from './legalLog.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
 
 /** How a log's bytes were damaged. */
 export const corruptionKinds = [

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { TruceEvent } from '../../events/index.js';
+import { type LegalLogConstraints, legalLog } from '../../testing/generator/legalLog.js';
 import { allowanceOf, DealModel, ownValue, sum } from '../properties/oracles/index.js';
-import { type LegalLogConstraints, legalLog } from './legalLog.js';
 
 /**
  * The changes that break a rule of the README by construction, each with the rule code the

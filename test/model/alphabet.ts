@@ -8,7 +8,12 @@ import {
   tableEntries,
   tableSize,
 } from '../../machines/index.js';
-import { type LegalityView, type Move, nextEvents, toEvent } from '../arbitraries/nextEvents.js';
+import {
+  type LegalityView,
+  type Move,
+  nextEvents,
+  toEvent,
+} from '../../testing/generator/nextEvents.js';
 
 /** The parties of every model path: two principals, a mediator and a third party. */
 export const modelOpening: EventData<'negotiation.opened'> = {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { legalLog } from '../arbitraries/legalLog.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
 import { breakingKinds, mutatedLog } from '../arbitraries/mutatedLog.js';
 import { propertyTimeout, seed } from './settings.js';
 

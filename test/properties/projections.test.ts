@@ -10,7 +10,7 @@ import {
   toReport,
 } from '../../projections/index.js';
 import { Replayer } from '../../replay/index.js';
-import { legalLog } from '../arbitraries/legalLog.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
 import {
   allowanceOf,
   DealModel,

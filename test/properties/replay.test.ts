@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { RejectedEventError, type TruceEvent } from '../../events/index.js';
 import { Replayer, type ReplaySnapshot, replayLog } from '../../replay/index.js';
-import { legalLog } from '../arbitraries/legalLog.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
 import { type MutatedLog, mutatedLog } from '../arbitraries/mutatedLog.js';
 import { DealModel } from './oracles/index.js';
 import { rejectedFor, replayUntilRejected, ruleOf } from './rejection.js';

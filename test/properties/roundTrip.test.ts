@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { readLog } from '../../events/index.js';
-import { legalLog } from '../arbitraries/legalLog.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
 import { checkAsyncProperty, propertyTimeout, toJsonl } from './settings.js';
 
 /** The bytes in chunks cut at the given sizes: lines and UTF-8 characters split anywhere. */

@@ -1,5 +1,11 @@
 import type { PhaseTerms, TruceEvent } from '../../../events/index.js';
-import { acceptedBy, broughtBy, DealModel, type ModelProposal, ownValue } from './dealModel.js';
+import {
+  acceptedBy,
+  broughtBy,
+  DealModel,
+  type ModelProposal,
+  ownValue,
+} from '../../../testing/generator/dealModel.js';
 
 /** One phase attempt's account, as "The JSON report" describes `hostages.byPhase`. */
 export interface ExpectedPhase {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { TruceEvent } from '../../events/index.js';
-import { DealModel } from '../properties/oracles/index.js';
+import { DealModel } from './dealModel.js';
 import { choose, nextEvents, type Pick, toEvent } from './nextEvents.js';
 
 /** Options of {@link legalLog}. */

@@ -1,5 +1,5 @@
 import type { EventData, EventType, PhaseTerms, Terms, TruceEvent } from '../../events/index.js';
-import { acceptedBy, allowanceOf, ownValue, sum } from '../properties/oracles/index.js';
+import { acceptedBy, allowanceOf, ownValue, sum } from './dealModel.js';
 
 /** An event before it gets its place in a log: type and payload only. */
 export type Move = { [T in EventType]: { type: T; data: EventData<T> } }[EventType];

@@ -1,4 +1,4 @@
-import type { PhaseTerms, Terms, TruceEvent } from '../../../events/index.js';
+import type { PhaseTerms, Terms, TruceEvent } from '../../events/index.js';
 
 /**
  * An independent model of the deal, written from the README ("The rules the statechart
