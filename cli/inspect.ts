@@ -2,12 +2,10 @@ import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { StoreError } from '../events/index.js';
-import {
-  DEFAULT_INSPECTOR_PORT,
-  type StatelyBridge,
-  startInspector,
-  startStatelyBridge,
-} from '../inspector/index.js';
+// server.js and stately.js, not the inspector/ barrel: Stately's bridge (ws, partysocket…)
+// loads only with --stately.
+import { DEFAULT_INSPECTOR_PORT, startInspector } from '../inspector/server.js';
+import type { StatelyBridge } from '../inspector/stately.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** Options of `truce inspect`. */
@@ -68,6 +66,7 @@ export async function inspectCommand(
   }
   let bridge: StatelyBridge | undefined;
   if (options.stately || options.statelyUrl !== undefined) {
+    const { startStatelyBridge } = await import('../inspector/stately.js');
     bridge = await startStatelyBridge({
       ...(options.statelyUrl === undefined ? {} : { url: options.statelyUrl }),
       ...(options.statelyPort === undefined ? {} : { port: options.statelyPort }),

@@ -1,4 +1,5 @@
-import { ioReason } from '../events/index.js';
+// events/ioReason.js, not the events/ barrel: every command loads this, --version included.
+import { ioReason } from '../events/ioReason.js';
 
 /** What became of the command's output once it finished. */
 export interface OutputOutcome {

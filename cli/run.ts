@@ -1,5 +1,6 @@
 import { type Command, CommanderError } from 'commander';
-import { TruceError, type TruceErrorCode } from '../events/index.js';
+// events/errors.js, not the events/ barrel: the runner must not load the catalogue (zod).
+import { TruceError, type TruceErrorCode } from '../events/errors.js';
 import { escapeLines, escapeText } from './escape.js';
 import { guardOutput, type OutputGuard, outputFailure } from './output.js';
 

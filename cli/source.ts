@@ -11,6 +11,7 @@ import {
   parseStreamName,
   type StoreUrl,
 } from '../store/index.js';
+import { trackOpen } from './openLogs.js';
 import { lastEventAt } from './preview.js';
 
 /** The `--store` and `--stream` options every command that takes a LOG also takes. */
@@ -119,26 +120,17 @@ export interface OpenLog {
 /** The LOG argument's help, where `--store URL --stream NAME` may stand in for it. */
 export const LOG_ARGUMENT = 'the log file (JSON Lines), or use --store URL --stream NAME';
 
-const opened = new Set<OpenLog>();
-
 /**
  * Opens the log a command names ({@link resolveTarget}). It stays open for the command's run:
- * `truce` closes every log opened with {@link closeOpenLogs} once the command is done.
+ * `truce` closes every log opened (`closeOpenLogs`, cli/openLogs.ts) once the command is done.
  *
  * @example
  * const { source, options } = await openLog(log, options).readable();
  */
 export function openLog(log: string | undefined, options: StoreSelection): OpenLog {
   const open = openTarget(resolveTarget(log, options));
-  opened.add(open);
+  trackOpen(open);
   return open;
-}
-
-/** Closes every log {@link openLog} opened (their database connections). */
-export async function closeOpenLogs(): Promise<void> {
-  const all = [...opened];
-  opened.clear();
-  await Promise.all(all.map((open) => open.close().catch(() => undefined)));
 }
 
 /** The {@link OpenLog} of a target; PostgreSQL connects on first use only. */

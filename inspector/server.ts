@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIP, isIPv4 } from 'node:net';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import { StoreError } from '../events/index.js';
@@ -71,9 +71,17 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** Default place of the page bundle: next to the compiled server. */
+/**
+ * Default place of the page bundle, `dist/inspector/assets`: next to the compiled server, or
+ * found walking up from the command line's bundle (`dist/cli/chunks/`, scripts/build-cli.mjs).
+ */
 export function defaultAssetsDir(): string {
-  return fileURLToPath(new URL('./assets/', import.meta.url));
+  const here = fileURLToPath(new URL('./assets/', import.meta.url));
+  for (let dir = dirname(here); dirname(dir) !== dir; dir = dirname(dir)) {
+    const candidate = join(dir, 'inspector', 'assets');
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return here;
 }
 
 /**

@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { commands } from '../../cli/commands.js';
+import { rootProgram, truceProgram } from '../../cli/program.js';
+import { truceBin } from './truce.js';
+
+// Issue 12, item 5: a command loads what it uses. Counted with a module-loader hook, never timed
+// (speed is `npm run bench -- coldstart`'s).
+
+const dir = mkdtempSync(join(tmpdir(), 'truce-cold-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const recorder = join(import.meta.dirname, 'fixtures', 'recordModules.mjs');
+const november = join(import.meta.dirname, '..', '..', 'examples', 'november-2023.jsonl');
+let runs = 0;
+
+/** Runs the built `truce` and lists what it loaded: module URLs, and `zod` if zod ran. */
+function loaded(args: string[]): { status: number | null; stdout: string; modules: string[] } {
+  const file = join(dir, `run-${++runs}.txt`);
+  const run = spawnSync(process.execPath, ['--import', recorder, truceBin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, TRUCE_RECORD_MODULES: file },
+    timeout: 60_000,
+  });
+  const modules = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  return { status: run.status, stdout: run.stdout, modules };
+}
+
+/** npm packages that only PostgreSQL, the inspector's Stately bridge or the properties need. */
+const HEAVY = /node_modules\/(ws|pg|pg-[^/]+|@statelyai\/inspect|partysocket|fast-check)\//;
+
+describe('cold start', () => {
+  it('the recorder sees a package a command does load (inspect loads the inspector)', () => {
+    const run = loaded(['inspect', '--help']);
+    expect(run.status).toBe(0);
+    expect(run.modules).toContain('zod');
+    // The Stately bridge (ws) is the inspector's only with --stately.
+    expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
+    expect(run.modules.some((url) => url.includes('inspector') || url.includes('chunks/'))).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['--version', ['--version']],
+    ['--help', ['--help']],
+    ['no command', []],
+    ['an unknown command', ['bogus']],
+  ])('%s loads neither the catalogue (zod) nor any heavy package', (_name, args) => {
+    const run = loaded(args);
+    expect(run.modules).not.toContain('zod');
+    expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
+    // commander and truce's own few files: not the ~200 modules of every command.
+    expect(run.modules.filter((url) => url.startsWith('file:')).length).toBeLessThan(20);
+  });
+
+  it('status loads the statechart and the catalogue, but not ws, pg or the Stately bridge', () => {
+    const run = loaded(['status', november]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^collapsed at seq 22/);
+    expect(run.modules).toContain('zod');
+    expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
+  });
+});
+
+describe('the listing of commands', () => {
+  /** The root program with every command registered for real. */
+  async function everyCommand(): Promise<Command> {
+    const program = rootProgram();
+    for (const load of new Set(commands.map((entry) => entry.load))) (await load())(program);
+    return program;
+  }
+
+  it('matches each command registered for real: name, term and description', async () => {
+    const program = await everyCommand();
+    const help = program.createHelp();
+    const registered = program.commands.map((command) => ({
+      name: command.name(),
+      term: help.subcommandTerm(command),
+      description: command.description(),
+    }));
+    expect(commands.map(({ name, term, description }) => ({ name, term, description }))).toEqual(
+      registered,
+    );
+  });
+
+  it('truce --help prints what it printed with every command registered', async () => {
+    const listed = await truceProgram(['--help']);
+    expect(listed.helpInformation()).toBe((await everyCommand()).helpInformation());
+  });
+
+  it('a command line runs the command it names, and `help NAME` helps with it', async () => {
+    for (const args of [
+      ['status', 'x.jsonl'],
+      ['--debug', 'timeline', 'x'],
+      ['help', 'status'],
+    ]) {
+      const program = await truceProgram(args);
+      expect(program.commands.map((command) => command.name())).toEqual([
+        'replay',
+        'status',
+        'timeline',
+      ]);
+    }
+  });
+});
