@@ -1,10 +1,13 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { machineLine } from './measure.js';
 
 /**
  * Runs every `bench/*.bench.ts` in turn (or those whose name contains the first argument):
- * `npm run bench`, `npm run bench -- validate`. Each bench prints its own figures.
+ * `npm run bench`, `npm run bench -- validate`. Each bench prints its own figures: medians of
+ * at least five runs and their ratio to a baseline measured in the same run (bench/measure.ts).
+ * `TRUCE_BENCH_JSON=FILE` also appends every figure to FILE as JSON lines (bench/README.md).
  */
 async function main(): Promise<void> {
   const filter = process.argv[2];
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  console.log(machineLine());
   for (const file of benches) {
     const name = basename(file, '.bench.ts');
     console.log(`\n== ${name} ==`);

@@ -12,8 +12,8 @@ import {
   PostgresEventStore,
 } from '../store/index.js';
 import { startPg } from '../test/store/pgCluster.js';
+import { compare, printComparison } from './measure.js';
 
-const RUNS = 3;
 const SINGLE_APPENDS = Number(process.env.N ?? 200);
 const BATCHES = 20;
 const BATCH_SIZE = 1_000;
@@ -40,16 +40,6 @@ function aid(id: string): NewEvent {
     source: { name: 'UN OCHA', confidence: 'reported' },
   } as NewEvent;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 async function singleRate(store: EventStore): Promise<number> {
   await store.append([opened]);
@@ -79,7 +69,7 @@ async function replayRate(source: string | AsyncIterable<Uint8Array>): Promise<n
  * single appends, batches of 1,000, and replay (read + decode + statechart + projections) of the
  * 20,001 events the batches wrote. A throwaway PostgreSQL 15 cluster with fsync on (its data
  * folder under the same temporary folder as the file store's logs), or `TRUCE_BENCH_PG_URL`.
- * Medians of three runs, and the ratio PostgreSQL / file.
+ * Medians of five interleaved runs, and the ratio PostgreSQL / file (the baseline).
  */
 export default async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'truce-bench-pg-'));
@@ -96,38 +86,68 @@ export default async function run(): Promise<void> {
   };
   try {
     await migrateDatabase(server.url);
-    const figures = {
-      fileSingle: [] as number[],
-      pgSingle: [] as number[],
-      fileBatch: [] as number[],
-      pgBatch: [] as number[],
-      fileReplay: [] as number[],
-      pgReplay: [] as number[],
-    };
-    for (let r = 0; r < RUNS; r++) {
-      figures.fileSingle.push(await singleRate(new FileEventStore(join(dir, `single-${r}.jsonl`))));
-      figures.pgSingle.push(await singleRate(pgStore('single')));
-      const file = join(dir, `batch-${r}.jsonl`);
-      figures.fileBatch.push(await batchRate(new FileEventStore(file)));
-      const pg = pgStore('batch');
-      figures.pgBatch.push(await batchRate(pg));
-      figures.fileReplay.push(await replayRate(file));
-      figures.pgReplay.push(await replayRate(pg.lines()));
-    }
-    const line = (what: string, file: number[], pg: number[], unit: string) =>
-      console.log(
-        `${what.padEnd(34)} file ${fmt(median(file)).padStart(8)} ${unit}   PostgreSQL ${fmt(median(pg)).padStart(8)} ${unit}   PostgreSQL/file ${(median(pg) / median(file)).toFixed(2)}×`,
-      );
     console.log(
       `PostgreSQL: ${given ? 'TRUCE_BENCH_PG_URL' : 'a throwaway PostgreSQL 15 cluster, fsync on'}; files in ${dir}`,
     );
-    line('durable single appends', figures.fileSingle, figures.pgSingle, 'events/s');
-    line(`batches of ${fmt(BATCH_SIZE)}`, figures.fileBatch, figures.pgBatch, 'events/s');
-    line(
-      `replay of ${fmt(BATCHES * BATCH_SIZE + 1)} events`,
-      figures.fileReplay,
-      figures.pgReplay,
-      'events/s',
+    let run = 0;
+    const rate = (perSecond: number) => ({ perSecond });
+    const print = (result: Awaited<ReturnType<typeof compare>>) =>
+      printComparison(result, { figure: 'perSecond', unit: 'events/s' });
+    print(
+      await compare({
+        bench: 'postgres-single',
+        baseline: {
+          label: 'file store, durable single appends',
+          run: async () =>
+            rate(await singleRate(new FileEventStore(join(dir, `single-${run++}.jsonl`)))),
+        },
+        subjects: [
+          {
+            label: 'PostgreSQL, durable single appends',
+            run: async () => rate(await singleRate(pgStore('single'))),
+          },
+        ],
+      }),
+    );
+    // The replays read what the batch runs wrote: the file's and the stream's last batch logs.
+    let file = '';
+    let pg: PostgresEventStore | undefined;
+    print(
+      await compare({
+        bench: 'postgres-batch',
+        baseline: {
+          label: `file store, batches of ${BATCH_SIZE.toLocaleString('en')}`,
+          run: async () => {
+            file = join(dir, `batch-${run++}.jsonl`);
+            return rate(await batchRate(new FileEventStore(file)));
+          },
+        },
+        subjects: [
+          {
+            label: `PostgreSQL, batches of ${BATCH_SIZE.toLocaleString('en')}`,
+            run: async () => {
+              pg = pgStore('batch');
+              return rate(await batchRate(pg));
+            },
+          },
+        ],
+      }),
+    );
+    const events = (BATCHES * BATCH_SIZE + 1).toLocaleString('en');
+    print(
+      await compare({
+        bench: 'postgres-replay',
+        baseline: {
+          label: `file, replay of ${events} events`,
+          run: async () => rate(await replayRate(file)),
+        },
+        subjects: [
+          {
+            label: `PostgreSQL, replay of ${events} events`,
+            run: async () => rate(await replayRate((pg as PostgresEventStore).lines())),
+          },
+        ],
+      }),
     );
   } finally {
     await Promise.all(stores.map((store) => store.close()));

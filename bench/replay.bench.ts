@@ -3,18 +3,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { childRates, compare, printComparison, REPORT_FIGURES } from './measure.js';
 
 const EVENTS = 300_000;
 const TRANSITION_EVENTS = 20_000;
-const RUNS = 3;
 const root = join(import.meta.dirname, '..');
 const dist = (path: string) => pathToFileURL(join(root, 'dist', path)).href;
-
-interface Measure {
-  events: number;
-  ms: number;
-  maxRssMb: number;
-}
 
 /**
  * Replays a generated legal log (phase in progress, releases, aid, violations, counts) and
@@ -33,62 +27,38 @@ export default async function run(): Promise<void> {
     console.log(
       `log: ${EVENTS.toLocaleString('en')} legal events, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
     );
-    const modes = ['baseline', 'replay', 'actorSend', 'transition'] as const;
-    const results: Record<(typeof modes)[number], Measure[]> = {
-      baseline: [],
-      replay: [],
-      actorSend: [],
-      transition: [],
-    };
-    for (let i = 0; i < RUNS; i++)
-      for (const mode of modes) results[mode].push(measure(mode, file));
-    const m = Object.fromEntries(modes.map((mode) => [mode, median(results[mode])])) as Record<
-      (typeof modes)[number],
-      Measure
-    >;
-    const perSec = (x: Measure) => (x.events / x.ms) * 1000;
-    const us = (x: Measure) => ((x.ms * 1000) / x.events).toFixed(2);
-    for (const mode of modes) {
-      console.log(
-        `${mode.padEnd(11)} ${Math.round(perSec(m[mode])).toLocaleString('en').padStart(10)} events/s  ${us(m[mode])} µs/event  peak RSS ${m[mode].maxRssMb.toFixed(0)} MB  (median of ${RUNS}, ${m[mode].events.toLocaleString('en')} events)`,
-      );
-    }
-    console.log(
-      `replay / baseline time per event: ${(perSec(m.baseline) / perSec(m.replay)).toFixed(2)}×`,
-    );
-    console.log(
-      `replay / actor send time per event: ${(perSec(m.actorSend) / perSec(m.replay)).toFixed(2)}×`,
-    );
-    console.log(
-      `pure transition() / actor send time per event: ${(perSec(m.actorSend) / perSec(m.transition)).toFixed(2)}×`,
-    );
+    const mode = (label: string, name: keyof typeof scripts) => ({
+      label,
+      run: () =>
+        childRates(scripts[name], [file], name === 'transition' ? TRANSITION_EVENTS : EVENTS),
+    });
+    const result = await compare({
+      bench: 'replay',
+      baseline: mode('read + JSON.parse + empty fold', 'baseline'),
+      subjects: [
+        mode('replayLog (decode + statechart + projections)', 'replay'),
+        mode("a long-lived actor's send, events decoded", 'actorSend'),
+        mode(
+          `XState's pure transition() (first ${TRANSITION_EVENTS.toLocaleString('en')})`,
+          'transition',
+        ),
+      ],
+    });
+    printComparison(result, {
+      figure: 'usPerEvent',
+      unit: 'µs/event',
+      digits: 2,
+      extra: { perSecond: 'events/s', rssMb: 'MB peak RSS' },
+    });
+    const us = (i: number) => result.subjects[i]?.median.usPerEvent ?? Number.NaN;
+    console.log(`replay / actor send time per event: ${(us(0) / us(1)).toFixed(2)}×`);
+    console.log(`pure transition() / actor send time per event: ${(us(2) / us(1)).toFixed(2)}×`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function median(runs: Measure[]): Measure {
-  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  return {
-    events: runs[0]?.events ?? 0,
-    ms: mid(runs.map((r) => r.ms)),
-    maxRssMb: mid(runs.map((r) => r.maxRssMb)),
-  };
-}
-
-function measure(mode: 'baseline' | 'replay' | 'actorSend' | 'transition', file: string): Measure {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', scripts[mode], file], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  const result = JSON.parse(out) as Measure;
-  const expected = mode === 'transition' ? TRANSITION_EVENTS : EVENTS;
-  if (result.events !== expected)
-    throw new Error(`${mode} applied ${result.events} events, not ${expected}`);
-  return result;
-}
-
-const report = `process.stdout.write(JSON.stringify({ events, ms: performance.now() - started, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`;
+const report = REPORT_FIGURES;
 
 const loadDecoded = (limit: number) => `
 import { readLog } from ${JSON.stringify(dist('events/index.js'))};

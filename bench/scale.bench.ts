@@ -3,18 +3,18 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { compare, printComparison } from './measure.js';
 import { type ScaleShape, writeScaleLog } from './scaleLogs.js';
 
-const SIZES = [1_000, 10_000, 100_000];
-const RUNS = 3;
+const SIZES = [1_000, 10_000, 100_000] as const;
 const root = join(import.meta.dirname, '..');
 const replayModule = pathToFileURL(join(root, 'dist', 'replay', 'index.js')).href;
 
 /**
  * Validates (replays through the statechart and projections) logs of 1,000, 10,000 and 100,000
  * proposals, and of one release naming as many categories, each in a child process, and prints
- * the median time per item and its ratio to the 1,000-item log: linear work keeps the ratio
- * near 1 (it once grew with the size: 100,000 proposals took over 120 s).
+ * the median time per item and its ratio to the 1,000-item log (the baseline): linear work
+ * keeps the ratio near 1 (it once grew with the size: 100,000 proposals took over 120 s).
  */
 export default async function run(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'replay', 'index.js'))) {
@@ -23,18 +23,25 @@ export default async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'truce-bench-scale-'));
   try {
     for (const shape of ['proposals', 'categories'] as const satisfies readonly ScaleShape[]) {
-      let base: number | undefined;
-      for (const n of SIZES) {
+      const [base, ...rest] = SIZES.map((n) => {
         const file = join(dir, `${shape}-${n}.jsonl`);
         writeScaleLog(file, shape, n);
-        const runs = Array.from({ length: RUNS }, () => measure(file));
-        const ms = runs.sort((a, b) => a - b)[Math.floor(RUNS / 2)] ?? 0;
-        const perItem = (ms * 1000) / n;
-        base ??= perItem;
-        console.log(
-          `${shape.padEnd(10)} ${n.toLocaleString('en').padStart(7)}: ${(ms / 1000).toFixed(2).padStart(6)} s (${(statSync(file).size / 1e6).toFixed(1)} MB), ${perItem.toFixed(1)} µs per item, ${(perItem / base).toFixed(2)}× the 1,000-item log's time per item`,
-        );
-      }
+        return {
+          label: `${shape} ${n.toLocaleString('en').padStart(7)} (${(statSync(file).size / 1e6).toFixed(1)} MB)`,
+          run: () => {
+            const ms = measure(file);
+            return { ms, usPerItem: (ms * 1000) / n };
+          },
+        };
+      });
+      if (base === undefined) continue;
+      const result = await compare({ bench: `scale-${shape}`, baseline: base, subjects: rest });
+      printComparison(result, {
+        figure: 'usPerItem',
+        unit: 'µs per item',
+        digits: 1,
+        extra: { ms: 'ms in all' },
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

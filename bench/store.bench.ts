@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FileEventStore, MemoryEventStore, type NewEvent } from '../store/index.js';
+import { compare, printComparison } from './measure.js';
 
-const RUNS = 3;
 const SINGLE_APPENDS = Number(process.env.N ?? 200);
 const BATCHES = 20;
 const BATCH_SIZE = 1_000;
@@ -33,16 +33,6 @@ function aid(id: string): NewEvent {
     source: { name: 'UN OCHA', confidence: 'reported' },
   } as NewEvent;
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 /** Writes of one log-sized line, each followed by fsync: the disk's ceiling for durable appends. */
 async function rawFsyncRate(dir: string): Promise<number> {
@@ -107,44 +97,45 @@ async function memoryAppendMicros(count: number): Promise<number> {
 
 /**
  * Durable appends to the JSONL file store (single events and batches of 1,000) beside the raw
- * fsync rate of the same folder in the same run, then in-memory appends of 10k, 100k and 1M
- * single events to show the cost per append stays flat. Medians of three runs (the 1M in-memory
- * run once: it takes over a minute).
+ * write + fsync rate of the same folder (the baseline) in the same run, interleaved; then
+ * in-memory appends of 10k, 100k and 1M single events against the 10k run, to show the cost per
+ * append stays flat. Medians of five runs.
  */
 export default async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'truce-bench-store-'));
   try {
-    const raw: number[] = [];
-    const rawLocked: number[] = [];
-    const single: number[] = [];
-    const batch: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      raw.push(await rawFsyncRate(dir));
-      rawLocked.push(await rawLockedFsyncRate(dir));
-      single.push(await singleAppendRate(dir, r));
-      batch.push(await batchAppendRate(dir, r));
-    }
-    const rawRate = median(raw);
     console.log(`folder: ${dir}`);
-    console.log(`raw write+fsync of one line:          ${fmt(rawRate)} /s`);
-    console.log(
-      `raw, with a lock file made and removed: ${fmt(median(rawLocked))} /s (${((median(rawLocked) / rawRate) * 100).toFixed(0)}% of raw fsync)`,
-    );
-    console.log(
-      `file store, durable single appends:   ${fmt(median(single))} events/s (${((median(single) / rawRate) * 100).toFixed(0)}% of raw fsync)`,
-    );
-    console.log(
-      `file store, batches of ${fmt(BATCH_SIZE)}:        ${fmt(median(batch))} events/s (${(median(batch) / rawRate).toFixed(1)}× the raw fsync rate)`,
-    );
-    for (const count of MEMORY_SIZES) {
-      const runs = count >= 1_000_000 ? 1 : RUNS;
-      const micros: number[] = [];
-      for (let r = 0; r < runs; r++) micros.push(await memoryAppendMicros(count));
-      const us = median(micros);
-      console.log(
-        `in-memory, ${fmt(count).padStart(9)} single appends: ${us.toFixed(1)} µs per append, ${((us * count) / 1e6).toFixed(1)} s in all${runs === 1 ? ' (one run)' : ''}`,
-      );
-    }
+    let run = 0;
+    const rate = (perSecond: number) => ({ perSecond });
+    const durable = await compare({
+      bench: 'store',
+      baseline: {
+        label: 'raw write + fsync of one line',
+        run: async () => rate(await rawFsyncRate(dir)),
+      },
+      subjects: [
+        {
+          label: 'raw, with a lock file made and removed',
+          run: async () => rate(await rawLockedFsyncRate(dir)),
+        },
+        {
+          label: 'file store, durable single appends',
+          run: async () => rate(await singleAppendRate(dir, run++)),
+        },
+        {
+          label: `file store, batches of ${BATCH_SIZE.toLocaleString('en')}`,
+          run: async () => rate(await batchAppendRate(dir, run++)),
+        },
+      ],
+    });
+    printComparison(durable, { figure: 'perSecond', unit: 'events/s' });
+    const [first, ...rest] = MEMORY_SIZES.map((count) => ({
+      label: `in-memory, ${count.toLocaleString('en').padStart(9)} single appends`,
+      run: async () => ({ usPerAppend: await memoryAppendMicros(count) }),
+    }));
+    if (first === undefined) return;
+    const memory = await compare({ bench: 'store-memory', baseline: first, subjects: rest });
+    printComparison(memory, { figure: 'usPerAppend', unit: 'µs per append', digits: 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

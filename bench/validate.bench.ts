@@ -3,24 +3,17 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { childRates, compare, printComparison, REPORT_FIGURES } from './measure.js';
 
 const EVENTS = 1_000_000;
-const RUNS = 3;
 const RSS_LIMIT_MB = 150;
 const root = join(import.meta.dirname, '..');
 const distEvents = join(root, 'dist', 'events', 'index.js');
 
-/** What one child process measured. */
-interface Measure {
-  events: number;
-  ms: number;
-  maxRssMb: number;
-}
-
 /**
  * Validates a generated 1,000,000-event log with `readLog` in a child process (so its peak RSS
  * is its own) and compares it with reading, `JSON.parse` and an empty fold of the same file.
- * Prints medians of three runs; fails when peak RSS passes 150 MB.
+ * Prints medians of five interleaved runs; fails when peak RSS passes 150 MB.
  */
 export default async function run(): Promise<void> {
   if (!existsSync(distEvents))
@@ -32,22 +25,28 @@ export default async function run(): Promise<void> {
     console.log(
       `log: ${EVENTS.toLocaleString('en')} events, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
     );
-    const reads: Measure[] = [];
-    const baselines: Measure[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      reads.push(measure('readLog', file));
-      baselines.push(measure('baseline', file));
-    }
-    for (const m of [...reads, ...baselines]) {
-      if (m.events !== EVENTS) throw new Error(`a run read ${m.events} events, not ${EVENTS}`);
-    }
-    const read = medianOf(reads);
-    const base = medianOf(baselines);
-    console.log(row('readLog (validate)', read));
-    console.log(row('baseline (read + JSON.parse + empty fold)', base));
-    console.log(`ratio: validate takes ${(read.ms / base.ms).toFixed(2)}× the baseline's time`);
-    console.log(`peak RSS of validate: ${read.maxRssMb.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB)`);
-    const worst = Math.max(...reads.map((m) => m.maxRssMb));
+    const result = await compare({
+      bench: 'validate',
+      baseline: {
+        label: 'read + JSON.parse + empty fold',
+        run: () => childRates(baselineScript, [file], EVENTS),
+      },
+      subjects: [
+        {
+          label: 'readLog (validate --format-only)',
+          run: () => childRates(readLogScript, [file], EVENTS),
+        },
+      ],
+    });
+    printComparison(result, {
+      figure: 'ms',
+      unit: 'ms',
+      extra: { perSecond: 'events/s', rssMb: 'MB peak RSS' },
+    });
+    const worst = Math.max(...(result.subjects[0]?.samples ?? []).map((m) => m.rssMb ?? 0));
+    console.log(
+      `peak RSS of validate: worst run ${worst.toFixed(0)} MB (limit ${RSS_LIMIT_MB} MB)`,
+    );
     if (worst >= RSS_LIMIT_MB) {
       console.error(`FAIL: peak RSS ${worst.toFixed(0)} MB is over ${RSS_LIMIT_MB} MB`);
       process.exitCode = 1;
@@ -57,33 +56,7 @@ export default async function run(): Promise<void> {
   }
 }
 
-function row(label: string, m: Measure): string {
-  const perSecond = Math.round((m.events / m.ms) * 1000).toLocaleString('en');
-  return `${label}: ${perSecond} events/s, ${(m.ms / 1000).toFixed(2)} s, peak RSS ${m.maxRssMb.toFixed(0)} MB (median of ${RUNS})`;
-}
-
-function medianOf(runs: Measure[]): Measure {
-  const median = (values: number[]) =>
-    values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  return {
-    events: runs[0]?.events ?? 0,
-    ms: median(runs.map((m) => m.ms)),
-    maxRssMb: median(runs.map((m) => m.maxRssMb)),
-  };
-}
-
-function measure(mode: 'readLog' | 'baseline', file: string): Measure {
-  const script = mode === 'readLog' ? readLogScript : baselineScript;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, file], {
-    encoding: 'utf8',
-    maxBuffer: 1024 * 1024,
-  });
-  return JSON.parse(out) as Measure;
-}
-
-const report = `
-const ms = performance.now() - started;
-process.stdout.write(JSON.stringify({ events, ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`;
+const report = REPORT_FIGURES;
 
 const readLogScript = `
 import { readLog } from ${JSON.stringify(pathToFileURL(distEvents).href)};
