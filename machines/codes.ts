@@ -37,6 +37,8 @@ export const RULE_CODES = [
   'release.exceedsTerms',
   'release.exceedsTotal',
   'recount.exceedsOutside',
+  // After a permanent ceasefire: only late remains.
+  'release.afterConclusion',
   // Extensions of the pause.
   'extension.hostagesMismatch',
   'extension.tooLong',

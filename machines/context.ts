@@ -87,6 +87,11 @@ export interface DealContext {
   /** The last phase completed of the deal in force (0 before any, and again after a collapse). */
   completedPhases: number;
   inProgress: PhaseInProgress | null;
+  /**
+   * The last phase of a deal concluded with a permanent ceasefire: late remains of deceased
+   * hostages still count toward it (null unless concluded).
+   */
+  concludedPhase: PhaseInProgress | null;
   /** A completed phase's pause still holds while talks go on. */
   pauseHolding: boolean;
   /** The deal concluded with a permanent ceasefire. */
@@ -113,6 +118,7 @@ export const initialDealContext: DealContext = {
   attempts: 0,
   completedPhases: 0,
   inProgress: null,
+  concludedPhase: null,
   pauseHolding: false,
   concluded: false,
   strained: false,
@@ -417,7 +423,9 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       if (event.type === 'release.completed') {
         next.outsideNotRecounted += total(event.data.outsideDeal);
       } else next.outsideNotRecounted -= moved;
-      const progress = next.inProgress;
+      // After a permanent ceasefire, late remains count toward the deal's last phase.
+      const late = next.inProgress === null;
+      const progress = next.inProgress ?? next.concludedPhase;
       if (!progress) return next;
       const counts = new Map<string, number>();
       const before = new Map<string, number>();
@@ -440,12 +448,14 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
         Math.round(remainsRatio * (progress.deceasedReleased + deceased)) -
         Math.round(remainsRatio * progress.deceasedReleased);
       const released = tableSetAll(progress.released, counts);
-      next.inProgress = {
+      const counted: PhaseInProgress = {
         ...progress,
         released,
         releasedTotal: progress.releasedTotal + moved,
         deceasedReleased: progress.deceasedReleased + deceased,
       };
+      if (late) next.concludedPhase = counted;
+      else next.inProgress = counted;
       next.resolution = { type: event.type, attempt: progress.attempt, prisonersDue, remainsDue };
       return next;
     }
@@ -465,6 +475,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       const attempt = next.inProgress?.attempt ?? next.attempts - 1;
       const concluded = concludesDeal(next, event.data.phase);
       next.completedPhases = event.data.phase;
+      next.concludedPhase = concluded ? next.inProgress : null;
       next.inProgress = null;
       next.pauseHolding = true;
       next.concluded = concluded;

@@ -149,8 +149,9 @@ export const dealMachine = setup({
       },
     },
     // A permanent ceasefire ends the deal, not the world: what happens after it is still
-    // recorded; only events that would reopen the deal (proposals, phases, fighting) are refused.
-    concluded: { on: { ...anyTime, ...inCeasefire } },
+    // recorded, late remains of deceased hostages included (the `legal` guard takes a release
+    // of remains only); events that would reopen the deal (proposals, phases, fighting) are refused.
+    concluded: { on: { ...anyTime, ...inCeasefire, 'release.completed': legal } },
   },
 });
 

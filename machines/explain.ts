@@ -35,7 +35,7 @@ export function explainRejection(
   if (path === 'concluded' && !stateAccepts(path, event.type)) {
     return violation(
       'deal.concluded',
-      `the negotiation has concluded with a permanent ceasefire; a ${event.type} would reopen it (only ${eventsAccepted('concluded').join(', ')} can follow)`,
+      `the negotiation has concluded with a permanent ceasefire; a ${event.type} would reopen it (only ${afterConclusion()} can follow)`,
     );
   }
   if (stateAccepts(path, event.type)) {
@@ -43,6 +43,13 @@ export function explainRejection(
     if (rule) return rule;
   }
   return stateReason(path, context, event);
+}
+
+/** The events `concluded` takes, from the chart; a release there returns remains only. */
+function afterConclusion(): string {
+  return eventsAccepted('concluded')
+    .map((type) => (type === 'release.completed' ? 'release.completed of remains' : type))
+    .join(', ');
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   extensionHostages,
   findProposal,
   hasAccepted,
+  isDeceased,
   isOpen,
   nextPhase,
   own,
@@ -253,6 +254,7 @@ type PhaseEvent = EventOf<
 >;
 
 function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): Violation | null {
+  if (ctx.concludedPhase) return lateRemains(ctx.concludedPhase, event);
   const progress = inPhase(ctx, event);
   if (!('terms' in progress)) return progress;
   const who = unknownParty(
@@ -261,6 +263,39 @@ function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): Vi
   );
   if (who) return who;
   return withinTerms(progress, event.data.hostages, 'release');
+}
+
+/**
+ * After a permanent ceasefire the world goes on: late remains of deceased hostages are still
+ * returned, and count toward the deal's last phase (beyond what its terms named, if so: the
+ * remains are a fact to record, not a term to enforce). Anything else a release could carry,
+ * living hostages, prisoners, hostages freed outside the deal, would reopen the deal.
+ */
+function lateRemains(last: PhaseInProgress, event: EventOf<'release.completed'>): Violation | null {
+  const { phase, hostages = [], prisoners = [], outsideDeal = [] } = event.data;
+  const only =
+    'after the permanent ceasefire a release can only return remains of deceased hostages';
+  if (phase !== last.phase) {
+    return violation(
+      'release.afterConclusion',
+      `${only}, counted toward phase ${last.phase}, the deal's last; this one is for phase ${phase}`,
+    );
+  }
+  const living = hostages.find((h) => !isDeceased(h));
+  if (living) {
+    return violation(
+      'release.afterConclusion',
+      `${only} (deceased: true or category bodies); this one releases ${living.count} living ${living.category}`,
+    );
+  }
+  if (prisoners.length > 0 || outsideDeal.length > 0) {
+    const what = prisoners.length > 0 ? 'prisoners' : 'hostages outside the deal';
+    return violation('release.afterConclusion', `${only}; this one releases ${what}`);
+  }
+  if (hostages.length === 0) {
+    return violation('release.afterConclusion', `${only}; this one returns none`);
+  }
+  return null;
 }
 
 /** Counted hostages stay within the phase's terms per category, plus extensions. */

@@ -33,7 +33,7 @@ export interface ReplaySnapshot {
  * The version of {@link ReplaySnapshot}: 2 since the machine's context keeps its proposals in
  * tables. A snapshot of another version is refused (a store then rebuilds it from the log).
  */
-export const REPLAY_SNAPSHOT_VERSION = 3;
+export const REPLAY_SNAPSHOT_VERSION = 4;
 
 /** Options of {@link Replayer}. */
 export interface ReplayerOptions {

@@ -115,7 +115,7 @@ describe('truce replay', () => {
     const run = truce(['replay', path]);
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      `error: ${path}: line 3 (seq 3, type release.completed): rejected in state negotiating.proposalOnTable: a release.completed needs a phase in progress, and no phase has started (release.completed is taken only in inPhase)\n`,
+      `error: ${path}: line 3 (seq 3, type release.completed): rejected in state negotiating.proposalOnTable: a release.completed needs a phase in progress, and no phase has started (release.completed is taken in inPhase, concluded)\n`,
     );
   });
 

@@ -15,7 +15,7 @@ const sentences: Record<string, string | RegExp> = {
   'log.alreadyOpened':
     'the negotiation is already open (negotiation.opened is taken only in unopened)',
   'deal.concluded':
-    'the negotiation has concluded with a permanent ceasefire; a proposal.sent would reopen it (only aid.delivered, violation.reported, hostages.counted, flareup.reported, ceasefire.restored, remains.returned, demand.stated, forces.withdrawn, talks.started can follow)',
+    'the negotiation has concluded with a permanent ceasefire; a proposal.sent would reopen it (only release.completed of remains, aid.delivered, violation.reported, hostages.counted, flareup.reported, ceasefire.restored, remains.returned, demand.stated, forces.withdrawn, talks.started can follow)',
   'flareup.noCeasefire':
     'a flare-up is fighting inside a ceasefire, and no ceasefire is in force (fighting outside one is hostilities.resumed or violation.reported)',
   'ceasefire.notStrained': 'the ceasefire can be restored only after a flare-up, and none is open',
@@ -45,7 +45,7 @@ const sentences: Record<string, string | RegExp> = {
     "phase 1 needs every principal's acceptance (israel, hamas) of one live proposal: p1 lacks hamas (phase.started is taken only in agreed)",
   'phase.stillInProgress': 'phase 1 is still in progress (phase.started is taken only in agreed)',
   'phase.notInProgress':
-    'a release.completed needs a phase in progress, and no phase has started (release.completed is taken only in inPhase)',
+    'a release.completed needs a phase in progress, and no phase has started (release.completed is taken in inPhase, concluded)',
   'phase.otherInProgress': 'phase 2 is not in progress (phase 1 is)',
   'phase.incomplete': 'phase 1 names 50 women-and-children hostages, but 49 are released',
   'phase.incompleteTotal': 'phase 1 names 60 hostages (50 + 10 by extensions), but 50 are released',
@@ -54,6 +54,8 @@ const sentences: Record<string, string | RegExp> = {
   'release.exceedsTerms': 'release of 11 women-and-children exceeds the 10 still due in phase 1',
   'release.exceedsTotal':
     'release brings the hostages counted in phase 1 to 6, more than the 5 its terms and extensions name',
+  'release.afterConclusion':
+    'after the permanent ceasefire a release can only return remains of deceased hostages (deceased: true or category bodies); this one releases 2 living soldiers',
   'recount.exceedsOutside':
     'recount of 2 hostage(s) exceeds the 1 released outside the deal and not yet counted under it',
   'extension.hostagesMismatch':

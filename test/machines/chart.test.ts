@@ -27,7 +27,7 @@ describe('the chart, read from the machine definition', () => {
   });
 
   it('says which states take an event', () => {
-    expect(statesAccepting('release.completed')).toEqual(['inPhase']);
+    expect(statesAccepting('release.completed')).toEqual(['inPhase', 'concluded']);
     expect(statesAccepting('talks.resumed')).toEqual(['negotiating.suspended']);
     expect(statesAccepting('negotiation.opened')).toEqual(['unopened']);
     expect(statesAccepting('proposal.sent')).toEqual([
@@ -50,8 +50,10 @@ describe('the chart, read from the machine definition', () => {
       'forces.withdrawn',
       'talks.started',
     ]);
-    // A permanent ceasefire ends the deal, not the world: what reopens nothing is still taken.
+    // A permanent ceasefire ends the deal, not the world: what reopens nothing is still taken,
+    // late remains of deceased hostages included.
     expect(eventsAccepted('concluded')).toEqual([
+      'release.completed',
       'aid.delivered',
       'violation.reported',
       'hostages.counted',

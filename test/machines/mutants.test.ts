@@ -159,7 +159,7 @@ const TAKES: Record<string, string[]> = {
     ...CEASEFIRE,
   ],
   collapsed: ['proposal.sent', ...ANY_TIME],
-  concluded: [...ANY_TIME, ...CEASEFIRE],
+  concluded: ['release.completed', ...ANY_TIME, ...CEASEFIRE],
 };
 
 describe('the events each state of the chart takes', () => {

@@ -226,6 +226,122 @@ describe('after a permanent ceasefire', () => {
     const after = [...concluded, { type: 'phase.completed', data: { phase: 2 } } as EventInput];
     given(after).when(start(3)).thenRejected('deal.concluded');
   });
+
+  // Late remains of deceased hostages, returned after the permanent ceasefire: counted under the
+  // deal toward its last phase, beyond the terms' counts if so; nothing else a release carries.
+  const after = [...concluded, { type: 'phase.completed', data: { phase: 2 } } as EventInput];
+  const lateRemains = (
+    hostages: Array<{ category: string; count: number; deceased?: boolean }>,
+    extra: Record<string, unknown> = {},
+    phase = 2,
+  ): EventInput => ({ type: 'release.completed', data: { phase, hostages, ...extra } });
+
+  it('given a concluded deal, when remains of deceased hostages come back, then they are counted toward its last phase', () => {
+    given(after)
+      .when(lateRemains([{ category: 'soldiers', count: 2, deceased: true }]))
+      .thenState('concluded')
+      .thenReport((r) => {
+        expect(r.hostages.bodiesReturned).toBe(2);
+        expect(r.hostages.releasedAlive).toBe(70);
+        expect(r.hostages.byCategory.soldiers).toBe(22);
+        // Beyond the 20 soldiers the terms named: remains are a fact to record.
+        expect(r.hostages.byPhase[1]).toMatchObject({ hostagesReleased: 22, hostagesNamed: 20 });
+        // Phase 2 owes 10 prisoners per soldier counted, the deceased too.
+        expect(r.prisoners.due).toBe(150 + 220);
+        expect(r.hostages.stillHeld).toEqual({
+          alive: 50,
+          deceased: 0,
+          byCategory: { 'women-and-children': 50, soldiers: 0 },
+        });
+      });
+    given(after)
+      .when(lateRemains([{ category: 'bodies', count: 1 }]))
+      .thenState('concluded')
+      .thenReport((r) => expect(r.hostages.bodiesReturned).toBe(1));
+  });
+
+  it('late remains count toward the last phase remains obligation and the remains due the other way', () => {
+    const remainsTerms: Terms = {
+      phases: [
+        {
+          hostages: [{ category: 'living', count: 1 }],
+          remainsPerDeceasedHostage: 15,
+          obligations: [{ party: 'hamas', what: 'remains', count: 2 }],
+        },
+      ],
+      permanentCeasefire: true,
+    };
+    const ended: EventInput[] = [
+      ceasefireOpened,
+      { type: 'proposal.sent', data: { proposalId: 'end', from: 'us', terms: remainsTerms } },
+      { type: 'proposal.accepted', data: { proposalId: 'end', by: 'hamas' } },
+      { type: 'proposal.accepted', data: { proposalId: 'end', by: 'israel' } },
+      start(1),
+      living(1),
+      { type: 'phase.completed', data: { phase: 1 } },
+    ];
+    given([...ended, lateRemains([{ category: 'bodies', count: 1, deceased: true }], {}, 1)])
+      .when(lateRemains([{ category: 'bodies', count: 1, deceased: true }], {}, 1))
+      .thenState('concluded')
+      .thenReport((r) => {
+        expect(r.remains.due).toBe(30);
+        expect(r.obligations[0]).toMatchObject({ what: 'remains', fulfilled: 2, status: 'met' });
+      });
+  });
+
+  it('a late release of the living, of prisoners, of hostages outside the deal, of another phase or of nothing is refused', () => {
+    const only =
+      'after the permanent ceasefire a release can only return remains of deceased hostages';
+    given(after)
+      .when(lateRemains([{ category: 'soldiers', count: 2 }]))
+      .thenRejected(
+        'release.afterConclusion',
+        `${only} (deceased: true or category bodies); this one releases 2 living soldiers`,
+      );
+    given(after)
+      .when(
+        lateRemains([
+          { category: 'bodies', count: 1 },
+          { category: 'women-and-children', count: 1 },
+        ]),
+      )
+      .thenRejected('release.afterConclusion', /releases 1 living women-and-children$/);
+    given(after)
+      .when(
+        lateRemains([{ category: 'bodies', count: 1 }], {
+          prisoners: [{ category: 'women', count: 3 }],
+        }),
+      )
+      .thenRejected('release.afterConclusion', `${only}; this one releases prisoners`);
+    given(after)
+      .when(
+        lateRemains([{ category: 'bodies', count: 1 }], {
+          outsideDeal: [{ group: 'thai', count: 1 }],
+        }),
+      )
+      .thenRejected(
+        'release.afterConclusion',
+        `${only}; this one releases hostages outside the deal`,
+      );
+    given(after)
+      .when(lateRemains([{ category: 'bodies', count: 1 }], {}, 1))
+      .thenRejected(
+        'release.afterConclusion',
+        `${only}, counted toward phase 2, the deal's last; this one is for phase 1`,
+      );
+    given(after)
+      .when(lateRemains([]))
+      .thenRejected('release.afterConclusion', `${only}; this one returns none`);
+    given(after)
+      .when({ type: 'release.completed', data: { phase: 2 } })
+      .thenRejected('release.afterConclusion', `${only}; this one returns none`);
+  });
+
+  it('a release after a phase completed without concluding still needs a phase in progress', () => {
+    given(phase1Done)
+      .when(lateRemains([{ category: 'bodies', count: 1 }], {}, 1))
+      .thenRejected('phase.notInProgress');
+  });
 });
 
 describe('positions per term and public demands', () => {

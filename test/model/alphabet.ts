@@ -97,6 +97,10 @@ function v2Events(ctx: DealContext, path: string): Move[] {
       { type: 'aid.delivered', data: { region: 'south', trucks: 1 } },
       { type: 'violation.reported', data: { by: 'israel', description: 'shots' } },
       { type: 'hostages.counted', data: { held: { soldiers: 0 } } },
+      {
+        type: 'release.completed',
+        data: { phase: ctx.completedPhases, hostages: [{ category: 'bodies', count: 1 }] },
+      },
     );
   }
   const holds = ctx.inProgress !== null || ctx.pauseHolding || path === 'concluded';
