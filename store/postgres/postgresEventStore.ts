@@ -1,4 +1,4 @@
-import type { Client, Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   buildCompleteReadLogOptions,
   DEFAULT_MAX_LINE_BYTES,
@@ -9,7 +9,7 @@ import {
   TruceError,
   type TruceEvent,
 } from '../../events/index.js';
-import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../../replay/index.js';
+import { Replayer } from '../../replay/index.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -19,13 +19,22 @@ import type {
 } from '../eventStore.js';
 import type { LogSource } from '../logSource.js';
 import { type LogState, leftDirty, prepareAppend } from '../prepareAppend.js';
-import { loadPg } from './loadPg.js';
-import { NewerSchemaError, SCHEMA_VERSION } from './migrations.js';
+import { PgConnection } from './pgConnection.js';
 import { isConnectionLost, type PgAction, pgStoreError } from './pgErrors.js';
+import { bare, PAGE, rowOf, writeRows } from './pgRows.js';
+import {
+  advanceStreamState,
+  type LockedStream,
+  loadStreamState,
+  type StreamRef,
+  type StreamState,
+} from './pgState.js';
+import { listen } from './pgWatch.js';
 import { parseStoreUrl, type StoreUrl } from './storeUrl.js';
 import { parseStreamName } from './streamName.js';
 
-/** Options of {@link PostgresEventStore}. */
+export { NOTIFY_CHANNEL } from './pgWatch.js';
+
 export interface PostgresEventStoreOptions {
   /** The database: a `postgresql://` URL (checked with `parseStoreUrl`). */
   url: string | StoreUrl;
@@ -55,33 +64,6 @@ export interface ImportResult {
   head: number;
 }
 
-/** The channel every append notifies, with `{"stream": name, "head": seq}`. */
-export const NOTIFY_CHANNEL = 'truce_events';
-
-/** The state after the stream's last event, kept between appends of this process. */
-interface Cached {
-  head: number;
-  createdAt: string;
-  replayer: Replayer;
-  /** The seq of the snapshot stored in the database. */
-  snapshotSeq: number;
-}
-
-interface Row {
-  seq: number;
-  id: string;
-  type: string;
-  v: number;
-  atMs: number;
-  data: string;
-  source: string | null;
-  recordedMs: number | null;
-  line: string;
-}
-
-const PAGE = 1_000;
-const INSERT_ROWS = 1_000;
-
 /**
  * An {@link EventStore} in PostgreSQL: one stream (a negotiation's log) of a database that
  * several people and machines share. The same promises as the file store:
@@ -109,10 +91,9 @@ export class PostgresEventStore implements EventStore {
   readonly name: string;
   readonly #options: PostgresEventStoreOptions;
   readonly #warn: (message: string) => void;
-  #pool: Promise<Pool> | undefined;
-  #ownPool = false;
-  #checked: Promise<void> | undefined;
-  #cached: Cached | undefined;
+  readonly #db: PgConnection;
+  readonly #ref: StreamRef;
+  #cached: StreamState | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: PostgresEventStoreOptions) {
@@ -121,14 +102,20 @@ export class PostgresEventStore implements EventStore {
     this.name = `stream ${this.stream}`;
     this.#options = options;
     this.#warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
-    if (options.pool) this.#pool = Promise.resolve(options.pool);
+    this.#db = new PgConnection(this.url, {
+      ...(options.pool ? { pool: options.pool } : {}),
+      ...(options.connectTimeoutMs === undefined
+        ? {}
+        : { connectTimeoutMs: options.connectTimeoutMs }),
+    });
+    this.#ref = { stream: this.stream, name: this.name, url: this.url };
   }
 
   /** Appends a batch, all or none, in one transaction; see {@link EventStore.append}. */
   append(events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const run = this.#queue.then(() =>
-      this.#transaction(async (client, locked) => {
-        const ids = await this.#storedIds(client, events);
+      this.#transaction(idsOf(events), async (client, locked) => {
+        const ids = locked.ids;
         const expected = options.expectedVersion;
         if (expected !== undefined && expected !== locked.head) {
           // A conflict, or a retry of events already stored: no need to load the statechart,
@@ -157,7 +144,7 @@ export class PostgresEventStore implements EventStore {
           return { result: { seqs: prepared.seqs, written: 0, head: locked.head }, state };
         }
         const lines = prepared.text.split('\n').slice(0, -1);
-        await this.#insert(
+        await this.#write(
           client,
           prepared.events.map((event, i) => rowOf(event, `${lines[i]}\n`)),
           prepared.head,
@@ -194,7 +181,7 @@ export class PostgresEventStore implements EventStore {
         texts.push(entry.text);
         start = entry.end;
       }
-      return this.#transaction(async (client, locked) => {
+      return this.#transaction([], async (client, locked) => {
         const skipped = await this.#matchPrefix(client, locked.head, texts, options.file);
         const state = await this.#state(client, locked);
         const events = texts.slice(skipped).map((text) => JSON.parse(text) as NewEvent);
@@ -210,7 +197,7 @@ export class PostgresEventStore implements EventStore {
           throw error;
         }
         const rows = prepared.events.map((event, i) => rowOf(event, lines[skipped + i] as string));
-        if (rows.length > 0) await this.#insert(client, rows, prepared.head, state);
+        if (rows.length > 0) await this.#write(client, rows, prepared.head, state);
         return { result: { skipped, written: rows.length, head: prepared.head }, state };
       });
     });
@@ -249,7 +236,7 @@ export class PostgresEventStore implements EventStore {
     const to = options.to ?? (await this.head());
     let next = Math.max(1, options.from ?? 1);
     while (next <= to) {
-      const rows = await this.#query<{ seq: string; line: string }>(
+      const rows = await this.#db.query<{ seq: string; line: string }>(
         'read',
         'SELECT seq, line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4',
         [this.stream, next, to, PAGE],
@@ -273,7 +260,7 @@ export class PostgresEventStore implements EventStore {
 
   /** The seq of the stream's last event, 0 when it is empty or does not exist. */
   async head(): Promise<number> {
-    const rows = await this.#query<{ head: string }>(
+    const rows = await this.#db.query<{ head: string }>(
       'read',
       'SELECT head FROM truce.streams WHERE name = $1',
       [this.stream],
@@ -283,7 +270,7 @@ export class PostgresEventStore implements EventStore {
 
   /** The stream's last line as stored, or undefined when it is empty. */
   async lastLine(): Promise<string | undefined> {
-    const rows = await this.#query<{ line: string }>(
+    const rows = await this.#db.query<{ line: string }>(
       'read',
       'SELECT line FROM truce.events WHERE stream = $1 ORDER BY seq DESC LIMIT 1',
       [this.stream],
@@ -298,7 +285,7 @@ export class PostgresEventStore implements EventStore {
 
   /** The names of up to `limit` of the database's streams, by name: to suggest one. */
   async streams(limit = 5): Promise<string[]> {
-    const rows = await this.#query<{ name: string }>(
+    const rows = await this.#db.query<{ name: string }>(
       'read',
       'SELECT name FROM truce.streams WHERE head > 0 ORDER BY name LIMIT $1',
       [limit],
@@ -323,52 +310,8 @@ export class PostgresEventStore implements EventStore {
    * @example
    * const stop = await store.watch(() => refresh());
    */
-  async watch(onAppend: () => void): Promise<() => Promise<void>> {
-    await this.#checkSchema();
-    const { Client } = await loadPg();
-    let stopped = false;
-    let client: Client | undefined;
-    let retry: NodeJS.Timeout | undefined;
-    const connect = async (): Promise<void> => {
-      const next = new Client(this.#clientConfig());
-      next.on('error', () => undefined);
-      next.on('notification', (message) => {
-        if (message.channel !== NOTIFY_CHANNEL || message.payload === undefined) return;
-        try {
-          if ((JSON.parse(message.payload) as { stream?: unknown }).stream === this.stream) {
-            onAppend();
-          }
-        } catch {
-          // Not one of ours.
-        }
-      });
-      next.on('end', () => {
-        if (stopped || client !== next) return;
-        client = undefined;
-        retry = setTimeout(reconnect, 1_000);
-        retry.unref();
-      });
-      await next.connect();
-      await next.query(`LISTEN ${NOTIFY_CHANNEL}`);
-      client = next;
-    };
-    const reconnect = () => {
-      if (stopped) return;
-      connect().then(onAppend, () => {
-        retry = setTimeout(reconnect, 1_000);
-        retry.unref();
-      });
-    };
-    try {
-      await connect();
-    } catch (error) {
-      throw pgStoreError(error, this.url, 'listen');
-    }
-    return async () => {
-      stopped = true;
-      if (retry) clearTimeout(retry);
-      await client?.end().catch(() => undefined);
-    };
+  watch(onAppend: () => void): Promise<() => Promise<void>> {
+    return listen(this.#db, this.stream, onAppend);
   }
 
   /** The stream as a {@link LogSource}: its lines, and {@link watch} to follow it. */
@@ -382,88 +325,24 @@ export class PostgresEventStore implements EventStore {
 
   /** Closes the store's own connections (a pool handed in stays open). */
   async close(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    if (pool && this.#ownPool) await (await pool.catch(() => undefined))?.end();
+    await this.#db.close();
   }
 
   // --- internals ---
 
-  #clientConfig() {
-    return {
-      connectionString: this.url.url,
-      connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 10_000,
-      application_name: 'truce',
-    };
-  }
-
-  #getPool(): Promise<Pool> {
-    this.#pool ??= loadPg().then(({ Pool }) => {
-      this.#ownPool = true;
-      const pool = new Pool({ ...this.#clientConfig(), max: 4, allowExitOnIdle: true });
-      // An idle connection the server drops is replaced on next use, not a crash.
-      pool.on('error', () => undefined);
-      return pool;
-    });
-    return this.#pool;
-  }
-
-  /** Checks once that the schema is there and of this truce's version. */
-  #checkSchema(): Promise<void> {
-    this.#checked ??= (async () => {
-      const pool = await this.#getPool();
-      let version: number;
-      try {
-        const { rows } = await pool.query<{ version: number | null }>(
-          'SELECT max(version) AS version FROM truce.migrations',
-        );
-        version = rows[0]?.version ?? 0;
-      } catch (error) {
-        throw pgStoreError(error, this.url, 'connect');
-      }
-      if (version > SCHEMA_VERSION) {
-        throw new StoreError(`${this.url.redacted}: ${new NewerSchemaError(version).message}`);
-      }
-      if (version < SCHEMA_VERSION) {
-        throw new StoreError(
-          `the database at ${this.url.redacted} has truce schema version ${version}, this truce needs ${SCHEMA_VERSION}; run truce db migrate --store URL`,
-        );
-      }
-    })();
-    this.#checked.catch(() => {
-      this.#checked = undefined;
-    });
-    return this.#checked;
-  }
-
-  async #query<R extends object>(action: PgAction, sql: string, values: unknown[]): Promise<R[]> {
-    await this.#checkSchema();
-    try {
-      return (await (await this.#getPool()).query<R>(sql, values)).rows;
-    } catch (error) {
-      throw error instanceof TruceError ? error : pgStoreError(error, this.url, action);
-    }
-  }
-
   /**
    * Runs `body` in a transaction holding the stream's row lock (the row is created when the
-   * stream is new); commits, or rolls back on any error. The state `body` hands back becomes
-   * the cache once committed.
+   * stream is new), with the head and which of `ids` the stream already holds; commits, or
+   * rolls back on any error. The state `body` hands back becomes the cache once committed.
    */
   async #transaction<T>(
+    ids: readonly string[],
     body: (
       client: PoolClient,
-      locked: { head: number; createdAt: string },
+      locked: Locked,
     ) => Promise<{ result: T; state: LoadedState | undefined }>,
   ): Promise<T> {
-    await this.#checkSchema();
-    const pool = await this.#getPool();
-    let client: PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw pgStoreError(error, this.url, 'connect');
-    }
+    const client = await this.#db.client();
     let lost: unknown;
     const onError = (error: unknown) => {
       lost ??= error;
@@ -472,7 +351,7 @@ export class PostgresEventStore implements EventStore {
     let stage: PgAction = 'append';
     let broken = false;
     try {
-      const locked = await this.#lock(client);
+      const locked = await this.#lock(client, ids);
       const { result, state } = await body(client, locked);
       stage = 'commit';
       if (state === undefined) {
@@ -497,8 +376,11 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  /** BEGIN, create the stream's row if new, lock it, and read its head. */
-  async #lock(client: PoolClient): Promise<{ head: number; createdAt: string }> {
+  /**
+   * BEGIN, create the stream's row if new, lock it, read its head and which of `ids` it already
+   * holds: one round trip. The ids are read after the lock, so they are those of the head read.
+   */
+  async #lock(client: PoolClient, ids: readonly string[]): Promise<Locked> {
     const name = client.escapeLiteral(this.stream);
     const timeout = Math.max(1, Math.round(this.#options.lockTimeoutMs ?? 30_000));
     const waiting = setTimeout(
@@ -506,152 +388,61 @@ export class PostgresEventStore implements EventStore {
       1_000,
     );
     waiting.unref();
+    const held =
+      ids.length === 0
+        ? ''
+        : `; SELECT id, seq FROM truce.events WHERE stream = ${name} AND id = ANY(ARRAY[${ids
+            .map((id) => client.escapeLiteral(id))
+            .join(',')}]::text[])`;
     try {
       const results = (await client.query(
         `BEGIN; SET LOCAL lock_timeout = ${timeout};
          INSERT INTO truce.streams (name) VALUES (${name}) ON CONFLICT (name) DO NOTHING;
-         SELECT head, created_at::text AS created_at FROM truce.streams WHERE name = ${name} FOR UPDATE`,
-      )) as unknown as Array<{ rows: Array<{ head: string; created_at: string }> }>;
-      const row = results.at(-1)?.rows[0];
-      if (row === undefined)
+         SELECT head, created_at::text AS created_at FROM truce.streams WHERE name = ${name} FOR UPDATE${held}`,
+      )) as unknown as Array<{ rows: Array<Record<string, string>> }>;
+      const row = results[3]?.rows[0];
+      if (row?.head === undefined || row.created_at === undefined) {
         throw new StoreError(`${this.name}: its row vanished while locking it`);
-      return { head: Number(row.head), createdAt: row.created_at };
+      }
+      const stored = new Map<string, number>();
+      for (const found of results[4]?.rows ?? []) {
+        if (found.id !== undefined) stored.set(found.id, Number(found.seq));
+      }
+      return { head: Number(row.head), createdAt: row.created_at, ids: stored };
     } finally {
       clearTimeout(waiting);
     }
-  }
-
-  /** The batch's ids the stream already holds, with their seqs. */
-  async #storedIds(client: PoolClient, events: readonly NewEvent[]): Promise<Map<string, number>> {
-    const ids = new Map<string, number>();
-    const wanted = events
-      .map((event) => (event as { id?: unknown } | null)?.id)
-      .filter((id): id is string => typeof id === 'string');
-    if (wanted.length === 0) return ids;
-    const { rows } = await client.query<{ id: string; seq: string }>(
-      'SELECT id, seq FROM truce.events WHERE stream = $1 AND id = ANY($2::text[])',
-      [this.stream, wanted],
-    );
-    for (const row of rows) ids.set(row.id, Number(row.seq));
-    return ids;
   }
 
   /**
    * The state after the stream's last event: the cache when it stands at the locked head,
    * else the stored snapshot plus the events after it, folded through the statechart.
    */
-  async #state(
-    client: PoolClient,
-    locked: { head: number; createdAt: string },
-  ): Promise<LoadedState> {
+  async #state(client: PoolClient, locked: LockedStream): Promise<LoadedState> {
     let cache = this.#cached;
     this.#cached = undefined;
     if (cache === undefined || cache.head !== locked.head || cache.createdAt !== locked.createdAt) {
-      cache = await this.#load(client, locked);
+      cache = await loadStreamState(client, this.#ref, locked);
     }
     const log: LogState = { head: locked.head, ids: new Map(), replayer: cache.replayer };
     return { log, cache };
   }
 
-  async #load(client: PoolClient, locked: { head: number; createdAt: string }): Promise<Cached> {
-    let replayer = new Replayer({ file: this.name });
-    let seq = 0;
-    const { rows } = await client.query<{ seq: string; replay: ReplaySnapshot }>(
-      'SELECT seq, replay FROM truce.snapshots WHERE stream = $1',
-      [this.stream],
+  /** Writes the rows, moves the head, notifies and stores a snapshot when due, in the open transaction. */
+  async #write(
+    client: PoolClient,
+    rows: Parameters<typeof writeRows>[2],
+    head: number,
+    state: LoadedState,
+  ): Promise<void> {
+    await writeRows(client, this.stream, rows, head);
+    await advanceStreamState(
+      client,
+      this.#ref,
+      state.cache,
+      head,
+      this.#options.snapshotEvery ?? 256,
     );
-    const stored = rows[0];
-    if (
-      stored !== undefined &&
-      Number(stored.seq) <= locked.head &&
-      stored.replay?.format === 'truce-replay-snapshot' &&
-      stored.replay.version === REPLAY_SNAPSHOT_VERSION &&
-      stored.replay.seq === Number(stored.seq)
-    ) {
-      try {
-        replayer = new Replayer({ from: stored.replay, file: this.name });
-        seq = Number(stored.seq);
-      } catch {
-        // A snapshot this truce cannot use is only a cache: fold from the start.
-      }
-    }
-    const snapshotSeq = seq;
-    const checker = new LogChecker(buildCompleteReadLogOptions({ file: this.name }), {
-      line: seq,
-      seq,
-      ids: { firstLine: () => undefined, add: () => undefined },
-    });
-    const store = this;
-    async function* tail(): AsyncGenerator<Uint8Array> {
-      let next = seq + 1;
-      while (next <= locked.head) {
-        const page = await client.query<{ line: string }>(
-          'SELECT line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4',
-          [store.stream, next, locked.head, PAGE],
-        );
-        if (page.rows.length === 0) break;
-        next += page.rows.length;
-        yield Buffer.from(
-          page.rows.map((row) => (row.line.endsWith('\n') ? row.line : `${row.line}\n`)).join(''),
-        );
-      }
-    }
-    for await (const raw of splitLines(tail(), { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
-      const entry = checker.check(raw);
-      if (entry === null) continue;
-      const { event, line } = entry;
-      replayer.apply(event, line);
-      seq = event.seq;
-    }
-    if (seq !== locked.head) {
-      throw new StoreError(
-        `${this.name} at ${this.url.redacted}: its head is seq ${locked.head} but its events end at seq ${seq}`,
-      );
-    }
-    return { head: locked.head, createdAt: locked.createdAt, replayer, snapshotSeq };
-  }
-
-  /** Inserts the rows, moves the head and notifies, in the open transaction. */
-  async #insert(client: PoolClient, rows: Row[], head: number, state: LoadedState): Promise<void> {
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      const part = rows.slice(i, i + INSERT_ROWS);
-      await client.query(
-        `INSERT INTO truce.events (stream, seq, id, type, v, at, data, source, recorded_at, line)
-         SELECT $1, r.seq, r.id, r.type, r.v, to_timestamp(r.at_ms / 1000.0), r.data::jsonb,
-                r.source::jsonb, to_timestamp(r.recorded_ms / 1000.0), r.line
-         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::float8[], $7::text[],
-                     $8::text[], $9::float8[], $10::text[])
-           AS r(seq, id, type, v, at_ms, data, source, recorded_ms, line)`,
-        [
-          this.stream,
-          part.map((r) => r.seq),
-          part.map((r) => r.id),
-          part.map((r) => r.type),
-          part.map((r) => r.v),
-          part.map((r) => r.atMs),
-          part.map((r) => r.data),
-          part.map((r) => r.source),
-          part.map((r) => r.recordedMs),
-          part.map((r) => r.line),
-        ],
-      );
-    }
-    await client.query(
-      `WITH moved AS (UPDATE truce.streams SET head = $2 WHERE name = $1 RETURNING head)
-       SELECT pg_notify($3, json_build_object('stream', $1::text, 'head', (SELECT head FROM moved))::text)`,
-      [this.stream, head, NOTIFY_CHANNEL],
-    );
-    const { cache } = state;
-    cache.head = head;
-    const every = this.#options.snapshotEvery ?? 256;
-    if (head - cache.snapshotSeq >= every) {
-      await client.query(
-        `INSERT INTO truce.snapshots (stream, seq, replay) VALUES ($1, $2, $3)
-         ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, replay = excluded.replay`,
-        [this.stream, head, JSON.stringify(cache.replayer.snapshot())],
-      );
-      cache.snapshotSeq = head;
-    }
   }
 
   /**
@@ -691,54 +482,24 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
+/** The stream's row as locked by an append, with the batch's ids it already holds. */
+interface Locked extends LockedStream {
+  ids: Map<string, number>;
+}
+
+/** The ids a batch names (anything else is left to `prepareAppend` to refuse). */
+function idsOf(events: readonly NewEvent[]): string[] {
+  return events
+    .map((event) => (event as { id?: unknown } | null)?.id)
+    .filter((id): id is string => typeof id === 'string');
+}
+
 /** The state an append works on, and what becomes the cache once it commits. */
 interface LoadedState {
   log: LogState;
-  cache: Cached;
-}
-
-/** A line without BOM and line end: what `readLog` calls its text. */
-function bare(line: string): string {
-  return line.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
+  cache: StreamState;
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
-}
-
-/** The columns of one event, from the decoded event and its line as it will be stored. */
-function rowOf(event: TruceEvent, line: string): Row {
-  const raw = JSON.parse(bare(line)) as {
-    v?: unknown;
-    data?: unknown;
-    source?: unknown;
-  };
-  return {
-    seq: event.seq,
-    id: event.id,
-    type: event.type,
-    v: typeof raw.v === 'number' ? raw.v : 1,
-    atMs: Date.parse(event.at),
-    data: jsonbText(raw.data ?? {}),
-    source: raw.source === undefined ? null : jsonbText(raw.source),
-    recordedMs: event.recordedAt === undefined ? null : Date.parse(event.recordedAt),
-    line,
-  };
-}
-
-/** JSON for a jsonb column, which cannot hold U+0000: its copy there gets U+FFFD (the line keeps it). */
-function jsonbText(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text.includes('\\u0000') ? JSON.stringify(withoutNul(value)) : text;
-}
-
-function withoutNul(value: unknown): unknown {
-  if (typeof value === 'string') return value.replaceAll('\u0000', '\ufffd');
-  if (Array.isArray(value)) return value.map(withoutNul);
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [withoutNul(key) as string, withoutNul(inner)]),
-    );
-  }
-  return value;
 }

@@ -325,6 +325,46 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       expect(await open(stream).append([aid('a3')])).toMatchObject({ seqs: [4] });
     });
 
+    it('a single append on a stream this store knows is three round trips: lock with the ids, write with head and notify, commit', async () => {
+      const pool = new pg.Pool({ connectionString: url(), max: 2 });
+      const statements: string[] = [];
+      // Counts what each client of the pool the store is handed sends.
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
+          ...args: unknown[]
+        ) => {
+          statements.push(String(args[0]).trim().split(/\s+/).slice(0, 2).join(' '));
+          return query(...args);
+        };
+      });
+      try {
+        const store = open(freshStream('trips'), { pool, snapshotEvery: 1_000 });
+        await store.append([opened(), aid('a1')]);
+        statements.length = 0;
+        expect(await store.append([aid('a2')])).toMatchObject({ seqs: [3], written: 1 });
+        expect(statements).toEqual(['BEGIN; SET', 'WITH inserted', 'COMMIT']);
+        // A retry of a stored id: the ids come back with the lock, nothing is written.
+        statements.length = 0;
+        expect(await store.append([aid('a2')])).toMatchObject({ seqs: [3], written: 0 });
+        expect(statements).toEqual(['BEGIN; SET', 'COMMIT']);
+        expect(await store.head()).toBe(3);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('ids with quotes, backslashes and SQL are matched as ids: a retry is recognised, nothing runs', async () => {
+      const store = open(freshStream('quotes'));
+      const hostile = ["o'brien", "x'); DROP TABLE truce.events; --", 'back\\slash', 'dollar$$q$$'];
+      await store.append([opened(), ...hostile.map((id) => aid(id))]);
+      expect(await store.append(hostile.map((id) => aid(id)))).toMatchObject({
+        seqs: [2, 3, 4, 5],
+        written: 0,
+      });
+      expect(await store.head()).toBe(5);
+    });
+
     it('the events table refuses updates and deletes: stored events are evidence', async () => {
       const store = open();
       await store.append([opened()]);

@@ -1,0 +1,111 @@
+import type { PoolClient } from 'pg';
+import type { TruceEvent } from '../../events/index.js';
+import { NOTIFY_CHANNEL } from './pgWatch.js';
+
+/** Lines read per query. */
+export const PAGE = 1_000;
+/** Rows inserted per statement. */
+const INSERT_ROWS = 1_000;
+
+/** The columns of one event as `truce.events` stores them. */
+export interface Row {
+  seq: number;
+  id: string;
+  type: string;
+  v: number;
+  atMs: number;
+  data: string;
+  source: string | null;
+  recordedMs: number | null;
+  line: string;
+}
+
+/**
+ * Inserts the rows into `stream`, moves its head to `head` and notifies {@link NOTIFY_CHANNEL},
+ * in the open transaction: one statement (one round trip) for a batch of up to 1,000 events.
+ *
+ * @example
+ * await writeRows(client, 'nov-2023', rows, 42);
+ */
+export async function writeRows(
+  client: PoolClient,
+  stream: string,
+  rows: readonly Row[],
+  head: number,
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    const part = rows.slice(i, i + INSERT_ROWS);
+    const columns = [
+      stream,
+      part.map((r) => r.seq),
+      part.map((r) => r.id),
+      part.map((r) => r.type),
+      part.map((r) => r.v),
+      part.map((r) => r.atMs),
+      part.map((r) => r.data),
+      part.map((r) => r.source),
+      part.map((r) => r.recordedMs),
+      part.map((r) => r.line),
+    ];
+    const insert = `INSERT INTO truce.events (stream, seq, id, type, v, at, data, source, recorded_at, line)
+       SELECT $1, r.seq, r.id, r.type, r.v, to_timestamp(r.at_ms / 1000.0), r.data::jsonb,
+              r.source::jsonb, to_timestamp(r.recorded_ms / 1000.0), r.line
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::float8[], $7::text[],
+                   $8::text[], $9::float8[], $10::text[])
+         AS r(seq, id, type, v, at_ms, data, source, recorded_ms, line)`;
+    if (i + INSERT_ROWS < rows.length) {
+      await client.query(insert, columns);
+      continue;
+    }
+    // The last part moves the head and notifies in the same statement.
+    await client.query(
+      `WITH inserted AS (${insert} RETURNING 1),
+            moved AS (UPDATE truce.streams SET head = $11 WHERE name = $1 RETURNING head)
+       SELECT pg_notify($12, json_build_object('stream', $1::text, 'head', (SELECT head FROM moved))::text),
+              (SELECT count(*) FROM inserted) AS inserted`,
+      [...columns, head, NOTIFY_CHANNEL],
+    );
+  }
+}
+
+/** The columns of one event, from the decoded event and its line as it will be stored. */
+export function rowOf(event: TruceEvent, line: string): Row {
+  const raw = JSON.parse(bare(line)) as {
+    v?: unknown;
+    data?: unknown;
+    source?: unknown;
+  };
+  return {
+    seq: event.seq,
+    id: event.id,
+    type: event.type,
+    v: typeof raw.v === 'number' ? raw.v : 1,
+    atMs: Date.parse(event.at),
+    data: jsonbText(raw.data ?? {}),
+    source: raw.source === undefined ? null : jsonbText(raw.source),
+    recordedMs: event.recordedAt === undefined ? null : Date.parse(event.recordedAt),
+    line,
+  };
+}
+
+/** A line without BOM and line end: what `readLog` calls its text. */
+export function bare(line: string): string {
+  return line.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
+}
+
+/** JSON for a jsonb column, which cannot hold U+0000: its copy there gets U+FFFD (the line keeps it). */
+function jsonbText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.includes('\\u0000') ? JSON.stringify(withoutNul(value)) : text;
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '\ufffd');
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [withoutNul(key) as string, withoutNul(inner)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,121 @@
+import type { PoolClient } from 'pg';
+import {
+  buildCompleteReadLogOptions,
+  DEFAULT_MAX_LINE_BYTES,
+  LogChecker,
+  StoreError,
+  splitLines,
+} from '../../events/index.js';
+import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../../replay/index.js';
+import { PAGE } from './pgRows.js';
+import type { StoreUrl } from './storeUrl.js';
+
+/** A stream's head as its locked row gives it; `createdAt` tells a recreated stream apart. */
+export interface LockedStream {
+  head: number;
+  createdAt: string;
+}
+
+/** The statechart after a stream's last event, kept between appends of one process. */
+export interface StreamState extends LockedStream {
+  replayer: Replayer;
+  /** The seq of the snapshot stored in the database. */
+  snapshotSeq: number;
+}
+
+/** Where a stream is, for the state's queries and its messages. */
+export interface StreamRef {
+  stream: string;
+  /** `stream NAME`, for messages. */
+  name: string;
+  url: StoreUrl;
+}
+
+/**
+ * The statechart after the stream's last event, in the open transaction: the stored snapshot
+ * (`truce.snapshots`, only a cache: one of another version or seq is ignored) plus the events
+ * after it, each checked as the file reader checks a line and folded through the machine.
+ *
+ * @example
+ * const state = await loadStreamState(client, ref, locked);
+ */
+export async function loadStreamState(
+  client: PoolClient,
+  ref: StreamRef,
+  locked: LockedStream,
+): Promise<StreamState> {
+  let replayer = new Replayer({ file: ref.name });
+  let seq = 0;
+  const { rows } = await client.query<{ seq: string; replay: ReplaySnapshot }>(
+    'SELECT seq, replay FROM truce.snapshots WHERE stream = $1',
+    [ref.stream],
+  );
+  const stored = rows[0];
+  if (
+    stored !== undefined &&
+    Number(stored.seq) <= locked.head &&
+    stored.replay?.format === 'truce-replay-snapshot' &&
+    stored.replay.version === REPLAY_SNAPSHOT_VERSION &&
+    stored.replay.seq === Number(stored.seq)
+  ) {
+    try {
+      replayer = new Replayer({ from: stored.replay, file: ref.name });
+      seq = Number(stored.seq);
+    } catch {
+      // A snapshot this truce cannot use is only a cache: fold from the start.
+    }
+  }
+  const snapshotSeq = seq;
+  const checker = new LogChecker(buildCompleteReadLogOptions({ file: ref.name }), {
+    line: seq,
+    seq,
+    ids: { firstLine: () => undefined, add: () => undefined },
+  });
+  async function* tail(): AsyncGenerator<Uint8Array> {
+    let next = seq + 1;
+    while (next <= locked.head) {
+      const page = await client.query<{ line: string }>(
+        'SELECT line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4',
+        [ref.stream, next, locked.head, PAGE],
+      );
+      if (page.rows.length === 0) break;
+      next += page.rows.length;
+      yield Buffer.from(
+        page.rows.map((row) => (row.line.endsWith('\n') ? row.line : `${row.line}\n`)).join(''),
+      );
+    }
+  }
+  for await (const raw of splitLines(tail(), { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
+    const entry = checker.check(raw);
+    if (entry === null) continue;
+    replayer.apply(entry.event, entry.line);
+    seq = entry.event.seq;
+  }
+  if (seq !== locked.head) {
+    throw new StoreError(
+      `${ref.name} at ${ref.url.redacted}: its head is seq ${locked.head} but its events end at seq ${seq}`,
+    );
+  }
+  return { head: locked.head, createdAt: locked.createdAt, replayer, snapshotSeq };
+}
+
+/**
+ * Moves the state to `head` and, once `every` events lie past the stored snapshot, stores a new
+ * one in the open transaction.
+ */
+export async function advanceStreamState(
+  client: PoolClient,
+  ref: StreamRef,
+  state: StreamState,
+  head: number,
+  every: number,
+): Promise<void> {
+  state.head = head;
+  if (head - state.snapshotSeq < every) return;
+  await client.query(
+    `INSERT INTO truce.snapshots (stream, seq, replay) VALUES ($1, $2, $3)
+     ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, replay = excluded.replay`,
+    [ref.stream, head, JSON.stringify(state.replayer.snapshot())],
+  );
+  state.snapshotSeq = head;
+}
