@@ -9,6 +9,7 @@ import { replayLog } from '../../replay/index.js';
 import { FileEventStore } from '../../store/index.js';
 import { truce, truceBin } from '../cli/truce.js';
 import { opened } from './fixtures.js';
+import { raceWriters } from './race.js';
 
 const children = join(import.meta.dirname, 'children');
 const root = mkdtempSync(join(tmpdir(), 'truce-faults-'));
@@ -94,47 +95,14 @@ describe('race: 8 writers with the same expected version', () => {
     const log = join(root, 'race.jsonl');
     await new FileEventStore(log).append([opened()]);
     const WRITERS = 8;
-    const answers = new Map<string, string[]>();
-    let readyCount = 0;
-    let onReady!: () => void;
-    const allReady = new Promise<void>((resolve) => {
-      onReady = resolve;
-    });
-    let waiting: { round: string; resolve: () => void } | undefined;
-    const workers = Array.from({ length: WRITERS }, (_, w) =>
-      start('raceWorker.mjs', [log, String(w)], (line) => {
-        if (line === 'ready') {
-          if (++readyCount === WRITERS) onReady();
-          return;
-        }
-        const [, round] = line.split(' ') as [string, string];
-        const list = answers.get(round) ?? [];
-        list.push(line);
-        answers.set(round, list);
-        if (waiting?.round === round && list.length === WRITERS) waiting.resolve();
-      }),
-    );
-    await allReady;
-    try {
-      for (let round = 1; round <= 100; round++) {
-        const key = String(round);
-        const done = new Promise<void>((resolve) => {
-          waiting = { round: key, resolve };
-        });
-        for (const { child } of workers) child.stdin.write(`go ${round} ${round}\n`);
-        await done;
-        const list = answers.get(key) as string[];
-        expect(
-          list.filter((a) => a.startsWith('ok ')),
-          `round ${round}`,
-        ).toEqual([`ok ${round} ${round + 1}`]);
-        expect(list.filter((a) => a === `conflict ${round} ${round + 1}`)).toHaveLength(
-          WRITERS - 1,
-        );
-      }
-    } finally {
-      for (const { child } of workers) child.stdin.end();
-      await Promise.all(workers.map((w) => w.exited));
+    const rounds = await raceWriters(Array(WRITERS).fill(log), 100);
+    for (const [i, list] of rounds.entries()) {
+      const round = i + 1;
+      expect(
+        list.filter((a) => a.startsWith('ok ')),
+        `round ${round}`,
+      ).toEqual([`ok ${round} ${round + 1}`]);
+      expect(list.filter((a) => a === `conflict ${round} ${round + 1}`)).toHaveLength(WRITERS - 1);
     }
     const seqs: number[] = [];
     for await (const { event } of readLog(log)) seqs.push(event.seq);

@@ -1,4 +1,4 @@
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -13,7 +13,6 @@ import {
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLog } from '../../events/index.js';
 import {
@@ -25,6 +24,7 @@ import {
 } from '../../store/index.js';
 import { truce } from '../cli/truce.js';
 import { opened } from './fixtures.js';
+import { raceWriters } from './race.js';
 
 // Issue 11, findings 1–5: the lock belongs to the file, not to the name it was given; nothing
 // but a truce lock is ever removed; a dead writer's record never costs an acknowledged event.
@@ -33,7 +33,7 @@ const root = mkdtempSync(join(tmpdir(), 'truce-lock-id-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const folder = () => mkdtempSync(join(root, `case-${++n}-`));
-const children = join(import.meta.dirname, 'children');
+const _children = join(import.meta.dirname, 'children');
 const november = join(import.meta.dirname, '..', '..', 'examples', 'november-2023.jsonl');
 
 async function idsOf(log: string): Promise<string[]> {
@@ -71,49 +71,14 @@ describe('finding 1: two names for one log share one lock', () => {
     const link = join(dir, 'link.jsonl');
     symlinkSync(real, link);
     const paths = [real, link];
-    const answers = new Map<string, string[]>();
-    let ready = 0;
-    let onReady!: () => void;
-    const allReady = new Promise<void>((resolve) => {
-      onReady = resolve;
-    });
-    let waiting: { round: string; resolve: () => void } | undefined;
-    const workers = paths.map((path, w) => {
-      const child = spawn(process.execPath, [join(children, 'raceWorker.mjs'), path, String(w)], {
-        stdio: ['pipe', 'pipe', 'inherit'],
-      }) as unknown as ChildProcessWithoutNullStreams;
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        if (line === 'ready') {
-          if (++ready === paths.length) onReady();
-          return;
-        }
-        const round = line.split(' ')[1] as string;
-        const list = answers.get(round) ?? [];
-        list.push(line);
-        answers.set(round, list);
-        if (waiting?.round === round && list.length === paths.length) waiting.resolve();
-      });
-      return { child, exited: new Promise((resolve) => child.on('exit', resolve)) };
-    });
-    await allReady;
-    try {
-      for (let round = 1; round <= 100; round++) {
-        const key = String(round);
-        const done = new Promise<void>((resolve) => {
-          waiting = { round: key, resolve };
-        });
-        for (const { child } of workers) child.stdin.write(`go ${round} ${round}\n`);
-        await done;
-        const list = answers.get(key) as string[];
-        expect(
-          list.filter((a) => a.startsWith('ok ')),
-          `round ${round}`,
-        ).toEqual([`ok ${round} ${round + 1}`]);
-        expect(list.filter((a) => a === `conflict ${round} ${round + 1}`)).toHaveLength(1);
-      }
-    } finally {
-      for (const { child } of workers) child.stdin.end();
-      await Promise.all(workers.map((w) => w.exited));
+    const rounds = await raceWriters(paths, 100);
+    for (const [i, list] of rounds.entries()) {
+      const round = i + 1;
+      expect(
+        list.filter((a) => a.startsWith('ok ')),
+        `round ${round}`,
+      ).toEqual([`ok ${round} ${round + 1}`]);
+      expect(list.filter((a) => a === `conflict ${round} ${round + 1}`)).toHaveLength(1);
     }
     const seqs: number[] = [];
     for await (const { event } of readLog(real)) seqs.push(event.seq);
