@@ -43,6 +43,12 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import('./export.js')).registerExport,
   },
   {
+    name: 'generate',
+    term: 'generate [options]',
+    description: 'write a legal, varied log of generated events to stdout (the same for a seed)',
+    load: async () => (await import('./generate.js')).registerGenerate,
+  },
+  {
     name: 'import',
     term: 'import [options] <file>',
     description: 'copy a log file into a PostgreSQL stream, checked, byte for byte',

@@ -87,6 +87,16 @@ export function sum(record: Record<string, number>): number {
   return Object.values(record).reduce((a, b) => a + b, 0);
 }
 
+/** Options of {@link DealModel}. */
+export interface DealModelOptions {
+  /**
+   * Forget a proposal once it is rejected, superseded or lapsed (no legal event names it again),
+   * so that `proposals` holds the live ones only and a long log folds in flat memory and time
+   * (`truce generate`). The oracles keep every proposal, for the report's statuses.
+   */
+  forgetClosed?: boolean;
+}
+
 /**
  * The deal as the README tells it, folded event by event: the state path, the parties, the
  * proposals, the phase in force and its counts. Mutable; {@link DealModel.apply} takes events
@@ -109,6 +119,13 @@ export class DealModel {
   outsideNotRecounted = 0;
   /** Whether the last phase of an end-of-war deal completed. */
   concluded = false;
+  /** How many proposals were sent (`proposals` may have forgotten some: {@link DealModelOptions}). */
+  proposalsSent = 0;
+  readonly #forgetClosed: boolean;
+
+  constructor(options: DealModelOptions = {}) {
+    this.#forgetClosed = options.forgetClosed ?? false;
+  }
 
   /** The phase the talks are about: the one after the last completed. */
   get nextPhase(): number {
@@ -149,6 +166,8 @@ export class DealModel {
           acceptedAll: [],
           acceptedPhases: {},
         });
+        this.proposalsSent++;
+        if (old) this.#forget();
         if (this.state === 'collapsed') this.state = 'negotiating';
         break;
       }
@@ -165,6 +184,7 @@ export class DealModel {
       }
       case 'proposal.rejected':
         this.#proposal(event.data.proposalId).status = 'rejected';
+        this.#forget();
         break;
       case 'phase.started': {
         const phase = event.data.phase;
@@ -221,6 +241,7 @@ export class DealModel {
         this.pauseHolding = false;
         this.completedPhases = 0;
         for (const p of this.proposals) if (p.status === 'live') p.status = 'lapsed';
+        this.#forget();
         this.state = 'collapsed';
         break;
       case 'talks.suspended':
@@ -259,6 +280,10 @@ export class DealModel {
         this.state = 'negotiating.proposalOnTable';
       } else this.state = 'negotiating.awaitingProposal';
     }
+  }
+
+  #forget(): void {
+    if (this.#forgetClosed) this.proposals = this.proposals.filter((p) => p.status === 'live');
   }
 
   #proposal(id: string): ModelProposal {

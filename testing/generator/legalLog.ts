@@ -1,20 +1,12 @@
 import fc from 'fast-check';
 import type { TruceEvent } from '../../events/index.js';
-import { DealModel } from './dealModel.js';
-import { choose, nextEvents, type Pick, toEvent } from './nextEvents.js';
+import { foldLog, type LogDraws } from './foldLog.js';
 
 /** Options of {@link legalLog}. */
 export interface LegalLogConstraints {
   /** Longest log, in events (40 by default). */
   maxEvents?: number;
 }
-
-const START = Date.UTC(2023, 10, 22);
-const SOURCES = [
-  { name: 'AP', confidence: 'confirmed' },
-  { name: 'Reuters', url: 'https://www.reuters.com/', confidence: 'reported' },
-  { name: 'Al Jazeera', confidence: 'claimed', note: 'one source' },
-] as const;
 
 /** A detail in `[0, max]`: counts, days, which party (biased to the edges, as fast-check does). */
 const detail = (max: number) => fc.nat({ max });
@@ -24,8 +16,8 @@ const choice = (max: number) => fc.noBias(fc.nat({ max }));
 const length = (max: number) => fc.noBias(fc.integer({ min: 1, max }));
 
 /**
- * A legal negotiation in log format v1: seq 1..n, unique ids, increasing `at`. Built as a fold:
- * at each step the legality model (`nextEvents`, from the README's rules, over the oracle's
+ * A legal negotiation in log format v1: seq 1..n, unique ids, increasing `at`. Built as a fold
+ * ({@link foldLog}): at each step the legality model (`nextEvents`, from the README's rules, over the oracle's
  * {@link DealModel} of the deal so far) lists what may come next, and fast-check draws, with
  * `fc.gen()`, the length, each choice and each detail (counts, terms, parties, times). Every
  * draw is fast-check's, so a failing log shrinks: fewer events, earlier candidates, smaller
@@ -42,24 +34,12 @@ export function legalLog(constraints: LegalLogConstraints = {}): fc.Arbitrary<Tr
   return fc.gen().map((g) => buildLog(g, maxEvents));
 }
 
-/** Folds fast-check's draws into a log of at most `maxEvents` events. */
+/** Folds fast-check's draws into a log of at most `maxEvents` events ({@link foldLog}). */
 export function buildLog(g: fc.GeneratorValue, maxEvents: number): TruceEvent[] {
-  const pick: Pick = (max) => (max <= 1 ? 0 : g(detail, max - 1));
-  const model = new DealModel();
-  const events: TruceEvent[] = [];
   const n = g(length, maxEvents);
-  let time = START;
-  while (events.length < n) {
-    const candidates = nextEvents(model.state, model);
-    const candidate = choose(candidates, (max) => (max <= 1 ? 0 : g(choice, max - 1)));
-    if (!candidate) break;
-    const move = candidate.draw(pick);
-    time += (1 + pick(720)) * 60_000;
-    const seq = events.length + 1;
-    const event = toEvent(move, seq, new Date(time).toISOString());
-    if (pick(4) === 3) event.source = { ...SOURCES[pick(SOURCES.length)] } as TruceEvent['source'];
-    events.push(event);
-    model.apply(event);
-  }
-  return events;
+  const draws: LogDraws = {
+    detail: (max) => (max <= 1 ? 0 : g(detail, max - 1)),
+    choice: (max) => (max <= 1 ? 0 : g(choice, max - 1)),
+  };
+  return [...foldLog(draws, { events: n })];
 }

@@ -28,6 +28,8 @@ export type Pick = (max: number) => number;
 export interface LegalityView {
   readonly parties: Readonly<Record<string, { readonly role: string }>>;
   readonly principals: readonly string[];
+  /** How many proposals were sent, when `proposals` keeps the live ones only; else its length. */
+  readonly proposalsSent?: number;
   readonly proposals: ReadonlyArray<{
     readonly proposalId: string;
     readonly status: string;
@@ -187,14 +189,15 @@ export function nextEvents(
 
   // Proposals: new ones, and counter-proposals that replace a live one not in force. Fewer
   // while one is on the table, so acceptances can gather.
-  if ((canTalk || top === 'collapsed') && view.proposals.length < (options.maxProposals ?? 6)) {
+  const sentSoFar = view.proposalsSent ?? view.proposals.length;
+  if ((canTalk || top === 'collapsed') && sentSoFar < (options.maxProposals ?? 6)) {
     const offers: Array<((pick: Pick) => Terms) | Terms> = options.terms?.length
       ? [...options.terms]
       : [drawTerms];
     const mediators = parties.filter((p) => roleOf(p) === 'mediator');
     const replaceable = live.filter((p) => p.proposalId !== inForce);
     const onTable = live.some((p) => p.terms.phases.length >= next);
-    const proposalId = `p${view.proposals.length + 1}`;
+    const proposalId = `p${sentSoFar + 1}`;
     for (const offer of offers) {
       const sent = (pick: Pick): EventData<'proposal.sent'> => {
         const data: EventData<'proposal.sent'> = {

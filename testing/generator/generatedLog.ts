@@ -1,0 +1,59 @@
+import type { TruceEvent } from '../../events/index.js';
+import { DealModel } from './dealModel.js';
+import { foldLog } from './foldLog.js';
+import type { Candidate } from './nextEvents.js';
+import { seededDraws } from './seededDraws.js';
+
+/** Options of {@link generatedLog}. */
+export interface GeneratedLogOptions {
+  /** How many events. */
+  events: number;
+  /** Decides every choice: the same seed gives the same log. */
+  seed: number;
+  /**
+   * The deal model to fold into: one that forgets closed proposals by default (flat memory); a
+   * test passes its own to watch it.
+   */
+  model?: DealModel;
+}
+
+/** Live proposals at most before no new one is sent: acceptances gather on those there are. */
+const MAX_LIVE = 4;
+
+/**
+ * A long legal negotiation for `truce generate`: the property tests' fold ({@link foldLog}) over
+ * the same legality model, fed by a seeded generator and steered so that a long log keeps
+ * cycling through proposals, phases, releases, extensions, collapses and renewed talks instead
+ * of settling. Lazy, in flat memory (the model forgets closed proposals), linear in `events`.
+ *
+ * Steering reweighs what the model allows, never adds to it: a phase whose completion would
+ * conclude the deal (its proposal ends the war and it is the last phase) is not completed, and
+ * fighting resumes sooner instead, since a concluded deal takes no new talks and the log would
+ * stall; no new proposal while {@link MAX_LIVE} are live.
+ *
+ * @example
+ * for (const event of generatedLog({ events: 1_000_000, seed: 7 })) out.write(`${JSON.stringify(event)}\n`);
+ */
+export function generatedLog(options: GeneratedLogOptions): Generator<TruceEvent> {
+  return foldLog(seededDraws(options.seed), {
+    events: options.events,
+    model: options.model ?? new DealModel({ forgetClosed: true }),
+    maxProposals: Number.POSITIVE_INFINITY,
+    maxMinutesBetween: 90,
+    steer,
+  });
+}
+
+function steer(candidates: Candidate[], model: DealModel): Candidate[] {
+  const progress = model.inProgress;
+  const inForce = model.proposals.find((p) => p.proposalId === progress?.proposalId);
+  const wouldConclude =
+    inForce?.terms.permanentCeasefire === true && inForce.terms.phases.length === progress?.phase;
+  const crowded = model.proposals.filter((p) => p.status === 'live').length >= MAX_LIVE;
+  return candidates
+    .filter((c) => !(wouldConclude && c.type === 'phase.completed'))
+    .filter((c) => !(crowded && c.type === 'proposal.sent'))
+    .map((c) =>
+      wouldConclude && c.type === 'hostilities.resumed' ? { ...c, weight: c.weight * 10 } : c,
+    );
+}
