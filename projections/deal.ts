@@ -1,4 +1,3 @@
-import { type Draft, freeze, produce } from 'immer';
 import type { PhaseTerms, Terms, TruceEvent } from '../events/index.js';
 import {
   type DecidedEvent,
@@ -141,35 +140,100 @@ export const initialDealProjection: DealProjection = {
 };
 
 /**
+ * Copy-on-write over a projection: a container (object or array) is copied the first time a
+ * fold writes to it, then written in place until the fold is {@link ProjectionFolder.seal}ed.
+ * What a fold was given is never changed, and what did not change stays shared, as immer would
+ * give, without its proxies (immer cost a fifth of a replay).
+ */
+class Writable {
+  #owned = new WeakSet<object>();
+  #root: DealProjection;
+
+  constructor(state: DealProjection) {
+    this.#root = state;
+  }
+
+  /** The projection, writable at its top level. */
+  get root(): DealProjection {
+    if (!this.#owned.has(this.#root)) this.#root = this.#own({ ...this.#root });
+    return this.#root;
+  }
+
+  /** `parent[key]`, writable: copied into `parent` first unless this fold made it. */
+  child<P extends object, K extends keyof P & (string | number)>(parent: P, key: K): P[K] {
+    const value = parent[key] as unknown as object;
+    if (this.#owned.has(value)) return value as P[K];
+    const copy = Array.isArray(value) ? value.slice() : { ...value };
+    parent[key] = copy as P[K];
+    return this.#own(copy) as P[K];
+  }
+
+  /** The projection as folded so far; later writes copy what they touch again. */
+  seal(): DealProjection {
+    this.#owned = new WeakSet();
+    return this.#root;
+  }
+
+  #own<T extends object>(value: T): T {
+    this.#owned.add(value);
+    return value;
+  }
+}
+
+/**
+ * Folds decided events into a projection, one at a time, in place on its own copies
+ * (copy-on-write): {@link ProjectionFolder.projection} hands out the projection as it stands,
+ * which later folds never change. Replay's hot path: no copy per event, none per batch.
+ *
+ * @example
+ * const folder = new ProjectionFolder(initialDealProjection);
+ * for (const decided of decideEvents(events)) folder.fold(decided);
+ * folder.projection().hostages.releasedAlive;
+ */
+export class ProjectionFolder {
+  readonly #w: Writable;
+
+  constructor(state: DealProjection) {
+    this.#w = new Writable(state);
+  }
+
+  /** Folds one event the machine took, with what the machine resolved of it. */
+  fold(decided: DecidedEvent): void {
+    applyEvent(this.#w, decided);
+    const root = this.#w.root;
+    root.seq = decided.event.seq;
+    root.at = decided.event.at;
+  }
+
+  /** The projection as it stands; folding on never changes what this returns. */
+  projection(): DealProjection {
+    return this.#w.seal();
+  }
+}
+
+/**
  * Folds one event the machine took, with what the machine resolved of it, into the
  * projections. The machine decided legality, agreement, limits and what is owed; a projection
- * only adds up and records.
+ * only adds up and records. `state` is never changed.
  *
  * @example
  * const p = decided.reduce(evolveDealProjection, initialDealProjection);
  */
 export function evolveDealProjection(state: DealProjection, decided: DecidedEvent): DealProjection {
-  return produce(state, (draft) => {
-    applyEvent(draft, decided);
-    draft.seq = decided.event.seq;
-    draft.at = decided.event.at;
-  });
+  const folder = new ProjectionFolder(state);
+  folder.fold(decided);
+  return folder.projection();
 }
 
-/** Folds a batch of decided events with one immer `produce`, for replay's hot path. */
+/** Folds a batch of decided events; `state` is never changed (what did not change is shared). */
 export function evolveDealProjectionMany(
   state: DealProjection,
   batch: readonly DecidedEvent[],
 ): DealProjection {
-  const last = batch[batch.length - 1];
-  if (last === undefined) return state;
-  return produce(state, (draft) => {
-    for (const decided of batch) applyEvent(draft, decided);
-    // Every event sets them and none reads them: writing the last event's once per batch
-    // spares two draft writes per event.
-    draft.seq = last.event.seq;
-    draft.at = last.event.at;
-  });
+  if (batch.length === 0) return state;
+  const folder = new ProjectionFolder(state);
+  for (const decided of batch) folder.fold(decided);
+  return folder.projection();
 }
 
 function add(record: Record<string, number>, key: string, n: number): void {
@@ -180,26 +244,34 @@ function releasedTotal(h: DealProjection['hostages']): number {
   return h.releasedAlive + h.bodiesReturned + h.releasedOutsideDeal;
 }
 
+/** The phase account of `attempt`, writable, if the phase started. */
+function accountOf(w: Writable, attempt: number): PhaseAccount | undefined {
+  const byPhase = w.root.byPhase;
+  if (byPhase[attempt] === undefined) return undefined;
+  return w.child(w.child(w.root, 'byPhase'), attempt);
+}
+
 function countHostages(
-  draft: Draft<DealProjection>,
-  account: Draft<PhaseAccount> | undefined,
+  w: Writable,
   hostages: ReadonlyArray<{ category: string; count: number; deceased?: boolean | undefined }>,
   prisonersDue: number,
   resolved: { attempt: number; remainsDue: number },
   at: string,
 ): void {
-  const counts = draft.hostages;
+  const root = w.root;
+  const counts = w.child(root, 'hostages');
   let counted = 0;
   for (const h of hostages) {
     const deceased = isDeceased(h);
     if (deceased) counts.bodiesReturned += h.count;
     else counts.releasedAlive += h.count;
-    add(counts.byCategory, h.category, h.count);
+    add(w.child(counts, 'byCategory'), h.category, h.count);
     counted += h.count;
-    towardObligations(draft, resolved.attempt, deceased ? 'remains' : 'hostages', h, at);
+    towardObligations(w, resolved.attempt, deceased ? 'remains' : 'hostages', h, at);
   }
-  draft.prisoners.due += prisonersDue;
-  draft.remains.due += resolved.remainsDue;
+  w.child(root, 'prisoners').due += prisonersDue;
+  w.child(root, 'remains').due += resolved.remainsDue;
+  const account = accountOf(w, resolved.attempt);
   if (account) {
     account.hostagesReleased += counted;
     account.prisonersDue += prisonersDue;
@@ -207,27 +279,31 @@ function countHostages(
 }
 
 /** Folds one event, all but its `seq` and `at`, which the caller sets. */
-function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
+function applyEvent(w: Writable, decided: DecidedEvent): void {
   const event = decided.event;
   switch (event.type) {
-    case 'negotiation.opened':
-      draft.title = event.data.title;
+    case 'negotiation.opened': {
+      const root = w.root;
+      root.title = event.data.title;
       for (const p of event.data.parties) {
-        draft.parties[p.id] = { name: p.name, role: p.role };
-        if (p.role === 'principal') draft.principals.push(p.id);
+        w.child(root, 'parties')[p.id] = { name: p.name, role: p.role };
+        if (p.role === 'principal') w.child(root, 'principals').push(p.id);
       }
-      if (event.data.held) draft.hostages.held = { ...event.data.held };
+      if (event.data.held) w.child(root, 'hostages').held = { ...event.data.held };
       return;
+    }
     case 'proposal.sent': {
       const d = event.data;
-      const summary = freeze(summarizeTerms(d.terms));
+      const root = w.root;
+      const summary = summarizeTerms(d.terms);
       const { superseded } = resolutionOf(decided, 'proposal.sent');
-      const old = superseded === null ? undefined : draft.proposals[superseded];
-      if (old) {
+      const proposals = w.child(root, 'proposals');
+      if (superseded !== null && proposals[superseded] !== undefined) {
+        const old = w.child(proposals, superseded);
         old.status = 'superseded';
         old.supersededBy = d.proposalId;
       }
-      draft.proposals.push({
+      proposals.push({
         proposalId: d.proposalId,
         from: d.from,
         via: d.via ?? [],
@@ -240,20 +316,19 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         seq: event.seq,
         at: event.at,
         summary,
-        // Frozen: immer then never walks a new proposal's terms looking for drafts, which with
-        // 100,000 proposals cost more than folding them. Terms are never changed.
-        terms: freeze(d.terms, true),
+        // Terms are never changed: the event's own object is shared, never copied.
+        terms: d.terms,
       });
-      if (draft.principals.includes(d.from)) {
-        state(draft, d.from, stanceOfTerms(d.terms), 'proposal', d.proposalId, event);
-        draft.positions[d.from] = freeze({
+      if (root.principals.includes(d.from)) {
+        state(w, d.from, stanceOfTerms(d.terms), 'proposal', d.proposalId, event);
+        w.child(root, 'positions')[d.from] = {
           ...summary,
           proposalId: d.proposalId,
           stance: 'proposed',
           phase: null,
           seq: event.seq,
           at: event.at,
-        });
+        };
       }
       return;
     }
@@ -261,35 +336,37 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
     case 'phase.accepted': {
       const d = event.data;
       const resolved = resolutionOf(decided, event.type);
-      const p = draft.proposals[resolved.proposal];
-      if (!p) return;
+      const root = w.root;
+      if (root.proposals[resolved.proposal] === undefined) return;
+      const p = w.child(w.child(root, 'proposals'), resolved.proposal);
       const phase = event.type === 'phase.accepted' ? event.data.phase : null;
-      if (phase === null) p.acceptedBy[d.by] = 'all';
+      if (phase === null) w.child(p, 'acceptedBy')[d.by] = 'all';
       else {
         const prior = Object.hasOwn(p.acceptedBy, d.by) ? p.acceptedBy[d.by] : undefined;
-        if (Array.isArray(prior)) prior.push(phase);
-        else if (prior !== 'all') p.acceptedBy[d.by] = [phase];
+        if (Array.isArray(prior)) w.child(p, 'acceptedBy')[d.by] = [...prior, phase];
+        else if (prior !== 'all') w.child(p, 'acceptedBy')[d.by] = [phase];
       }
       p.status = resolved.status;
       // Accepting one phase states no stance on the deal's whole terms (the end-of-war clause,
       // the length of the pause, …); accepting the whole proposal states them all.
       if (phase === null) {
-        state(draft, d.by, stanceOfTerms(p.terms), 'acceptance', p.proposalId, event);
+        state(w, d.by, stanceOfTerms(p.terms), 'acceptance', p.proposalId, event);
       }
-      draft.positions[d.by] = freeze({
+      w.child(root, 'positions')[d.by] = {
         ...p.summary,
         proposalId: p.proposalId,
         stance: phase === null ? 'accepted' : 'accepted-phase',
         phase,
         seq: event.seq,
         at: event.at,
-      });
+      };
       return;
     }
     case 'proposal.rejected': {
       const resolved = resolutionOf(decided, 'proposal.rejected');
-      const p = draft.proposals[resolved.proposal];
-      if (p) {
+      const root = w.root;
+      if (root.proposals[resolved.proposal] !== undefined) {
+        const p = w.child(w.child(root, 'proposals'), resolved.proposal);
         p.status = resolved.status;
         p.rejectedBy = event.data.by;
       }
@@ -298,16 +375,18 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
     case 'phase.started': {
       const resolved = resolutionOf(decided, 'phase.started');
       const { phase, terms } = resolved;
-      draft.phase = phase;
+      const root = w.root;
+      root.phase = phase;
       // Terms of the phases before this one stay; a restart after a collapse replaces the rest.
-      while ((draft.terms[draft.terms.length - 1]?.phase ?? 0) >= phase) draft.terms.pop();
-      draft.terms.push({
+      const phases = w.child(root, 'terms');
+      while ((phases[phases.length - 1]?.phase ?? 0) >= phase) phases.pop();
+      phases.push({
         ...terms,
         phase,
         proposalId: resolved.proposalId,
         permanentCeasefire: resolved.permanentCeasefire,
       });
-      draft.byPhase[resolved.attempt] = {
+      w.child(root, 'byPhase')[resolved.attempt] = {
         phase,
         proposalId: resolved.proposalId,
         startedAt: event.at,
@@ -319,31 +398,34 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         prisonersReleased: 0,
         prisonersDue: resolved.prisonersFixed,
       };
-      draft.prisoners.due += resolved.prisonersFixed;
-      for (const o of resolved.obligations) {
-        draft.obligations.push({ ...o, attempt: resolved.attempt, fulfilled: 0, metAt: null });
+      w.child(root, 'prisoners').due += resolved.prisonersFixed;
+      if (resolved.obligations.length > 0) {
+        const obligations = w.child(root, 'obligations');
+        for (const o of resolved.obligations) {
+          obligations.push({ ...o, attempt: resolved.attempt, fulfilled: 0, metAt: null });
+        }
       }
       return;
     }
     case 'release.completed': {
       const d = event.data;
       const resolved = resolutionOf(decided, 'release.completed');
-      const account = draft.byPhase[resolved.attempt];
-      countHostages(draft, account, d.hostages ?? [], resolved.prisonersDue, resolved, event.at);
+      countHostages(w, d.hostages ?? [], resolved.prisonersDue, resolved, event.at);
       if (d.prisoners !== undefined && d.prisoners.length > 0) {
-        const prisoners = draft.prisoners;
+        const prisoners = w.child(w.root, 'prisoners');
+        const account = accountOf(w, resolved.attempt);
         for (const p of d.prisoners) {
           prisoners.released += p.count;
-          add(prisoners.byCategory, p.category, p.count);
+          add(w.child(prisoners, 'byCategory'), p.category, p.count);
           if (account) account.prisonersReleased += p.count;
-          towardObligations(draft, resolved.attempt, 'prisoners', p, event.at);
+          towardObligations(w, resolved.attempt, 'prisoners', p, event.at);
         }
       }
       if (d.outsideDeal !== undefined && d.outsideDeal.length > 0) {
-        const counts = draft.hostages;
+        const counts = w.child(w.root, 'hostages');
         for (const o of d.outsideDeal) {
           counts.releasedOutsideDeal += o.count;
-          add(counts.outsideDealByGroup, o.group, o.count);
+          add(w.child(counts, 'outsideDealByGroup'), o.group, o.count);
         }
       }
       return;
@@ -351,14 +433,13 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
     case 'release.recounted': {
       const resolved = resolutionOf(decided, 'release.recounted');
       const moved = event.data.hostages.reduce((sum, h) => sum + h.count, 0);
-      draft.hostages.releasedOutsideDeal -= moved;
-      const account = draft.byPhase[resolved.attempt];
-      countHostages(draft, account, event.data.hostages, resolved.prisonersDue, resolved, event.at);
+      w.child(w.root, 'hostages').releasedOutsideDeal -= moved;
+      countHostages(w, event.data.hostages, resolved.prisonersDue, resolved, event.at);
       return;
     }
     case 'pause.extended': {
       const resolved = resolutionOf(decided, 'pause.extended');
-      const account = draft.byPhase[resolved.attempt];
+      const account = accountOf(w, resolved.attempt);
       if (!account) return;
       if (account.days !== null) account.days += event.data.days;
       account.extensions += 1;
@@ -367,24 +448,29 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
     }
     case 'aid.delivered': {
       const { region, trucks, fuelTrucks = 0 } = event.data;
-      const aid = draft.aid;
+      const aid = w.child(w.root, 'aid');
       aid.trucks += trucks;
       aid.fuelTrucks += fuelTrucks;
-      const byRegion = aid.byRegion;
-      const r = Object.hasOwn(byRegion, region) ? byRegion[region] : undefined;
-      if (r) {
+      const byRegion = w.child(aid, 'byRegion');
+      if (Object.hasOwn(byRegion, region)) {
+        const r = w.child(byRegion, region);
         r.trucks += trucks;
         r.fuelTrucks += fuelTrucks;
       } else byRegion[region] = { trucks, fuelTrucks };
       return;
     }
-    case 'violation.reported':
-      draft.violations += 1;
-      if (event.data.against !== undefined) add(draft.violationsAgainst, event.data.against, 1);
+    case 'violation.reported': {
+      const root = w.root;
+      root.violations += 1;
+      if (event.data.against !== undefined) {
+        add(w.child(root, 'violationsAgainst'), event.data.against, 1);
+      }
       return;
+    }
     case 'flareup.reported': {
       const d = event.data;
-      draft.flareUps.push({
+      const root = w.root;
+      w.child(root, 'flareUps').push({
         seq: event.seq,
         at: event.at,
         by: d.by,
@@ -394,53 +480,62 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
         wounded: d.wounded ?? null,
         restoredAt: null,
       });
-      draft.strained = true;
+      root.strained = true;
       return;
     }
     case 'ceasefire.restored':
-      for (const f of draft.flareUps) if (f.restoredAt === null) f.restoredAt = event.at;
-      draft.strained = false;
+      restoreFlareUps(w, event.at);
+      w.root.strained = false;
       return;
     case 'remains.returned':
-      draft.remains.returned += event.data.count;
+      w.child(w.root, 'remains').returned += event.data.count;
       return;
     case 'demand.stated': {
       const d = event.data;
-      draft.demands.push({ seq: event.seq, at: event.at, by: d.by, description: d.description });
-      if (d.terms) state(draft, d.by, stanceOfTerms(d.terms), 'demand', null, event);
+      w.child(w.root, 'demands').push({
+        seq: event.seq,
+        at: event.at,
+        by: d.by,
+        description: d.description,
+      });
+      if (d.terms) state(w, d.by, stanceOfTerms(d.terms), 'demand', null, event);
       return;
     }
     case 'forces.withdrawn':
-      for (const o of draft.obligations) {
-        if (o.what === 'withdrawal' && o.party === event.data.by && o.line === event.data.line) {
-          meet(o, 1, event.at);
-        }
-      }
+      meetWhere(
+        w,
+        (o) => o.what === 'withdrawal' && o.party === event.data.by && o.line === event.data.line,
+        event.at,
+      );
       return;
     case 'talks.started':
-      for (const o of draft.obligations) {
-        if (o.what === 'talks' && o.talksOn === event.data.phase) meet(o, 1, event.at);
-      }
+      meetWhere(w, (o) => o.what === 'talks' && o.talksOn === event.data.phase, event.at);
       return;
     case 'phase.completed': {
-      const account = draft.byPhase[resolutionOf(decided, 'phase.completed').attempt];
+      const account = accountOf(w, resolutionOf(decided, 'phase.completed').attempt);
       if (account) account.completed = true;
       return;
     }
-    case 'hostages.counted':
-      draft.hostages.held = { ...event.data.held };
-      draft.hostages.releasedAtCount = releasedTotal(draft.hostages);
-      draft.hostages.deceasedAtCount = draft.hostages.bodiesReturned;
-      draft.hostages.byCategoryAtCount = { ...draft.hostages.byCategory };
+    case 'hostages.counted': {
+      const hostages = w.child(w.root, 'hostages');
+      hostages.held = { ...event.data.held };
+      hostages.releasedAtCount = releasedTotal(hostages);
+      hostages.deceasedAtCount = hostages.bodiesReturned;
+      hostages.byCategoryAtCount = { ...hostages.byCategory };
       return;
-    case 'hostilities.resumed':
-      draft.strained = false;
-      for (const f of draft.flareUps) if (f.restoredAt === null) f.restoredAt = event.at;
-      for (const order of resolutionOf(decided, 'hostilities.resumed').lapsed) {
-        const p = draft.proposals[order];
-        if (p) p.status = 'lapsed';
+    }
+    case 'hostilities.resumed': {
+      w.root.strained = false;
+      restoreFlareUps(w, event.at);
+      const lapsed = resolutionOf(decided, 'hostilities.resumed').lapsed;
+      if (lapsed.length > 0) {
+        const proposals = w.child(w.root, 'proposals');
+        for (const order of lapsed) {
+          if (proposals[order] !== undefined) w.child(proposals, order).status = 'lapsed';
+        }
       }
       return;
+    }
     case 'talks.suspended':
     case 'talks.resumed':
       return;
@@ -451,36 +546,57 @@ function applyEvent(draft: Draft<DealProjection>, decided: DecidedEvent): void {
   }
 }
 
+/** Every open flare-up ends at `at`. */
+function restoreFlareUps(w: Writable, at: string): void {
+  const flareUps = w.root.flareUps;
+  for (let i = 0; i < flareUps.length; i++) {
+    if (flareUps[i]?.restoredAt === null) w.child(w.child(w.root, 'flareUps'), i).restoredAt = at;
+  }
+}
+
 /** Counts `item` toward the open obligations of the phase attempt it belongs to. */
 function towardObligations(
-  draft: Draft<DealProjection>,
+  w: Writable,
   attempt: number,
   what: 'hostages' | 'remains' | 'prisoners',
   item: { category: string; count: number },
   at: string,
 ): void {
-  for (const o of draft.obligations) {
+  const obligations = w.root.obligations;
+  for (let i = 0; i < obligations.length; i++) {
+    const o = obligations[i] as ObligationProgress;
     if (o.attempt !== attempt || o.what !== what) continue;
     if (o.category !== null && o.category !== item.category) continue;
-    meet(o, item.count, at);
+    meet(w.child(w.child(w.root, 'obligations'), i), item.count, at);
   }
 }
 
-function meet(o: Draft<ObligationProgress>, n: number, at: string): void {
+/** Counts one toward every obligation that `matches`. */
+function meetWhere(w: Writable, matches: (o: ObligationProgress) => boolean, at: string): void {
+  const obligations = w.root.obligations;
+  for (let i = 0; i < obligations.length; i++) {
+    if (matches(obligations[i] as ObligationProgress)) {
+      meet(w.child(w.child(w.root, 'obligations'), i), 1, at);
+    }
+  }
+}
+
+function meet(o: ObligationProgress, n: number, at: string): void {
   o.fulfilled += n;
   if (o.metAt === null && o.fulfilled >= (o.count ?? 1)) o.metAt = at;
 }
 
 function state(
-  draft: Draft<DealProjection>,
+  w: Writable,
   party: string,
   terms: Partial<Record<StanceTerm, Stance['value'] | null | undefined>>,
   from: Stance['from'],
   proposalId: string | null,
   event: { seq: number; at: string },
 ): void {
-  const stances = draft.stances[party] ?? {};
-  draft.stances[party] = stances;
+  const all = w.child(w.root, 'stances');
+  if (!Object.hasOwn(all, party)) all[party] = {};
+  const stances = w.child(all, party);
   for (const [term, value] of Object.entries(terms) as Array<[StanceTerm, Stance['value']]>) {
     if (value === null || value === undefined) continue;
     stances[term] = { value, from, proposalId, seq: event.seq, at: event.at };

@@ -12,8 +12,8 @@ import {
 } from '../machines/index.js';
 import {
   type DealProjection,
-  evolveDealProjectionMany,
   initialDealProjection,
+  ProjectionFolder,
   type ReplayReport,
   type ReportOptions,
   toReport,
@@ -43,28 +43,6 @@ export interface ReplayerOptions {
   file?: string;
 }
 
-/** How many events the projections take in one immer `produce`, at least. */
-const BATCH = 512;
-
-/**
- * How many events the next `produce` takes: 512, or as many as the projection's largest list or
- * record has entries. A `produce` that touches a list copies (and freezes) it whole; batching at
- * least that many events keeps the copy O(1) per event, so 100,000 proposals or categories fold
- * in linear time. The pending events are then no larger than the projection itself.
- */
-function batchFor(p: DealProjection): number {
-  return Math.max(
-    BATCH,
-    p.proposals.length,
-    p.byPhase.length,
-    p.terms.length,
-    Object.keys(p.hostages.byCategory).length,
-    Object.keys(p.prisoners.byCategory).length,
-    Object.keys(p.hostages.outsideDealByGroup).length,
-    Object.keys(p.aid.byRegion).length,
-  );
-}
-
 /**
  * The strict fold of a log: each event either moves the deal statechart (a long-lived XState
  * actor) or is rejected with the broken rule; the projections follow every legal event.
@@ -77,9 +55,7 @@ function batchFor(p: DealProjection): number {
 export class Replayer {
   readonly #actor: Actor<DealMachine>;
   readonly #file: string | undefined;
-  #projection: DealProjection;
-  #pending: DecidedEvent[] = [];
-  #batch = BATCH;
+  readonly #folder: ProjectionFolder;
   #seq: number;
 
   constructor(options: ReplayerOptions = {}) {
@@ -97,8 +73,7 @@ export class Replayer {
       from ? { snapshot: from.machine as SnapshotFrom<DealMachine> } : {},
     );
     this.#actor.start();
-    this.#projection = from?.projection ?? initialDealProjection;
-    this.#batch = batchFor(this.#projection);
+    this.#folder = new ProjectionFolder(from?.projection ?? initialDealProjection);
     this.#seq = from?.seq ?? 0;
     this.#file = options.file;
   }
@@ -148,15 +123,13 @@ export class Replayer {
     this.#seq = event.seq;
     // The machine's own resolution of this event: the projections fold it, never decide it.
     const decided: DecidedEvent = { event, resolution: after.context.resolution };
-    this.#pending.push(decided);
-    if (this.#pending.length >= this.#batch) this.#flush();
+    this.#folder.fold(decided);
     return decided;
   }
 
   /** The projections as they stand. */
   projection(): DealProjection {
-    this.#flush();
-    return this.#projection;
+    return this.#folder.projection();
   }
 
   /** The DESIGN §6 report as it stands, obligations evaluated at `asOf` (the last event's time by default). */
@@ -173,13 +146,6 @@ export class Replayer {
       machine: this.#actor.getPersistedSnapshot(),
       projection: this.projection(),
     };
-  }
-
-  #flush(): void {
-    if (this.#pending.length === 0) return;
-    this.#projection = evolveDealProjectionMany(this.#projection, this.#pending);
-    this.#pending = [];
-    this.#batch = batchFor(this.#projection);
   }
 }
 

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Terms, TruceEvent } from '../../events/index.js';
 import type { DecidedEvent } from '../../machines/index.js';
 import {
+  type DealProjection,
   evolveDealProjection,
   evolveDealProjectionMany,
   initialDealProjection,
+  ProjectionFolder,
   summarizeTerms,
 } from '../../projections/index.js';
 import { decideEvents } from '../../replay/index.js';
@@ -691,6 +693,29 @@ describe('the projection as a fold', () => {
     const copy = structuredClone(before);
     evolveDealProjectionMany(before, rest);
     expect(before).toEqual(copy);
+  });
+
+  it('never changes a projection it handed out, however many events it folds after', () => {
+    const events = decideEvents(
+      log([
+        ...phase1Done,
+        start(2),
+        release(2, 'soldiers', 2, 20),
+        { type: 'aid.delivered', data: { region: 'north', trucks: 100, fuelTrucks: 4 } },
+        { type: 'violation.reported', data: { by: 'israel', against: 'hamas', description: 's' } },
+        { type: 'hostages.counted', data: { held: { soldiers: 3 } } },
+        complete(2),
+      ]),
+    );
+    const folder = new ProjectionFolder(initialDealProjection);
+    const handed: Array<{ p: DealProjection; copy: DealProjection }> = [];
+    for (const e of events) {
+      folder.fold(e);
+      const p = folder.projection();
+      handed.push({ p, copy: structuredClone(p) });
+    }
+    for (const { p, copy } of handed) expect(p).toEqual(copy);
+    expect(folder.projection()).toEqual(evolveDealProjectionMany(initialDealProjection, events));
   });
 });
 
