@@ -2,6 +2,7 @@ export * from './chart.js';
 export * from './codes.js';
 export * from './context.js';
 export * from './deal.js';
+export * from './executor.js';
 export * from './explain.js';
 export * from './next.js';
 export * from './obligations.js';

@@ -1,6 +1,9 @@
-import { type Actor, createActor, type SnapshotFrom } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 import { RejectedEventError, type TruceEvent } from '../events/index.js';
 import {
+  type ChartState,
+  type CompiledChart,
+  compiledDealChart,
   type DealContext,
   type DealMachine,
   type DecidedEvent,
@@ -24,7 +27,7 @@ export interface ReplaySnapshot {
   format: 'truce-replay-snapshot';
   version: typeof REPLAY_SNAPSHOT_VERSION;
   seq: number;
-  /** The machine's persisted snapshot (XState `getPersistedSnapshot`). */
+  /** The machine's persisted snapshot, as XState's `getPersistedSnapshot` gives it. */
   machine: unknown;
   projection: DealProjection;
 }
@@ -44,8 +47,10 @@ export interface ReplayerOptions {
 }
 
 /**
- * The strict fold of a log: each event either moves the deal statechart (a long-lived XState
- * actor) or is rejected with the broken rule; the projections follow every legal event.
+ * The strict fold of a log: each event either moves the deal statechart or is rejected with the
+ * broken rule; the projections follow every legal event. The chart runs on the executor
+ * derived from its XState definition ({@link compiledDealChart}), proven equal to the XState
+ * actor step by step; `snapshot()` and `next()` speak XState's snapshots.
  *
  * @example
  * const replayer = new Replayer();
@@ -53,7 +58,10 @@ export interface ReplayerOptions {
  * console.log(replayer.report().state);
  */
 export class Replayer {
-  readonly #actor: Actor<DealMachine>;
+  readonly #chart: CompiledChart<DealContext, TruceEvent>;
+  #state: ChartState<DealContext>;
+  /** False once the machine failed, or when resumed from a snapshot that was not active. */
+  #active: boolean;
   readonly #file: string | undefined;
   readonly #folder: ProjectionFolder;
   #seq: number;
@@ -68,11 +76,15 @@ export class Replayer {
         `expected a truce-replay-snapshot of version ${REPLAY_SNAPSHOT_VERSION}, found ${String(from.format)} version ${String(from.version)}`,
       );
     }
-    this.#actor = createActor(
-      dealMachine,
-      from ? { snapshot: from.machine as SnapshotFrom<DealMachine> } : {},
-    );
-    this.#actor.start();
+    this.#chart = compiledDealChart();
+    if (from) {
+      const machine = from.machine as SnapshotFrom<DealMachine>;
+      this.#state = { path: statePath(machine.value), context: machine.context };
+      this.#active = machine.status === 'active';
+    } else {
+      this.#state = this.#chart.initial;
+      this.#active = true;
+    }
     this.#folder = new ProjectionFolder(from?.projection ?? initialDealProjection);
     this.#seq = from?.seq ?? 0;
     this.#file = options.file;
@@ -85,17 +97,17 @@ export class Replayer {
 
   /** The active state as a dotted path, e.g. `negotiating.proposalOnTable`. */
   get state(): string {
-    return statePath(this.#actor.getSnapshot().value);
+    return this.#state.path;
   }
 
   /** The event types the current state takes (from the chart), with the machine's verdict now. */
   next(): NextEvent[] {
-    return nextEvents(this.#actor.getSnapshot());
+    return nextEvents(this.#snapshot());
   }
 
   /** The machine's context: what it knows to judge the next event. */
   get context(): DealContext {
-    return this.#actor.getSnapshot().context;
+    return this.#state.context;
   }
 
   /**
@@ -104,22 +116,28 @@ export class Replayer {
    * take it. A rejected event changes nothing.
    */
   apply(event: TruceEvent, line: number = event.seq): DecidedEvent {
-    const before = this.#actor.getSnapshot();
-    const done = before.status !== 'active';
-    if (!done) this.#actor.send(event);
-    const after = this.#actor.getSnapshot();
-    if (done || after === before) {
-      const path = statePath(before.value);
+    const before = this.#state;
+    const done = !this.#active;
+    let after: ChartState<DealContext> | null = null;
+    if (!done) {
+      try {
+        after = this.#chart.send(before, event);
+      } catch (error) {
+        this.#active = false;
+        throw new Error(`the deal machine failed on seq ${event.seq}: ${String(error)}`, {
+          cause: error,
+        });
+      }
+    }
+    if (after === null) {
       throw new RejectedEventError(
         { line, seq: event.seq, type: event.type },
-        path,
-        explainRejection(path, before.context, event, done),
+        before.path,
+        explainRejection(before.path, before.context, event, done),
         this.#file === undefined ? {} : { file: this.#file },
       );
     }
-    if (after.status === 'error') {
-      throw new Error(`the deal machine failed on seq ${event.seq}: ${String(after.error)}`);
-    }
+    this.#state = after;
     this.#seq = event.seq;
     // The machine's own resolution of this event: the projections fold it, never decide it.
     const decided: DecidedEvent = { event, resolution: after.context.resolution };
@@ -143,9 +161,20 @@ export class Replayer {
       format: 'truce-replay-snapshot',
       version: REPLAY_SNAPSHOT_VERSION,
       seq: this.#seq,
-      machine: this.#actor.getPersistedSnapshot(),
+      machine: dealMachine.getPersistedSnapshot(this.#snapshot()),
       projection: this.projection(),
     };
+  }
+
+  /** The state as an XState snapshot of the deal machine. */
+  #snapshot(): SnapshotFrom<DealMachine> {
+    const snapshot = dealMachine.resolveState({
+      value: this.#chart.valueOf(this.#state.path),
+      context: this.#state.context,
+    });
+    return this.#active
+      ? snapshot
+      : ({ ...snapshot, status: 'error', error: undefined } as SnapshotFrom<DealMachine>);
   }
 }
 
