@@ -1,0 +1,302 @@
+import type { z } from 'zod';
+
+/** What a {@link FastDecode} answers when it is not sure: ask zod. */
+export const NOT_SURE: unique symbol = Symbol('not sure');
+
+/**
+ * A decoder compiled from a zod schema: the value zod would give back for `value`, deep-equal
+ * to it with the fields in zod's order (the value itself, no copy, when its fields already are
+ * in that order, as in any line truce writes), or {@link NOT_SURE}: then the caller asks zod,
+ * which stays the reference and alone words the issues.
+ */
+export type FastDecode = (value: unknown) => unknown;
+
+/** A predicate on a value already known to be of the right type. */
+type FastCheck = (value: unknown) => boolean;
+
+/**
+ * Compiles a zod schema into a {@link FastDecode}, reading the schema's own definition: object
+ * shapes and catch-alls, string lengths and patterns, number bounds and whole-number formats,
+ * enums, arrays, optionals, pipes, records, and the schema's own `check`/`refine` functions,
+ * which are called as zod calls them. Returns null for a schema that uses anything else
+ * (unions, defaults, transforms, coercion…): then zod decodes every value of it, as before.
+ * `test/events/fastCheck.test.ts` proves it agrees with zod over generated and changed lines.
+ *
+ * @example
+ * const decode = compileFastDecode(schema);
+ * const fast = decode === null ? NOT_SURE : decode(input);
+ * const value = fast === NOT_SURE ? schema.parse(input) : fast;
+ */
+export function compileFastDecode(schema: z.ZodType): FastDecode | null {
+  try {
+    return compile(schema as unknown as Node);
+  } catch (error) {
+    if (error instanceof Unsupported) return null;
+    throw error;
+  }
+}
+
+class Unsupported extends Error {}
+
+/** The parts of zod v4's internal definition the compiler reads. */
+interface Node {
+  _zod: { def: Def };
+}
+interface Def {
+  type: string;
+  checks?: Array<{ _zod: { def: CheckDef; check: (payload: Payload) => unknown } }>;
+  check?: string;
+  format?: string;
+  pattern?: RegExp;
+  coerce?: boolean;
+  shape?: Record<string, Node>;
+  catchall?: Node;
+  innerType?: Node;
+  element?: Node;
+  entries?: Record<string, unknown>;
+  in?: Node;
+  out?: Node;
+  keyType?: Node;
+  valueType?: Node;
+}
+interface CheckDef {
+  check: string;
+  minimum?: number;
+  maximum?: number;
+  value?: number;
+  inclusive?: boolean;
+  format?: string;
+  pattern?: RegExp;
+}
+interface Payload {
+  value: unknown;
+  issues: unknown[];
+}
+
+function compile(node: Node): FastDecode {
+  const def = node._zod.def;
+  const own = ownChecks(def);
+  const base = compileType(def);
+  if (own.length === 0) return base;
+  // zod runs a schema's own checks on the value it decoded.
+  return (value) => {
+    const out = base(value);
+    if (out === NOT_SURE) return NOT_SURE;
+    for (const check of own) if (!check(out)) return NOT_SURE;
+    return out;
+  };
+}
+
+/** A decoder of values that zod gives back as they are, from a predicate. */
+function same(check: FastCheck): FastDecode {
+  return (v) => (check(v) ? v : NOT_SURE);
+}
+
+/** The checks of `def.checks`, each a predicate; a kind not known here is unsupported. */
+function ownChecks(def: Def): FastCheck[] {
+  return (def.checks ?? []).map((c) => {
+    const cd = c._zod.def;
+    switch (cd.check) {
+      case 'min_length': {
+        const min = cd.minimum as number;
+        return (v) => (v as { length: number }).length >= min;
+      }
+      case 'max_length': {
+        const max = cd.maximum as number;
+        return (v) => (v as { length: number }).length <= max;
+      }
+      case 'greater_than': {
+        const bound = cd.value as number;
+        return cd.inclusive ? (v) => (v as number) >= bound : (v) => (v as number) > bound;
+      }
+      case 'less_than': {
+        const bound = cd.value as number;
+        return cd.inclusive ? (v) => (v as number) <= bound : (v) => (v as number) < bound;
+      }
+      case 'string_format':
+        // `.regex()` is exactly a pattern test in zod; other formats may check more.
+        if (cd.format !== 'regex') throw new Unsupported(`format ${cd.format}`);
+        return patternCheck(cd.pattern);
+      case 'custom': {
+        // The schema's own function, called with a payload as zod calls it: any issue, any
+        // promise, any throw means "ask zod".
+        const run = c._zod.check;
+        return (v) => {
+          const payload: Payload = { value: v, issues: [] };
+          try {
+            const out = run(payload);
+            return !(out instanceof Promise) && payload.issues.length === 0;
+          } catch {
+            return false;
+          }
+        };
+      }
+      default:
+        throw new Unsupported(cd.check);
+    }
+  });
+}
+
+function patternCheck(pattern: RegExp | undefined): FastCheck {
+  if (!(pattern instanceof RegExp) || pattern.global || pattern.sticky) {
+    throw new Unsupported('pattern');
+  }
+  return (v) => pattern.test(v as string);
+}
+
+function compileType(def: Def): FastDecode {
+  if (def.coerce) throw new Unsupported('coerce');
+  switch (def.type) {
+    case 'string': {
+      // A string format (z.iso.datetime…) is a schema that is its own check, with a pattern.
+      if (def.check === undefined) return same((v) => typeof v === 'string');
+      // zod tests an ISO date-time by its pattern alone; other formats may check more.
+      if (def.check !== 'string_format' || def.format !== 'datetime') {
+        throw new Unsupported(`${def.check} ${def.format}`);
+      }
+      const format = patternCheck(def.pattern);
+      return same((v) => typeof v === 'string' && format(v));
+    }
+    case 'number': {
+      const finite: FastCheck = (v) => typeof v === 'number' && Number.isFinite(v);
+      if (def.check === undefined) return same(finite);
+      if (def.check !== 'number_format' || def.format !== 'safeint') {
+        throw new Unsupported(`${def.check} ${def.format}`);
+      }
+      return same((v) => finite(v) && Number.isSafeInteger(v));
+    }
+    case 'boolean':
+      return same((v) => typeof v === 'boolean');
+    case 'unknown':
+      return (v) => v;
+    case 'enum': {
+      const values = new Set(Object.values(def.entries ?? {}));
+      return same((v) => values.has(v));
+    }
+    case 'optional': {
+      const inner = compile(def.innerType as Node);
+      return (v) => (v === undefined ? v : inner(v));
+    }
+    case 'array': {
+      const element = compile(def.element as Node);
+      return (v) => {
+        if (!Array.isArray(v)) return NOT_SURE;
+        let out: unknown[] | undefined;
+        for (let i = 0; i < v.length; i++) {
+          const item = element(v[i]);
+          if (item === NOT_SURE) return NOT_SURE;
+          if (item !== v[i]) {
+            out ??= v.slice(0, i);
+          }
+          if (out !== undefined) out.push(item);
+        }
+        return out ?? v;
+      };
+    }
+    case 'pipe': {
+      // The output of one side is the input of the other, as in zod.
+      const input = compile(def.in as Node);
+      const output = compile(def.out as Node);
+      return (v) => {
+        const mid = input(v);
+        return mid === NOT_SURE ? NOT_SURE : output(mid);
+      };
+    }
+    case 'record': {
+      const keyDef = (def.keyType as Node)._zod as { def: Def; values?: unknown };
+      // Keys from an enum, or a loose record, are decoded otherwise: ask zod.
+      if (keyDef.def.type !== 'string' || keyDef.values !== undefined || 'mode' in def) {
+        throw new Unsupported('record key');
+      }
+      const key = compile(def.keyType as Node);
+      const value = compile(def.valueType as Node);
+      return (v) => {
+        if (!isPlainRecord(v)) return NOT_SURE;
+        let out: Record<string, unknown> | undefined;
+        const names = Object.keys(v);
+        for (let i = 0; i < names.length; i++) {
+          const k = names[i] as string;
+          if (k === '__proto__' || key(k) !== k) return NOT_SURE;
+          const item = value(v[k]);
+          if (item === NOT_SURE) return NOT_SURE;
+          if (item !== v[k] && out === undefined) {
+            out = {};
+            for (let j = 0; j < i; j++) out[names[j] as string] = v[names[j] as string];
+          }
+          if (out !== undefined) out[k] = item;
+        }
+        return out ?? v;
+      };
+    }
+    case 'object':
+      return compileObject(def);
+    default:
+      throw new Unsupported(def.type);
+  }
+}
+
+/**
+ * An object: every field of the shape decoded (a missing one only if optional), unknown
+ * fields only where the schema keeps them (a loose object), written in zod's order: the
+ * shape's fields, then the unknown ones as they came. The value itself when nothing moves.
+ */
+function compileObject(def: Def): FastDecode {
+  const shape = def.shape ?? {};
+  const keys = Object.keys(shape);
+  const index = new Map(keys.map((k, i) => [k, i]));
+  const fields = keys.map((k) => ({
+    key: k,
+    decode: compile(shape[k] as Node),
+    optional: (shape[k] as Node)._zod.def.type === 'optional',
+  }));
+  const catchall = def.catchall?._zod.def.type;
+  if (catchall !== undefined && catchall !== 'unknown') throw new Unsupported('catchall');
+  const keepsUnknown = catchall === 'unknown';
+  return (v) => {
+    if (!isPlainRecord(v)) return NOT_SURE;
+    let next = 0;
+    let unknownSeen = false;
+    let inOrder = true;
+    for (const k in v) {
+      const at = index.get(k);
+      if (at === undefined) {
+        if (!keepsUnknown || k === '__proto__') return NOT_SURE;
+        unknownSeen = true;
+      } else {
+        if (unknownSeen || at < next) inOrder = false;
+        next = at + 1;
+      }
+    }
+    let changed = !inOrder;
+    const values: unknown[] = [];
+    for (const field of fields) {
+      if (!Object.hasOwn(v, field.key)) {
+        if (!field.optional) return NOT_SURE;
+        values.push(undefined);
+        continue;
+      }
+      const given = v[field.key];
+      const value = field.decode(given);
+      if (value === NOT_SURE) return NOT_SURE;
+      if (value !== given) changed = true;
+      values.push(value);
+    }
+    if (!changed) return v;
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as (typeof fields)[number];
+      if (Object.hasOwn(v, field.key)) out[field.key] = values[i];
+    }
+    for (const k in v) if (!index.has(k)) out[k] = v[k];
+    return out;
+  };
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.getPrototypeOf(v) === Object.prototype
+  );
+}
