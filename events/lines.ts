@@ -44,6 +44,21 @@ export async function* splitLines(
   chunks: AsyncIterable<Uint8Array>,
   options: SplitLinesOptions,
 ): AsyncGenerator<RawLine> {
+  for await (const batch of splitLineBatches(chunks, options)) yield* batch;
+}
+
+/**
+ * {@link splitLines} a chunk at a time: the lines each chunk completes, in one array, so a
+ * reader pays for one `await` per chunk instead of one per line. A line too long is thrown
+ * only after the lines before it were yielded.
+ *
+ * @example
+ * for await (const lines of splitLineBatches(chunks, { maxLineBytes })) total += lines.length;
+ */
+export async function* splitLineBatches(
+  chunks: AsyncIterable<Uint8Array>,
+  options: SplitLinesOptions,
+): AsyncGenerator<RawLine[]> {
   const { maxLineBytes } = options;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -53,33 +68,39 @@ export async function* splitLines(
     const chunk = Buffer.isBuffer(input)
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const batch: RawLine[] = [];
+    let tooLong: LineTooLongError | undefined;
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) break;
       line++;
       const piece = chunk.subarray(start, nl);
-      if (pendingBytes + piece.length > maxLineBytes)
-        throw new LineTooLongError(line, maxLineBytes);
+      if (pendingBytes + piece.length > maxLineBytes) {
+        tooLong = new LineTooLongError(line, maxLineBytes);
+        break;
+      }
       const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
       pending = [];
       pendingBytes = 0;
       offset += bytes.length + 1;
-      yield { line, bytes, terminated: true, end: offset };
+      batch.push({ line, bytes, terminated: true, end: offset });
       start = nl + 1;
     }
-    if (start < chunk.length) {
+    if (tooLong === undefined && start < chunk.length) {
       // Copy the tail so a caller that reuses its chunk buffer cannot change a held line.
       const tail = Buffer.from(chunk.subarray(start));
       pendingBytes += tail.length;
-      if (pendingBytes > maxLineBytes) throw new LineTooLongError(line + 1, maxLineBytes);
-      pending.push(tail);
+      if (pendingBytes > maxLineBytes) tooLong = new LineTooLongError(line + 1, maxLineBytes);
+      else pending.push(tail);
     }
+    if (batch.length > 0) yield batch;
+    if (tooLong !== undefined) throw tooLong;
   }
   if (pendingBytes > 0) {
     line++;
     const bytes = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
     offset += bytes.length;
-    yield { line, bytes, terminated: false, end: offset };
+    yield [{ line, bytes, terminated: false, end: offset }];
   }
 }

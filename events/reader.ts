@@ -3,7 +3,7 @@ import { type DecodeIssue, decodeEvent, describe } from './decode.js';
 import { type FormatCode, type LogPosition, ValidationError } from './errors.js';
 import { fileChunks } from './fileChunks.js';
 import { IdIndex } from './idIndex.js';
-import { LineTooLongError, type RawLine, splitLines } from './lines.js';
+import { LineTooLongError, type RawLine, splitLineBatches } from './lines.js';
 import { defaultUpcasters, type UpcasterRegistry } from './upcasters.js';
 
 /** One decoded line of a log. */
@@ -78,6 +78,22 @@ export async function* readLog(
   source: string | AsyncIterable<Uint8Array>,
   options?: ReadLogOptions,
 ): AsyncGenerator<LogEntry> {
+  for await (const batch of readLogBatches(source, options)) yield* batch;
+}
+
+/**
+ * {@link readLog} a chunk of the file at a time: the entries each chunk completes, in one
+ * array, for readers that take a million lines (one `await` per chunk, not per line). An error
+ * is thrown only after the good entries before it were yielded, so a caller meets the events
+ * in order, then the error, exactly as with {@link readLog}.
+ *
+ * @example
+ * for await (const entries of readLogBatches('deal.jsonl')) for (const e of entries) fold(e);
+ */
+export async function* readLogBatches(
+  source: string | AsyncIterable<Uint8Array>,
+  options?: ReadLogOptions,
+): AsyncGenerator<LogEntry[]> {
   const path = typeof source === 'string' ? source : undefined;
   const opts = buildCompleteReadLogOptions(options, path);
   const chunks =
@@ -90,9 +106,18 @@ export async function* readLog(
       : source;
   const checker = new LogChecker(opts);
   try {
-    for await (const raw of splitLines(chunks, { maxLineBytes: opts.maxLineBytes })) {
-      const entry = checker.check(raw);
-      if (entry !== null) yield entry;
+    for await (const raws of splitLineBatches(chunks, { maxLineBytes: opts.maxLineBytes })) {
+      const entries: LogEntry[] = [];
+      try {
+        for (const raw of raws) {
+          const entry = checker.check(raw);
+          if (entry !== null) entries.push(entry);
+        }
+      } catch (error) {
+        if (entries.length > 0) yield entries;
+        throw error;
+      }
+      yield entries;
     }
   } catch (error) {
     throw lineTooLongAsValidation(error, opts.file);

@@ -1,4 +1,4 @@
-import { type LogEntry, type ReadLogOptions, readLog } from '../events/index.js';
+import { type LogEntry, type ReadLogOptions, readLogBatches } from '../events/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer } from './replayer.js';
 
@@ -47,18 +47,20 @@ export async function replayLog(
   const replayer = new Replayer(file === undefined ? {} : { file });
   let events = 0;
   let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
-  for await (const entry of readLog(source, readOptions)) {
-    if (until !== undefined && entry.event.seq > until) {
-      stoppedBy = 'until';
-      break;
+  reading: for await (const entries of readLogBatches(source, readOptions)) {
+    for (const entry of entries) {
+      if (until !== undefined && entry.event.seq > until) {
+        stoppedBy = 'until';
+        break reading;
+      }
+      if (limit !== undefined && Date.parse(entry.event.at) > limit) {
+        stoppedBy = 'at';
+        break reading;
+      }
+      replayer.apply(entry.event, entry.line);
+      events++;
+      onEvent?.(entry, replayer);
     }
-    if (limit !== undefined && Date.parse(entry.event.at) > limit) {
-      stoppedBy = 'at';
-      break;
-    }
-    replayer.apply(entry.event, entry.line);
-    events++;
-    onEvent?.(entry, replayer);
   }
   const instant = asOf ?? at;
   return {

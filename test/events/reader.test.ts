@@ -9,6 +9,7 @@ import {
   UpcasterRegistry,
   ValidationError,
 } from '../../events/index.js';
+import { replayLog } from '../../replay/index.js';
 import { badLogs, event, goodLogs, openingLines } from './logFixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'truce-reader-'));
@@ -61,6 +62,32 @@ describe('readLog on bad input', () => {
       }
     }).rejects.toThrow(/line 4: not valid JSON/);
     expect(seen).toEqual([1, 2, 3]);
+  });
+
+  it('yields the good lines before the bad one when they all come in one chunk', async () => {
+    const content = `${openingLines.join('\n')}\n{oops\n`;
+    const seen: number[] = [];
+    await expect(async () => {
+      for await (const { line } of readLog(chunksOf(content, content.length))) seen.push(line);
+    }).rejects.toThrow(/line 4: not valid JSON/);
+    expect(seen).toEqual([1, 2, 3]);
+    const lines: number[] = [];
+    await expect(async () => {
+      for await (const raw of splitLines(chunksOf(`a\nb\n${'x'.repeat(50)}\nc\n`, 100), {
+        maxLineBytes: 10,
+      })) {
+        lines.push(raw.line);
+      }
+    }).rejects.toThrow(/line 3 is longer than 10 bytes/);
+    expect(lines).toEqual([1, 2]);
+  });
+
+  it('replay meets an illegal event before a malformed line after it in the same chunk', async () => {
+    const illegal = JSON.stringify(event(2, { type: 'phase.started', data: { phase: 1 } }));
+    const content = `${openingLines[0]}\n${illegal}\n{oops\n`;
+    await expect(replayLog(chunksOf(content, content.length))).rejects.toThrow(
+      /line 2 \(seq 2, type phase\.started\): rejected/,
+    );
   });
 
   it('names the field path and the seq and type of the line', async () => {
