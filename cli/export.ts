@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { StoreError, TruceError } from '../events/index.js';
 import { PostgresEventStore, parseStreamName } from '../store/index.js';
 import { storeUrlOf } from './db.js';
+import { startProgress } from './progress.js';
 import { storeOption, streamOption } from './source.js';
 
 /**
@@ -29,7 +30,16 @@ export function registerExport(program: Command): void {
       const store = new PostgresEventStore({ url, stream: parseStreamName(options.stream) });
       try {
         if (!(await store.exists())) throw new StoreError(await store.missing());
-        await writeAll(store.lines({ exact: true }));
+        const progress = startProgress({
+          what: `exporting stream ${options.stream}`,
+          totalEvents: await store.head(),
+          streamsOutput: true,
+        });
+        try {
+          await writeAll(store.lines({ exact: true }), (events) => progress.update(events));
+        } finally {
+          progress.done();
+        }
       } finally {
         await store.close();
       }
@@ -37,14 +47,20 @@ export function registerExport(program: Command): void {
 }
 
 /**
- * Writes the chunks to stdout with back-pressure. A reader that goes away (EPIPE) and any other
- * write error are the output guard's (`cli/output.ts`, installed by `run`): quiet exit 0, or one
- * sentence and exit 4.
+ * Writes the chunks to stdout with back-pressure, saying how many lines are out. A reader that
+ * goes away (EPIPE) and any other write error are the output guard's (`cli/output.ts`, installed
+ * by `run`): quiet exit 0, or one sentence and exit 4.
  */
-async function writeAll(chunks: AsyncIterable<Uint8Array>): Promise<void> {
+async function writeAll(
+  chunks: AsyncIterable<Uint8Array>,
+  onLines: (lines: number) => void,
+): Promise<void> {
   const out = process.stdout;
+  let lines = 0;
   for await (const chunk of chunks) {
     if (out.destroyed) return;
     if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+    onLines(lines);
   }
 }

@@ -10,9 +10,9 @@ export interface ProgressOptions {
   /** What is being done, as the line begins: `validating deal.jsonl`, `generating`. */
   what: string;
   /** The log's size in bytes, when known (a file): gives the share done and the time left. */
-  totalBytes?: number;
+  totalBytes?: number | undefined;
   /** How many events in all, when known (`generate`): the same, by events. */
-  totalEvents?: number;
+  totalEvents?: number | undefined;
   /**
    * Whether the command writes its output to stdout while it works (`timeline`, `generate`,
    * `export`): then no progress when stdout is the same terminal, so the two never mix.
@@ -30,6 +30,8 @@ export interface ProgressOptions {
 export interface Progress {
   /** Says how far the work is: events done, and bytes of the log read when known. Cheap. */
   update(events: number, bytes?: number): void;
+  /** Writes a line of the command's own to the terminal (a warning), above the progress line. */
+  note(text: string): void;
   /** Clears the line, so what the command prints next starts on a clean line. */
   done(): void;
 }
@@ -39,14 +41,12 @@ const FIRST_MS = 500;
 /** Redrawn at most this often. */
 const EVERY_MS = 250;
 
-const none: Progress = { update: () => undefined, done: () => undefined };
-
 /**
  * Shows how far a long command is on stderr, when stderr is a terminal: events done, events per
  * second, and with a known size the share done and the time left; redrawn in place at most four
  * times a second, from half a second on, and cleared at the end. Nothing when stderr is not a
  * terminal (a file, a pipe, a test), nor when the command streams its output to the same
- * terminal. Only `cli/` reads the clock.
+ * terminal, nor with `TRUCE_PROGRESS=off`. Only `cli/` reads the clock.
  *
  * @example
  * const progress = startProgress({ what: `validating ${log}`, totalBytes: size });
@@ -56,27 +56,51 @@ const none: Progress = { update: () => undefined, done: () => undefined };
 export function startProgress(options: ProgressOptions): Progress {
   const stream = options.stream ?? process.stderr;
   const stdoutIsTTY = options.stdoutIsTTY ?? process.stdout.isTTY === true;
-  if (stream.isTTY !== true || (options.streamsOutput === true && stdoutIsTTY)) return none;
+  const mode = progressMode();
+  if (mode === 'off' || stream.isTTY !== true || (options.streamsOutput === true && stdoutIsTTY)) {
+    return {
+      update: () => undefined,
+      note: (text) => void stream.write(text),
+      done: () => undefined,
+    };
+  }
   const now = options.now ?? (() => performance.now());
   const started = now();
-  let next = started + FIRST_MS;
+  let next = mode === 'eager' ? started : started + FIRST_MS;
   let drawn = false;
+  const clear = () => {
+    if (drawn) stream.write('\r\u001b[K');
+    drawn = false;
+  };
   return {
     update(events, bytes) {
       const t = now();
       if (t < next) return;
       next = t + EVERY_MS;
       const line = progressLine(options, events, bytes, t - started);
-      const width = Math.max(20, (stream.columns ?? 80) - 1);
+      // A terminal of unknown size (a pseudo-terminal nobody sized) says 0 columns.
+      const width = Math.max(20, (stream.columns || 80) - 1);
       stream.write(`\r${line.length > width ? line.slice(0, width) : line}\u001b[K`);
       drawn = true;
     },
+    note(text) {
+      clear();
+      stream.write(text);
+    },
     done() {
-      if (drawn) stream.write('\r\u001b[K');
-      drawn = false;
+      clear();
       next = Number.POSITIVE_INFINITY;
     },
   };
+}
+
+/**
+ * `TRUCE_PROGRESS=off` hides progress even on a terminal; `eager` draws it from the first
+ * update instead of after half a second (what the tests use); anything else: as usual.
+ */
+function progressMode(): 'off' | 'eager' | 'auto' {
+  const value = process.env.TRUCE_PROGRESS;
+  return value === 'off' || value === 'eager' ? value : 'auto';
 }
 
 /**

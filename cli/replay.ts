@@ -1,10 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
-import { type ReplayLogOptions, replayLog } from '../replay/index.js';
+import { type ReplayLogOptions, type ReplayOutcome, replayLog } from '../replay/index.js';
 import { isCalendarDate } from './dates.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
+import { startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, withStoreOptions } from './source.js';
 
 /** Options of `truce replay`. */
@@ -79,6 +80,35 @@ async function replayInput(
 }
 
 /**
+ * `replayLog` with a progress line on a terminal (`cli/progress.ts`); `timeline` writes its output
+ * as it goes, so none when stdout is that terminal.
+ */
+async function replayWithProgress(
+  source: string | AsyncIterable<Uint8Array>,
+  options: ReplayLogOptions,
+  streamsOutput = false,
+): Promise<ReplayOutcome> {
+  const name = options.file ?? (typeof source === 'string' ? source : 'the log');
+  const progress = startProgress({
+    what: `replaying ${name}`,
+    totalBytes: options.end,
+    streamsOutput,
+  });
+  let events = 0;
+  try {
+    return await replayLog(source, {
+      ...options,
+      onEvent: (entry, replayer) => {
+        options.onEvent?.(entry, replayer);
+        progress.update(++events, entry.end);
+      },
+    });
+  } finally {
+    progress.done();
+  }
+}
+
+/**
  * Adds `truce replay`, `truce status` and `truce timeline`: the strict replay of a log through
  * the statechart, as a report, one line, or one line per event.
  *
@@ -101,7 +131,7 @@ export function registerReplay(program: Command): void {
       ),
   ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
-      replayLog(...(await replayInput(log, options))),
+      replayWithProgress(...(await replayInput(log, options))),
     );
     if (options.json) {
       const report = options.next
@@ -125,7 +155,7 @@ export function registerReplay(program: Command): void {
       .argument('[log]', LOG_ARGUMENT)
       .option('--next', 'also list the event types the current state takes, from the statechart'),
   ).action(async (log: string | undefined, options: TimeTravelOptions & { next?: boolean }) => {
-    const outcome = await replayLog(...(await replayInput(log, options)));
+    const outcome = await replayWithProgress(...(await replayInput(log, options)));
     process.stdout.write(formatStatus(outcome.report));
     if (options.next) {
       process.stdout.write(formatNext(outcome.report.state, outcome.replayer.next()));
@@ -145,17 +175,21 @@ export function registerReplay(program: Command): void {
     const out = process.stdout;
     if (options.json) out.write('[');
     try {
-      await replayLog(source, {
-        ...read,
-        onEvent: ({ event }) => {
-          names = evolvePartyNames(names, event);
-          const entry = timelineEntry(event, names);
-          if (options.json) {
-            out.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
-          } else out.write(`${formatTimelineEntry(entry)}\n`);
-          first = false;
+      await replayWithProgress(
+        source,
+        {
+          ...read,
+          onEvent: ({ event }) => {
+            names = evolvePartyNames(names, event);
+            const entry = timelineEntry(event, names);
+            if (options.json) {
+              out.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
+            } else out.write(`${formatTimelineEntry(entry)}\n`);
+            first = false;
+          },
         },
-      });
+        true,
+      );
     } finally {
       if (options.json) out.write(first ? ']\n' : '\n]\n');
     }

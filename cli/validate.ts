@@ -8,6 +8,7 @@ import {
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
 import { withLogErrorJson } from './logErrorJson.js';
+import { startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** What the format-level check of a log found. */
@@ -87,19 +88,26 @@ export function registerValidate(program: Command): void {
       let previousAt: string | null = null;
       const summary = await withLogErrorJson(json, async () => {
         const { source, options: read } = await opened.readable();
-        return checkLogFormat(source, {
-          ...read,
-          onEntry: (entry) => {
-            replayer?.apply(entry.event, entry.line);
-            const { seq, type } = entry.event;
-            for (const warning of eventWarnings(entry.event, previousAt)) {
-              process.stderr.write(
-                `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${warning.message}\n`,
-              );
-            }
-            previousAt = entry.event.at;
-          },
-        });
+        const progress = startProgress({ what: `validating ${log}`, totalBytes: read.end });
+        let events = 0;
+        try {
+          return await checkLogFormat(source, {
+            ...read,
+            onEntry: (entry) => {
+              replayer?.apply(entry.event, entry.line);
+              const { seq, type } = entry.event;
+              for (const warning of eventWarnings(entry.event, previousAt)) {
+                progress.note(
+                  `warning: ${formatPosition({ line: entry.line, seq, type }, log)}: ${warning.message}\n`,
+                );
+              }
+              previousAt = entry.event.at;
+              progress.update(++events, entry.end);
+            },
+          });
+        } finally {
+          progress.done();
+        }
       });
       if (json) {
         const state = replayer ? replayer.state : null;
