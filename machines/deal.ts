@@ -1,4 +1,4 @@
-import { and, assign, setup } from 'xstate';
+import { and, assign, not, setup } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
 import {
   concludesDeal,
@@ -134,10 +134,11 @@ export const dealMachine = setup({
         'release.completed': legal,
         'release.recounted': legal,
         'pause.extended': legal,
-        // `concludesDeal` first and cheap: `legal` runs once for a legal completion.
+        // `concludesDeal` (cheap) picks the branch before `legal` runs: the rules are checked
+        // once for a completion, taken or refused.
         'phase.completed': [
           { guard: and(['concludesDeal', 'legal']), target: 'concluded', actions: 'apply' },
-          { target: 'negotiating', ...legal },
+          { guard: and([not('concludesDeal'), 'legal']), target: 'negotiating', actions: 'apply' },
         ],
         'hostilities.resumed': { target: 'collapsed', ...legal },
       },
