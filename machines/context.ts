@@ -144,9 +144,11 @@ export function hasAccepted(proposal: ProposalRecord, party: string, phase: numb
   return tableGet(proposal.acceptedPhases, `${party} ${phase}`) === true;
 }
 
-/** Whether every principal has accepted `phase` of `proposal`. */
+/**
+ * Whether every principal has accepted `phase` of `proposal`: a phase the proposal has (the rules
+ * refuse an acceptance of any other).
+ */
 function agreedOn(ctx: DealContext, proposal: ProposalRecord, phase: number): boolean {
-  if (phase < 1 || phase > proposal.terms.phases.length) return false;
   const votes = proposal.acceptedAll.length + (tableGet(proposal.phaseVotes, String(phase)) ?? 0);
   return votes === ctx.principals.length;
 }
@@ -166,8 +168,7 @@ function agreedPhases(ctx: DealContext, proposal: ProposalRecord): number[] {
 
 /** The open proposal whose `phase` every principal has accepted (the first sent), if any. */
 export function agreedProposalFor(ctx: DealContext, phase: number): ProposalRecord | undefined {
-  const agreed = tableGet(ctx.agreed, String(phase));
-  if (agreed === undefined) return undefined;
+  const agreed = tableGet(ctx.agreed, String(phase)) ?? emptyTable<number>();
   let first: string | undefined;
   let firstOrder = Number.POSITIVE_INFINITY;
   for (const [id, order] of tableEntries(agreed)) {
@@ -181,8 +182,8 @@ export function agreedProposalFor(ctx: DealContext, phase: number): ProposalReco
 
 /** Whether some open proposal has every principal's acceptance of `phase`. */
 export function phaseAgreed(ctx: DealContext, phase: number): boolean {
-  const agreed = tableGet(ctx.agreed, String(phase));
-  return agreed !== undefined && tableSize(agreed) > 0;
+  // A phase's table of agreeing proposals is dropped when it empties (`markAgreed`).
+  return tableGet(ctx.agreed, String(phase)) !== undefined;
 }
 
 /** The phase the talks are about: the one after the last completed. */
@@ -193,8 +194,9 @@ export function nextPhase(ctx: DealContext): number {
 /** Whether an open proposal has terms for the next phase. */
 export function proposalOnTable(ctx: DealContext): boolean {
   const next = nextPhase(ctx);
-  for (const [length, count] of tableEntries(ctx.openByLength)) {
-    if (count > 0 && Number(length) >= next) return true;
+  // A length no open proposal has any more is dropped from the table (`countOpen`).
+  for (const [length] of tableEntries(ctx.openByLength)) {
+    if (Number(length) >= next) return true;
   }
   return false;
 }
@@ -300,8 +302,9 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
   const next: DealContext = { ...ctx, seq: event.seq, at: event.at, resolution: null };
   switch (event.type) {
     case 'negotiation.opened': {
-      const parties = { ...ctx.parties };
-      const principals = [...ctx.principals];
+      // Taken once, first: there are no parties before it.
+      const parties: DealContext['parties'] = {};
+      const principals: string[] = [];
       for (const p of event.data.parties) {
         parties[p.id] = { name: p.name, role: p.role };
         if (p.role === 'principal') principals.push(p.id);
@@ -338,7 +341,6 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       const p = findProposal(next, event.data.proposalId);
       if (!p) return next;
       const by = event.data.by;
-      const before = new Set(agreedPhases(next, p));
       let updated: ProposalRecord;
       if (event.type === 'proposal.accepted') {
         // The phases `by` accepted one by one now count through the whole acceptance.
@@ -360,10 +362,10 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
             : tableSet(p.phaseVotes, phase, (tableGet(p.phaseVotes, phase) ?? 0) + 1),
         };
       }
-      for (const phase of agreedPhases(next, updated)) {
-        if (!before.has(phase)) markAgreed(next, updated, phase, true);
-      }
-      if (agreedPhases(next, updated).length === updated.terms.phases.length) {
+      // Marking a phase agreed again is harmless: the proposal's entry is set to the same order.
+      const phases = agreedPhases(next, updated);
+      for (const phase of phases) markAgreed(next, updated, phase, true);
+      if (phases.length === updated.terms.phases.length) {
         updated = { ...updated, status: 'accepted' };
       }
       next.proposals = tableSet(next.proposals, updated.proposalId, updated);
@@ -472,7 +474,8 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       return next;
     }
     case 'phase.completed': {
-      const attempt = next.inProgress?.attempt ?? next.attempts - 1;
+      // The phase in progress is the last started: its attempt is the last counted.
+      const attempt = next.attempts - 1;
       const concluded = concludesDeal(next, event.data.phase);
       next.completedPhases = event.data.phase;
       next.concludedPhase = concluded ? next.inProgress : null;

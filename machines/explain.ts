@@ -17,18 +17,7 @@ export function statePath(value: StateValue): string {
  * Why the machine did not take `event` in the state at `path`: the broken rule, by code and in
  * words. Called only after the machine refused the event, so it explains and never decides.
  */
-export function explainRejection(
-  path: string,
-  context: DealContext,
-  event: TruceEvent,
-  done = false,
-): Violation {
-  if (done) {
-    return violation(
-      'deal.concluded',
-      'the negotiation has concluded with a permanent ceasefire; no event can follow',
-    );
-  }
+export function explainRejection(path: string, context: DealContext, event: TruceEvent): Violation {
   if (path === 'unopened') {
     return violation('log.notOpened', 'a log must begin with negotiation.opened');
   }
@@ -84,14 +73,10 @@ function stateRule(path: string, ctx: DealContext, event: TruceEvent): Violation
           'fighting has resumed; a new proposal.sent must put terms back on the table first',
         );
       }
+      // Talks are refused in an opened state only after a collapse (above), after the
+      // conclusion (explainRejection) and while suspended.
       if (event.type !== 'phase.started') {
-        if (suspended) {
-          return violation(
-            'talks.suspended',
-            'talks are suspended; a talks.resumed must come first',
-          );
-        }
-        throw new Error(`${event.type} is taken in ${path} but was refused there`);
+        return violation('talks.suspended', 'talks are suspended; a talks.resumed must come first');
       }
       if (phaseInProgress) {
         return violation('phase.stillInProgress', `phase ${ctx.phase} is still in progress`);

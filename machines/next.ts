@@ -61,7 +61,6 @@ function probeOf(snapshot: SnapshotFrom<DealMachine>, type: EventType): TruceEve
       return ctx.inProgress ? { ...base, type, data: { phase: ctx.inProgress.phase } } : null;
     case 'talks.suspended':
     case 'talks.resumed':
-      return principal === undefined ? null : { ...base, type, data: { by: principal } };
     case 'hostilities.resumed':
       return principal === undefined ? null : { ...base, type, data: { by: principal } };
     default:

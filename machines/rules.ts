@@ -146,9 +146,9 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       return checkCompletion(progress);
     }
     case 'hostilities.resumed':
-      return unknownParty(ctx, [event.data.by]);
     case 'talks.suspended':
     case 'talks.resumed':
+    case 'forces.withdrawn':
       return unknownParty(ctx, [event.data.by]);
     case 'hostages.counted':
       return null;
@@ -188,8 +188,6 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
     }
     case 'demand.stated':
       return mustBePrincipal(ctx, event.data.by, event.type);
-    case 'forces.withdrawn':
-      return unknownParty(ctx, [event.data.by]);
     case 'talks.started':
       return unknownParty(ctx, event.data.by ?? []);
     default: {
@@ -304,22 +302,23 @@ function withinTerms(
   hostages: ReadonlyArray<{ category: string; count: number }> | undefined,
   what: 'release' | 'recount',
 ): Violation | null {
-  const adding = new Map<string, number>();
+  // Per category: the hostages added, and the limit the terms name (null: no count stated).
+  const adding = new Map<string, { count: number; limit: number | null }>();
   for (const h of hostages ?? []) {
-    if (tableGet(progress.named, h.category) === undefined) {
+    const limit = tableGet(progress.named, h.category);
+    if (limit === undefined) {
       const named = namedCategories(progress.terms).join(', ') || 'none';
       return violation(
         'release.categoryNotNamed',
         `phase ${progress.phase}'s terms name no ${h.category} hostages (they name: ${named})`,
       );
     }
-    adding.set(h.category, (adding.get(h.category) ?? 0) + h.count);
+    adding.set(h.category, { count: (adding.get(h.category)?.count ?? 0) + h.count, limit });
   }
   let countedAfter = progress.releasedTotal;
-  for (const [category, count] of adding) {
-    const limit = tableGet(progress.named, category);
+  for (const [category, { count, limit }] of adding) {
     countedAfter += count;
-    if (limit === null || limit === undefined) continue;
+    if (limit === null) continue;
     const already = tableGet(progress.released, category) ?? 0;
     const due = Math.max(0, limit + progress.extensionHostages - already);
     if (count > due) {
@@ -359,7 +358,7 @@ function checkExtension(
       `phase ${progress.phase}'s extension rule gives ${rule.hostagesPerDay} hostages a day: ${days} day(s) bring ${expected} hostages, not ${hostages}`,
     );
   }
-  if (rule.maxDays !== undefined && progress.extensionDays + days > rule.maxDays) {
+  if (progress.extensionDays + days > (rule.maxDays ?? Number.POSITIVE_INFINITY)) {
     return violation(
       'extension.tooLong',
       `phase ${progress.phase}'s pause may be extended by ${rule.maxDays} day(s) at most; ${progress.extensionDays} already, ${days} more asked`,
@@ -378,8 +377,8 @@ function checkExtension(
 
 function checkCompletion(progress: PhaseInProgress): Violation | null {
   for (const category of namedCategories(progress.terms)) {
-    const count = tableGet(progress.named, category);
-    if (count === null || count === undefined) continue;
+    // A category named without a count (null) is not limited: none is required of it.
+    const count = tableGet(progress.named, category) ?? 0;
     const released = tableGet(progress.released, category) ?? 0;
     if (released < count) {
       return violation(

@@ -133,7 +133,7 @@ export class Replayer {
       throw new RejectedEventError(
         { line, seq: event.seq, type: event.type },
         before.path,
-        explainRejection(before.path, before.context, event, done),
+        explainRejection(before.path, before.context, event),
         this.#file === undefined ? {} : { file: this.#file },
       );
     }

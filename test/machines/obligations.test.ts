@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { Obligation, PhaseTerms } from '../../events/index.js';
+import { obligationsOf } from '../../machines/index.js';
+
+/**
+ * The obligations a phase's terms state, resolved when the phase starts: deadlines counted from
+ * its start and written in the start's own zone, to the second (docs/decisions.md). Expected
+ * instants worked out by hand.
+ */
+const termsWith = (obligations: Obligation[]): PhaseTerms => ({ hostages: [], obligations });
+
+describe('obligationsOf', () => {
+  it('resolves each kind of obligation and its deadline in the zone the phase started in', () => {
+    const due = obligationsOf(
+      1,
+      termsWith([
+        { party: 'hamas', what: 'hostages', category: 'living', count: 20, withinHours: 72 },
+        { party: 'hamas', what: 'remains', count: 28, withinDays: 2, line: 'not a withdrawal' },
+        { party: 'israel', what: 'prisoners', count: 100, by: '2025-10-20T00:00:00Z' },
+        { party: 'israel', what: 'withdrawal', line: 'yellow line', withinHours: 24 },
+        { party: 'israel', what: 'withdrawal', count: 3 },
+        { party: 'qatar', what: 'talks', line: 'not a withdrawal' },
+        { party: 'qatar', what: 'talks', phase: 3, count: 1 },
+        { party: 'hamas', what: 'hostages' },
+      ]),
+      '2025-10-10T12:00:00+03:00',
+    );
+    expect(due).toEqual([
+      {
+        phase: 1,
+        party: 'hamas',
+        what: 'hostages',
+        category: 'living',
+        count: 20,
+        line: null,
+        talksOn: null,
+        due: '2025-10-13T12:00:00+03:00',
+      },
+      {
+        phase: 1,
+        party: 'hamas',
+        what: 'remains',
+        category: null,
+        count: 28,
+        line: null,
+        talksOn: null,
+        due: '2025-10-12T12:00:00+03:00',
+      },
+      {
+        phase: 1,
+        party: 'israel',
+        what: 'prisoners',
+        category: null,
+        count: 100,
+        line: null,
+        talksOn: null,
+        due: '2025-10-20T00:00:00Z',
+      },
+      {
+        phase: 1,
+        party: 'israel',
+        what: 'withdrawal',
+        category: null,
+        count: null,
+        line: 'yellow line',
+        talksOn: null,
+        due: '2025-10-11T12:00:00+03:00',
+      },
+      {
+        phase: 1,
+        party: 'israel',
+        what: 'withdrawal',
+        category: null,
+        count: null,
+        line: null,
+        talksOn: null,
+        due: null,
+      },
+      {
+        phase: 1,
+        party: 'qatar',
+        what: 'talks',
+        category: null,
+        count: null,
+        line: null,
+        talksOn: 2,
+        due: null,
+      },
+      {
+        phase: 1,
+        party: 'qatar',
+        what: 'talks',
+        category: null,
+        count: null,
+        line: null,
+        talksOn: 3,
+        due: null,
+      },
+      {
+        phase: 1,
+        party: 'hamas',
+        what: 'hostages',
+        category: null,
+        count: 0,
+        line: null,
+        talksOn: null,
+        due: null,
+      },
+    ]);
+  });
+
+  it('a zone west of Greenwich, across midnight, and UTC', () => {
+    const within = (hours: number) =>
+      termsWith([{ party: 'hamas', what: 'hostages', count: 1, withinHours: hours }]);
+    expect(obligationsOf(2, within(20), '2025-10-10T06:30:00-05:30')[0]?.due).toBe(
+      '2025-10-11T02:30:00-05:30',
+    );
+    expect(obligationsOf(2, within(1.5), '2024-01-01T23:00:00.000Z')[0]?.due).toBe(
+      '2024-01-02T00:30:00Z',
+    );
+    const days = termsWith([{ party: 'hamas', what: 'remains', count: 1, withinDays: 3 }]);
+    expect(obligationsOf(2, days, '2024-02-27T10:00:00+02:00')[0]?.due).toBe(
+      '2024-03-01T10:00:00+02:00',
+    );
+  });
+
+  it('terms with no obligations owe none', () => {
+    expect(obligationsOf(1, { hostages: [] }, '2024-01-01T00:00:00Z')).toEqual([]);
+  });
+});
