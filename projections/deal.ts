@@ -343,8 +343,9 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       if (phase === null) w.child(p, 'acceptedBy')[d.by] = 'all';
       else {
         const prior = Object.hasOwn(p.acceptedBy, d.by) ? p.acceptedBy[d.by] : undefined;
+        // A party that accepted the whole proposal cannot accept one of its phases again.
         if (Array.isArray(prior)) w.child(p, 'acceptedBy')[d.by] = [...prior, phase];
-        else if (prior !== 'all') w.child(p, 'acceptedBy')[d.by] = [phase];
+        else w.child(p, 'acceptedBy')[d.by] = [phase];
       }
       p.status = resolved.status;
       // Accepting one phase states no stance on the deal's whole terms (the end-of-war clause,

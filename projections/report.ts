@@ -91,13 +91,12 @@ export function stickingPoints(
   stances: Record<string, Partial<Record<StanceTerm, Stance>>>,
 ): StickingPoint[] {
   const held = principals.filter((p) => Object.hasOwn(stances, p));
-  if (held.length < 2) return [];
   const points: StickingPoint[] = [];
   for (const term of COMPARED) {
     const values: StickingPoint['positions'] = {};
     for (const party of held) values[party] = stances[party]?.[term]?.value ?? null;
+    // Two values that differ need two principals who stated the term.
     const known = Object.values(values).filter((v) => v !== null);
-    if (known.length < 2) continue;
     if (new Set(known).size > 1) points.push({ term, positions: values });
   }
   return points;
