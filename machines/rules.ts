@@ -130,7 +130,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
     }
     case 'aid.delivered': {
       const phase = event.data.phase;
-      if (phase !== undefined && phase > ctx.phase) {
+      if ((phase ?? 0) > ctx.phase) {
         return violation(
           'aid.phaseNotStarted',
           `aid is reported for phase ${phase}, but ${ctx.phase === 0 ? 'no phase has' : `only phases up to ${ctx.phase} have`} started`,
@@ -178,7 +178,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       const who = unknownParty(ctx, [event.data.by]);
       if (who) return who;
       const phase = event.data.phase;
-      if (phase !== undefined && phase > ctx.phase) {
+      if ((phase ?? 0) > ctx.phase) {
         return violation(
           'remains.phaseNotStarted',
           `remains are reported for phase ${phase}, but ${ctx.phase === 0 ? 'no phase has' : `only phases up to ${ctx.phase} have`} started`,
@@ -255,10 +255,7 @@ function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): Vi
   if (ctx.concludedPhase) return lateRemains(ctx.concludedPhase, event);
   const progress = inPhase(ctx, event);
   if (!('terms' in progress)) return progress;
-  const who = unknownParty(
-    ctx,
-    (event.data.outsideDeal ?? []).map((o) => o.by),
-  );
+  const who = unknownParty(ctx, event.data.outsideDeal?.map((o) => o.by) ?? []);
   if (who) return who;
   return withinTerms(progress, event.data.hostages, 'release');
 }

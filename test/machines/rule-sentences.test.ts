@@ -274,3 +274,47 @@ describe('recounts and releases against the terms', () => {
       );
   });
 });
+
+describe('categories and extensions', () => {
+  const twoCategories: EventInput[] = [
+    opened,
+    {
+      type: 'proposal.sent',
+      data: {
+        proposalId: 'two',
+        from: 'qatar',
+        terms: {
+          phases: [
+            {
+              days: 3,
+              hostages: [
+                { category: 'living', count: 2 },
+                { category: 'bodies', count: 2 },
+              ],
+              extension: { hostagesPerDay: 1 },
+            },
+          ],
+          permanentCeasefire: false,
+        },
+      },
+    },
+    accept('israel', 'two'),
+    accept('hamas', 'two'),
+    start(1),
+  ];
+
+  it('a release of a category the terms do not name lists those they do', () => {
+    given(twoCategories)
+      .when(release(1, 1, 'elderly'))
+      .thenRejected(
+        'release.categoryNotNamed',
+        "phase 1's terms name no elderly hostages (they name: living, bodies)",
+      );
+  });
+
+  it('an extension rule with no prisoner ratio takes whatever prisoners an extension states', () => {
+    given(twoCategories)
+      .when({ type: 'pause.extended', data: { phase: 1, days: 2, hostages: 2, prisoners: 7 } })
+      .thenState('inPhase');
+  });
+});
