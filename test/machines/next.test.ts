@@ -55,6 +55,19 @@ describe('the next events and the verdict now', () => {
     });
   });
 
+  it('the verdict is for an event dated as the last one: a back-dated last event dates it before the phase', () => {
+    const backDated = {
+      type: 'aid.delivered',
+      at: '2023-12-31T00:00:00.000Z',
+      data: { region: 'north', trucks: 10 },
+    } as EventInput;
+    expect(nowOf([...inPhase1, release(50), backDated], 'phase.completed')).toMatchObject({
+      event: 'phase.completed {"phase":1}',
+      allowed: false,
+      rule: 'time.beforePhaseStart',
+    });
+  });
+
   it('in a phase no phase.started is offered, and an extension’s data is the writer’s', () => {
     const next = nextEvents(actorAfter([...inPhase1, release(50)]).getSnapshot());
     expect(next.find((n) => n.type === 'phase.started')).toBeUndefined();
