@@ -109,12 +109,13 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
       .join(', ');
     if (byParty) lines.push(row('violations reported against', byParty));
   }
-  if (report.aid.trucks > 0 || report.aid.fuelTrucks > 0) {
+  if (report.aid.trucks > 0 || report.aid.fuelTrucks > 0 || report.aid.due.length > 0) {
     lines.push('', 'Aid');
     lines.push(row('trucks delivered', `${report.aid.trucks} (fuel ${report.aid.fuelTrucks})`));
     for (const [region, a] of Object.entries(report.aid.byRegion)) {
       lines.push(row(`  ${region}`, `${a.trucks} (fuel ${a.fuelTrucks})`));
     }
+    for (const d of report.aid.due) lines.push(row(`phase ${d.phase}, ${d.region}`, aidOwed(d)));
   }
   lines.push('', 'Terms in force');
   if (report.terms === null) lines.push('  none agreed');
@@ -182,6 +183,16 @@ const TERM_LABELS: Record<ReplayReport['stickingPoints'][number]['term'], string
   withdrawal: 'withdrawal',
 };
 
+/** `1000 of 1200 trucks due (200 a day × 6 day(s))`, and fuel where the terms give a figure. */
+function aidOwed(d: ReplayReport['aid']['due'][number]): string {
+  const trucks =
+    d.trucksDue === null
+      ? `${d.trucks} trucks delivered (the terms give no figure)`
+      : `${d.trucks} of ${d.trucksDue} trucks due (${d.trucksPerDay} a day × ${d.days} day(s))`;
+  const fuel = d.fuelTrucksDue === null ? '' : `; fuel ${d.fuelTrucks} of ${d.fuelTrucksDue} due`;
+  return `${trucks}${fuel}`;
+}
+
 function termValue(value: unknown): string {
   if (value === true) return 'yes';
   if (value === false) return 'no';
@@ -223,7 +234,11 @@ function deadlines(report: ReplayReport, names: Record<string, string>): string[
       const due = o.due === null ? 'as soon as possible' : `by ${when(o.due)}`;
       const done = o.count === null ? '' : `, ${o.fulfilled} of ${o.count}`;
       const status = o.status === 'met' ? `met ${when(o.metAt)}` : o.status.toUpperCase();
-      return `  ${status}: ${partyName(o.party, names)} owes ${what} ${due}${done}`;
+      const who =
+        o.party === null
+          ? `release schedule, day ${o.round}:`
+          : `${partyName(o.party, names)} owes`;
+      return `  ${status}: ${who} ${what} ${due}${done}`;
     });
 }
 

@@ -1,4 +1,5 @@
 import type { EventOf, PhaseTerms, Terms, TruceEvent } from '../events/index.js';
+import { aidTermsOf } from './aid.js';
 import { obligationsOf } from './obligations.js';
 import type { Resolution } from './resolution.js';
 import {
@@ -415,6 +416,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
         hostagesNamed: baseTotal,
         prisonersFixed: total(terms.prisonerTotals),
         obligations: obligationsOf(phase, terms, event.at),
+        aid: aidTermsOf(terms),
       };
       return next;
     }
@@ -488,6 +490,7 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
     case 'hostilities.resumed': {
       // A collapse ends the deal: its proposals lapse, and the next agreement starts again at
       // phase 1 (a new deal spells out its own phases).
+      const ended = next.inProgress?.attempt ?? null;
       next.inProgress = null;
       next.pauseHolding = false;
       next.strained = false;
@@ -500,14 +503,26 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
         close(next, p, 'lapsed');
         lapsed.push(p.order);
       }
-      next.resolution = { type: 'hostilities.resumed', lapsed: lapsed.sort((a, b) => a - b) };
+      next.resolution = {
+        type: 'hostilities.resumed',
+        lapsed: lapsed.sort((a, b) => a - b),
+        ended,
+      };
       return next;
     }
     case 'flareup.reported':
       return { ...next, strained: true };
     case 'ceasefire.restored':
       return { ...next, strained: false };
-    case 'aid.delivered':
+    case 'aid.delivered': {
+      // Aid counts toward the phase in force, unless the report names another phase.
+      const progress = next.inProgress;
+      const named = event.data.phase;
+      const attempt =
+        progress && (named === undefined || named === progress.phase) ? progress.attempt : null;
+      next.resolution = { type: 'aid.delivered', attempt };
+      return next;
+    }
     case 'violation.reported':
     case 'talks.suspended':
     case 'talks.resumed':

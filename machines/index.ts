@@ -1,3 +1,4 @@
+export * from './aid.js';
 export * from './chart.js';
 export * from './codes.js';
 export * from './context.js';

@@ -4,7 +4,8 @@ import type { Obligation, PhaseTerms } from '../events/index.js';
 export interface ObligationDue {
   /** The phase whose terms state it. */
   phase: number;
-  party: string;
+  /** Who owes it; null for a round of a release schedule (a schedule names days, not parties). */
+  party: string | null;
   what: Obligation['what'];
   category: string | null;
   /** How many are owed; null for talks and a withdrawal (one event meets them). */
@@ -15,6 +16,8 @@ export interface ObligationDue {
   talksOn: number | null;
   /** The deadline, an ISO instant; null: as soon as possible (never overdue). */
   due: string | null;
+  /** The day of the release schedule's round it comes from; null for a stated obligation. */
+  round: number | null;
 }
 
 const HOUR_MS = 3_600_000;
@@ -32,7 +35,7 @@ export function obligationsOf(
   startedAt: string,
 ): ObligationDue[] {
   const start = Date.parse(startedAt);
-  return (terms.obligations ?? []).map((o) => {
+  const stated = (terms.obligations ?? []).map((o): ObligationDue => {
     let due: string | null = null;
     if (o.withinHours !== undefined) due = inZoneOf(start + o.withinHours * HOUR_MS, startedAt);
     else if (o.withinDays !== undefined) {
@@ -48,8 +51,47 @@ export function obligationsOf(
       line: o.what === 'withdrawal' ? (o.line ?? null) : null,
       talksOn: o.what === 'talks' ? (o.phase ?? phase + 1) : null,
       due,
+      round: null,
     };
   });
+  return [...stated, ...scheduled(phase, terms, startedAt)];
+}
+
+/**
+ * The release schedule's rounds as obligations: by the end of round day D (D × 24 hours from the
+ * phase's start, day 1 being the day it starts), every hostage of a category the rounds up to D
+ * name with a count (remains for `bodies`), and every prisoner they name, are due. Counts add
+ * up over the rounds, since releases count from the phase's start; a category once named without
+ * a count ("counts unknown") owes nothing countable from then on.
+ */
+function scheduled(phase: number, terms: PhaseTerms, startedAt: string): ObligationDue[] {
+  const start = Date.parse(startedAt);
+  const rounds = [...(terms.schedule ?? [])].sort((a, b) => a.day - b.day);
+  const hostages = new Map<string, number | null>();
+  let prisoners = 0;
+  const out: ObligationDue[] = [];
+  for (const round of rounds) {
+    const due = inZoneOf(start + round.day * 24 * HOUR_MS, startedAt);
+    const named: string[] = [];
+    for (const h of round.hostages ?? []) {
+      const prior = hostages.get(h.category);
+      const sum = prior === null || h.count === undefined ? null : (prior ?? 0) + h.count;
+      hostages.set(h.category, sum);
+      if (!named.includes(h.category)) named.push(h.category);
+    }
+    const base = { phase, party: null, line: null, talksOn: null, due, round: round.day };
+    for (const category of named) {
+      const count = hostages.get(category);
+      if (count === null || count === undefined) continue;
+      const what = category === 'bodies' ? 'remains' : 'hostages';
+      out.push({ ...base, what, category, count });
+    }
+    if (round.prisoners !== undefined) {
+      prisoners += round.prisoners;
+      out.push({ ...base, what: 'prisoners', category: null, count: prisoners });
+    }
+  }
+  return out;
 }
 
 /** The instant `ms` written in the zone `reference` is written in (`Z` or `±hh:mm`), to the second. */

@@ -1,4 +1,5 @@
 import type { PhaseTerms, TruceEvent } from '../events/index.js';
+import type { AidTerms } from './aid.js';
 import type { ProposalStatus } from './context.js';
 import type { ObligationDue } from './obligations.js';
 
@@ -29,8 +30,15 @@ export type Resolution =
       hostagesNamed: number | null;
       /** Prisoners the phase's fixed lists (`prisonerTotals`) owe. */
       prisonersFixed: number;
-      /** The obligations its terms state, deadlines resolved from its start. */
+      /** The obligations its terms state (and its schedule's rounds), deadlines resolved. */
       obligations: ObligationDue[];
+      /** The aid its terms owe per region each day. */
+      aid: AidTerms[];
+    }
+  | {
+      type: 'aid.delivered';
+      /** The phase attempt in force the aid counts toward; null when none is (or another phase is named). */
+      attempt: number | null;
     }
   | {
       type: 'release.completed' | 'release.recounted';
@@ -52,6 +60,8 @@ export type Resolution =
       type: 'hostilities.resumed';
       /** The proposals that lapsed, in the order they were sent. */
       lapsed: number[];
+      /** The phase attempt the fighting ended, if one was in progress. */
+      ended: number | null;
     };
 
 /** An event the machine took, with what it resolved (null for an event that settles nothing). */

@@ -1,5 +1,6 @@
 import type { PhaseTerms, Terms, TruceEvent } from '../events/index.js';
 import {
+  type AidTerms,
   type DecidedEvent,
   isDeceased,
   type ProposalStatus,
@@ -59,6 +60,18 @@ export interface PhaseAccount {
   prisonersDue: number;
 }
 
+/** Aid a phase's terms owe one region each day, and what was delivered there while it was in force. */
+export interface AidAccount extends AidTerms {
+  /** The phase attempt (`byPhase` index). */
+  attempt: number;
+  phase: number;
+  startedAt: string;
+  /** When the phase was completed or fighting resumed; null while it is in force. */
+  endedAt: string | null;
+  trucks: number;
+  fuelTrucks: number;
+}
+
 /** The state of every projection, folded event by event. JSON-serialisable. */
 export interface DealProjection {
   seq: number;
@@ -97,6 +110,8 @@ export interface DealProjection {
     fuelTrucks: number;
     byRegion: Record<string, { trucks: number; fuelTrucks: number }>;
   };
+  /** Per phase started and region its terms owe aid to (`aidByRegion`): owed and delivered. */
+  aidOwed: AidAccount[];
   byPhase: PhaseAccount[];
   terms: Array<PhaseTerms & { phase: number; proposalId: string; permanentCeasefire: boolean }>;
   proposals: ProposalView[];
@@ -132,6 +147,7 @@ export const initialDealProjection: DealProjection = {
   stances: {},
   demands: [],
   aid: { trucks: 0, fuelTrucks: 0, byRegion: {} },
+  aidOwed: [],
   byPhase: [],
   terms: [],
   proposals: [],
@@ -400,10 +416,26 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         prisonersDue: resolved.prisonersFixed,
       };
       w.child(root, 'prisoners').due += resolved.prisonersFixed;
+      if (resolved.aid.length > 0) {
+        const aidOwed = w.child(root, 'aidOwed');
+        for (const a of resolved.aid) {
+          aidOwed.push({
+            ...a,
+            attempt: resolved.attempt,
+            phase,
+            startedAt: event.at,
+            endedAt: null,
+            trucks: 0,
+            fuelTrucks: 0,
+          });
+        }
+      }
       if (resolved.obligations.length > 0) {
         const obligations = w.child(root, 'obligations');
         for (const o of resolved.obligations) {
-          obligations.push({ ...o, attempt: resolved.attempt, fulfilled: 0, metAt: null });
+          // An obligation of nothing (a count of 0) is met as the phase starts.
+          const metAt = o.count === 0 ? event.at : null;
+          obligations.push({ ...o, attempt: resolved.attempt, fulfilled: 0, metAt });
         }
       }
       return;
@@ -458,6 +490,16 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         r.trucks += trucks;
         r.fuelTrucks += fuelTrucks;
       } else byRegion[region] = { trucks, fuelTrucks };
+      const { attempt } = resolutionOf(decided, 'aid.delivered');
+      if (attempt === null) return;
+      const aidOwed = w.root.aidOwed;
+      for (let i = 0; i < aidOwed.length; i++) {
+        const owed = aidOwed[i];
+        if (owed?.attempt !== attempt || owed.region !== region) continue;
+        const counted = w.child(w.child(w.root, 'aidOwed'), i);
+        counted.trucks += trucks;
+        counted.fuelTrucks += fuelTrucks;
+      }
       return;
     }
     case 'violation.reported': {
@@ -513,8 +555,10 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       meetWhere(w, (o) => o.what === 'talks' && o.talksOn === event.data.phase, event.at);
       return;
     case 'phase.completed': {
-      const account = accountOf(w, resolutionOf(decided, 'phase.completed').attempt);
+      const { attempt } = resolutionOf(decided, 'phase.completed');
+      const account = accountOf(w, attempt);
       if (account) account.completed = true;
+      endAid(w, attempt, event.at);
       return;
     }
     case 'hostages.counted': {
@@ -528,13 +572,14 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
     case 'hostilities.resumed': {
       w.root.strained = false;
       restoreFlareUps(w, event.at);
-      const lapsed = resolutionOf(decided, 'hostilities.resumed').lapsed;
-      if (lapsed.length > 0) {
+      const resolved = resolutionOf(decided, 'hostilities.resumed');
+      if (resolved.lapsed.length > 0) {
         const proposals = w.child(w.root, 'proposals');
-        for (const order of lapsed) {
+        for (const order of resolved.lapsed) {
           if (proposals[order] !== undefined) w.child(proposals, order).status = 'lapsed';
         }
       }
+      if (resolved.ended !== null) endAid(w, resolved.ended, event.at);
       return;
     }
     case 'talks.suspended':
@@ -552,6 +597,14 @@ function restoreFlareUps(w: Writable, at: string): void {
   const flareUps = w.root.flareUps;
   for (let i = 0; i < flareUps.length; i++) {
     if (flareUps[i]?.restoredAt === null) w.child(w.child(w.root, 'flareUps'), i).restoredAt = at;
+  }
+}
+
+/** The aid of phase attempt `attempt` stops being owed at `at`. */
+function endAid(w: Writable, attempt: number, at: string): void {
+  const aidOwed = w.root.aidOwed;
+  for (let i = 0; i < aidOwed.length; i++) {
+    if (aidOwed[i]?.attempt === attempt) w.child(w.child(w.root, 'aidOwed'), i).endedAt = at;
   }
 }
 

@@ -1,4 +1,5 @@
 import type { PhaseTerms } from '../events/index.js';
+import { aidDaysOwed } from '../machines/index.js';
 import { type FlareUp, type ObligationView, obligationStatus } from './ceasefire.js';
 import type {
   DealProjection,
@@ -67,6 +68,8 @@ export interface ReplayReport {
     trucks: number;
     fuelTrucks: number;
     byRegion: Record<string, { trucks: number; fuelTrucks: number }>;
+    /** Per phase started and region its terms owe aid to: owed at the as-of instant and delivered. */
+    due: AidDue[];
   };
   pause: { days: number | null; extensions: number; day: number | null; openEnded: boolean };
   terms: {
@@ -77,6 +80,22 @@ export interface ReplayReport {
   positions: Record<string, Position>;
   stickingPoints: StickingPoint[];
   violations: number;
+}
+
+/** Aid a phase's terms owe one region (`aidByRegion`), owed at the as-of instant, and delivered. */
+export interface AidDue {
+  phase: number;
+  region: string;
+  trucksPerDay: number | null;
+  fuelTrucksPerDay: number | null;
+  /** Days of the phase begun by the as-of instant, up to its end and its planned days. */
+  days: number;
+  /** trucksPerDay × days; null where the terms give no figure. */
+  trucksDue: number | null;
+  fuelTrucksDue: number | null;
+  /** Delivered to the region while the phase was in force. */
+  trucks: number;
+  fuelTrucks: number;
 }
 
 const COMPARED: readonly StanceTerm[] = STANCE_TERMS;
@@ -151,7 +170,7 @@ export function toReport(
       stillHeld: stillHeld(h),
     },
     prisoners: { ...p.prisoners, beyondDue: Math.max(0, p.prisoners.released - p.prisoners.due) },
-    aid: p.aid,
+    aid: { ...p.aid, due: aidDue(p, asOf) },
     pause: {
       days: p.byPhase.reduce<number | null>(
         (sum, a) => (sum === null || a.days === null ? null : sum + a.days),
@@ -180,6 +199,25 @@ export function toReport(
     stances: p.stances,
     demands: p.demands,
   };
+}
+
+function aidDue(p: DealProjection, asOf: string | null): AidDue[] {
+  return p.aidOwed.map((owed) => {
+    // The phase's days with extensions, as its account counts them.
+    const window = { ...owed, days: p.byPhase[owed.attempt]?.days ?? null };
+    const days = asOf === null ? 0 : aidDaysOwed(window, asOf);
+    return {
+      phase: owed.phase,
+      region: owed.region,
+      trucksPerDay: owed.trucksPerDay,
+      fuelTrucksPerDay: owed.fuelTrucksPerDay,
+      days,
+      trucksDue: owed.trucksPerDay === null ? null : owed.trucksPerDay * days,
+      fuelTrucksDue: owed.fuelTrucksPerDay === null ? null : owed.fuelTrucksPerDay * days,
+      trucks: owed.trucks,
+      fuelTrucks: owed.fuelTrucks,
+    };
+  });
 }
 
 function stillHeld(h: DealProjection['hostages']): ReplayReport['hostages']['stillHeld'] {

@@ -237,6 +237,7 @@ describe('aid.delivered, violation.reported, hostages.counted', () => {
           trucks: 50,
           fuelTrucks: 2,
           byRegion: { north: { trucks: 50, fuelTrucks: 2 } },
+          due: [],
         }),
       );
     given(inPhase1)

@@ -35,6 +35,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: null,
         due: '2025-10-13T12:00:00+03:00',
+        round: null,
       },
       {
         phase: 1,
@@ -45,6 +46,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: null,
         due: '2025-10-12T12:00:00+03:00',
+        round: null,
       },
       {
         phase: 1,
@@ -55,6 +57,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: null,
         due: '2025-10-20T00:00:00Z',
+        round: null,
       },
       {
         phase: 1,
@@ -65,6 +68,7 @@ describe('obligationsOf', () => {
         line: 'yellow line',
         talksOn: null,
         due: '2025-10-11T12:00:00+03:00',
+        round: null,
       },
       {
         phase: 1,
@@ -75,6 +79,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: null,
         due: null,
+        round: null,
       },
       {
         phase: 1,
@@ -85,6 +90,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: 2,
         due: null,
+        round: null,
       },
       {
         phase: 1,
@@ -95,6 +101,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: 3,
         due: null,
+        round: null,
       },
       {
         phase: 1,
@@ -105,6 +112,7 @@ describe('obligationsOf', () => {
         line: null,
         talksOn: null,
         due: null,
+        round: null,
       },
     ]);
   });

@@ -3,7 +3,16 @@ import type { Terms } from '../../events/index.js';
 import { toReport } from '../../projections/index.js';
 import { replayLog } from '../../replay/index.js';
 import { type EventInput, given } from '../../testing/index.js';
-import { accept, acceptPhase, opened, phase1Done, release, sent, start } from './fixtures.js';
+import {
+  accept,
+  acceptPhase,
+  extend,
+  opened,
+  phase1Done,
+  release,
+  sent,
+  start,
+} from './fixtures.js';
 
 // Every `at` the scenarios leave out is 2024-01-01T00:00Z plus its seq in hours.
 const ceasefireOpened: EventInput = {
@@ -431,3 +440,319 @@ async function replayFrom(events: EventInput[]) {
   }
   return replayLog(source());
 }
+
+describe('terms as real deals state them', () => {
+  const parties: EventInput = {
+    type: 'negotiation.opened',
+    data: {
+      title: 'Stages',
+      parties: [
+        { id: 'israel', name: 'Israel', role: 'principal' },
+        { id: 'hamas', name: 'Hamas', role: 'principal' },
+        { id: 'qatar', name: 'Qatar', role: 'mediator' },
+      ],
+    },
+  };
+  const agreedOn = (phase: Terms['phases'][number], permanentCeasefire = false): EventInput[] => [
+    parties,
+    {
+      type: 'proposal.sent',
+      data: { proposalId: 'p', from: 'qatar', terms: { phases: [phase], permanentCeasefire } },
+    },
+    { type: 'proposal.accepted', data: { proposalId: 'p', by: 'israel' } },
+    { type: 'proposal.accepted', data: { proposalId: 'p', by: 'hamas' } },
+    // seq 5: the phase starts at 2024-01-01T05:00Z
+    start(1),
+  ];
+  const asOf = async (inputs: EventInput[], instant: string) => {
+    const { replayer } = await replayFrom(inputs);
+    return toReport(replayer.projection(), { state: replayer.state }, { asOf: instant });
+  };
+
+  // A release schedule: round day D is due by the end of day D of the phase (D × 24 h from its
+  // start); counts add up over rounds; a category named without a count owes nothing countable.
+  const scheduled: Terms['phases'][number] = {
+    days: 7,
+    hostages: [{ category: 'women', count: 3 }, { category: 'children' }, { category: 'bodies' }],
+    exchange: [{ category: 'women', prisonersPerHostage: 30 }],
+    schedule: [
+      {
+        day: 3,
+        hostages: [{ category: 'women', count: 2 }, { category: 'children' }],
+        prisoners: 60,
+      },
+      { day: 1, hostages: [{ category: 'women', count: 1 }], prisoners: 30 },
+      { day: 5, hostages: [{ category: 'bodies', count: 2 }] },
+    ],
+  };
+  const women = (count: number, prisoners: number): EventInput => ({
+    type: 'release.completed',
+    data: {
+      phase: 1,
+      hostages: [{ category: 'women', count }],
+      prisoners: [{ category: 'detainees', count: prisoners }],
+    },
+  });
+
+  it('given a release schedule, when the phase starts, then each round owes what it names by its day, counts adding up', () => {
+    given(agreedOn(scheduled).slice(0, 4))
+      .when(start(1))
+      .thenReport((r) => {
+        expect(
+          r.obligations.map((o) => [o.round, o.party, o.what, o.category, o.count, o.due]),
+        ).toEqual([
+          [1, null, 'hostages', 'women', 1, '2024-01-02T05:00:00Z'],
+          [1, null, 'prisoners', null, 30, '2024-01-02T05:00:00Z'],
+          [3, null, 'hostages', 'women', 3, '2024-01-04T05:00:00Z'],
+          [3, null, 'prisoners', null, 90, '2024-01-04T05:00:00Z'],
+          [5, null, 'remains', 'bodies', 2, '2024-01-06T05:00:00Z'],
+        ]);
+      });
+  });
+
+  it('a round is met by the releases of the phase up to its count, overdue after its day unmet', async () => {
+    const after = [...agreedOn(scheduled), women(1, 30)];
+    expect(
+      (await asOf(after, '2024-01-04T05:00:00Z')).obligations.map((o) => [o.round, o.status]),
+    ).toEqual([
+      [1, 'met'],
+      [1, 'met'],
+      [3, 'open'],
+      [3, 'open'],
+      [5, 'open'],
+    ]);
+    const late = await asOf(after, '2024-01-04T05:00:01Z');
+    expect(late.obligations.map((o) => o.status)).toEqual([
+      'met',
+      'met',
+      'overdue',
+      'overdue',
+      'open',
+    ]);
+    const done = await asOf([...after, women(2, 60)], '2024-01-09T00:00:00Z');
+    expect(done.obligations.map((o) => [o.fulfilled, o.status])).toEqual([
+      [3, 'met'],
+      [90, 'met'],
+      [3, 'met'],
+      [90, 'met'],
+      [0, 'overdue'],
+    ]);
+  });
+
+  it('a round of nothing countable owes nothing; one of 0 is met as the phase starts', () => {
+    given(
+      agreedOn({
+        hostages: [{ category: 'children' }],
+        schedule: [
+          { day: 1, hostages: [{ category: 'children' }, { category: 'children', count: 2 }] },
+          { day: 2, hostages: [{ category: 'women', count: 0 }] },
+        ],
+      }).slice(0, 4),
+    )
+      .when(start(1))
+      .thenReport((r) => {
+        expect(r.obligations.map((o) => [o.round, o.category, o.count, o.status])).toEqual([
+          [2, 'women', 0, 'met'],
+        ]);
+      });
+  });
+
+  it('the replay names a schedule round by its day', async () => {
+    const { report } = await replayFrom([...agreedOn(scheduled), women(1, 30)]);
+    expect(report.obligations[0]).toMatchObject({ party: null, round: 1, status: 'met' });
+  });
+
+  // Aid per region per day: each day of the phase begun (day 1 the day it starts) owes the
+  // region its figure, up to the phase's end and its days with extensions.
+  const aided: Terms['phases'][number] = {
+    days: 4,
+    hostages: [{ category: 'women', count: 3 }],
+    aidByRegion: [
+      { region: 'north', trucksPerDay: 50, fuelTrucksPerDay: 2 },
+      { region: 'south', trucksPerDay: 150 },
+      { region: 'north', trucksPerDay: 10 },
+      { region: 'centre' },
+    ],
+    extension: { hostagesPerDay: 1, maxDays: 2 },
+  };
+  const aid = (
+    region: string,
+    trucks: number,
+    extra: Record<string, unknown> = {},
+  ): EventInput => ({
+    type: 'aid.delivered',
+    data: { region, trucks, ...extra },
+  });
+
+  it('given aid per region per day, then the report owes each region its figure for every day begun, beside what was delivered there', async () => {
+    const inputs = [
+      ...agreedOn(aided),
+      aid('north', 40, { fuelTrucks: 1 }),
+      aid('south', 100),
+      aid('centre', 7),
+      aid('north', 5, { phase: 1 }),
+    ];
+    const day2 = await asOf(inputs, '2024-01-02T05:00:00Z');
+    expect(day2.aid.due).toEqual([
+      {
+        phase: 1,
+        region: 'north',
+        trucksPerDay: 60,
+        fuelTrucksPerDay: 2,
+        days: 2,
+        trucksDue: 120,
+        fuelTrucksDue: 4,
+        trucks: 45,
+        fuelTrucks: 1,
+      },
+      {
+        phase: 1,
+        region: 'south',
+        trucksPerDay: 150,
+        fuelTrucksPerDay: null,
+        days: 2,
+        trucksDue: 300,
+        fuelTrucksDue: null,
+        trucks: 100,
+        fuelTrucks: 0,
+      },
+      {
+        phase: 1,
+        region: 'centre',
+        trucksPerDay: null,
+        fuelTrucksPerDay: null,
+        days: 2,
+        trucksDue: null,
+        fuelTrucksDue: null,
+        trucks: 7,
+        fuelTrucks: 0,
+      },
+    ]);
+    // Just before the second day begins, one day is owed; at the phase's start, one too.
+    const day1 = await asOf(inputs, '2024-01-02T04:59:59Z');
+    expect(day1.aid.due.map((d) => d.days)).toEqual([1, 1, 1]);
+    expect((await asOf(inputs, '2024-01-01T05:00:00Z')).aid.due[0]?.days).toBe(1);
+    // A 4-day pause owes 4 days at most, then 5 with an extension of a day.
+    expect((await asOf(inputs, '2024-02-01T00:00:00Z')).aid.due[0]?.days).toBe(4);
+    const extended = [...inputs, extend(1, 1)];
+    expect((await asOf(extended, '2024-02-01T00:00:00Z')).aid.due[0]?.trucksDue).toBe(300);
+  });
+
+  it('aid stops being owed when the phase completes or fighting resumes, and what comes after counts toward none', async () => {
+    const release3: EventInput = {
+      type: 'release.completed',
+      at: '2024-01-02T06:00:00Z',
+      data: { phase: 1, hostages: [{ category: 'women', count: 3 }] },
+    };
+    const completed = [
+      ...agreedOn(aided),
+      release3,
+      { type: 'phase.completed', at: '2024-01-02T07:00:00Z', data: { phase: 1 } } as EventInput,
+      aid('south', 30, { at: undefined }),
+    ];
+    const afterCompletion = await asOf(completed, '2024-02-01T00:00:00Z');
+    expect(afterCompletion.aid.due.map((d) => [d.region, d.days, d.trucks])).toEqual([
+      ['north', 2, 0],
+      ['south', 2, 0],
+      ['centre', 2, 0],
+    ]);
+    const collapsed = [
+      ...agreedOn(aided),
+      {
+        type: 'hostilities.resumed',
+        at: '2024-01-03T06:00:00Z',
+        data: { by: 'israel' },
+      } as EventInput,
+    ];
+    const afterCollapse = await asOf(collapsed, '2024-02-01T00:00:00Z');
+    expect(afterCollapse.aid.due.map((d) => d.days)).toEqual([3, 3, 3]);
+    // Fighting resumed with no phase in progress ends no phase's aid.
+    const again = await asOf(
+      [...completed, { type: 'hostilities.resumed', data: { by: 'hamas' } }],
+      '2024-02-01T00:00:00Z',
+    );
+    expect(again.aid.due.map((d) => d.days)).toEqual([2, 2, 2]);
+  });
+
+  it('aid reported for an earlier phase counts toward none in force', async () => {
+    const inputs: EventInput[] = [
+      parties,
+      {
+        type: 'proposal.sent',
+        data: {
+          proposalId: 'p',
+          from: 'qatar',
+          terms: { phases: [{ days: 1, hostages: [] }, aided], permanentCeasefire: false },
+        },
+      },
+      { type: 'proposal.accepted', data: { proposalId: 'p', by: 'israel' } },
+      { type: 'proposal.accepted', data: { proposalId: 'p', by: 'hamas' } },
+      start(1),
+      { type: 'phase.completed', data: { phase: 1 } },
+      start(2),
+      aid('south', 9, { phase: 1 }),
+      aid('south', 4, { phase: 2 }),
+    ];
+    const report = await asOf(inputs, '2024-01-01T08:00:00Z');
+    expect(report.aid.due.map((d) => [d.phase, d.region, d.trucks])).toEqual([
+      [2, 'north', 0],
+      [2, 'south', 4],
+      [2, 'centre', 0],
+    ]);
+    expect(report.aid.byRegion.south?.trucks).toBe(13);
+  });
+
+  it('an open-ended phase owes aid for every day begun', async () => {
+    const { days: _, ...open } = aided;
+    const report = await asOf(agreedOn(open), '2024-01-31T05:00:00Z');
+    expect(report.aid.due[1]).toMatchObject({ days: 31, trucksDue: 4650 });
+  });
+
+  it('stages described by categories with counts unknown are taken, limit nothing, and complete when the sides say so', () => {
+    const stage: Terms['phases'][number] = {
+      hostages: [
+        { category: 'women' },
+        { category: 'children' },
+        { category: 'elderly' },
+        { category: 'sick' },
+      ],
+    };
+    given([
+      ...agreedOn(stage),
+      {
+        type: 'release.completed',
+        data: { phase: 1, hostages: [{ category: 'elderly', count: 40 }] },
+      },
+    ])
+      .when({ type: 'phase.completed', data: { phase: 1 } })
+      .thenState('negotiating')
+      .thenReport((r) => {
+        expect(r.hostages.byPhase[0]).toMatchObject({ hostagesNamed: null, hostagesReleased: 40 });
+      });
+  });
+
+  it('ratios by hostage category: 30 per civilian, 50 per female soldier', () => {
+    const stage: Terms['phases'][number] = {
+      hostages: [{ category: 'civilian' }, { category: 'female-soldiers', count: 5 }],
+      exchange: [
+        { category: 'civilian', prisonersPerHostage: 30 },
+        { category: 'female-soldiers', prisonersPerHostage: 50 },
+      ],
+    };
+    given(agreedOn(stage))
+      .when({
+        type: 'release.completed',
+        data: {
+          phase: 1,
+          hostages: [
+            { category: 'civilian', count: 3 },
+            { category: 'female-soldiers', count: 2 },
+          ],
+        },
+      })
+      .thenReport((r) => {
+        expect(r.prisoners.due).toBe(3 * 30 + 2 * 50);
+        expect(r.hostages.byPhase[0]?.prisonersDue).toBe(190);
+      });
+  });
+});

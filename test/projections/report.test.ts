@@ -192,7 +192,7 @@ describe('the report as a whole', () => {
         stillHeld: null,
       },
       prisoners: { released: 0, due: 0, byCategory: {}, beyondDue: 0 },
-      aid: { trucks: 0, fuelTrucks: 0, byRegion: {} },
+      aid: { trucks: 0, fuelTrucks: 0, byRegion: {}, due: [] },
       pause: { days: 0, extensions: 0, day: null, openEnded: false },
       terms: null,
       proposals: [],
@@ -222,6 +222,7 @@ describe('the report as a whole', () => {
           trucks: 160,
           fuelTrucks: 6,
           byRegion: { north: { trucks: 120, fuelTrucks: 6 }, south: { trucks: 40, fuelTrucks: 0 } },
+          due: [],
         });
       });
   });

@@ -18,6 +18,7 @@ const progress = (over: Partial<ObligationProgress>): ObligationProgress => ({
   line: null,
   talksOn: null,
   due: '2025-10-13T12:00:00+03:00',
+  round: null,
   attempt: 0,
   fulfilled: 0,
   metAt: null,

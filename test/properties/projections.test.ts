@@ -40,7 +40,7 @@ function reportFigures(report: ReplayReport): ExpectedFigures {
     // Catalogue v2's keys (stillHeld, beyondDue, openEnded) are not the oracle's yet.
     hostages: (({ stillHeld: _, ...rest }) => rest)(report.hostages),
     prisoners: (({ beyondDue: _, ...rest }) => rest)(report.prisoners),
-    aid: report.aid,
+    aid: (({ due: _, ...rest }) => rest)(report.aid),
     pause: (({ openEnded: _, ...rest }) => rest)(report.pause),
     proposals: report.proposals.map((p) => ({ proposalId: p.proposalId, status: p.status })),
     violations: report.violations,
