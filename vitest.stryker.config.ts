@@ -43,9 +43,9 @@ export default defineConfig({
     env: { TRUCE_RUNS: process.env.TRUCE_RUNS ?? '100', TRUCE_NO_SHRINK: '1' },
     sequence: { sequencer: ExamplesFirst },
     // One module graph for every file and run: a mutant run re-imports nothing, a third of the
-    // cost. Mutants switched at run time (all but the static ones) are judged rightly so; a
-    // static mutant (the chart's definition, evaluated once at import) needs fresh modules, so
-    // scripts/mutation.mjs judges static survivors again with TRUCE_ISOLATE=1.
+    // cost. Mutants switched at run time are judged rightly so; code run once and kept (the
+    // chart's definition at import, the executor compiled on first use) needs fresh modules, so
+    // scripts/mutation.mjs judges every survivor again with TRUCE_ISOLATE=1.
     isolate: process.env.TRUCE_ISOLATE === '1',
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -46,9 +46,11 @@ const mutants = mutantsOf(first);
 const survivors = mutants.filter((m) => m.status === 'Survived');
 const passOneMinutes = (Date.now() - started) / 60_000;
 
-// Pass 2: only the survivors, at full runs. Pass 1 shares one module graph across runs, which
-// never re-evaluates a static mutant (the chart's definition, read once at import): static
-// survivors are judged again with fresh modules (TRUCE_ISOLATE=1), the others without.
+// Pass 2: only the survivors, at full runs, with fresh modules (TRUCE_ISOLATE=1). Pass 1 shares
+// one module graph across runs, which never re-evaluates code run once and kept: the chart's
+// definition (read at import: Stryker's static mutants) and the executor compiled from it on
+// first use (machines/executor.ts, cached for the process). A mutant of either is judged rightly
+// only with fresh modules; the survivors are few, so all of them are judged that way.
 function rerun(list, name, env) {
   if (list.length === 0) return;
   // Stryker ranges are 1-based lines and 0-based columns; the report's columns are 1-based.
@@ -81,16 +83,7 @@ function rerun(list, name, env) {
     if (verdict) m.status = verdict.status;
   }
 }
-rerun(
-  survivors.filter((m) => m.static !== true),
-  'survivors-runtime',
-  {},
-);
-rerun(
-  survivors.filter((m) => m.static === true),
-  'survivors-static',
-  { TRUCE_ISOLATE: '1' },
-);
+rerun(survivors, 'survivors', { TRUCE_ISOLATE: '1' });
 
 // The score, overall and per folder.
 function tally(list) {
