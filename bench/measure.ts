@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, closeSync, openSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 
 /** What one run of a measurement gives: named figures (`ms`, `rssMb`, `perSecond`…). */
 export type Figures = Record<string, number>;
@@ -183,6 +184,28 @@ export function timeProcess(args: readonly string[], options: { cwd?: string } =
   return { ms: performance.now() - started };
 }
 
+const RSS_MARK = 'truce-bench-rss:';
+/** A preload that prints the process's peak RSS on stderr as it exits, for {@link timeProcessRss}. */
+const RSS_PRELOAD = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\n${RSS_MARK}'+process.resourceUsage().maxRSS/1024+'\\n'))`;
+
+/**
+ * {@link timeProcess} and the process's peak RSS in MB (`rssMb`): `node --import` a preload
+ * that reports it at exit. For a whole command, e.g. `truce replay big.jsonl --json`.
+ */
+export function timeProcessRss(args: readonly string[]): ProcessTime & { rssMb: number } {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, ['--import', RSS_PRELOAD, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const ms = performance.now() - started;
+  if (run.status !== 0)
+    throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+  const mark = run.stderr.lastIndexOf(RSS_MARK);
+  return { ms, rssMb: Number(run.stderr.slice(mark + RSS_MARK.length).trim()) };
+}
+
 /**
  * Runs an ES module script in a child Node (`node --input-type=module -e SCRIPT ARGS`) that
  * prints its figures as one JSON object on stdout, and gives them: so that each run has its own
@@ -218,3 +241,24 @@ export function childRates(script: string, args: readonly string[], expected?: n
  * peak RSS in MB as the JSON object `childFigures` reads.
  */
 export const REPORT_FIGURES = `process.stdout.write(JSON.stringify({ events, ms: performance.now() - started, rssMb: process.resourceUsage().maxRSS / 1024 }));`;
+
+/**
+ * Writes `truce generate --events N --seed S` (the built CLI) to `file`: the legal, varied log
+ * issue 12's figures are measured on (`--events 1000000 --seed 7`: 1M events, ≈ 215 MB).
+ *
+ * @example
+ * writeGeneratedLog(join(dir, 'big.jsonl'), { events: 1_000_000, seed: 7 });
+ */
+export function writeGeneratedLog(file: string, options: { events: number; seed: number }): void {
+  const truce = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+  const fd = openSync(file, 'w');
+  try {
+    execFileSync(
+      process.execPath,
+      [truce, 'generate', '--events', String(options.events), '--seed', String(options.seed)],
+      { stdio: ['ignore', fd, 'inherit'] },
+    );
+  } finally {
+    closeSync(fd);
+  }
+}
