@@ -150,11 +150,19 @@ function format(value: number, digits: number): string {
   });
 }
 
-/** Appends one JSON line to `TRUCE_BENCH_JSON`, when it is set, with the date and machine. */
+/** Appends one JSON line to `TRUCE_BENCH_JSON`, when it is set, with the date, cores, Node and load. */
 export function record(fields: Record<string, unknown>): void {
   const file = process.env.TRUCE_BENCH_JSON;
   if (!file) return;
-  appendFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), ...fields })}\n`);
+  const machine = {
+    cores: cpus().length,
+    node: process.versions.node,
+    load: Number(loadavg()[0]?.toFixed(1)),
+  };
+  appendFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), ...machine, ...fields })}\n`,
+  );
 }
 
 /** One line saying where the figures come from: date, cores, Node, load. */
