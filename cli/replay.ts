@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
 import { type ReplayLogOptions, type ReplayOutcome, replayLog } from '../replay/index.js';
+import { replayLogCached } from '../store/cachedReplay.js';
 import { isCalendarDate } from './dates.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
@@ -16,6 +17,8 @@ interface TimeTravelOptions extends StoreSelection {
   until?: number;
   at?: string;
   asOf?: string;
+  /** False with `--no-cache`: the checkpoint cache is neither read nor written. */
+  cache?: boolean;
 }
 
 function parseSeq(value: string): number {
@@ -55,6 +58,10 @@ function withTimeTravel(command: Command): Command {
         '--as-of <datetime>',
         'evaluate deadlines and the pause day at this instant, or now (default: --at, else the last event)',
       ).argParser(parseAsOf),
+    )
+    .option(
+      '--no-cache',
+      'neither read nor write the checkpoint cache beside the log (LOG.truce-cache/)',
     );
 }
 
@@ -80,28 +87,40 @@ async function replayInput(
 }
 
 /**
- * `replayLog` with a progress line on a terminal (`cli/progress.ts`); `timeline` writes its output
- * as it goes, so none when stdout is that terminal.
+ * Replays what the command names, with a progress line on a terminal (`cli/progress.ts`;
+ * `timeline` writes its output as it goes, so none when stdout is that terminal): a file through
+ * its checkpoint cache (unless `--no-cache`), a PostgreSQL stream from its start. Why the cache
+ * is not used is said under `--debug` only.
  */
-async function replayWithProgress(
-  source: string | AsyncIterable<Uint8Array>,
-  options: ReplayLogOptions,
+async function replayTarget(
+  [source, read]: [string | AsyncIterable<Uint8Array>, ReplayLogOptions],
+  options: TimeTravelOptions,
+  extra: Pick<ReplayLogOptions, 'onEvent'> = {},
   streamsOutput = false,
 ): Promise<ReplayOutcome> {
-  const name = options.file ?? (typeof source === 'string' ? source : 'the log');
+  const name = read.file ?? (typeof source === 'string' ? source : 'the log');
   const progress = startProgress({
     what: `replaying ${name}`,
-    totalBytes: options.end,
+    totalBytes: read.end,
     streamsOutput,
   });
   let events = 0;
   try {
-    return await replayLog(source, {
-      ...options,
-      onEvent: (entry, replayer) => {
-        options.onEvent?.(entry, replayer);
-        progress.update(++events, entry.end);
-      },
+    if (typeof source !== 'string' || options.cache === false) {
+      return await replayLog(source, {
+        ...read,
+        onEvent: (entry, replayer) => {
+          extra.onEvent?.(entry, replayer);
+          progress.update(++events, entry.end);
+        },
+      });
+    }
+    const debug = process.argv.includes('--debug');
+    return await replayLogCached(source, {
+      ...read,
+      ...extra,
+      onProgress: (seq, bytes) => progress.update(seq, bytes),
+      ...(debug ? { note: (m: string) => progress.note(`note: ${m}\n`) } : {}),
     });
   } finally {
     progress.done();
@@ -131,7 +150,7 @@ export function registerReplay(program: Command): void {
       ),
   ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
-      replayWithProgress(...(await replayInput(log, options))),
+      replayTarget(await replayInput(log, options), options),
     );
     if (options.json) {
       const report = options.next
@@ -155,7 +174,7 @@ export function registerReplay(program: Command): void {
       .argument('[log]', LOG_ARGUMENT)
       .option('--next', 'also list the event types the current state takes, from the statechart'),
   ).action(async (log: string | undefined, options: TimeTravelOptions & { next?: boolean }) => {
-    const outcome = await replayWithProgress(...(await replayInput(log, options)));
+    const outcome = await replayTarget(await replayInput(log, options), options);
     process.stdout.write(formatStatus(outcome.report));
     if (options.next) {
       process.stdout.write(formatNext(outcome.report.state, outcome.replayer.next()));
@@ -169,16 +188,16 @@ export function registerReplay(program: Command): void {
       .argument('[log]', LOG_ARGUMENT)
       .option('--json', 'print a JSON array of {seq, at, type, text, source, confidence}'),
   ).action(async (log: string | undefined, options: TimeTravelOptions & { json?: boolean }) => {
-    const [source, read] = await replayInput(log, options);
+    const input = await replayInput(log, options);
     let names: PartyNames = {};
     let first = true;
     const out = process.stdout;
     if (options.json) out.write('[');
     try {
-      await replayWithProgress(
-        source,
+      await replayTarget(
+        input,
+        options,
         {
-          ...read,
           onEvent: ({ event }) => {
             names = evolvePartyNames(names, event);
             const entry = timelineEntry(event, names);

@@ -34,6 +34,35 @@ export function emptyCheckpoint(ino: number, file: string): Checkpoint {
   };
 }
 
+/** Where a prefix of a log ends, and the SHA-256 of its last line: cheap evidence it is still there. */
+export interface LineMark {
+  /** Bytes of the log covered, ending with a whole line. */
+  bytes: number;
+  /** Where the last covered line starts, and the SHA-256 of that line (with its `\n`). */
+  lastLineStart: number;
+  lastLineHash: string;
+}
+
+/**
+ * Whether the open log (of `size` bytes) still holds the mark's last line at the same place:
+ * one line read and hashed, however long the log.
+ *
+ * @example
+ * if (await lastLineHolds(handle, mark, size)) resumeFrom(mark.bytes);
+ */
+export async function lastLineHolds(
+  handle: FileHandle,
+  mark: LineMark,
+  size: number,
+): Promise<boolean> {
+  if (mark.bytes > size) return false;
+  if (mark.bytes === 0) return true;
+  const length = mark.bytes - mark.lastLineStart;
+  if (length <= 0 || length > DEFAULT_MAX_LINE_BYTES) return false;
+  const line = await readRange(handle, mark.lastLineStart, mark.bytes);
+  return line.length === length && sha256(line) === mark.lastLineHash;
+}
+
 /**
  * The checkpoint if the open log (of `size` bytes and inode `ino`) still holds its last line at
  * the same place, else undefined.
@@ -47,11 +76,6 @@ export async function verifyCheckpoint(
   size: number,
   ino: number,
 ): Promise<Checkpoint | undefined> {
-  if (checkpoint === undefined || checkpoint.ino !== ino || checkpoint.bytes > size) return;
-  if (checkpoint.bytes === 0) return checkpoint;
-  const length = checkpoint.bytes - checkpoint.lastLineStart;
-  if (length <= 0 || length > DEFAULT_MAX_LINE_BYTES) return;
-  const line = await readRange(handle, checkpoint.lastLineStart, checkpoint.bytes);
-  if (line.length !== length || sha256(line) !== checkpoint.lastLineHash) return;
-  return checkpoint;
+  if (checkpoint === undefined || checkpoint.ino !== ino) return;
+  return (await lastLineHolds(handle, checkpoint, size)) ? checkpoint : undefined;
 }

@@ -1,4 +1,6 @@
+export * from './cachedReplay.js';
 export * from './checkpoint.js';
+export * from './checkpointCache.js';
 export * from './committedSize.js';
 export * from './eventStore.js';
 export * from './fileEventStore.js';

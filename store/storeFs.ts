@@ -14,6 +14,7 @@ export interface StoreFs {
   link: typeof fsp.link;
   utimes: typeof fsp.utimes;
   lstat: typeof fsp.lstat;
+  mkdir: typeof fsp.mkdir;
   readdir: (path: string) => Promise<string[]>;
   realpath: (path: string) => Promise<string>;
 }
@@ -29,6 +30,7 @@ export const nodeFs: StoreFs = {
   link: fsp.link,
   utimes: fsp.utimes,
   lstat: fsp.lstat,
+  mkdir: fsp.mkdir,
   readdir: (path) => fsp.readdir(path),
   realpath: (path) => fsp.realpath(path),
 };
