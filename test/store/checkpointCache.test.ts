@@ -106,10 +106,10 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       'checkpoint-cache-equals-cold-replay',
       fc.asyncProperty(
         fc.oneof(
-          legalLog({ maxEvents: 30 }),
-          mutatedLog({ maxEvents: 30 }).map((m) => m.mutated),
+          legalLog({ maxEvents: 24 }),
+          mutatedLog({ maxEvents: 24 }).map((m) => m.mutated),
         ),
-        fc.array(fc.tuple(fc.nat({ max: 35 }), fc.boolean()), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat({ max: 35 }), fc.boolean()), { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 1, max: 5 }),
         async (events, cuts, every) => {
           const path = join(dir, `log-${++run}.jsonl`);
