@@ -91,6 +91,8 @@ export class FileEventStore implements EventStore {
   readonly #name: string;
   readonly #batchName: string;
   #cached: Checkpoint | undefined;
+  /** The lock paths this store has swept for orphan temp files already. */
+  readonly #swept = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(path: string, options: FileEventStoreOptions = {}) {
@@ -266,11 +268,13 @@ export class FileEventStore implements EventStore {
       {
         ...this.#lock,
         ...(existing === undefined ? {} : { log: existing }),
+        sweep: this.#lock.sweep ?? !this.#swept.has(lockPath),
         onWait: (who) =>
           this.#warn(`waiting for ${this.#name}: another append holds ${lockPath} (${who})`),
       },
       this.#fs,
     );
+    this.#swept.add(lockPath);
     let closed: Promise<void> = Promise.resolve();
     try {
       let opened: { handle: FileHandle; created: boolean };

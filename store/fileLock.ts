@@ -15,6 +15,12 @@ export interface LockOptions {
   timeoutMs?: number;
   /** A lock from another host is stale after this long without a refresh (60 s by default). */
   staleMs?: number;
+  /**
+   * Sweep the temp files of processes that died while making this lock first (true by
+   * default). A long-lived writer sweeps on its first lock; each lock after it skips the
+   * folder listing, which would otherwise be a tenth of a single append's cost.
+   */
+  sweep?: boolean;
   /** Called once when the wait passes a second, with who holds the lock, so a user is not left guessing. */
   onWait?: (holder: string) => void;
   /**
@@ -86,7 +92,7 @@ export class FileLock {
     const deadline = started + timeoutMs;
     let told = false;
     let wait = 1;
-    await sweepTemps(path, fs);
+    if (options.sweep !== false) await sweepTemps(path, fs);
     for (let attempt = 0; ; attempt++) {
       const info = newInfo(options.log);
       const made = await createExclusive(path, info, fs);
