@@ -152,10 +152,15 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     } else {
       const match = /^\/api\/report\/(0|[1-9][0-9]{0,9})$/.exec(path);
       const seq = match ? Number(match[1]) : -1;
-      const report = seq >= 0 ? session.report(seq) : undefined;
-      if (report) {
-        const view: ReportView = { revision: session.revision, seq, report };
-        sendJson(res, view);
+      if (seq >= 0) {
+        const revision = session.revision;
+        session.report(seq).then(
+          (report) => {
+            if (report) sendJson(res, { revision, seq, report } satisfies ReportView);
+            else send(res, 404, 'text/plain; charset=utf-8', 'not found');
+          },
+          () => send(res, 500, 'text/plain; charset=utf-8', 'internal error'),
+        );
         return;
       }
     }

@@ -13,7 +13,9 @@ import {
 import { type DealMachine, dealMachine } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer, type ReplaySnapshot } from '../replay/index.js';
-import { committedEnd, type LogSource } from '../store/index.js';
+import { type CachedReplayOptions, replayLogCached } from '../store/cachedReplay.js';
+import { committedEnd } from '../store/committedSize.js';
+import type { LogSource } from '../store/logSource.js';
 import { machineGraph } from './graph.js';
 import type { LogView, ProblemView, StepView } from './protocol.js';
 
@@ -26,10 +28,17 @@ export interface LogSessionOptions {
   /** Read the log from here (a PostgreSQL stream) instead of the file, and follow its appends. */
   source?: LogSource;
   /**
-   * Keep the replay state every this many steps (64 by default) and rebuild a report between
-   * two from the nearest one, so memory grows with the log, not with the log × its report.
+   * For a log read from `source` (a PostgreSQL stream): keep the replay state every this many
+   * steps (64 by default) and rebuild a report between two from the nearest one. A log file's
+   * reports come from its checkpoint cache (`LOG.truce-cache/`) instead, so the session keeps
+   * no event and no replay state of its own.
    */
   checkpointEvery?: number;
+  /** Passed on to the file's checkpoint cache (tests use small checkpoints). */
+  cache?: Pick<
+    CachedReplayOptions,
+    'checkpointEvery' | 'checkpointShare' | 'cacheMinBytes' | 'cache'
+  >;
 }
 
 /** Called with what changed: the steps from `from` on and the current problem. */
@@ -45,10 +54,14 @@ const RECENT_REPORTS = 32;
  * after every step (exactly `Replayer.report()`, what `truce replay --until k --json` prints),
  * and where the log stops. Follows the file as it grows when {@link LogSession.watch} is on.
  *
+ * Memory: one step view per event (what the page lists) and a 32-bit hash of each line (to
+ * notice a rewritten file); a report is replayed on demand from the nearest checkpoint of the
+ * log's checkpoint cache, and the last 32 asked for are kept.
+ *
  * @example
  * const session = new LogSession('deal.jsonl');
  * await session.refresh();
- * session.report(3)?.state; // 'negotiating.proposalOnTable'
+ * (await session.report(3))?.state; // 'negotiating.proposalOnTable'
  */
 export class LogSession {
   readonly file: string;
@@ -58,10 +71,11 @@ export class LogSession {
   #tracer!: Actor<DealMachine>;
   #taken: string[] = [];
   #steps: StepView[] = [];
-  #texts: string[] = [];
-  /** The events applied, in order: a report between checkpoints is replayed from them. */
+  /** A hash of each line read: a line that differs on the next read means a rewritten file. */
+  #hashes: number[] = [];
+  /** For a `source` log only: the events applied, from which a report is replayed. */
   #events: TruceEvent[] = [];
-  /** The replay state after step `i × checkpointEvery` (index 0: before any event). */
+  /** For a `source` log only: the replay state after step `i × checkpointEvery`. */
   #checkpoints: ReplaySnapshot[] = [];
   /** The last reports asked for, newest last: a page stepping back and forth asks again. */
   readonly #recent = new Map<number, ReplayReport>();
@@ -108,26 +122,47 @@ export class LogSession {
   }
 
   /** The report after event `seq` (0: before any event), or `undefined` past the last step. */
-  report(seq: number): ReplayReport | undefined {
-    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#events.length) return undefined;
+  async report(seq: number): Promise<ReplayReport | undefined> {
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#steps.length) return undefined;
     const known = this.#recent.get(seq);
     if (known !== undefined) {
       this.#recent.delete(seq);
       this.#recent.set(seq, known);
       return known;
     }
-    const every = this.#checkpointEvery;
-    const base = Math.floor(seq / every);
-    const from = this.#checkpoints[base];
-    const replayer = new Replayer({ file: this.file, ...(from ? { from } : {}) });
-    for (let i = base * every; i < seq; i++) replayer.apply(this.#events[i] as TruceEvent);
-    const report = replayer.report();
+    const revision = this.#revision;
+    let report: ReplayReport;
+    if (this.#options.source) report = this.#fromMemory(seq);
+    else {
+      try {
+        ({ report } = await replayLogCached(this.file, {
+          ...(this.#options.cache ?? {}),
+          ...(await committedEnd(this.file)),
+          until: seq,
+        }));
+      } catch {
+        // The file changed under us (rewritten, cut short): the next refresh shows it.
+        return undefined;
+      }
+      // A file rewritten meanwhile: this report may be of the new file, which the page has not seen.
+      if (revision !== this.#revision) return undefined;
+    }
     this.#recent.set(seq, report);
     if (this.#recent.size > RECENT_REPORTS) {
       const oldest = this.#recent.keys().next().value as number;
       this.#recent.delete(oldest);
     }
     return report;
+  }
+
+  /** A `source` log's report after `seq`, replayed from its nearest checkpoint in memory. */
+  #fromMemory(seq: number): ReplayReport {
+    const every = this.#checkpointEvery;
+    const base = Math.floor(seq / every);
+    const from = this.#checkpoints[base];
+    const replayer = new Replayer({ file: this.file, ...(from ? { from } : {}) });
+    for (let i = base * every; i < seq; i++) replayer.apply(this.#events[i] as TruceEvent);
+    return replayer.report();
   }
 
   get #checkpointEvery(): number {
@@ -231,9 +266,9 @@ export class LogSession {
     this.#tracer = createActor(dealMachine, { inspect });
     this.#tracer.start();
     this.#steps = [];
-    this.#texts = [];
+    this.#hashes = [];
     this.#events = [];
-    this.#checkpoints = [this.#replayer.snapshot()];
+    this.#checkpoints = this.#options.source ? [this.#replayer.snapshot()] : [];
     this.#recent.clear();
   }
 
@@ -251,7 +286,7 @@ export class LogSession {
         : readLog(this.file, await committedEnd(this.file));
       for await (entry of log) {
         if (index < this.#steps.length) {
-          if (this.#texts[index] !== entry.text) {
+          if (this.#hashes[index] !== lineHash(entry.text)) {
             // The file was rewritten under us: replay it again from the start.
             this.#restart();
             return;
@@ -308,12 +343,23 @@ export class LogSession {
       after: this.#replayer.state,
       transitions: this.#taken,
     });
-    this.#texts.push(entry.text);
+    this.#hashes.push(lineHash(entry.text));
+    if (!this.#options.source) return;
     this.#events.push(entry.event);
     if (this.#events.length % this.#checkpointEvery === 0) {
       this.#checkpoints.push(this.#replayer.snapshot());
     }
   }
+}
+
+/** FNV-1a of a line's text, 32 bits: enough to notice a line that changed. */
+function lineHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 function eventView(event: TruceEvent): StepView['event'] {

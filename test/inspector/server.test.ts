@@ -1,4 +1,4 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -131,7 +131,7 @@ describe('a log session', () => {
     expect(steps).toHaveLength(22);
     for (const step of steps) {
       const { report } = await replayLog(november, { until: step.seq });
-      expect(session.report(step.seq)).toEqual(report);
+      expect(await session.report(step.seq)).toEqual(report);
       expect(step.after).toBe(report.state);
     }
     session.close();
@@ -180,7 +180,7 @@ describe('a log session', () => {
     const session = new LogSession(writeLog([]));
     await session.refresh();
     expect(session.view()).toMatchObject({ steps: [], problem: null });
-    expect(session.report(0)?.state).toBe('unopened');
+    expect((await session.report(0))?.state).toBe('unopened');
     session.close();
   });
 
@@ -256,7 +256,9 @@ describe('the inspector server', () => {
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(update.from).toBe(10);
       expect(update.steps.map((s) => s.seq)).toEqual([11]);
-      expect(server.session.report(11)).toEqual((await replayLog(file, { until: 11 })).report);
+      expect(await server.session.report(11)).toEqual(
+        (await replayLog(file, { until: 11 })).report,
+      );
     } finally {
       stream.close();
     }
@@ -364,21 +366,27 @@ describe('the inspector under hostile use', () => {
     socket.destroy();
   }, 600_000);
 
-  it('keeps no report per step: reports are rebuilt from checkpoints on demand, equal to replay', async () => {
+  it('keeps no report per step: reports are rebuilt from the checkpoint cache on demand, equal to replay', async () => {
     const lines = novemberLines();
     const file = writeLog(lines);
     const counted = vi.spyOn(Replayer.prototype, 'report');
-    const session = new LogSession(file, { checkpointEvery: 4 });
+    const session = new LogSession(file, {
+      cache: { checkpointEvery: 4, checkpointShare: Number.POSITIVE_INFINITY, cacheMinBytes: 0 },
+    });
     try {
       await session.refresh();
       // Opening a log computes no report for each of its steps.
       expect(counted.mock.calls.length).toBeLessThanOrEqual(1);
       for (const k of [0, 1, 3, 4, 5, 9, lines.length]) {
-        expect(session.report(k), `report ${k}`).toEqual(
+        expect(await session.report(k), `report ${k}`).toEqual(
           (await replayLog(file, { until: Math.max(k, 0) })).report,
         );
       }
-      expect(session.report(lines.length + 1)).toBeUndefined();
+      expect(await session.report(lines.length + 1)).toBeUndefined();
+      // The reports came from checkpoints beside the log, not from events kept in memory.
+      expect(readdirSync(`${file}.truce-cache`).filter((n) => /^\d+-/.test(n)).length).toBe(
+        Math.floor(lines.length / 4),
+      );
     } finally {
       counted.mockRestore();
       session.close();
