@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   buildCompleteReadLogOptions,
   DEFAULT_MAX_LINE_BYTES,
+  IdIndex,
   type IdLookup,
   LogChecker,
   lineTooLongAsValidation,
@@ -16,6 +17,7 @@ import {
   type ReplayOutcome,
   replayLog,
 } from '../replay/index.js';
+import { lastLineHolds } from './checkpoint.js';
 import {
   type CacheAccess,
   type CacheIndex,
@@ -56,6 +58,11 @@ export interface CachedReplayOptions extends ReplayLogOptions {
   checkpointShare?: number;
   /** The file system; tests inject failures through it. */
   fs?: StoreFs;
+  /**
+   * Logs smaller than this replay without a cache (256 KiB by default, about a thousand
+   * events: a few milliseconds of replay), so no folder appears beside short logs.
+   */
+  cacheMinBytes?: number;
 }
 
 /** The cache could not give what was needed midway (a file gone): replay without it. */
@@ -84,6 +91,7 @@ export async function replayLogCached(
     note = () => {},
     checkpointEvery,
     checkpointShare,
+    cacheMinBytes = 256 * 1024,
     fs = nodeFs,
     ...rest
   } = options;
@@ -112,7 +120,7 @@ export async function replayLogCached(
   }
   try {
     const stat = await handle.stat({ bigint: true });
-    if (!stat.isFile()) return await replayLog(path, replay);
+    if (!stat.isFile() || Number(stat.size) < cacheMinBytes) return await replayLog(path, replay);
     const access: CacheAccess = { dir: cachePathOf(real), fs, note };
     const run = new CachedRun(
       handle,
@@ -195,6 +203,7 @@ class CachedRun {
         const mark = verified.checkpoints[i] as CacheIndex['checkpoints'][number];
         if (until !== undefined && mark.seq > until) continue;
         if (limit !== undefined && mark.maxAt > limit) continue;
+        if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
         const loaded = await readCacheCheckpoint(access, mark);
         if (loaded === undefined) continue;
         try {
@@ -213,11 +222,14 @@ class CachedRun {
 
     // Ids: events up to the proven point are known unique; past it, each is checked against all.
     let line = start.seq;
-    let all: Map<string, number> | undefined = provenSeq === 0 ? new Map() : undefined;
+    // From the first line every id is seen here: none is loaded (and no cache file can be
+    // missing midway, so `onEvent` never sees an event twice).
+    const fromStart = start.seq === 0;
+    let all: IdIndex | undefined = fromStart ? new IdIndex() : undefined;
     const ids: IdLookup = {
-      firstLine: (id) => (line <= provenSeq ? undefined : all?.get(id)),
+      firstLine: (id) => (line <= provenSeq ? undefined : all?.firstLine(id)),
       add: (id, at) => {
-        if (at > provenSeq) all?.set(id, at);
+        if (fromStart || at > provenSeq) all?.add(id, at);
       },
     };
     const checker = new LogChecker(buildCompleteReadLogOptions(file ? { ...read, file } : read), {
@@ -351,8 +363,9 @@ class CachedRun {
   async #loadIds(
     verified: { checkpoints: CacheIndex['checkpoints']; end: CacheIndex['end'] | undefined },
     provenSeq: number,
-  ): Promise<Map<string, number>> {
-    const all = new Map<string, number>();
+  ): Promise<IdIndex> {
+    // The ids in seq order, as a replay from the first line adds them (the same index, the same messages).
+    const all = new IdIndex();
     let seq = 0;
     for (const mark of verified.checkpoints) {
       if (mark.seq > provenSeq) break;
@@ -360,10 +373,10 @@ class CachedRun {
       if (loaded === undefined || loaded.ids.length !== mark.seq - seq) {
         throw new CacheMiss(`checkpoint ${mark.file}`);
       }
-      for (const id of loaded.ids) all.set(id, ++seq);
+      for (const id of loaded.ids) all.add(id, ++seq);
     }
     if (verified.end !== undefined && verified.end.seq === provenSeq) {
-      for (const id of verified.end.ids) all.set(id, ++seq);
+      for (const id of verified.end.ids) all.add(id, ++seq);
     }
     if (seq !== provenSeq || all.size !== seq) throw new CacheMiss('the ids');
     return all;

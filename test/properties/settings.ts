@@ -36,8 +36,10 @@ export async function checkAsyncProperty<Ts extends [unknown, ...unknown[]]>(
   name: string,
   property: fc.IAsyncProperty<Ts>,
   logOf: (...args: Ts) => readonly TruceEvent[],
+  /** Runs of a property whose every run touches the disk, instead of {@link numRuns}. */
+  runs: number = numRuns,
 ): Promise<void> {
-  failWith(name, await fc.check(property, runParameters<Ts>()), logOf);
+  failWith(name, await fc.check(property, { ...runParameters<Ts>(), numRuns: runs }), logOf);
 }
 
 function runParameters<Ts>(): fc.Parameters<Ts> {

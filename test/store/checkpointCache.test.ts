@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
@@ -27,7 +27,7 @@ import { sha256 } from '../../store/logFile.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
 import { mutatedLog } from '../arbitraries/mutatedLog.js';
 import { truceBin } from '../cli/truce.js';
-import { checkAsyncProperty, propertyTimeout, toJsonl } from '../properties/settings.js';
+import { checkAsyncProperty, numRuns, propertyTimeout, toJsonl } from '../properties/settings.js';
 
 // Issue 12, item 4: the checkpoint cache gives what a replay without it gives, or is not used.
 // The oracle is `replayLog`, which never reads the cache.
@@ -61,11 +61,12 @@ async function seen(run: () => Promise<ReplayOutcome>): Promise<string> {
 
 type Cut = Pick<CachedReplayOptions, 'until' | 'at'>;
 
+/** Checkpoints every 3 events, whatever their size, on logs of any length. */
+const small = { checkpointEvery: 3, checkpointShare: Number.POSITIVE_INFINITY, cacheMinBytes: 0 };
+
 const cold = (path: string, cut: Cut = {}) => seen(() => replayLog(path, cut));
 const cached = (path: string, cut: Cut = {}, options: CachedReplayOptions = {}) =>
-  seen(() =>
-    replayLogCached(path, { checkpointEvery: 3, checkpointShare: Infinity, ...cut, ...options }),
-  );
+  seen(() => replayLogCached(path, { ...small, ...cut, ...options }));
 
 function readIndex(): { end: { seq: number }; checkpoints: { seq: number; file: string }[] } {
   return JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
@@ -125,6 +126,8 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
         },
       ),
       (events, _cuts, _every) => events,
+      // Each run writes files and replays a few times: a quarter of the suite's count.
+      Math.ceil(numRuns / 4),
     );
   });
 
@@ -275,19 +278,31 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 
-  it('given two replays building the cache at once, then both answer right and the cache stays whole', async () => {
+  it('given a short log, then no cache is made beside it', async () => {
     writeFileSync(log, aidLog(40));
+    expect(await seen(() => replayLogCached(log))).toBe(await cold(log));
+    expect(existsSync(cache)).toBe(false);
+  });
+
+  it('given two replays building the cache at once, then both answer right and the cache stays whole', async () => {
+    writeFileSync(log, aidLog(3_000));
     const want = await cold(log);
     const [a, b] = await Promise.all([cached(log), cached(log)]);
     expect([a, b]).toEqual([want, want]);
-    expect(readIndex().end.seq).toBe(40);
+    expect(readIndex().end.seq).toBe(3_000);
+    rmSync(cache, { recursive: true });
+    // Two processes at once, from nothing: each writes the same checkpoints and an index.
     const children = [1, 2].map(() =>
-      spawnSync(process.execPath, [truceBin, 'replay', log, '--json', '--until', '33'], {
-        encoding: 'utf8',
-      }),
+      spawn(process.execPath, [truceBin, 'replay', log, '--json', '--until', '2500']),
     );
-    for (const child of children) expect(child.status).toBe(0);
-    expect(await cached(log, { until: 33 })).toBe(await cold(log, { until: 33 }));
+    const codes = await Promise.all(
+      children.map((child) => new Promise((resolve) => child.on('exit', resolve))),
+    );
+    expect(codes).toEqual([0, 0]);
+    expect(readIndex().end.seq).toBe(2_500);
+    for (const until of [2_500, 2_999, 1_100]) {
+      expect(await cached(log, { until })).toBe(await cold(log, { until }));
+    }
   });
 
   it('with --no-cache, a cache that would lie is never read, and none is written', () => {
