@@ -63,6 +63,12 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    * events: a few milliseconds of replay), so no folder appears beside short logs.
    */
   cacheMinBytes?: number;
+  /**
+   * No checkpoint is written once the state's last one passed half this size (8 MiB by
+   * default): writing it would cost more memory than a replay's own (issue 12 keeps a replay of
+   * a million events under 200 MB), and reading it back as long as a replay of many events.
+   */
+  checkpointMaxBytes?: number;
 }
 
 /** The cache could not give what was needed midway (a file gone): replay without it. */
@@ -92,6 +98,7 @@ export async function replayLogCached(
     checkpointEvery,
     checkpointShare,
     cacheMinBytes = 256 * 1024,
+    checkpointMaxBytes = 8 * 1024 * 1024,
     fs = nodeFs,
     ...rest
   } = options;
@@ -130,6 +137,7 @@ export async function replayLogCached(
         onProgress,
         every: checkpointEvery ?? CHECKPOINT_EVERY,
         share: checkpointShare ?? 0.5,
+        maxBytes: checkpointMaxBytes,
         size: Math.min(Number(stat.size), replay.end ?? Number.POSITIVE_INFINITY),
         before: fingerprintOf(stat),
       },
@@ -151,6 +159,7 @@ interface RunLimits {
   onProgress: ((seq: number, bytes: number) => void) | undefined;
   every: number;
   share: number;
+  maxBytes: number;
   /** Bytes of the log to read. */
   size: number;
   /** The log's fingerprint before reading. */
@@ -197,7 +206,9 @@ class CachedRun {
     const provenSeq = proven?.seq ?? 0;
 
     // Resume from the last checkpoint before the point asked for, unless every event is wanted.
-    let base: { mark: CacheIndex['checkpoints'][number]; replay: Replayer } | undefined;
+    let base:
+      | { mark: CacheIndex['checkpoints'][number]; replay: Replayer; size: number }
+      | undefined;
     if (onEvent === undefined) {
       for (let i = verified.checkpoints.length - 1; i >= 0; i--) {
         const mark = verified.checkpoints[i] as CacheIndex['checkpoints'][number];
@@ -210,6 +221,7 @@ class CachedRun {
           base = {
             mark,
             replay: new Replayer({ from: loaded.replay, ...(file ? { file } : {}) }),
+            size: loaded.fileSize,
           };
         } catch {
           continue;
@@ -251,7 +263,7 @@ class CachedRun {
     let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
     const every = this.#limits.every;
     let lastCheckpointAt = start.bytes;
-    let lastCheckpointSize = 0;
+    let lastCheckpointSize = base?.size ?? 0;
 
     const markAt = (bytes: number, seq: number, link: boolean): CacheMark => {
       const h = hasher as ChainHasher;
@@ -308,7 +320,8 @@ class CachedRun {
         } else if (
           event.seq % every === 0 &&
           event.seq > provenSeq &&
-          lastCheckpointSize <= this.#limits.share * (lastEnd - lastCheckpointAt)
+          lastCheckpointSize <= this.#limits.share * (lastEnd - lastCheckpointAt) &&
+          lastCheckpointSize <= this.#limits.maxBytes / 2
         ) {
           const mark = markAt(lastEnd, event.seq, true);
           const written = await writeCacheCheckpoint(access, {

@@ -321,7 +321,7 @@ export async function readCacheIndex(access: CacheAccess): Promise<CacheIndex | 
 export async function readCacheCheckpoint(
   access: CacheAccess,
   mark: CacheIndex['checkpoints'][number],
-): Promise<CacheCheckpoint | undefined> {
+): Promise<(CacheCheckpoint & { fileSize: number }) | undefined> {
   const text = await readText(access, mark.file);
   if (text === undefined) return undefined;
   const value =
@@ -336,7 +336,7 @@ export async function readCacheCheckpoint(
     access.note(`checkpoint ${mark.file} does not match the index; it is not used`);
     return undefined;
   }
-  return parsed.data;
+  return { ...parsed.data, fileSize: text.length };
 }
 
 /** The file name of a checkpoint: its seq and hash, so two logs never share one. */

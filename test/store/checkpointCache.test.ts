@@ -256,7 +256,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const run = (cut: Cut) =>
       seen(() =>
         replayLogCached(log, {
-          checkpointEvery: 3,
+          ...small,
           fs: readOnly,
           note: (m) => notes.push(m),
           ...cut,
