@@ -1,0 +1,102 @@
+import { execFileSync } from 'node:child_process';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compare, machineLine, printComparison, timeProcess } from './measure.js';
+import { generateLegalLog } from './replay.bench.js';
+
+const EVENTS = Number(process.env.N ?? 1_000_000);
+/** `generate` (truce generate --seed 7: many proposals, a state that grows) or `stream` (aid). */
+const KIND = process.env.TRUCE_BENCH_LOG ?? 'generate';
+const PARTY = KIND === 'stream' ? 'a' : 'israel';
+const RUNS = 5;
+const root = join(import.meta.dirname, '..');
+const truce = join(root, 'dist', 'cli', 'main.js');
+
+/**
+ * Time travel on a long log (issue 12, item 4): `truce replay LOG --until N-1000 --json` through
+ * the checkpoint cache, after a first replay built it, against a full replay without the cache
+ * in the same run; and the same `--until` with `--no-cache`, and `status` after one more event
+ * was appended (the cache proves the log again by hashing it, then replays from its last
+ * checkpoint). `N=100000 npm run bench -- timetravel` for a shorter log; the log is
+ * `truce generate --events N --seed 7` by default, `TRUCE_BENCH_LOG=stream` a phase with a long
+ * stream of releases and aid (a small state).
+ */
+export default async function run(): Promise<void> {
+  if (!existsSync(truce)) throw new Error(`${truce} is missing: run npm run build first`);
+  const dir = mkdtempSync(join(tmpdir(), 'truce-bench-timetravel-'));
+  try {
+    const log = join(dir, 'big.jsonl');
+    if (KIND === 'stream') generateLegalLog(log, EVENTS);
+    else {
+      const fd = openSync(log, 'w');
+      execFileSync(
+        process.execPath,
+        [truce, 'generate', '--events', String(EVENTS), '--seed', '7'],
+        {
+          stdio: ['ignore', fd, 'inherit'],
+        },
+      );
+      closeSync(fd);
+    }
+    console.log(machineLine());
+    console.log(
+      `log: ${EVENTS.toLocaleString('en')} legal events (${KIND}), ${(statSync(log).size / 1e6).toFixed(0)} MB`,
+    );
+    const until = String(EVENTS - 1000);
+    const first = timeProcess([truce, 'replay', log, '--json']);
+    console.log(`first replay (builds the cache): ${(first.ms / 1000).toFixed(1)} s`);
+    let appended = 0;
+    const result = await compare({
+      bench: 'timetravel',
+      runs: RUNS,
+      baseline: {
+        label: 'full replay --json --no-cache',
+        run: () => timeProcess([truce, 'replay', log, '--json', '--no-cache']),
+      },
+      subjects: [
+        {
+          label: `replay --json --until ${until} (cache)`,
+          run: () => timeProcess([truce, 'replay', log, '--json', '--until', until]),
+        },
+        {
+          label: `replay --json --until ${until} --no-cache`,
+          run: () => timeProcess([truce, 'replay', log, '--json', '--until', until, '--no-cache']),
+        },
+        {
+          label: 'status after one more event is appended (cache)',
+          run: () => {
+            appended++;
+            const at = new Date(Date.UTC(2030, 0, 1) + appended * 1000).toISOString();
+            // Any state takes a violation report.
+            appendFileSync(
+              log,
+              `${JSON.stringify({ seq: EVENTS + appended, id: `more-${appended}`, type: 'violation.reported', at, data: { by: PARTY, description: 'bench' } })}\n`,
+            );
+            return timeProcess([truce, 'status', log]);
+          },
+        },
+      ],
+    });
+    printComparison(result, { figure: 'ms', unit: 'ms' });
+    const cache = join(`${log}.truce-cache`);
+    let bytes = 0;
+    for (const name of existsSync(cache) ? readdirSync(cache) : []) {
+      bytes += statSync(join(cache, name)).size;
+    }
+    console.log(
+      `cache: ${(bytes / 1e6).toFixed(1)} MB beside a ${(statSync(log).size / 1e6).toFixed(0)} MB log`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
