@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DealProjection } from '../projections/index.js';
-import { REPLAY_SNAPSHOT_VERSION, type ReplaySnapshot } from '../replay/index.js';
+import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../replay/index.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
 import { chunksOf, sha256 } from './logFile.js';
 import { errnoOf, type StoreFs } from './storeFs.js';
@@ -65,6 +65,11 @@ const indexSchema = z
     format: z.literal('truce-cache'),
     version: z.literal(1),
     replayVersion: z.literal(REPLAY_SNAPSHOT_VERSION),
+    /**
+     * The hash of an empty replay's snapshot (the projections' and the machine's initial shape):
+     * a truce whose report gained a field reads none of an older truce's checkpoints.
+     */
+    shape: hex64,
     /** The log's size, identity and times when the index last proved its prefix; null: never. */
     log: z
       .object({ dev: decimal, ino: decimal, size: decimal, mtimeNs: decimal, ctimeNs: decimal })
@@ -304,13 +309,25 @@ export async function cacheUsable(access: CacheAccess): Promise<boolean> {
   }
 }
 
+let shape: string | undefined;
+
+/** The {@link CacheIndex.shape} of this build of truce. */
+export function replayShape(): string {
+  shape ??= sha256(Buffer.from(JSON.stringify(new Replayer().snapshot())));
+  return shape;
+}
+
 /** The index, or undefined when missing or not a valid index of this version. */
 export async function readCacheIndex(access: CacheAccess): Promise<CacheIndex | undefined> {
   const value = parseJson(access, 'index.json', await readText(access, 'index.json'));
   if (value === undefined) return undefined;
   const parsed = indexSchema.safeParse(value);
   // Summed as written (JSON.parse keeps the order of keys), not as the schema rebuilt it.
-  if (!parsed.success || checksumOf(value as CacheIndex) !== parsed.data.checksum) {
+  if (
+    !parsed.success ||
+    checksumOf(value as CacheIndex) !== parsed.data.checksum ||
+    parsed.data.shape !== replayShape()
+  ) {
     access.note('the checkpoint cache index is of another version or damaged; it is rebuilt');
     return undefined;
   }

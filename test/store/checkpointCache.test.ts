@@ -186,6 +186,15 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     empty: (file) => writeFileSync(file, ''),
     'another version': (file) =>
       writeFileSync(file, readFileSync(file, 'utf8').replace(/"version":1/, '"version":7')),
+    'a replay of another shape (an older truce)': (file) => {
+      // Checksummed again: only the shape tells this index from one this truce wrote.
+      const index = JSON.parse(readFileSync(file, 'utf8'));
+      if (index.shape === undefined) return;
+      index.shape = 'a'.repeat(64);
+      delete index.checksum;
+      index.checksum = sha256(Buffer.from(JSON.stringify(index)));
+      writeFileSync(file, JSON.stringify(index));
+    },
     'another replay-snapshot version': (file) =>
       writeFileSync(
         file,
@@ -223,7 +232,11 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
           expect(await cached(log, cut)).toBe(await cold(log, cut));
         }
         // A folder in the index's place stays (nothing is deleted there); the answers are right.
-        if (damage !== 'a folder' || which !== 'index.json') expect(readIndex().end.seq).toBe(20);
+        if (damage !== 'a folder' || which !== 'index.json') {
+          expect(readIndex().end.seq).toBe(20);
+          // Rebuilt, not merely survived: an index of another shape is replaced.
+          expect((readIndex() as { shape?: string }).shape).not.toBe('a'.repeat(64));
+        }
       });
     }
   }
