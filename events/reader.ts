@@ -232,11 +232,12 @@ export class LogChecker {
       });
     }
 
-    const position = positionOf(line, value);
     const decoded = decodeEvent(value, { upcasters: this.#options.upcasters });
     if (!decoded.ok) {
       const issue = decoded.issues[0] as DecodeIssue;
-      throw this.#error(position, issue.path, issue.message, { rule: 'format.schema' });
+      throw this.#error(positionOf(line, value), issue.path, issue.message, {
+        rule: 'format.schema',
+      });
     }
     const event = decoded.value;
 
@@ -248,14 +249,19 @@ export class LogChecker {
           : event.seq > expected
             ? ` (a gap: seq ${expected}${event.seq - 1 > expected ? `–${event.seq - 1}` : ''} missing)`
             : ' (out of order)';
-      throw this.#error(position, 'seq', `expected seq ${expected}, found ${event.seq}${why}`, {
-        rule: 'format.seq',
-      });
+      throw this.#error(
+        positionOf(line, value),
+        'seq',
+        `expected seq ${expected}, found ${event.seq}${why}`,
+        {
+          rule: 'format.seq',
+        },
+      );
     }
     const firstLine = this.#ids.firstLine(event.id);
     if (firstLine !== undefined) {
       throw this.#error(
-        position,
+        positionOf(line, value),
         'id',
         `expected a unique id, found ${describe(event.id)} already used ${firstLine > 0 ? `on line ${firstLine}` : 'earlier in the log'}`,
         { rule: 'format.id' },

@@ -232,7 +232,13 @@ export function phaseAllowance(terms: PhaseTerms): {
 
 /** Hostages a phase names in all, or null when a category's count is left open. */
 export function namedHostages(terms: PhaseTerms): number | null {
-  return namedByCategory(terms).total;
+  // The total of namedByCategory, without building its table: summaries ask it per proposal.
+  let sum = 0;
+  for (const h of terms.hostages) {
+    if (h.count === undefined) return null;
+    sum += h.count;
+  }
+  return sum;
 }
 
 /** Prisoners owed per counted hostage, per category the exchange names (the first entry wins). */

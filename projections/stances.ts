@@ -1,5 +1,5 @@
 import type { Terms } from '../events/index.js';
-import { summarizeTerms } from './summary.js';
+import { summarizeTerms, type TermsSummary } from './summary.js';
 
 /** The terms a principal takes a stance on, one by one. */
 export const STANCE_TERMS = [
@@ -27,15 +27,17 @@ export interface Stance {
 
 /**
  * The terms a statement takes a stance on: a proposal's terms state every headline figure they
- * name (and the last withdrawal a phase names); a demand states those it lists.
+ * name (and the last withdrawal a phase names); a demand states those it lists. `summary`:
+ * the terms' {@link summarizeTerms}, when the caller has it already.
  */
 export function stanceOfTerms(
   terms: Terms | Partial<Record<StanceTerm, boolean | number | string | undefined>>,
+  summary?: TermsSummary,
 ): Partial<Record<StanceTerm, boolean | number | string | null | undefined>> {
   if (!('phases' in terms) || !Array.isArray(terms.phases)) {
     return terms as Partial<Record<StanceTerm, boolean | number | string | undefined>>;
   }
   const full = terms as Terms;
   const withdrawal = full.phases.findLast((p) => p.withdrawal !== undefined)?.withdrawal ?? null;
-  return { ...summarizeTerms(full), withdrawal };
+  return { ...(summary ?? summarizeTerms(full)), withdrawal };
 }
