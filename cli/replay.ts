@@ -1,6 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { evolvePartyNames, type PartyNames, timelineEntry } from '../projections/index.js';
-import { type ReplayLogOptions, type ReplayOutcome, replayLog } from '../replay/index.js';
+import {
+  jsonChunks,
+  type ReplayLogOptions,
+  type ReplayOutcome,
+  replayLog,
+} from '../replay/index.js';
 import { replayLogCached } from '../store/cachedReplay.js';
 import { isCalendarDate } from './dates.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
@@ -156,7 +161,9 @@ export function registerReplay(program: Command): void {
       const report = options.next
         ? { ...outcome.report, next: outcome.replayer.next() }
         : outcome.report;
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      // In pieces: a long log's report (every proposal) is larger than the log itself.
+      for (const piece of jsonChunks(report)) process.stdout.write(piece);
+      process.stdout.write('\n');
       return;
     }
     const parties = outcome.replayer.projection().parties;

@@ -1,2 +1,3 @@
+export * from './jsonChunks.js';
 export * from './replayer.js';
 export * from './replayLog.js';
