@@ -1,20 +1,39 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { childRates, compare, printComparison, REPORT_FIGURES } from './measure.js';
+import { childRates, compare, machineLine, printComparison, REPORT_FIGURES } from './measure.js';
 
-const EVENTS = 300_000;
-const TRANSITION_EVENTS = 20_000;
+/** Events in the log: 1,000,000 by default (issue 12), `TRUCE_BENCH_EVENTS` for a quick run. */
+const EVENTS = Number(process.env.TRUCE_BENCH_EVENTS ?? 1_000_000);
+/** Runs of each figure, interleaved: 5 by default (`TRUCE_BENCH_RUNS`). */
+const RUNS = Number(process.env.TRUCE_BENCH_RUNS ?? 5);
+const TRANSITION_EVENTS = Math.min(20_000, EVENTS);
+/** Events held decoded in memory for the executor and actor figures (a million would not fit). */
+const DECODED_EVENTS = Math.min(300_000, EVENTS);
 const root = join(import.meta.dirname, '..');
 const dist = (path: string) => pathToFileURL(join(root, 'dist', path)).href;
+const cli = join(root, 'dist', 'cli', 'main.js');
 
 /**
- * Replays a generated legal log (phase in progress, releases, aid, violations, counts) and
- * compares, in the same run: read + JSON.parse + an empty fold of the file (the baseline), a
- * long-lived XState actor's `send` of the same events already decoded in memory, XState's pure
- * `transition()` on the first 20k, and the full `replayLog` (read, decode, machine, projections).
+ * Replays a 1,000,000-event legal log and compares, in the same run, with the parse floor
+ * (read the file, split lines, `JSON.parse` each, an empty fold): `truce validate` and
+ * `truce replay --json` as a user runs them (peak RSS of each), `replayLog` in process, the
+ * deal chart's executor and a long-lived XState actor's `send` on the same events already
+ * decoded, and XState's pure `transition()` on the first 20,000. The log is
+ * `truce generate --events N --seed 7` (many proposals, phases, releases, collapses) when the
+ * CLI has it, else the simple log below (one phase, releases, aid and reports);
+ * `TRUCE_BENCH_LOG=simple` forces the simple one, `TRUCE_BENCH_LOG=FILE` uses FILE.
  */
 export default async function run(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'replay', 'index.js'))) {
@@ -22,22 +41,41 @@ export default async function run(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'truce-bench-replay-'));
   try {
-    const file = join(dir, 'legal.jsonl');
-    generateLegalLog(file, EVENTS);
+    const { file, kind } = makeLog(dir);
+    const events = countLines(file);
+    console.log(machineLine());
     console.log(
-      `log: ${EVENTS.toLocaleString('en')} legal events, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
+      `log: ${kind}, ${events.toLocaleString('en')} events, ${(statSync(file).size / 1e6).toFixed(0)} MB`,
     );
     const mode = (label: string, name: keyof typeof scripts) => ({
       label,
       run: () =>
-        childRates(scripts[name], [file], name === 'transition' ? TRANSITION_EVENTS : EVENTS),
+        childRates(
+          scripts[name],
+          [file, String(events)],
+          name === 'transition'
+            ? TRANSITION_EVENTS
+            : name === 'executorSend' || name === 'actorSend'
+              ? Math.min(DECODED_EVENTS, events)
+              : events,
+        ),
     });
     const result = await compare({
       bench: 'replay',
-      baseline: mode('read + JSON.parse + empty fold', 'baseline'),
+      runs: RUNS,
+      baseline: mode('parse floor: read + split + JSON.parse + empty fold', 'floor'),
       subjects: [
-        mode('replayLog (decode + statechart + projections)', 'replay'),
-        mode("a long-lived actor's send, events decoded", 'actorSend'),
+        mode('truce validate LOG (format + statechart)', 'validateCli'),
+        mode('truce replay LOG --json (strict replay, all projections)', 'replayCli'),
+        mode('replayLog in process (strict replay, all projections)', 'replay'),
+        mode(
+          `the chart's executor, events decoded (first ${DECODED_EVENTS.toLocaleString('en')})`,
+          'executorSend',
+        ),
+        mode(
+          `a long-lived XState actor's send, events decoded (first ${DECODED_EVENTS.toLocaleString('en')})`,
+          'actorSend',
+        ),
         mode(
           `XState's pure transition() (first ${TRANSITION_EVENTS.toLocaleString('en')})`,
           'transition',
@@ -45,17 +83,59 @@ export default async function run(): Promise<void> {
       ],
     });
     printComparison(result, {
-      figure: 'usPerEvent',
-      unit: 'µs/event',
-      digits: 2,
-      extra: { perSecond: 'events/s', rssMb: 'MB peak RSS' },
+      figure: 'perSecond',
+      unit: 'events/s',
+      extra: { rssMb: 'MB peak RSS' },
     });
-    const us = (i: number) => result.subjects[i]?.median.usPerEvent ?? Number.NaN;
-    console.log(`replay / actor send time per event: ${(us(0) / us(1)).toFixed(2)}×`);
-    console.log(`pure transition() / actor send time per event: ${(us(2) / us(1)).toFixed(2)}×`);
+    const rate = (i: number) => result.subjects[i]?.median.perSecond ?? Number.NaN;
+    const floor = result.baseline.median.perSecond ?? Number.NaN;
+    console.log(
+      `strict replay (truce replay --json) at 1/${(floor / rate(1)).toFixed(2)} of the parse floor's events/s (issue 12: at least 1/3, aim 1/2); validate at 1/${(floor / rate(0)).toFixed(2)}`,
+    );
+    console.log(
+      `peak RSS of truce replay --json: ${Math.round(result.subjects[1]?.median.rssMb ?? 0)} MB (issue 12: under 200 MB)`,
+    );
+    console.log(
+      `executor / XState actor send: ${(rate(3) / rate(4)).toFixed(2)}× the events per second`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The log to replay: generated by `truce generate` when the CLI has it, else the simple one. */
+function makeLog(dir: string): { file: string; kind: string } {
+  const given = process.env.TRUCE_BENCH_LOG;
+  if (given !== undefined && given !== 'simple') return { file: given, kind: given };
+  const file = join(dir, 'legal.jsonl');
+  if (given !== 'simple') {
+    try {
+      const fd = openSync(file, 'w');
+      try {
+        execFileSync(
+          process.execPath,
+          [cli, 'generate', '--events', String(EVENTS), '--seed', '7'],
+          {
+            stdio: ['ignore', fd, 'ignore'],
+          },
+        );
+      } finally {
+        closeSync(fd);
+      }
+      return { file, kind: `truce generate --events ${EVENTS} --seed 7` };
+    } catch {
+      // No `truce generate` in this build: the simple log.
+    }
+  }
+  generateLegalLog(file, EVENTS);
+  return { file, kind: 'simple (one phase: releases, aid, violations)' };
+}
+
+function countLines(file: string): number {
+  const bytes = readFileSync(file);
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  return lines;
 }
 
 const report = REPORT_FIGURES;
@@ -65,8 +145,30 @@ import { readLog } from ${JSON.stringify(dist('events/index.js'))};
 const events_ = [];
 for await (const { event } of readLog(process.argv[1])) { events_.push(event); if (events_.length >= ${limit}) break; }`;
 
+/**
+ * Runs the bundled CLI in this process with `args`, its stdout dropped, and prints the figures
+ * when it ends: the peak RSS is the CLI's own, as `/usr/bin/time -v` gives it. The log's event
+ * count comes as the second argument (the CLI prints no count with `--json`).
+ */
+const cliRun = (args: string) => `
+import { writeSync } from 'node:fs';
+const [file, count] = process.argv.slice(1);
+process.stdout.write = (chunk, encoding, callback) => {
+  const done = typeof encoding === 'function' ? encoding : callback;
+  if (typeof done === 'function') done();
+  return true;
+};
+const started = performance.now();
+process.on('exit', (code) => {
+  if (code !== 0) return;
+  const figures = { events: Number(count), ms: performance.now() - started, rssMb: process.resourceUsage().maxRSS / 1024 };
+  writeSync(1, JSON.stringify(figures));
+});
+process.argv = [process.argv[0], ${JSON.stringify(cli)}, ${args}];
+await import(${JSON.stringify(pathToFileURL(cli).href)});`;
+
 const scripts = {
-  baseline: `
+  floor: `
 import { createReadStream } from 'node:fs';
 const started = performance.now();
 let events = 0, state = 0, rest = Buffer.alloc(0);
@@ -80,21 +182,30 @@ for await (const chunk of createReadStream(process.argv[1], { highWaterMark: 655
   rest = buf.subarray(start);
 }
 ${report}`,
+  validateCli: cliRun(`'validate', file`),
+  replayCli: cliRun(`'replay', file, '--json'`),
   replay: `
 import { replayLog } from ${JSON.stringify(dist('replay/index.js'))};
 const started = performance.now();
-const { events, report: r } = await replayLog(process.argv[1]);
-if (r.state !== 'inPhase') throw new Error('unexpected state ' + r.state);
+const { events } = await replayLog(process.argv[1]);
+${report}`,
+  executorSend: `
+import { compiledDealChart } from ${JSON.stringify(dist('machines/index.js'))};
+${loadDecoded(DECODED_EVENTS)}
+const chart = compiledDealChart();
+let state = chart.initial;
+const started = performance.now();
+let events = 0;
+for (const e of events_) { const next = chart.send(state, e); if (next === null) throw new Error('refused seq ' + e.seq); state = next; events++; }
 ${report}`,
   actorSend: `
 import { createActor } from 'xstate';
 import { dealMachine } from ${JSON.stringify(dist('machines/index.js'))};
-${loadDecoded(EVENTS)}
+${loadDecoded(DECODED_EVENTS)}
 const actor = createActor(dealMachine).start();
 const started = performance.now();
 let events = 0;
-for (const e of events_) { actor.send(e); events++; }
-if (actor.getSnapshot().value !== 'inPhase') throw new Error('not inPhase');
+for (const e of events_) { const before = actor.getSnapshot(); actor.send(e); if (actor.getSnapshot() === before) throw new Error('refused seq ' + e.seq); events++; }
 ${report}`,
   transition: `
 import { initialTransition, transition } from 'xstate';
