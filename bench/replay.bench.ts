@@ -33,7 +33,8 @@ const cli = join(root, 'dist', 'cli', 'main.js');
  * decoded, and XState's pure `transition()` on the first 20,000. The log is
  * `truce generate --events N --seed 7` (many proposals, phases, releases, collapses) when the
  * CLI has it, else the simple log below (one phase, releases, aid and reports);
- * `TRUCE_BENCH_LOG=simple` forces the simple one, `TRUCE_BENCH_LOG=FILE` uses FILE.
+ * `TRUCE_BENCH_LOG=simple` forces the simple one, `TRUCE_BENCH_LOG=FILE` uses FILE;
+ * `TRUCE_BENCH_BEFORE=DIR` adds `truce replay --json` of the build in DIR (its `dist/`).
  */
 export default async function run(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'replay', 'index.js'))) {
@@ -60,6 +61,8 @@ export default async function run(): Promise<void> {
               : events,
         ),
     });
+    // `TRUCE_BENCH_BEFORE=DIR`: also the replay of another build (e.g. before a change).
+    const before = process.env.TRUCE_BENCH_BEFORE;
     const result = await compare({
       bench: 'replay',
       runs: RUNS,
@@ -80,6 +83,9 @@ export default async function run(): Promise<void> {
           `XState's pure transition() (first ${TRANSITION_EVENTS.toLocaleString('en')})`,
           'transition',
         ),
+        ...(before
+          ? [mode(`truce replay LOG --json, the build in ${before}`, 'replayCliBefore')]
+          : []),
       ],
     });
     printComparison(result, {
@@ -150,7 +156,7 @@ for await (const { event } of readLog(process.argv[1])) { events_.push(event); i
  * when it ends: the peak RSS is the CLI's own, as `/usr/bin/time -v` gives it. The log's event
  * count comes as the second argument (the CLI prints no count with `--json`).
  */
-const cliRun = (args: string) => `
+const cliRun = (args: string, main = cli) => `
 import { writeSync } from 'node:fs';
 const [file, count] = process.argv.slice(1);
 process.stdout.write = (chunk, encoding, callback) => {
@@ -164,8 +170,8 @@ process.on('exit', (code) => {
   const figures = { events: Number(count), ms: performance.now() - started, rssMb: process.resourceUsage().maxRSS / 1024 };
   writeSync(1, JSON.stringify(figures));
 });
-process.argv = [process.argv[0], ${JSON.stringify(cli)}, ${args}];
-await import(${JSON.stringify(pathToFileURL(cli).href)});`;
+process.argv = [process.argv[0], ${JSON.stringify(main)}, ${args}];
+await import(${JSON.stringify(pathToFileURL(main).href)});`;
 
 const scripts = {
   floor: `
@@ -184,6 +190,10 @@ for await (const chunk of createReadStream(process.argv[1], { highWaterMark: 655
 ${report}`,
   validateCli: cliRun(`'validate', file`),
   replayCli: cliRun(`'replay', file, '--json'`),
+  replayCliBefore: cliRun(
+    `'replay', file, '--json'`,
+    join(process.env.TRUCE_BENCH_BEFORE ?? root, 'dist', 'cli', 'main.js'),
+  ),
   replay: `
 import { replayLog } from ${JSON.stringify(dist('replay/index.js'))};
 const started = performance.now();
