@@ -190,6 +190,11 @@ class Writable {
     return this.#root;
   }
 
+  /** `value`, made by this fold and never handed out: written in place without a copy. */
+  fresh<T extends object>(value: T): T {
+    return this.#own(value);
+  }
+
   #own<T extends object>(value: T): T {
     this.#owned.add(value);
     return value;
@@ -319,22 +324,24 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         old.status = 'superseded';
         old.supersededBy = d.proposalId;
       }
-      proposals.push({
-        proposalId: d.proposalId,
-        from: d.from,
-        via: d.via ?? [],
-        to: d.to ?? [],
-        replaces: d.replaces ?? null,
-        supersededBy: null,
-        status: 'live',
-        acceptedBy: {},
-        rejectedBy: null,
-        seq: event.seq,
-        at: event.at,
-        summary,
-        // Terms are never changed: the event's own object is shared, never copied.
-        terms: d.terms,
-      });
+      proposals.push(
+        w.fresh({
+          proposalId: d.proposalId,
+          from: d.from,
+          via: d.via ?? [],
+          to: d.to ?? [],
+          replaces: d.replaces ?? null,
+          supersededBy: null,
+          status: 'live',
+          acceptedBy: {},
+          rejectedBy: null,
+          seq: event.seq,
+          at: event.at,
+          summary,
+          // Terms are never changed: the event's own object is shared, never copied.
+          terms: d.terms,
+        }),
+      );
       if (root.principals.includes(d.from)) {
         state(w, d.from, stanceOfTerms(d.terms, summary), 'proposal', d.proposalId, event);
         w.child(root, 'positions')[d.from] = position(
@@ -396,7 +403,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         proposalId: resolved.proposalId,
         permanentCeasefire: resolved.permanentCeasefire,
       });
-      w.child(root, 'byPhase')[resolved.attempt] = {
+      w.child(root, 'byPhase')[resolved.attempt] = w.fresh({
         phase,
         proposalId: resolved.proposalId,
         startedAt: event.at,
@@ -407,7 +414,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         hostagesReleased: 0,
         prisonersReleased: 0,
         prisonersDue: resolved.prisonersFixed,
-      };
+      });
       w.child(root, 'prisoners').due += resolved.prisonersFixed;
       if (resolved.aid.length > 0) {
         const aidOwed = w.child(root, 'aidOwed');
@@ -669,7 +676,7 @@ function state(
   event: { seq: number; at: string },
 ): void {
   const all = w.child(w.root, 'stances');
-  if (!Object.hasOwn(all, party)) all[party] = {};
+  if (!Object.hasOwn(all, party)) all[party] = w.fresh({});
   const stances = w.child(all, party);
   for (const [term, value] of Object.entries(terms) as Array<[StanceTerm, Stance['value']]>) {
     if (value === null || value === undefined) continue;
