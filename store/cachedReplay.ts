@@ -65,7 +65,7 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    */
   cacheMinBytes?: number;
   /**
-   * No checkpoint is written once the state's last one passed half this size (8 MiB by
+   * No checkpoint is written once the state's last one passed half this size (32 MiB by
    * default): writing it would cost more memory than a replay's own (issue 12 keeps a replay of
    * a million events under 200 MB), and reading it back as long as a replay of many events.
    */
@@ -99,7 +99,7 @@ export async function replayLogCached(
     checkpointEvery,
     checkpointShare,
     cacheMinBytes = 256 * 1024,
-    checkpointMaxBytes = 8 * 1024 * 1024,
+    checkpointMaxBytes = 32 * 1024 * 1024,
     fs = nodeFs,
     ...rest
   } = options;
