@@ -263,6 +263,18 @@ export function prisonersPerHostage(
   return tableGet(ratios, category) ?? terms.extension?.prisonersPerHostage ?? 0;
 }
 
+/**
+ * What `ratio` per hostage owes for `count` hostages, whole: the product rounded half up. The
+ * product is taken to 15 significant digits first, so a ratio written in decimals rounds as
+ * written: 0.7 × 45 is 31.5 and owes 32 (in binary floating point it is 31.499999999999996).
+ *
+ * @example
+ * wholeDue(3.2, 3); // 10
+ */
+export function wholeDue(ratio: number, count: number): number {
+  return Math.round(Number((ratio * count).toPrecision(15)));
+}
+
 /** Whether a released hostage is counted as remains returned: `deceased`, or category `bodies`. */
 export function isDeceased(h: { category: string; deceased?: boolean | undefined }): boolean {
   return h.deceased === true || h.category === 'bodies';
@@ -451,12 +463,12 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       let prisonersDue = 0;
       for (const [category, after] of counts) {
         const ratio = prisonersPerHostage(progress.terms, category, progress.ratios);
-        prisonersDue += Math.round(ratio * after) - Math.round(ratio * (before.get(category) ?? 0));
+        prisonersDue += wholeDue(ratio, after) - wholeDue(ratio, before.get(category) ?? 0);
       }
       const remainsRatio = progress.terms.remainsPerDeceasedHostage ?? 0;
       const remainsDue =
-        Math.round(remainsRatio * (progress.deceasedReleased + deceased)) -
-        Math.round(remainsRatio * progress.deceasedReleased);
+        wholeDue(remainsRatio, progress.deceasedReleased + deceased) -
+        wholeDue(remainsRatio, progress.deceasedReleased);
       const released = tableSetAll(progress.released, counts);
       const counted: PhaseInProgress = {
         ...progress,

@@ -189,6 +189,50 @@ describe('fixed prisoner lists and remains both ways', () => {
       .when(release(3))
       .thenReport((r) => expect(r.prisoners.due).toBe(10));
   });
+
+  // Found by the oracle, which multiplies the ratio as written exactly: in binary floating point
+  // 0.7 × 45 is 31.499999999999996, and the machine owed 31 for what the README says is 31.5,
+  // rounded half up to 32 (and 4.1 × 15 = 61.5 owed 61).
+  it('a ratio written in decimals rounds as written: 0.7 × 45 = 31.5 owes 32, for prisoners and remains alike', () => {
+    const decimal = (ratio: number, remains: number): EventInput[] => [
+      opened,
+      {
+        type: 'proposal.sent',
+        data: {
+          proposalId: 'd',
+          from: 'qatar',
+          terms: {
+            phases: [
+              {
+                hostages: [{ category: 'women-and-children' }, { category: 'bodies' }],
+                exchange: [{ category: 'women-and-children', prisonersPerHostage: ratio }],
+                remainsPerDeceasedHostage: remains,
+              },
+            ],
+            permanentCeasefire: false,
+          },
+        },
+      },
+      accept('israel', 'd'),
+      accept('hamas', 'd'),
+      start(1),
+    ];
+    given(decimal(0.7, 0))
+      .when(release(45))
+      .thenReport((r) => expect(r.prisoners.due).toBe(32));
+    given(decimal(4.1, 0))
+      .when(release(15))
+      .thenReport((r) => expect(r.prisoners.due).toBe(62));
+    given([...decimal(0.7, 0), release(44)])
+      .when(release(1))
+      .thenReport((r) => expect(r.prisoners.due).toBe(32));
+    given(decimal(0, 0.7))
+      .when({
+        type: 'release.completed',
+        data: { phase: 1, hostages: [{ category: 'bodies', count: 45, deceased: true }] },
+      })
+      .thenReport((r) => expect(r.remains.due).toBe(32));
+  });
 });
 
 describe('flare-ups inside a ceasefire', () => {
