@@ -8,12 +8,7 @@ import {
   tableEntries,
   tableSize,
 } from '../../machines/index.js';
-import {
-  type LegalityView,
-  type Move,
-  nextEvents,
-  toEvent,
-} from '../../testing/generator/nextEvents.js';
+import { type LegalityView, nextEvents, toEvent } from '../../testing/generator/nextEvents.js';
 
 /** The parties of every model path: two principals, a mediator and a third party. */
 export const modelOpening: EventData<'negotiation.opened'> = {
@@ -76,39 +71,7 @@ export function modelEvents(snapshot: {
       modelTime(seq),
     ),
   );
-  if (path === 'unopened') return events;
-  return [...events, ...v2Events(ctx, path).map((e) => toEvent(e, seq, modelTime(seq)))];
-}
-
-/**
- * Catalogue v2's facts, which the shared legality model does not draw yet: the world's facts in
- * every opened state, a flare-up where a ceasefire holds and its restoration after one.
- */
-function v2Events(ctx: DealContext, path: string): Move[] {
-  const out: Move[] = [
-    { type: 'remains.returned', data: { by: 'israel', count: 1 } },
-    { type: 'demand.stated', data: { by: 'hamas', description: 'end of the war' } },
-    { type: 'forces.withdrawn', data: { by: 'israel', line: 'yellow' } },
-    { type: 'talks.started', data: { phase: 2 } },
-  ];
-  if (path === 'concluded') {
-    // The shared model still ends at `concluded`; a permanent ceasefire keeps recording the world.
-    out.push(
-      { type: 'aid.delivered', data: { region: 'south', trucks: 1 } },
-      { type: 'violation.reported', data: { by: 'israel', description: 'shots' } },
-      { type: 'hostages.counted', data: { held: { soldiers: 0 } } },
-      {
-        type: 'release.completed',
-        data: { phase: ctx.completedPhases, hostages: [{ category: 'bodies', count: 1 }] },
-      },
-    );
-  }
-  const holds = ctx.inProgress !== null || ctx.pauseHolding || path === 'concluded';
-  if (holds && !ctx.strained) {
-    out.push({ type: 'flareup.reported', data: { by: 'israel', description: 'strikes' } });
-  }
-  if (ctx.strained) out.push({ type: 'ceasefire.restored', data: {} });
-  return out;
+  return events;
 }
 
 /**
@@ -148,6 +111,7 @@ export function legalityView(ctx: DealContext): LegalityView {
     },
     pauseHolding: ctx.pauseHolding,
     outsideNotRecounted: ctx.outsideNotRecounted,
+    strained: ctx.strained,
   };
 }
 

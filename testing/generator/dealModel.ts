@@ -119,6 +119,13 @@ export class DealModel {
   outsideNotRecounted = 0;
   /** Whether the last phase of an end-of-war deal completed. */
   concluded = false;
+  /**
+   * The last phase of a concluded deal: "late returns of remains" count toward it ("After a
+   * permanent ceasefire", README).
+   */
+  concludedPhase: ModelPhase | null = null;
+  /** A flare-up not yet followed by `ceasefire.restored` (or a collapse). */
+  strained = false;
   /** How many proposals were sent (`proposals` may have forgotten some: {@link DealModelOptions}). */
   proposalsSent = 0;
   readonly #forgetClosed: boolean;
@@ -205,7 +212,7 @@ export class DealModel {
         break;
       }
       case 'release.completed':
-        this.#count(event.data.hostages ?? []);
+        this.#count(event.data.hostages ?? [], this.concludedPhase ?? undefined);
         for (const o of event.data.outsideDeal ?? []) this.outsideNotRecounted += o.count;
         break;
       case 'release.recounted':
@@ -230,6 +237,7 @@ export class DealModel {
         this.pauseHolding = true;
         if (p.terms.permanentCeasefire && p.terms.phases.length === progress.phase) {
           this.concluded = true;
+          this.concludedPhase = progress;
           this.state = 'concluded';
         } else {
           this.state = 'negotiating';
@@ -239,6 +247,7 @@ export class DealModel {
       case 'hostilities.resumed':
         this.inProgress = null;
         this.pauseHolding = false;
+        this.strained = false;
         this.completedPhases = 0;
         for (const p of this.proposals) if (p.status === 'live') p.status = 'lapsed';
         this.#forget();
@@ -250,12 +259,15 @@ export class DealModel {
       case 'talks.resumed':
         this.state = 'negotiating';
         break;
+      case 'flareup.reported':
+        this.strained = true;
+        break;
+      case 'ceasefire.restored':
+        this.strained = false;
+        break;
       case 'aid.delivered':
       case 'violation.reported':
       case 'hostages.counted':
-      // Catalogue v2's facts: the generator does not draw them yet.
-      case 'flareup.reported':
-      case 'ceasefire.restored':
       case 'remains.returned':
       case 'demand.stated':
       case 'forces.withdrawn':
@@ -297,8 +309,8 @@ export class DealModel {
     return this.inProgress;
   }
 
-  #count(hostages: ReadonlyArray<{ category: string; count: number }>): void {
-    const progress = this.#inForce();
+  #count(hostages: ReadonlyArray<{ category: string; count: number }>, late?: ModelPhase): void {
+    const progress = this.inProgress ?? late ?? this.#inForce();
     for (const h of hostages) {
       progress.released[h.category] = (ownValue(progress.released, h.category) ?? 0) + h.count;
     }

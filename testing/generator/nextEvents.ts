@@ -51,6 +51,8 @@ export interface LegalityView {
   } | null;
   readonly pauseHolding: boolean;
   readonly outsideNotRecounted: number;
+  /** A flare-up inside the ceasefire not yet followed by its restoration. */
+  readonly strained: boolean;
 }
 
 /** Options of {@link nextEvents}. */
@@ -68,7 +70,15 @@ const MEDIATORS = ['qatar', 'egypt', 'us'] as const;
 const THIRD = ['thailand'] as const;
 const CATEGORIES = ['women', 'children', 'elderly', 'civilian-men', 'soldiers', 'bodies'] as const;
 
-/** Terms drawn from `pick`: 1–3 phases, named or open counts, exchange ratios, extension rules. */
+/** The first instant of generated logs, for obligations due `by` a date. */
+const GENERATED_START = Date.UTC(2023, 10, 22);
+
+/**
+ * Terms drawn from `pick`: 1–3 phases, named or open counts (now and then a large one), whole
+ * and fractional exchange ratios (half-up rounding), extension rules, and catalogue v2's terms:
+ * open-ended phases, fixed prisoner lists, remains per deceased hostage, aid by region, a
+ * withdrawal line, a release schedule and obligations with every kind of deadline.
+ */
 export function drawTerms(pick: Pick): Terms {
   const phases: PhaseTerms[] = [];
   const count = 1 + pick(3);
@@ -77,17 +87,22 @@ export function drawTerms(pick: Pick): Terms {
     const named = 1 + pick(2);
     for (let j = 0; j < named; j++) categories.add(CATEGORIES[pick(CATEGORIES.length)] ?? 'women');
     const hostages = [...categories].map((category) =>
-      pick(8) === 7 ? { category } : { category, count: 1 + pick(4) },
+      pick(8) === 7
+        ? { category }
+        : { category, count: pick(10) === 9 ? 10 + pick(50) : 1 + pick(4) },
     );
-    const phase: PhaseTerms = { days: 1 + pick(7), hostages };
+    // Keys in the catalogue's order, as a log read back from its bytes has them.
+    const phase: PhaseTerms = pick(6) !== 5 ? { days: 1 + pick(7), hostages } : { hostages };
     if (pick(3) > 0) {
       phase.exchange = [...categories].map((category) => ({
         category,
-        prisonersPerHostage: pick(31),
+        prisonersPerHostage: pick(4) === 3 ? pick(31) + (1 + pick(99)) / 100 : pick(31),
       }));
     }
     if (pick(3) === 2) phase.prisoners = pick(200);
-    if (pick(2) === 1) phase.aidTrucksPerDay = pick(300);
+    const aid = pick(2) === 1 ? pick(300) : undefined;
+    if (pick(4) === 3) v2Terms(phase, [...categories], i + 1, aid, pick);
+    else if (aid !== undefined) phase.aidTrucksPerDay = aid;
     if (pick(2) === 1) {
       phase.extension = { hostagesPerDay: 1 + pick(3) };
       if (pick(2) === 1) phase.extension.prisonersPerHostage = pick(4);
@@ -96,6 +111,72 @@ export function drawTerms(pick: Pick): Terms {
     phases.push(phase);
   }
   return { phases, permanentCeasefire: pick(2) === 1 };
+}
+
+/** Catalogue v2's terms of one phase, each drawn or not. */
+function v2Terms(
+  phase: PhaseTerms,
+  categories: string[],
+  number: number,
+  aid: number | undefined,
+  pick: Pick,
+): void {
+  if (pick(2) === 1) {
+    phase.prisonerTotals = [{ category: 'sentenced', count: pick(50) }];
+    if (pick(2) === 1) phase.prisonerTotals.push({ category: 'detainees', count: pick(200) });
+  }
+  if (pick(2) === 1) phase.remainsPerDeceasedHostage = pick(16) + (pick(3) === 2 ? 0.5 : 0);
+  if (aid !== undefined) phase.aidTrucksPerDay = aid;
+  if (pick(2) === 1) {
+    phase.aidByRegion = [{ region: 'north', trucksPerDay: pick(300) }];
+    const south: NonNullable<PhaseTerms['aidByRegion']>[number] = { region: 'south' };
+    if (pick(2) === 1) south.trucksPerDay = pick(300);
+    if (pick(2) === 1) south.fuelTrucksPerDay = pick(10);
+    phase.aidByRegion.push(south);
+  }
+  if (pick(2) === 1) phase.withdrawal = pick(2) === 1 ? 'yellow line' : 'full';
+  if (pick(2) === 1) {
+    const rounds = 1 + pick(3);
+    phase.schedule = [];
+    for (let r = 0; r < rounds; r++) {
+      const round: NonNullable<PhaseTerms['schedule']>[number] = { day: 1 + pick(7) };
+      const category = one(categories, pick);
+      round.hostages = [pick(5) === 4 ? { category } : { category, count: pick(4) }];
+      if (pick(2) === 1) round.prisoners = pick(40);
+      phase.schedule.push(round);
+    }
+  }
+  if (pick(2) === 1) {
+    phase.obligations = [];
+    const n = 1 + pick(3);
+    for (let o = 0; o < n; o++) phase.obligations.push(drawObligation(categories, number, pick));
+  }
+}
+
+/** One obligation: hostages, remains, prisoners, talks or a withdrawal, with any deadline. */
+function drawObligation(
+  categories: string[],
+  number: number,
+  pick: Pick,
+): NonNullable<PhaseTerms['obligations']>[number] {
+  // Keys in the catalogue's order: party, what, category, count, deadline, phase, line.
+  const party = PRINCIPALS[pick(2)] ?? 'israel';
+  const kind = pick(5);
+  const what = (['hostages', 'remains', 'prisoners', 'talks', 'withdrawal'] as const)[kind];
+  const o: NonNullable<PhaseTerms['obligations']>[number] = { party, what: what ?? 'talks' };
+  if (kind === 0 && pick(2) === 1) o.category = one(categories, pick);
+  if (kind === 0) o.count = 1 + pick(4);
+  else if (kind === 1) o.count = pick(4);
+  else if (kind === 2) o.count = pick(60);
+  const deadline = pick(4);
+  if (deadline === 0) o.withinHours = 1 + pick(96);
+  else if (deadline === 1) o.withinDays = 1 + pick(5);
+  else if (deadline === 2) {
+    o.by = new Date(GENERATED_START + pick(40) * 86_400_000 + pick(24) * 3_600_000).toISOString();
+  }
+  if (kind === 3 && pick(2) === 1) o.phase = number + pick(2);
+  if (kind === 4) o.line = pick(2) === 1 ? 'yellow line' : 'full';
+  return o;
 }
 
 /** Parties of a negotiation drawn from `pick`: 2–3 principals, 0–3 mediators, 0–1 third party. */
@@ -111,7 +192,10 @@ export function drawOpening(pick: Pick): EventData<'negotiation.opened'> {
     parties.push({ id, name: id.toUpperCase(), role: 'third-party' });
   }
   const data: EventData<'negotiation.opened'> = { title: 'Generated negotiation', parties };
-  if (pick(2) === 1) data.held = { women: 10 + pick(50), soldiers: pick(20) };
+  if (pick(2) === 1) {
+    data.held = { women: 10 + pick(50), soldiers: pick(20) };
+    if (pick(2) === 1) data.held.bodies = pick(10);
+  }
   return data;
 }
 
@@ -126,7 +210,7 @@ function one<T>(items: readonly T[], pick: Pick): T {
  * The events the README's rules ("The rules the statechart enforces") allow next, given the
  * state path and what the deal so far says. Built from the rules in words over the oracle's
  * model, not by asking the machine, so a replay that rejects one of them is a disagreement
- * worth a look. Empty once the deal has concluded. With `pick` always 0 each candidate gives
+ * worth a look. With `pick` always 0 each candidate gives
  * its simplest form (the first party, the smallest count), which the model test walks.
  */
 export function nextEvents(
@@ -147,7 +231,6 @@ export function nextEvents(
     push(1, 'negotiation.opened', (pick) => options.opening ?? drawOpening(pick));
     return out;
   }
-  if (top === 'concluded') return out;
 
   const parties = Object.keys(view.parties);
   const roleOf = (id: string): string | undefined => ownValue(view.parties, id)?.role;
@@ -174,7 +257,27 @@ export function nextEvents(
     if (pick(2) === 1) violation.against = one(principals, pick);
     return violation;
   });
-  push(1, 'hostages.counted', (pick) => ({ held: { women: pick(40), soldiers: pick(20) } }));
+  push(1, 'hostages.counted', (pick) => {
+    const held: Record<string, number> = { women: pick(40), soldiers: pick(20) };
+    if (pick(2) === 1) held.bodies = pick(10);
+    return { held };
+  });
+  worldMoves(top, view, principals, parties, push);
+
+  // After a permanent ceasefire the world goes on, late remains of the deceased included; only
+  // what would reopen the deal is refused.
+  if (top === 'concluded') {
+    push(1, 'release.completed', (pick) => {
+      const category = CATEGORIES[pick(CATEGORIES.length)] ?? 'bodies';
+      const hostage: { category: string; count: number; deceased?: boolean } = {
+        category,
+        count: 1 + pick(3),
+      };
+      if (category !== 'bodies' || pick(2) === 1) hostage.deceased = true;
+      return { phase: view.completedPhases, hostages: [hostage] };
+    });
+    return out;
+  }
 
   if (state === 'negotiating.suspended') {
     push(8, 'talks.resumed', (pick) => ({ by: one(parties, pick) }));
@@ -279,6 +382,69 @@ export function nextEvents(
   return out;
 }
 
+/**
+ * Catalogue v2's facts of the world: demands once talks began; remains returned, withdrawals
+ * and talks begun once a phase started; a flare-up wherever a ceasefire holds (a phase in
+ * progress, a completed phase's pause, a permanent ceasefire) and its restoration.
+ */
+function worldMoves(
+  top: string | undefined,
+  view: LegalityView,
+  principals: readonly string[],
+  parties: readonly string[],
+  push: <T extends EventType>(weight: number, type: T, data: (pick: Pick) => EventData<T>) => void,
+): void {
+  if ((view.proposalsSent ?? view.proposals.length) > 0) {
+    push(1, 'demand.stated', (pick) => {
+      const data: EventData<'demand.stated'> = {
+        by: one(principals, pick),
+        description: 'a public demand',
+      };
+      if (pick(2) === 1) {
+        data.terms = { permanentCeasefire: pick(2) === 1 };
+        if (pick(2) === 1) data.terms.pauseDays = pick(60);
+        if (pick(2) === 1) data.terms.withdrawal = 'full';
+      }
+      return data;
+    });
+  }
+  if (view.phase > 0) {
+    push(1, 'remains.returned', (pick) => {
+      const data: EventData<'remains.returned'> = { by: one(principals, pick), count: pick(30) };
+      if (pick(2) === 1) data.phase = 1 + pick(view.phase);
+      return data;
+    });
+    push(1, 'forces.withdrawn', (pick) => {
+      const data: EventData<'forces.withdrawn'> = {
+        by: one(principals, pick),
+        line: pick(2) === 1 ? 'yellow line' : 'full',
+      };
+      if (pick(2) === 1) data.phase = 1 + pick(view.phase);
+      return data;
+    });
+    push(1, 'talks.started', (pick) => {
+      const data: EventData<'talks.started'> = { phase: 1 + pick(view.phase + 1) };
+      if (pick(2) === 1) data.by = parties.slice(0, 1 + pick(parties.length));
+      return data;
+    });
+  }
+  if (view.inProgress !== null || view.pauseHolding || top === 'concluded') {
+    push(1, 'flareup.reported', (pick) => {
+      const by = one(principals, pick);
+      const data: EventData<'flareup.reported'> =
+        pick(2) === 1
+          ? { by, against: one(principals, pick), description: 'strikes after an attack' }
+          : { by, description: 'strikes after an attack' };
+      if (pick(2) === 1) data.killed = pick(100);
+      if (pick(3) === 2) data.wounded = pick(300);
+      return data;
+    });
+  }
+  if (view.strained) {
+    push(3, 'ceasefire.restored', (pick) => (pick(2) === 1 ? { by: one(parties, pick) } : {}));
+  }
+}
+
 /** Releases, recounts, extensions and completion within the phase's terms. */
 function inPhaseMoves(
   view: LegalityView,
@@ -299,7 +465,10 @@ function inPhaseMoves(
     return Math.min(perCat, totalDue);
   };
   const open = Object.keys(perCategory).filter((c) => dueIn(c) > 0);
-  const amount = (due: number, pick: Pick): number => 1 + pick(Math.min(due, 4));
+  // Mostly a few at a time; now and then all that is due at once (up to 60), so large counts
+  // meet fractional ratios.
+  const amount = (due: number, pick: Pick): number =>
+    due > 4 && pick(4) === 3 ? Math.min(due, 60) : 1 + pick(Math.min(due, 4));
   const third = Object.keys(view.parties).find(
     (p) => ownValue(view.parties, p)?.role === 'third-party',
   );

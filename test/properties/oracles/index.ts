@@ -1,3 +1,3 @@
 export * from '../../../testing/generator/dealModel.js';
 export * from './figures.js';
-export * from './v1Keys.js';
+export * from './halfUp.js';
