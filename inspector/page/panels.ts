@@ -162,6 +162,17 @@ export function renderProjections(el: Element, report: ReplayReport): void {
     row(report, '… due', 'remains.due'),
   );
   const violationsAgainst = keyed(report, 'violationsAgainst', 'Violations reported against');
+  // Aid the terms owe per region each day (`aidByRegion`), owed at this step, beside what came.
+  const aidOwed = report.aid.due.length
+    ? grid(
+        ['Phase', 'Region', 'Days owed', 'Trucks due', 'delivered', 'Fuel due', 'delivered'],
+        report.aid.due.map((_, i) =>
+          ['phase', 'region', 'days', 'trucksDue', 'trucks', 'fuelTrucksDue', 'fuelTrucks'].map(
+            (key) => field(report, `aid.due.${i}.${key}`, 'td'),
+          ),
+        ),
+      )
+    : null;
 
   fill(
     el,
@@ -169,7 +180,7 @@ export function renderProjections(el: Element, report: ReplayReport): void {
     section('Obligations and deadlines', renderObligations(report)),
     section('Obligations: prisoners', prisoners, prisonerCategories, phases),
     section('Ceasefire: flare-ups', renderFlareUps(report)),
-    section('Pause and aid', pause, violationsAgainst),
+    section('Pause and aid', pause, aidOwed, violationsAgainst),
     section('Terms', renderTerms(report)),
     section('Positions and sticking points', renderPositions(report)),
   );

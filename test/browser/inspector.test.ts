@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -273,6 +273,74 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
         expect(listed).toEqual(changed.slice(0, 14));
       }
       previous = expected;
+    }
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the aid a phase owes each region beside what it got, as truce replay --json gives it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'truce-aid-'));
+    const file = join(dir, 'aid.jsonl');
+    const opened = {
+      title: 'Aid by region',
+      parties: [
+        { id: 'north', name: 'North', role: 'principal' },
+        { id: 'south', name: 'South', role: 'principal' },
+      ],
+    };
+    const terms = {
+      phases: [
+        {
+          days: 4,
+          hostages: [{ category: 'women', count: 2 }],
+          aidByRegion: [
+            { region: 'north', trucksPerDay: 100 },
+            { region: 'south', trucksPerDay: 200, fuelTrucksPerDay: 4 },
+            { region: 'centre' },
+          ],
+        },
+      ],
+      permanentCeasefire: false,
+    };
+    const events: Array<[string, unknown]> = [
+      ['negotiation.opened', opened],
+      ['proposal.sent', { proposalId: 'p', from: 'north', terms }],
+      ['proposal.accepted', { proposalId: 'p', by: 'north' }],
+      ['proposal.accepted', { proposalId: 'p', by: 'south' }],
+      ['phase.started', { phase: 1 }],
+      ['aid.delivered', { region: 'north', trucks: 150 }],
+      ['aid.delivered', { region: 'south', trucks: 380, fuelTrucks: 6 }],
+    ];
+    writeFileSync(
+      file,
+      events
+        .map(([type, data], i) =>
+          JSON.stringify({
+            seq: i + 1,
+            id: `a${i + 1}`,
+            type,
+            at: new Date(Date.UTC(2024, 0, 1 + i)).toISOString(),
+            data,
+          }),
+        )
+        .join('\n')
+        .concat('\n'),
+    );
+    const { url } = await inspect(file);
+    const { page, problems } = await openPage(url);
+    await page.keyboard.press('End');
+    await waitShown(page, 7);
+    const expected = replayAt(file, 7);
+    expect(expected.aid.due.map((d) => [d.region, d.days, d.trucksDue, d.trucks])).toEqual([
+      ['north', 3, 300, 150],
+      ['south', 3, 600, 380],
+      ['centre', 3, null, 0],
+    ]);
+    const fields = await shownFields(page);
+    const aid = fields.filter(([path]) => path.startsWith('aid.due.'));
+    expect(aid).toHaveLength(3 * 7);
+    for (const [path, text] of aid) {
+      expect({ path, text }).toEqual({ path, text: formatValue(valueAt(expected, path)) });
     }
     expect(problems).toEqual([]);
     await page.close();
