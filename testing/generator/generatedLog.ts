@@ -54,6 +54,13 @@ const ACTIVITY = new Map<string, number>([
   ['aid.delivered', 1],
   ['violation.reported', 1],
   ['hostages.counted', 1],
+  // Catalogue v2's facts of the world: activity too, not moves of the deal.
+  ['remains.returned', 1],
+  ['demand.stated', 1],
+  ['forces.withdrawn', 1],
+  ['talks.started', 1],
+  ['flareup.reported', 1],
+  ['ceasefire.restored', 1],
   // Within a phase, its own business comes first.
   ['release.completed', 6],
   ['release.recounted', 3],
