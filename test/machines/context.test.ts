@@ -199,6 +199,30 @@ describe('hostages and what they owe', () => {
   });
 });
 
+describe('after a permanent ceasefire', () => {
+  it('late remains count toward the deal’s last phase, and no phase is in progress again', () => {
+    const remains = (count: number): EventInput => ({
+      type: 'release.completed',
+      data: { phase: 2, hostages: [{ category: 'soldiers', count, deceased: true }] },
+    });
+    const { replayer } = replay([
+      ...phase1Done,
+      start(2),
+      release(20, 2, 'soldiers'),
+      complete(2),
+      remains(1),
+      remains(2),
+    ]);
+    expect(replayer.state).toBe('concluded');
+    expect(replayer.context.inProgress).toBeNull();
+    expect(replayer.context.concludedPhase).toMatchObject({
+      phase: 2,
+      releasedTotal: 23,
+      deceasedReleased: 3,
+    });
+  });
+});
+
 describe('the pause and the ceasefire', () => {
   it('a new phase takes over from the pause of the one before', () => {
     const { replayer } = replay([...phase1Done]);
