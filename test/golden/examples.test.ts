@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectGoldenReplay } from '../../testing/index.js';
 
@@ -43,10 +46,9 @@ describe('golden replays of the bundled examples', () => {
 
 describe('expectGoldenReplay without an expectation yet', () => {
   it('says how to write one', async () => {
-    await expect(
-      expectGoldenReplay('examples/november-2023.jsonl', '/tmp/truce-no-such-expected.json'),
-    ).rejects.toThrow(
-      '/tmp/truce-no-such-expected.json does not exist: run once with TRUCE_UPDATE_GOLDEN=1 to write it from examples/november-2023.jsonl, then review it',
+    const missing = join(mkdtempSync(join(tmpdir(), 'truce-golden-')), 'no-such-expected.json');
+    await expect(expectGoldenReplay('examples/november-2023.jsonl', missing)).rejects.toThrow(
+      `${missing} does not exist: run once with TRUCE_UPDATE_GOLDEN=1 to write it from examples/november-2023.jsonl, then review it`,
     );
   });
 });
