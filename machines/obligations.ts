@@ -102,3 +102,69 @@ function inZoneOf(ms: number, reference: string): string {
   const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
   return `${new Date(ms + offset).toISOString().slice(0, 19)}${zone}`;
 }
+
+/** What an event does toward obligations, as the machine resolved it. */
+export type ObligationStep =
+  /** A release item of phase attempt `attempt`: living hostages, remains or prisoners. */
+  | {
+      kind: 'release';
+      attempt: number;
+      what: 'hostages' | 'remains' | 'prisoners';
+      category: string;
+    }
+  /** Forces withdrawn by `party` to `line`. */
+  | { kind: 'withdrawal'; party: string; line: string }
+  /** Talks begun on phase `phase`. */
+  | { kind: 'talks'; phase: number };
+
+/**
+ * Whether `step` counts toward obligation `o` (of phase attempt `attempt`): a release item toward
+ * the obligations of its own phase attempt for what it is (living hostages, remains, prisoners),
+ * of its category or of any; a withdrawal toward its party's withdrawal to that line; talks
+ * toward talks on that phase. The one place this is decided; the projections count by it.
+ *
+ * @example
+ * countsToward(o, { kind: 'talks', phase: 2 });
+ */
+export function countsToward(
+  o: ObligationDue & { attempt: number },
+  step: ObligationStep,
+): boolean {
+  switch (step.kind) {
+    case 'release':
+      return (
+        o.attempt === step.attempt &&
+        o.what === step.what &&
+        (o.category === null || o.category === step.category)
+      );
+    case 'withdrawal':
+      return o.what === 'withdrawal' && o.party === step.party && o.line === step.line;
+    case 'talks':
+      return o.what === 'talks' && o.talksOn === step.phase;
+  }
+}
+
+/** How many an obligation needs before it is met: its count, or one event (talks, withdrawal). */
+export function obligationTarget(o: ObligationDue): number {
+  return o.count ?? 1;
+}
+
+/** Where an obligation stands at an instant. */
+export type ObligationStatus = 'open' | 'met' | 'overdue';
+
+/**
+ * Where an obligation stands at `asOf`: `met` once what counts toward it reached its count (for
+ * good: a later instant never changes that), `overdue` when its deadline has passed unmet,
+ * else `open`. An obligation with no deadline ("as soon as possible") is never overdue.
+ *
+ * @example
+ * obligationStatus({ due: '2025-10-13T12:00:00+03:00', metAt: null }, '2025-10-14T12:00:00+03:00'); // 'overdue'
+ */
+export function obligationStatus(
+  o: { due: string | null; metAt: string | null },
+  asOf: string | null,
+): ObligationStatus {
+  if (o.metAt !== null) return 'met';
+  if (o.due !== null && asOf !== null && Date.parse(asOf) > Date.parse(o.due)) return 'overdue';
+  return 'open';
+}

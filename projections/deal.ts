@@ -1,8 +1,11 @@
 import type { PhaseTerms, Terms, TruceEvent } from '../events/index.js';
 import {
   type AidTerms,
+  countsToward,
   type DecidedEvent,
   isDeceased,
+  type ObligationStep,
+  obligationTarget,
   type ProposalStatus,
   resolutionOf,
 } from '../machines/index.js';
@@ -547,12 +550,13 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
     case 'forces.withdrawn':
       meetWhere(
         w,
-        (o) => o.what === 'withdrawal' && o.party === event.data.by && o.line === event.data.line,
+        { kind: 'withdrawal', party: event.data.by, line: event.data.line },
+        1,
         event.at,
       );
       return;
     case 'talks.started':
-      meetWhere(w, (o) => o.what === 'talks' && o.talksOn === event.data.phase, event.at);
+      meetWhere(w, { kind: 'talks', phase: event.data.phase }, 1, event.at);
       return;
     case 'phase.completed': {
       const { attempt } = resolutionOf(decided, 'phase.completed');
@@ -635,7 +639,7 @@ function endAid(w: Writable, attempt: number, at: string): void {
   }
 }
 
-/** Counts `item` toward the open obligations of the phase attempt it belongs to. */
+/** Counts `item` toward every obligation the machine's rule says it counts toward. */
 function towardObligations(
   w: Writable,
   attempt: number,
@@ -643,28 +647,18 @@ function towardObligations(
   item: { category: string; count: number },
   at: string,
 ): void {
-  const obligations = w.root.obligations;
-  for (let i = 0; i < obligations.length; i++) {
-    const o = obligations[i] as ObligationProgress;
-    if (o.attempt !== attempt || o.what !== what) continue;
-    if (o.category !== null && o.category !== item.category) continue;
-    meet(w.child(w.child(w.root, 'obligations'), i), item.count, at);
-  }
+  meetWhere(w, { kind: 'release', attempt, what, category: item.category }, item.count, at);
 }
 
-/** Counts one toward every obligation that `matches`. */
-function meetWhere(w: Writable, matches: (o: ObligationProgress) => boolean, at: string): void {
+/** Counts `n` toward every obligation `step` counts toward (machines/obligations.ts decides). */
+function meetWhere(w: Writable, step: ObligationStep, n: number, at: string): void {
   const obligations = w.root.obligations;
   for (let i = 0; i < obligations.length; i++) {
-    if (matches(obligations[i] as ObligationProgress)) {
-      meet(w.child(w.child(w.root, 'obligations'), i), 1, at);
-    }
+    if (!countsToward(obligations[i] as ObligationProgress, step)) continue;
+    const o = w.child(w.child(w.root, 'obligations'), i);
+    o.fulfilled += n;
+    if (o.metAt === null && o.fulfilled >= obligationTarget(o)) o.metAt = at;
   }
-}
-
-function meet(o: ObligationProgress, n: number, at: string): void {
-  o.fulfilled += n;
-  if (o.metAt === null && o.fulfilled >= (o.count ?? 1)) o.metAt = at;
 }
 
 function state(
