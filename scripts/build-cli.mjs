@@ -13,7 +13,7 @@ const pkg = (await import(join(root, 'package.json'), { with: { type: 'json' } }
 
 // ES module packages of many small files are bundled (zod alone is ~95 modules); the CommonJS
 // ones (pg, ws, the Stately bridge) stay where npm put them and load only when used.
-const bundled = new Set(['zod', 'xstate', 'immer', '@xstate/graph', 'commander']);
+const bundled = new Set(['zod', 'xstate', '@xstate/graph', 'commander']);
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name));
 
 rmSync(join(out, 'chunks'), { recursive: true, force: true });
