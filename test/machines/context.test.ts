@@ -119,6 +119,18 @@ describe('the proposals the context holds', () => {
       .thenState('negotiating.proposalOnTable');
   });
 
+  it('fighting that resumes ends the phase attempt in progress (its aid stops being owed), none between phases', () => {
+    const ended = (inputs: readonly EventInput[]) =>
+      resolutionOf(
+        replay([...inputs, resumed]).decided.at(-1) as DecidedEvent,
+        'hostilities.resumed',
+      ).ended;
+    expect(ended(inPhase1)).toBe(0);
+    expect(ended(phase1Done)).toBeNull();
+    // The second attempt (byPhase index 1): an index that is not 0 must not read as "none".
+    expect(ended([...phase1Done, start(2)])).toBe(1);
+  });
+
   it('when fighting resumes, every open proposal lapses, listed in the order sent', () => {
     // More than a table leaf holds (32): the open proposals are stored in no particular order.
     const many = Array.from({ length: 40 }, (_, i) => sent(`q${i}`));
