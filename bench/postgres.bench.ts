@@ -4,58 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { replayLog } from '../replay/index.js';
-import {
-  type EventStore,
-  FileEventStore,
-  migrateDatabase,
-  type NewEvent,
-  PostgresEventStore,
-} from '../store/index.js';
+import { FileEventStore, migrateDatabase, PostgresEventStore } from '../store/index.js';
 import { startPg } from '../test/store/pgCluster.js';
+import { BATCH_SIZE, BATCHES, batchAppendRate, singleAppendRate } from './appendRates.js';
 import { compare, printComparison } from './measure.js';
-
-const SINGLE_APPENDS = Number(process.env.N ?? 200);
-const BATCHES = 20;
-const BATCH_SIZE = 1_000;
-
-const opened = {
-  id: 'open',
-  type: 'negotiation.opened',
-  at: '2023-11-22T08:00:00Z',
-  data: {
-    title: 'Bench talks',
-    parties: [
-      { id: 'israel', name: 'Israel', role: 'principal' },
-      { id: 'hamas', name: 'Hamas', role: 'principal' },
-    ],
-  },
-} as NewEvent;
-
-function aid(id: string): NewEvent {
-  return {
-    id,
-    type: 'aid.delivered',
-    at: '2023-11-24T10:00:00Z',
-    data: { region: 'south', trucks: 200 },
-    source: { name: 'UN OCHA', confidence: 'reported' },
-  } as NewEvent;
-}
-
-async function singleRate(store: EventStore): Promise<number> {
-  await store.append([opened]);
-  const started = performance.now();
-  for (let i = 0; i < SINGLE_APPENDS; i++) await store.append([aid(`s${i}`)]);
-  return SINGLE_APPENDS / ((performance.now() - started) / 1000);
-}
-
-async function batchRate(store: EventStore): Promise<number> {
-  await store.append([opened]);
-  const started = performance.now();
-  for (let b = 0; b < BATCHES; b++) {
-    await store.append(Array.from({ length: BATCH_SIZE }, (_, i) => aid(`b${b}-${i}`)));
-  }
-  return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
-}
 
 async function replayRate(source: string | AsyncIterable<Uint8Array>): Promise<number> {
   const started = performance.now();
@@ -99,12 +51,12 @@ export default async function run(): Promise<void> {
         baseline: {
           label: 'file store, durable single appends',
           run: async () =>
-            rate(await singleRate(new FileEventStore(join(dir, `single-${run++}.jsonl`)))),
+            rate(await singleAppendRate(new FileEventStore(join(dir, `single-${run++}.jsonl`)))),
         },
         subjects: [
           {
             label: 'PostgreSQL, durable single appends',
-            run: async () => rate(await singleRate(pgStore('single'))),
+            run: async () => rate(await singleAppendRate(pgStore('single'))),
           },
         ],
       }),
@@ -119,7 +71,7 @@ export default async function run(): Promise<void> {
           label: `file store, batches of ${BATCH_SIZE.toLocaleString('en')}`,
           run: async () => {
             file = join(dir, `batch-${run++}.jsonl`);
-            return rate(await batchRate(new FileEventStore(file)));
+            return rate(await batchAppendRate(new FileEventStore(file)));
           },
         },
         subjects: [
@@ -127,7 +79,7 @@ export default async function run(): Promise<void> {
             label: `PostgreSQL, batches of ${BATCH_SIZE.toLocaleString('en')}`,
             run: async () => {
               pg = pgStore('batch');
-              return rate(await batchRate(pg));
+              return rate(await batchAppendRate(pg));
             },
           },
         ],

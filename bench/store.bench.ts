@@ -3,36 +3,18 @@ import { open, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FileEventStore, MemoryEventStore, type NewEvent } from '../store/index.js';
+import { FileEventStore, MemoryEventStore } from '../store/index.js';
+import {
+  aid,
+  BATCH_SIZE,
+  batchAppendRate,
+  opened,
+  SINGLE_APPENDS,
+  singleAppendRate,
+} from './appendRates.js';
 import { compare, printComparison } from './measure.js';
 
-const SINGLE_APPENDS = Number(process.env.N ?? 200);
-const BATCHES = 20;
-const BATCH_SIZE = 1_000;
 const MEMORY_SIZES = process.env.N ? [] : [10_000, 100_000, 1_000_000];
-
-const opened = {
-  id: 'open',
-  type: 'negotiation.opened',
-  at: '2023-11-22T08:00:00Z',
-  data: {
-    title: 'Bench talks',
-    parties: [
-      { id: 'israel', name: 'Israel', role: 'principal' },
-      { id: 'hamas', name: 'Hamas', role: 'principal' },
-    ],
-  },
-} as NewEvent;
-
-function aid(id: string): NewEvent {
-  return {
-    id,
-    type: 'aid.delivered',
-    at: '2023-11-24T10:00:00Z',
-    data: { region: 'south', trucks: 200 },
-    source: { name: 'UN OCHA', confidence: 'reported' },
-  } as NewEvent;
-}
 
 /** Writes of one log-sized line, each followed by fsync: the disk's ceiling for durable appends. */
 async function rawFsyncRate(dir: string): Promise<number> {
@@ -69,22 +51,12 @@ async function rawLockedFsyncRate(dir: string): Promise<number> {
   }
 }
 
-async function singleAppendRate(dir: string, run: number): Promise<number> {
-  const store = new FileEventStore(join(dir, `single-${run}.jsonl`));
-  await store.append([opened]);
-  const started = performance.now();
-  for (let i = 0; i < SINGLE_APPENDS; i++) await store.append([aid(`s${i}`)]);
-  return SINGLE_APPENDS / ((performance.now() - started) / 1000);
+function singleAppendRateIn(dir: string, run: number): Promise<number> {
+  return singleAppendRate(new FileEventStore(join(dir, `single-${run}.jsonl`)));
 }
 
-async function batchAppendRate(dir: string, run: number): Promise<number> {
-  const store = new FileEventStore(join(dir, `batch-${run}.jsonl`));
-  await store.append([opened]);
-  const started = performance.now();
-  for (let b = 0; b < BATCHES; b++) {
-    await store.append(Array.from({ length: BATCH_SIZE }, (_, i) => aid(`b${b}-${i}`)));
-  }
-  return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
+function batchAppendRateIn(dir: string, run: number): Promise<number> {
+  return batchAppendRate(new FileEventStore(join(dir, `batch-${run}.jsonl`)));
 }
 
 async function memoryAppendMicros(count: number): Promise<number> {
@@ -120,11 +92,11 @@ export default async function run(): Promise<void> {
         },
         {
           label: 'file store, durable single appends',
-          run: async () => rate(await singleAppendRate(dir, run++)),
+          run: async () => rate(await singleAppendRateIn(dir, run++)),
         },
         {
           label: `file store, batches of ${BATCH_SIZE.toLocaleString('en')}`,
-          run: async () => rate(await batchAppendRate(dir, run++)),
+          run: async () => rate(await batchAppendRateIn(dir, run++)),
         },
       ],
     });
