@@ -54,10 +54,19 @@ export interface AidWindow {
  * aidDaysOwed({ startedAt: '2023-11-24T05:00:00Z', endedAt: null, days: 4 }, '2023-11-25T06:00:00Z'); // 2
  */
 export function aidDaysOwed(window: AidWindow, asOf: string): number {
-  const start = Date.parse(window.startedAt);
-  const ended = window.endedAt === null ? Number.POSITIVE_INFINITY : Date.parse(window.endedAt);
-  const until = Math.min(Date.parse(asOf), ended);
-  if (until < start) return 0;
-  const begun = Math.floor((until - start) / DAY_MS) + 1;
+  const ended = window.endedAt !== null && Date.parse(window.endedAt) < Date.parse(asOf);
+  const begun = Math.max(0, dayOf(window.startedAt, ended ? (window.endedAt as string) : asOf));
   return window.days === null ? begun : Math.min(begun, window.days);
+}
+
+/**
+ * The day of a period begun at `startedAt` that the instant `at` falls in: 1 during its first
+ * 24 hours, 2 during the next; 0 or less before it began. The pause's day and the days of aid
+ * owed are both counted this way.
+ *
+ * @example
+ * dayOf('2023-11-24T05:00:00Z', '2023-11-25T05:00:00Z'); // 2
+ */
+export function dayOf(startedAt: string, at: string): number {
+  return Math.floor((Date.parse(at) - Date.parse(startedAt)) / DAY_MS) + 1;
 }

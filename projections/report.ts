@@ -1,5 +1,5 @@
 import type { PhaseTerms } from '../events/index.js';
-import { aidDaysOwed } from '../machines/index.js';
+import { aidDaysOwed, dayOf } from '../machines/index.js';
 import { type FlareUp, type ObligationView, obligationStatus } from './ceasefire.js';
 import type {
   DealProjection,
@@ -127,8 +127,6 @@ export interface ReportOptions {
   asOf?: string | null;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * The DESIGN §6 report from the projections and the machine's state. Pure: the same
  * inputs give the same object, key order included.
@@ -145,10 +143,7 @@ export function toReport(
   const held = h.held ? Object.values(h.held).reduce((a, b) => a + b, 0) : null;
   const current = p.byPhase[p.byPhase.length - 1];
   const inPhase = status.state === 'inPhase' && current !== undefined;
-  const day =
-    inPhase && asOf !== null
-      ? Math.max(1, Math.floor((Date.parse(asOf) - Date.parse(current.startedAt)) / DAY_MS) + 1)
-      : null;
+  const day = inPhase && asOf !== null ? Math.max(1, dayOf(current.startedAt, asOf)) : null;
   const last = p.terms[p.terms.length - 1];
   return {
     seq: p.seq,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aidDaysOwed, aidTermsOf, obligationsOf, wholeDue } from '../../machines/index.js';
+import { aidDaysOwed, aidTermsOf, dayOf, obligationsOf, wholeDue } from '../../machines/index.js';
 
 describe('aid a phase owes per region (machines/aid.ts)', () => {
   it('merges a region named twice, keeping a figure stated once and null where none is', () => {
@@ -193,5 +193,18 @@ describe('a release schedule as obligations', () => {
       round(3, 'hostages', 'living', 10),
       round(3, 'prisoners', null, 100),
     ]);
+  });
+});
+
+describe('the day of a period (machines/aid.ts dayOf: the pause day and the aid days owed)', () => {
+  it('counts 1 in the first 24 hours, 2 in the next, and 0 or less before the start', () => {
+    const start = '2023-11-24T05:00:00Z';
+    expect(dayOf(start, '2023-11-24T05:00:00Z')).toBe(1);
+    expect(dayOf(start, '2023-11-25T04:59:59.999Z')).toBe(1);
+    expect(dayOf(start, '2023-11-25T05:00:00Z')).toBe(2);
+    expect(dayOf(start, '2023-11-24T04:59:59Z')).toBe(0);
+    expect(dayOf(start, '2023-11-22T05:00:00Z')).toBe(-1);
+    // Zones are instants: 08:00+03:00 is 05:00Z.
+    expect(dayOf('2023-11-24T08:00:00+03:00', '2023-11-25T05:00:00Z')).toBe(2);
   });
 });
