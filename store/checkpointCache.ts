@@ -3,10 +3,10 @@ import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { DealProjection } from '../projections/index.js';
 import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../replay/index.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
 import { chunksOf, sha256 } from './logFile.js';
+import { replaySnapshotSchema } from './snapshot.js';
 import { errnoOf, type StoreFs } from './storeFs.js';
 
 /**
@@ -113,17 +113,7 @@ const checkpointSchema = z
     hash: hex64,
     /** The ids of the events since the previous checkpoint, in seq order. */
     ids: z.array(z.string()),
-    replay: z
-      .object({
-        format: z.literal('truce-replay-snapshot'),
-        version: z.literal(REPLAY_SNAPSHOT_VERSION),
-        seq: count,
-        machine: z.record(z.string(), z.unknown()),
-        projection: z.custom<DealProjection>(
-          (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
-        ),
-      })
-      .strict(),
+    replay: replaySnapshotSchema,
   })
   .strict()
   .refine((c) => c.replay.seq === c.seq, { message: 'the snapshot is of another seq' });

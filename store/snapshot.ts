@@ -29,6 +29,22 @@ function isObject(value: unknown): boolean {
 }
 
 /**
+ * A replay snapshot (`Replayer.snapshot()`) as read back from a file: of this truce's
+ * `REPLAY_SNAPSHOT_VERSION`, with a machine snapshot and a projection to resume from. The one
+ * schema of it, shared by the store's sidecar and the checkpoint cache.
+ */
+export const replaySnapshotSchema = z
+  .object({
+    format: z.literal('truce-replay-snapshot'),
+    version: z.literal(REPLAY_SNAPSHOT_VERSION),
+    seq: count,
+    machine: z.record(z.string(), z.unknown()),
+    // The projection's shape is the projections' own; the replayer resumes from it as written.
+    projection: z.custom<DealProjection>(isObject),
+  })
+  .strict();
+
+/**
  * What a sidecar must look like to be used: the store's own fields exactly, and the replay
  * state's envelope (its projection and machine are the replayer's to read). The sidecar is a
  * cache: anything else, or a file that does not parse, is ignored and rebuilt.
@@ -43,16 +59,7 @@ export const storeSnapshotSchema = z
     lastLineStart: count,
     lastLineHash: z.string().regex(/^[0-9a-f]{64}$/),
     ids: z.array(z.string()),
-    replay: z
-      .object({
-        format: z.literal('truce-replay-snapshot'),
-        version: z.literal(REPLAY_SNAPSHOT_VERSION),
-        seq: count,
-        machine: z.record(z.string(), z.unknown()),
-        // The projection's shape is the projections' own; the replayer resumes from it as written.
-        projection: z.custom<DealProjection>(isObject),
-      })
-      .strict(),
+    replay: replaySnapshotSchema,
   })
   .refine((s) => s.ids.length === s.seq && s.replay.seq === s.seq && s.lastLineStart < s.bytes, {
     message: 'the snapshot does not agree with itself',
