@@ -7,9 +7,11 @@ import { compare, machineLine, printComparison, timeProcess } from './measure.js
 import { generateLegalLog } from './replay.bench.js';
 
 const LOG_EVENTS = 5_000;
-const APPENDS = Number(process.env.N ?? 200);
+/** Appends per measured block: blocks of each kind alternate, so the disk's moods fall on all. */
+const BLOCK = 10;
+/** Blocks of each kind: every figure is the median of this many. */
+const BLOCKS = Number(process.env.N ?? 40);
 const BATCH = 100;
-const RUNS = 5;
 const root = join(import.meta.dirname, '..');
 const truce = join(root, 'dist', 'cli', 'main.js');
 
@@ -27,6 +29,13 @@ const aid = (id: string, seq?: number): NewEvent =>
  * run: in-process single appends and batches of 100 (`FileEventStore.append`) against a loop of
  * one `write` + `fsync` of the same line; a CLI `truce append` (a new process each) against a
  * new `node` process that opens the file, writes the line, fsyncs and closes.
+ *
+ * In process, the three alternate in blocks of 10 appends (a batch of 100 being one block), 40
+ * blocks each, and each figure is the median of its blocks' rates: an fsync's time on a shared
+ * disk swings by several times from one second to the next, which runs of a few hundred
+ * appends each did not survive (the same build measured 0.25× and 1.11× in two runs).
+ * `TRUCE_BENCH_BEFORE=DIR` (another built checkout) adds its store's single appends and its
+ * `truce append` to the same runs.
  */
 export default async function run(): Promise<void> {
   if (!existsSync(truce)) throw new Error(`${truce} is missing: run npm run build first`);
@@ -35,59 +44,97 @@ export default async function run(): Promise<void> {
     const seed = join(dir, 'seed.jsonl');
     generateLegalLog(seed, LOG_EVENTS);
     console.log(machineLine());
-    let round = 0;
-    const fresh = async (): Promise<FileEventStore> => {
-      const log = join(dir, `log-${++round}.jsonl`);
+    const fresh = async (name: string): Promise<FileEventStore> => {
+      const log = join(dir, `${name}.jsonl`);
       copyFileSync(seed, log);
       const store = new FileEventStore(log);
-      await store.append([aid(`warm-${round}`)]); // reads the log once, leaves its sidecar
+      await store.append([aid(`warm-${name}`)]); // reads the log once, leaves its sidecar
       return store;
     };
+    const before = process.env.TRUCE_BENCH_BEFORE;
+    const singles = await fresh('singles');
+    const batches = await fresh('batches');
+    let earlier: FileEventStore | undefined;
+    if (before) {
+      const { FileEventStore: Before } = (await import(
+        join(before, 'dist', 'store', 'index.js')
+      )) as { FileEventStore: typeof FileEventStore };
+      const log = join(dir, 'before.jsonl');
+      copyFileSync(seed, log);
+      earlier = new Before(log);
+      await earlier.append([aid('warm-before')]);
+    }
     const line = Buffer.from(`${JSON.stringify(aid('raw-000000', 1))}\n`);
+    const rawLog = await open(join(dir, 'raw.jsonl'), 'a');
+    let single = 0;
+    let batch = 0;
     const inProcess = await compare({
       bench: 'append',
-      runs: RUNS,
+      runs: BLOCKS,
+      warmup: true,
       baseline: {
-        label: `raw write + fsync, ${APPENDS} lines`,
+        label: `raw write + fsync, blocks of ${BLOCK} lines`,
         run: async () => {
-          const handle = await open(join(dir, 'raw.jsonl'), 'a');
           const started = performance.now();
-          for (let i = 0; i < APPENDS; i++) {
-            await handle.write(line, 0, line.length, null);
-            await handle.sync();
+          for (let i = 0; i < BLOCK; i++) {
+            await rawLog.write(line, 0, line.length, null);
+            await rawLog.sync();
           }
-          const ms = performance.now() - started;
-          await handle.close();
-          return { perSecond: (APPENDS / ms) * 1000 };
+          return { perSecond: (BLOCK / (performance.now() - started)) * 1000 };
         },
       },
       subjects: [
         {
-          label: `FileEventStore.append, ${APPENDS} single events`,
+          label: `FileEventStore.append, blocks of ${BLOCK} single events`,
           run: async () => {
-            const store = await fresh();
             const started = performance.now();
-            for (let i = 0; i < APPENDS; i++) await store.append([aid(`s${i}`)]);
-            return { perSecond: (APPENDS / (performance.now() - started)) * 1000 };
+            for (let i = 0; i < BLOCK; i++) await singles.append([aid(`s${single++}`)]);
+            return { perSecond: (BLOCK / (performance.now() - started)) * 1000 };
           },
         },
         {
-          label: `FileEventStore.append, ${APPENDS / 20} batches of ${BATCH}`,
+          label: `FileEventStore.append, a batch of ${BATCH}`,
           run: async () => {
-            const store = await fresh();
+            const events = Array.from({ length: BATCH }, (_, i) => aid(`b${batch}-${i}`));
+            batch++;
             const started = performance.now();
-            for (let b = 0; b < APPENDS / 20; b++) {
-              await store.append(Array.from({ length: BATCH }, (_, i) => aid(`b${b}-${i}`)));
-            }
-            return { perSecond: ((APPENDS / 20) * BATCH * 1000) / (performance.now() - started) };
+            await batches.append(events);
+            return { perSecond: (BATCH * 1000) / (performance.now() - started) };
           },
         },
+        ...(earlier === undefined
+          ? []
+          : [
+              {
+                label: `${before}: blocks of ${BLOCK} single events`,
+                run: async () => {
+                  const started = performance.now();
+                  for (let i = 0; i < BLOCK; i++) await earlier.append([aid(`s${single++}`)]);
+                  return { perSecond: (BLOCK / (performance.now() - started)) * 1000 };
+                },
+              },
+            ]),
       ],
     });
+    await rawLog.close();
     printComparison(inProcess, { figure: 'perSecond', unit: 'events/s' });
 
     const cliLog = join(dir, 'cli.jsonl');
     copyFileSync(seed, cliLog);
+    const beforeLog = join(dir, 'cli-before.jsonl');
+    copyFileSync(seed, beforeLog);
+    const cliArgs = (log: string, id: string) => [
+      'append',
+      log,
+      '--type',
+      'aid.delivered',
+      '--data',
+      '{"phase":1,"region":"north","trucks":2}',
+      '--at',
+      '2030-01-01T00:00:00Z',
+      '--id',
+      id,
+    ];
     const raw = join(dir, 'raw-process.jsonl');
     const rawScript = `import { openSync, writeSync, fsyncSync, closeSync } from 'node:fs'; const fd = openSync(process.argv[1], 'a'); writeSync(fd, ${JSON.stringify(line.toString())}); fsyncSync(fd); closeSync(fd);`;
     let n = 0;
@@ -102,21 +149,20 @@ export default async function run(): Promise<void> {
       subjects: [
         {
           label: 'truce append LOG --type aid.delivered … (5,000 events)',
-          run: () =>
-            timeProcess([
-              truce,
-              'append',
-              cliLog,
-              '--type',
-              'aid.delivered',
-              '--data',
-              '{"phase":1,"region":"north","trucks":2}',
-              '--at',
-              '2030-01-01T00:00:00Z',
-              '--id',
-              `cli-${++n}`,
-            ]),
+          run: () => timeProcess([truce, ...cliArgs(cliLog, `cli-${++n}`)]),
         },
+        ...(before
+          ? [
+              {
+                label: `${before}: truce append`,
+                run: () =>
+                  timeProcess([
+                    join(before, 'dist', 'cli', 'main.js'),
+                    ...cliArgs(beforeLog, `cli-${++n}`),
+                  ]),
+              },
+            ]
+          : []),
       ],
     });
     printComparison(cli, { figure: 'ms', unit: 'ms', digits: 1 });

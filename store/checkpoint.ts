@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { DEFAULT_MAX_LINE_BYTES } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
-import { readRange, sha256 } from './logFile.js';
+import { readRange, readRangeSync, sha256 } from './logFile.js';
 import type { LogState } from './prepareAppend.js';
+import type { StoreFs } from './storeFs.js';
 
 /**
  * The state of a log at a byte offset (head, ids, replayer), with what identifies the file at
@@ -55,11 +56,33 @@ export async function lastLineHolds(
   mark: LineMark,
   size: number,
 ): Promise<boolean> {
+  const length = lastLineLength(mark, size);
+  if (typeof length === 'boolean') return length;
+  return lineMatches(await readRange(handle, mark.lastLineStart, mark.bytes), length, mark);
+}
+
+/**
+ * {@link lastLineHolds} on a file descriptor, read at once (the store's append path).
+ *
+ * @example
+ * if (lastLineHoldsSync(nodeFs, fd, mark, size)) resumeFrom(mark.bytes);
+ */
+export function lastLineHoldsSync(fs: StoreFs, fd: number, mark: LineMark, size: number): boolean {
+  const length = lastLineLength(mark, size);
+  if (typeof length === 'boolean') return length;
+  return lineMatches(readRangeSync(fs, fd, mark.lastLineStart, mark.bytes), length, mark);
+}
+
+/** The length of the mark's last line to read back, or the answer when nothing need be read. */
+function lastLineLength(mark: LineMark, size: number): number | boolean {
   if (mark.bytes > size) return false;
   if (mark.bytes === 0) return true;
   const length = mark.bytes - mark.lastLineStart;
   if (length <= 0 || length > DEFAULT_MAX_LINE_BYTES) return false;
-  const line = await readRange(handle, mark.lastLineStart, mark.bytes);
+  return length;
+}
+
+function lineMatches(line: Buffer, length: number, mark: LineMark): boolean {
   return line.length === length && sha256(line) === mark.lastLineHash;
 }
 
@@ -68,14 +91,15 @@ export async function lastLineHolds(
  * the same place, else undefined.
  *
  * @example
- * const base = (await verifyCheckpoint(handle, cached, size, ino)) ?? emptyCheckpoint(ino, log);
+ * const base = verifyCheckpoint(nodeFs, fd, cached, size, ino) ?? emptyCheckpoint(ino, log);
  */
-export async function verifyCheckpoint(
-  handle: FileHandle,
+export function verifyCheckpoint(
+  fs: StoreFs,
+  fd: number,
   checkpoint: Checkpoint | undefined,
   size: number,
   ino: number,
-): Promise<Checkpoint | undefined> {
+): Checkpoint | undefined {
   if (checkpoint === undefined || checkpoint.ino !== ino) return;
-  return (await lastLineHolds(handle, checkpoint, size)) ? checkpoint : undefined;
+  return lastLineHoldsSync(fs, fd, checkpoint, size) ? checkpoint : undefined;
 }

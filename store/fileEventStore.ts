@@ -27,14 +27,15 @@ import type {
 import { FileLock, type LockOptions } from './fileLock.js';
 import {
   chunksOf,
-  hashRange,
+  chunksOfFd,
   lastLineOf,
   lastWholeLine,
+  readRangeSync,
   sha256,
   syncDir,
-  writeAll,
+  writeAllSync,
 } from './logFile.js';
-import { identityOf, realLogPath } from './logPath.js';
+import { identityOf, realLogPathSync } from './logPath.js';
 import { leftDirty, prepareAppend } from './prepareAppend.js';
 import { moveAside } from './recovery.js';
 import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
@@ -94,6 +95,14 @@ export class FileEventStore implements EventStore {
   /** The lock paths this store has swept for orphan temp files already. */
   readonly #swept = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
+  /** Appends and repairs queued or running. */
+  #pending = 0;
+  /** The lock and the log kept from the last append for the next one (see {@link #locked}). */
+  #lease: Lease | undefined;
+  /** Whether a look at the idle store is scheduled, to let the lease go. */
+  #idleCheck = false;
+  /** Ends the lease; what the process's exit calls if it is still held. */
+  readonly #endAtExit = () => this.#endLease();
 
   constructor(path: string, options: FileEventStoreOptions = {}) {
     this.path = path;
@@ -117,9 +126,7 @@ export class FileEventStore implements EventStore {
 
   /** Appends a batch, all or none; see {@link EventStore.append}. */
   append(events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    const run = this.#queue.then(() => this.#append(events, options));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#enqueue(() => this.#append(events, options));
   }
 
   /**
@@ -127,13 +134,53 @@ export class FileEventStore implements EventStore {
    * do this themselves; call it to repair without appending.
    */
   repair(): Promise<number> {
-    const run = this.#queue.then(() =>
-      this.#locked(
-        async ({ handle, stat, real }) => (await this.#sync(handle, stat, real)).state.head,
-      ),
+    return this.#enqueue(() =>
+      this.#locked(async ({ fd, stat, real }) => (await this.#sync(fd, stat, real)).state.head),
     );
-    this.#queue = run.catch(() => undefined);
+  }
+
+  /** Runs appends and repairs one at a time, in order; the lease goes once none is left. */
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    this.#pending++;
+    const run = this.#queue.then(work);
+    const done = () => {
+      this.#pending--;
+      this.#whenIdle();
+    };
+    this.#queue = run.then(done, done);
     return run;
+  }
+
+  /**
+   * Lets the lease go once the store is idle: after the callbacks of the append just done have
+   * run (a `setImmediate`), so a loop of appends keeps it from one append to the next, and a
+   * caller that turns to anything else (a timer, I/O) lets other writers in.
+   */
+  #whenIdle(): void {
+    if (this.#pending > 0 || this.#lease === undefined || this.#idleCheck) return;
+    this.#idleCheck = true;
+    setImmediate(() => {
+      this.#idleCheck = false;
+      if (this.#pending === 0) this.#endLease();
+    });
+  }
+
+  /** Closes the kept log and removes the kept lock (if it is still ours). */
+  #endLease(): void {
+    const lease = this.#lease;
+    if (lease === undefined) return;
+    this.#lease = undefined;
+    atExit.delete(this.#endAtExit);
+    try {
+      this.#fs.closeSync(lease.fd);
+    } catch {
+      // Already closed: nothing is left open.
+    }
+    try {
+      lease.lock.releaseNow();
+    } catch {
+      // A lock that cannot be removed is a dead writer's to the next one, which takes it over.
+    }
   }
 
   /** Yields the events of finished appends, from `from` on, without waiting for a writer. */
@@ -214,8 +261,8 @@ export class FileEventStore implements EventStore {
   }
 
   async #append(events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    return this.#locked(async ({ handle, stat, lock, created, real }) => {
-      const checkpoint = await this.#sync(handle, stat, real);
+    return this.#locked(async ({ fd, stat, lock, created, real }) => {
+      const checkpoint = await this.#sync(fd, stat, real);
       const { state } = checkpoint;
       let prepared: ReturnType<typeof prepareAppend>;
       try {
@@ -232,8 +279,8 @@ export class FileEventStore implements EventStore {
       if (written > 0) {
         // From here the replayer stands after the batch: any failure must drop it.
         this.#cached = undefined;
-        await lock.record(checkpoint.bytes);
-        await this.#write(handle, checkpoint.bytes, prepared.text, created ? real : undefined);
+        lock.recordNow(checkpoint.bytes);
+        await this.#write(fd, checkpoint.bytes, prepared.text, created ? real : undefined);
         const bytes = checkpoint.bytes + Buffer.byteLength(prepared.text);
         const lastLine = lastLineOf(prepared.text);
         for (const event of prepared.events) state.ids.set(event.id, event.seq);
@@ -252,62 +299,172 @@ export class FileEventStore implements EventStore {
     });
   }
 
-  /** Runs `body` holding the write lock with the log open for appending. */
+  /**
+   * Runs `body` holding the write lock with the log open for appending. Every call but the
+   * body's fsync is made at once (see {@link StoreFs}).
+   *
+   * The lock and the log are kept after a successful append (the lease), the lock's record
+   * saying the log's new end so readers see the acknowledged events, until the store is idle
+   * (see {@link #whenIdle}) or another writer knocks: a loop of appends then costs a write and
+   * an fsync each, not a lock file made and removed. Before each use the lease is checked: no
+   * knock, the lock file still this holder's (same file, same record), the log's name still
+   * leading to the open file, one name only. Anything else ends it, and the append starts
+   * again from the lock.
+   */
   async #locked<T>(body: (held: Held) => Promise<T>): Promise<T> {
+    const held =
+      (this.#lease !== undefined ? await this.#keep() : undefined) ?? (await this.#acquire());
+    let ok = false;
+    try {
+      const result = await body(held);
+      ok = true;
+      return result;
+    } finally {
+      this.#settle(held, ok);
+    }
+  }
+
+  /** The lease, checked for the next append; undefined (the lease ended) when it cannot serve. */
+  async #keep(): Promise<Held | undefined> {
+    const lease = this.#lease as Lease;
+    const fs = this.#fs;
+    let knocked = false;
+    try {
+      knocked = lease.lock.waitedFor();
+      if (!knocked && lease.lock.held() && realLogPathSync(this.path, fs) === lease.real) {
+        const named = fs.statSync(lease.real);
+        const stat = fs.fstatSync(lease.fd);
+        if (
+          named !== undefined &&
+          named.ino === stat.ino &&
+          named.dev === stat.dev &&
+          stat.isFile() &&
+          stat.nlink === 1
+        ) {
+          return { fd: lease.fd, stat, lock: lease.lock, created: false, real: lease.real };
+        }
+      }
+    } catch {
+      // Anything unexpected: the append starts again from the lock, which words any error.
+    }
+    this.#endLease();
+    if (knocked) await FileLock.letIn(lease.lock.path, fs);
+    return undefined;
+  }
+
+  /** Takes the write lock and opens the log (creating it if there is none). */
+  async #acquire(): Promise<Held> {
+    const fs = this.#fs;
     let real: string;
     try {
-      real = await realLogPath(this.path, this.#fs);
+      real = realLogPathSync(this.path, fs);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw lockFolderError(this.lockPath, error);
     }
     const lockPath = `${real}.lock`;
-    const existing = await this.#fs.stat(real).then(identityOf, () => undefined);
+    let existing: Stats | undefined;
+    try {
+      existing = fs.statSync(real);
+    } catch {
+      existing = undefined;
+    }
     const { lock } = await FileLock.acquire(
       lockPath,
       {
         ...this.#lock,
-        ...(existing === undefined ? {} : { log: existing }),
+        ...(existing === undefined ? {} : { log: identityOf(existing) }),
         sweep: this.#lock.sweep ?? !this.#swept.has(lockPath),
         onWait: (who) =>
           this.#warn(`waiting for ${this.#name}: another append holds ${lockPath} (${who})`),
       },
-      this.#fs,
+      fs,
     );
     this.#swept.add(lockPath);
-    let closed: Promise<void> = Promise.resolve();
+    let opened: { fd: number; created: boolean } | undefined;
     try {
-      let opened: { handle: FileHandle; created: boolean };
       try {
-        opened = await this.#open(real);
+        opened = this.#open(real);
       } catch (error) {
         throw this.#ioError('open', error);
       }
-      const { handle, created } = opened;
+      const stat = this.#checkRegularFd(opened.fd);
+      if (stat.nlink > 1) {
+        throw new StoreError(
+          `cannot append to ${this.#name}: the file has ${stat.nlink} names (hard links), and a writer through another name would not see this one's lock; keep one name (copy the file) and try again`,
+        );
+      }
+      // Recorded before anything is read: readers stop here meanwhile. A failure is not final
+      // here: the record is written again, or the append fails, before the log is written.
       try {
-        const stat = await this.#checkRegular(handle);
-        if (stat.nlink > 1) {
-          throw new StoreError(
-            `cannot append to ${this.#name}: the file has ${stat.nlink} names (hard links), and a writer through another name would not see this one's lock; keep one name (copy the file) and try again`,
-          );
+        lock.recordNow(stat.size, identityOf(stat));
+      } catch {
+        // Written again before the log is (see #append), or the append fails there.
+      }
+      return { fd: opened.fd, stat, lock, created: opened.created, real };
+    } catch (error) {
+      this.#letGo(lock, opened?.fd, opened?.created === true ? real : undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * After the locked body: keeps the lock and the log for the next append when the body
+   * succeeded on a log that existed, else lets both go.
+   */
+  #settle(held: Held, ok: boolean): void {
+    const end = this.#cached?.bytes;
+    if (ok && !held.created && end !== undefined) {
+      try {
+        // Readers stop where the record says: at the end of the acknowledged events.
+        held.lock.recordNow(end);
+        if (this.#lease === undefined) {
+          this.#lease = { lock: held.lock, fd: held.fd, real: held.real };
+          endAtExit(this.#endAtExit);
         }
-        // Recorded at once (the body waits for it before writing): readers stop here meanwhile.
-        lock.record(stat.size, identityOf(stat)).catch(() => undefined);
-        return await body({ handle, stat, lock, created, real });
-      } finally {
-        closed = handle.close().catch(() => undefined);
-        if (created) {
-          await closed;
-          // A log created by a failed first append is removed again: the folder is as it was.
-          const size = await this.#fs.lstat(real).then(
-            (s) => (s.isFile() ? s.size : -1),
-            () => -1,
-          );
-          if (size === 0) await this.#fs.unlink(real).catch(() => undefined);
+        return;
+      } catch {
+        // The record could not be written: the lock goes, and with it what it said.
+      }
+    }
+    if (this.#lease?.fd === held.fd) {
+      this.#endLease();
+      return;
+    }
+    this.#letGo(held.lock, held.fd, held.created ? held.real : undefined);
+  }
+
+  /** Closes the log and removes the lock; a log this store created and left empty is removed. */
+  #letGo(lock: FileLock, fd: number | undefined, created: string | undefined): void {
+    const fs = this.#fs;
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Only an already closed descriptor fails to close: nothing is left open.
+      }
+    }
+    if (created !== undefined) {
+      // A log created by a failed first append is removed again: the folder is as it was.
+      let size = -1;
+      try {
+        const after = fs.lstatSync(created);
+        size = after.isFile() ? after.size : -1;
+      } catch {
+        // Gone already: nothing to remove.
+      }
+      if (size === 0) {
+        try {
+          fs.unlinkSync(created);
+        } catch {
+          // An empty file left behind is an empty log: harmless, and the next append uses it.
         }
       }
-    } finally {
-      await Promise.all([lock.release().catch(() => undefined), closed]);
+    }
+    try {
+      lock.releaseNow();
+    } catch {
+      // A lock that cannot be removed is a dead writer's to the next one, which takes it over.
     }
   }
 
@@ -315,37 +472,53 @@ export class FileEventStore implements EventStore {
    * Opens the log (its real path, not following a link that appeared since) for reading and
    * appending, creating it if there is none. Never blocks on a FIFO.
    */
-  async #open(real: string): Promise<{ handle: FileHandle; created: boolean }> {
+  #open(real: string): { fd: number; created: boolean } {
     for (;;) {
       try {
         const flags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK;
-        return { handle: await this.#fs.open(real, flags), created: false };
+        return { fd: this.#fs.openSync(real, flags), created: false };
       } catch (error) {
         if (errnoOf(error) !== 'ENOENT') throw error;
       }
       try {
         const flags = O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW;
-        return { handle: await this.#fs.open(real, flags, 0o666), created: true };
+        return { fd: this.#fs.openSync(real, flags, 0o666), created: true };
       } catch (error) {
         if (errnoOf(error) !== 'EEXIST') throw error;
       }
     }
   }
 
+  /** {@link #checkRegular} of an open descriptor. */
+  #checkRegularFd(fd: number): Stats {
+    let stat: Stats;
+    try {
+      stat = this.#fs.fstatSync(fd);
+    } catch (error) {
+      throw this.#ioError('open', error);
+    }
+    if (!stat.isFile()) {
+      throw new StoreError(
+        `cannot use ${this.#name} as a log: it is ${kindOf(stat)}, not a regular file`,
+      );
+    }
+    return stat;
+  }
+
   /** One write of the whole batch, then fsync; on failure the file is cut back to `before`. */
   async #write(
-    handle: FileHandle,
+    fd: number,
     before: number,
     text: string,
     created: string | undefined,
   ): Promise<void> {
     try {
-      await writeAll(handle, Buffer.from(text), null);
-      await handle.sync();
+      writeAllSync(this.#fs, fd, Buffer.from(text), null);
+      await this.#fs.fsync(fd);
       if (created !== undefined) await syncDir(this.#fs, dirname(created));
     } catch (error) {
       try {
-        await handle.truncate(before);
+        this.#fs.ftruncateSync(fd, before);
       } catch (rollback) {
         // Whole events of the batch may stand in the log: they are kept, as a crash would leave
         // them (appending the batch again with the same ids writes only the rest); an
@@ -368,32 +541,35 @@ export class FileEventStore implements EventStore {
    * whole events past it stay (its retry with the same ids is a no-op).
    */
   async #sync(
-    handle: FileHandle,
+    fd: number,
     opened: { size: number; ino: number | bigint },
     real: string,
   ): Promise<Checkpoint> {
+    const fs = this.#fs;
     const size = opened.size;
     const ino = Number(opened.ino);
-    const base =
-      (await verifyCheckpoint(handle, this.#cached, size, ino)) ??
-      (await verifyCheckpoint(
-        handle,
-        await loadSnapshot(snapshotPathOf(real), this.#name, this.#fs),
-        size,
-        ino,
-      )) ??
-      emptyCheckpoint(ino, this.#name);
-    if (base.bytes === size) return base;
-    return this.#replayTail(handle, base, size, real);
+    let base: Checkpoint | undefined;
+    try {
+      base =
+        verifyCheckpoint(fs, fd, this.#cached, size, ino) ??
+        verifyCheckpoint(
+          fs,
+          fd,
+          await loadSnapshot(snapshotPathOf(real), this.#name, fs),
+          size,
+          ino,
+        );
+    } catch (error) {
+      throw this.#ioError('read', error);
+    }
+    base ??= emptyCheckpoint(ino, this.#name);
+    if (base.bytes !== size) return this.#replayTail(fd, base, size, real);
+    this.#cached = base;
+    return base;
   }
 
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */
-  async #replayTail(
-    handle: FileHandle,
-    base: Checkpoint,
-    size: number,
-    real: string,
-  ): Promise<Checkpoint> {
+  async #replayTail(fd: number, base: Checkpoint, size: number, real: string): Promise<Checkpoint> {
     const { state } = base;
     let bytes = base.bytes;
     let lastLineStart = base.lastLineStart;
@@ -405,7 +581,9 @@ export class FileEventStore implements EventStore {
       // The store records an id only once its event is replayed (below).
       ids: { firstLine: (id: string) => state.ids.get(id), add: () => {} },
     });
-    const chunks = chunksOf(handle, base.bytes, size, (error) => this.#ioError('read', error));
+    const chunks = chunksOfFd(this.#fs, fd, base.bytes, size, (error) =>
+      this.#ioError('read', error),
+    );
     const lines = splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES });
     for await (const raw of namedLines(lines, this.#name)) {
       const start = bytes;
@@ -414,7 +592,7 @@ export class FileEventStore implements EventStore {
         entry = checker.check(raw);
       } catch (error) {
         if (!(error instanceof ValidationError && error.torn)) throw error;
-        const side = await this.#moveAside(handle, start, size, real);
+        const side = await this.#moveAside(fd, start, size, real);
         this.#warn(
           `${this.#name}: line ${state.head + 1} was torn (an interrupted write); moved its ${size - start} bytes to ${side} and repaired the log to its last whole event (seq ${state.head})`,
         );
@@ -440,15 +618,15 @@ export class FileEventStore implements EventStore {
       // Only blank lines follow the last event (an editor's extra newline): the next event
       // must follow it directly, so they go (whitespace, never an event).
       try {
-        await handle.truncate(bytes);
-        await handle.sync();
+        this.#fs.ftruncateSync(fd, bytes);
+        await this.#fs.fsync(fd);
       } catch (error) {
         throw this.#ioError('write', error);
       }
     }
     if (unterminated) {
       // A whole last event without its `\n` (an edited file): complete the line before appending.
-      await this.#write(handle, bytes, '\n', undefined);
+      await this.#write(fd, bytes, '\n', undefined);
       bytes += 1;
     }
     const checkpoint: Checkpoint = {
@@ -456,15 +634,25 @@ export class FileEventStore implements EventStore {
       bytes,
       ino: base.ino,
       lastLineStart,
-      lastLineHash: await hashRange(handle, lastLineStart, bytes),
+      lastLineHash: this.#hashRange(fd, lastLineStart, bytes),
       snapshotSeq: base.snapshotSeq,
     };
     this.#cached = checkpoint;
     return checkpoint;
   }
 
-  #moveAside(handle: FileHandle, from: number, to: number, real: string): Promise<string> {
-    return moveAside(handle, from, to, { path: real, name: this.#name, fs: this.#fs });
+  #moveAside(fd: number, from: number, to: number, real: string): Promise<string> {
+    return moveAside(fd, from, to, { path: real, name: this.#name, fs: this.#fs });
+  }
+
+  /** The SHA-256 of bytes `[from, to)` of the log; empty for an empty range. */
+  #hashRange(fd: number, from: number, to: number): string {
+    if (to <= from) return '';
+    try {
+      return sha256(readRangeSync(this.#fs, fd, from, to));
+    } catch (error) {
+      throw this.#ioError('read', error);
+    }
   }
 
   /** Rewrites the sidecar when enough events lie past it; a failure only costs speed. */
@@ -483,10 +671,34 @@ export class FileEventStore implements EventStore {
   }
 }
 
+/** Leases still held, ended when the process exits (even by `process.exit()`). */
+const atExit = new Set<() => void>();
+let exitHooked = false;
+
+/** Ends a lease when the process exits, if it is still held then. */
+function endAtExit(end: () => void): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const each of atExit) each();
+    });
+  }
+  atExit.add(end);
+}
+
+/** The lock and the log one append keeps for the next (see `FileEventStore`'s lease). */
+interface Lease {
+  lock: FileLock;
+  /** The log, open for reading and appending. */
+  fd: number;
+  /** The log's real path when the lease began. */
+  real: string;
+}
+
 /** What the write-locked section of an append or repair is handed. */
 interface Held {
   /** The log, open for reading and appending. */
-  handle: FileHandle;
+  fd: number;
   /** The log as opened. */
   stat: Stats;
   lock: FileLock;

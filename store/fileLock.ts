@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ioReason, StoreError } from '../events/index.js';
 import { encodeLockInfo, type LockInfo, readLockFile } from './lockRecord.js';
-import { writeAll } from './logFile.js';
+import { writeAllSync } from './logFile.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 export type { LockInfo } from './lockRecord.js';
@@ -51,6 +51,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *   a folder, a FIFO or a user's own file at the lock's path is refused with one sentence.
  * - The record is padded to a fixed size and rewritten in place whole.
  * - Temp files left by a process killed while making its lock are removed by the next acquirer.
+ * - A writer kept waiting knocks: it keeps `LOG.lock.wait` fresh while it waits and removes it
+ *   once it has the lock. A holder that keeps the lock across appends asks
+ *   {@link FileLock.waitedFor} before each one and lets go when someone knocks (see
+ *   `FileEventStore`), so a burst of appends never starves another writer.
  *
  * @example
  * const { lock } = await FileLock.acquire('deal.jsonl.lock');
@@ -60,19 +64,26 @@ export class FileLock {
   readonly path: string;
   readonly #fs: StoreFs;
   /** The lock file, open since it was made: records go through it, and it says whose it is. */
-  readonly #handle: FileHandle;
+  readonly #fd: number;
   #info: LockInfo;
-  /** The last record's write, chained so that records land in order. */
-  #recording: Promise<void> = Promise.resolve();
-  /** Removing the temp file the lock was made from; awaited on release. */
-  readonly #cleanup: Promise<void>;
+  /** The record as last written through {@link #fd}: what the file holds while it is ours. */
+  #written: Buffer;
+  /** The lock file's identity, to tell whether the file at {@link path} is still this one. */
+  readonly #dev: number;
+  readonly #ino: number;
+  /** Whether the file may not hold {@link info} (a record's write failed): rewrite it next time. */
+  #unsure = false;
+  #closed = false;
 
   private constructor(path: string, fs: StoreFs, made: Made) {
     this.path = path;
     this.#fs = fs;
-    this.#handle = made.handle;
+    this.#fd = made.fd;
     this.#info = made.info;
-    this.#cleanup = made.cleanup;
+    this.#written = made.written;
+    const stat = fs.fstatSync(made.fd);
+    this.#dev = stat.dev;
+    this.#ino = stat.ino;
   }
 
   /** What this holder's record says. */
@@ -92,11 +103,16 @@ export class FileLock {
     const deadline = started + timeoutMs;
     let told = false;
     let wait = 1;
+    let knocked = false;
+    const knock = knockPathOf(path);
     if (options.sweep !== false) await sweepTemps(path, fs);
     for (let attempt = 0; ; attempt++) {
       const info = newInfo(options.log);
-      const made = await createExclusive(path, info, fs);
-      if (made) return { lock: new FileLock(path, fs, made) };
+      const made = createExclusive(path, info, fs);
+      if (made) {
+        if (knocked) unlinkQuietly(fs, knock);
+        return { lock: new FileLock(path, fs, made) };
+      }
       const found = await readLockFile(path, fs).catch((error) => {
         throw lockError(path, error);
       });
@@ -106,7 +122,10 @@ export class FileLock {
         const holder = found.info;
         if (isStale(holder, found.mtimeMs, staleMs)) {
           const taken = await takeOver(path, holder, info, staleMs, fs);
-          if (taken) return { lock: new FileLock(path, fs, taken), recovered: holder };
+          if (taken) {
+            if (knocked) unlinkQuietly(fs, knock);
+            return { lock: new FileLock(path, fs, taken), recovered: holder };
+          }
         } else if (
           options.log !== undefined &&
           holder.log !== undefined &&
@@ -117,6 +136,9 @@ export class FileLock {
           );
         }
         who = `process ${holder.pid} on ${holder.host} since ${holder.at}`;
+        // Tell a holder that keeps the lock across appends that someone waits (refreshed at
+        // every look, so a knock nobody refreshes is known to be left over).
+        knocked = knockAt(knock, fs) || knocked;
       }
       // The lock vanished or changed between two looks: retry at once, but never spin.
       if (found.kind === 'absent' && attempt % 8 !== 7) continue;
@@ -125,12 +147,48 @@ export class FileLock {
         options.onWait?.(who);
       }
       if (Date.now() > deadline) {
+        if (knocked) unlinkQuietly(fs, knock);
         throw new StoreError(
           `cannot lock ${path}: held by ${who} for over ${Math.round(timeoutMs / 1000)} s; if no truce process is writing, remove ${path}`,
         );
       }
       await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 50);
+      wait = Math.min(wait * 2, MAX_POLL_MS);
+    }
+  }
+
+  /**
+   * Whether another writer has knocked within the last {@link KNOCK_FRESH_MS}: a holder keeping
+   * the lock across appends lets go then. A knock left by a writer that gave up or died is
+   * removed.
+   */
+  waitedFor(): boolean {
+    return knockedAt(this.path, this.#fs);
+  }
+
+  /**
+   * After letting go because someone knocked, gives the waiting writer the lock: returns once
+   * the knock is gone (the waiter took the lock) or after `maxMs`, whichever comes first.
+   */
+  static async letIn(path: string, fs: StoreFs = nodeFs, maxMs = 250): Promise<void> {
+    const until = Date.now() + maxMs;
+    while (Date.now() < until && knockedAt(path, fs)) await sleep(2);
+  }
+
+  /**
+   * Whether this lock is still in place: the file at {@link path} is the one this holder made,
+   * and it still holds this holder's record (nobody removed, replaced or rewrote it).
+   */
+  held(): boolean {
+    if (this.#closed || this.#unsure) return false;
+    try {
+      const current = this.#fs.lstatSync(this.path);
+      if (current.ino !== this.#ino || current.dev !== this.#dev) return false;
+      const bytes = Buffer.allocUnsafe(this.#written.length);
+      const read = this.#fs.readSync(this.#fd, bytes, 0, bytes.length, 0);
+      return read === bytes.length && bytes.equals(this.#written);
+    } catch {
+      return false;
     }
   }
 
@@ -140,76 +198,105 @@ export class FileLock {
    * recorded costs nothing.
    */
   record(size: number, log?: { dev: string; ino: string }): Promise<void> {
+    try {
+      this.recordNow(size, log);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** {@link record}, written before it returns (a `pwrite` of the fixed-width record). */
+  recordNow(size: number, log?: { dev: string; ino: string }): void {
     const same =
+      !this.#unsure &&
       this.#info.size === size &&
       (log === undefined || (this.#info.log?.dev === log.dev && this.#info.log.ino === log.ino));
-    if (same) return this.#recording;
-    return this.#rewrite(
-      log === undefined ? { ...this.#info, size } : { ...this.#info, size, log },
-    );
-  }
-
-  #rewrite(info: LockInfo): Promise<void> {
-    this.#info = info;
+    if (same) return;
+    this.#info = log === undefined ? { ...this.#info, size } : { ...this.#info, size, log };
     // The record has a fixed length, so it overwrites the old one whole in place: no truncate
     // (which on ext4 would make the close flush the file) and no stale tail.
-    const bytes = encodeLockInfo(info);
-    this.#recording = this.#recording.then(async () => {
-      try {
-        await writeAll(this.#handle, bytes, 0);
-      } catch (error) {
-        throw lockError(this.path, error);
-      }
-    });
-    return this.#recording;
+    this.#unsure = true;
+    const bytes = encodeLockInfo(this.#info);
+    try {
+      writeAllSync(this.#fs, this.#fd, bytes, 0);
+    } catch (error) {
+      throw lockError(this.path, error);
+    }
+    this.#written = bytes;
+    this.#unsure = false;
   }
 
-  /** Removes the lock if it is still ours (the file at its path is the one this holder made). */
+  /**
+   * Removes the lock if it is still ours (the file at its path is the one this holder made, and
+   * holds this holder's record).
+   */
   async release(): Promise<void> {
-    await this.#recording.catch(() => undefined);
-    const [current, mine] = await Promise.all([
-      this.#fs.lstat(this.path).catch(() => undefined),
-      this.#handle.stat().catch(() => undefined),
-    ]);
-    const ours =
-      current !== undefined &&
-      mine !== undefined &&
-      current.ino === mine.ino &&
-      current.dev === mine.dev;
-    await Promise.all([
-      ours
-        ? this.#fs.unlink(this.path).catch((error) => {
-            if (errnoOf(error) !== 'ENOENT') throw error;
-          })
-        : undefined,
-      this.#handle.close().catch(() => undefined),
-      this.#cleanup,
-    ]);
+    this.releaseNow();
+  }
+
+  /** {@link release}, done before it returns. */
+  releaseNow(): void {
+    if (this.#closed) return;
+    // A record this holder failed to write leaves the file unsure: it is still the one made.
+    const ours = this.#unsure ? this.#isAtPath() : this.held();
+    this.#close();
+    if (!ours) return;
+    try {
+      this.#fs.unlinkSync(this.path);
+    } catch (error) {
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
   }
 
   /** Lets go of the lock without removing it, so the next writer repairs from its record. */
   async abandon(): Promise<void> {
-    await this.#recording.catch(() => undefined);
-    await Promise.all([this.#handle.close().catch(() => undefined), this.#cleanup]);
+    this.#close();
+  }
+
+  #isAtPath(): boolean {
+    try {
+      const current = this.#fs.lstatSync(this.path);
+      return current.ino === this.#ino && current.dev === this.#dev;
+    } catch {
+      return false;
+    }
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#fs.closeSync(this.#fd);
+    } catch {
+      // Closing a descriptor only fails if it is already closed: nothing is left to do.
+    }
   }
 }
 
+/** This process's half of every nonce; the other half counts its acquisitions. */
+const NONCE_BASE = randomBytes(4).toString('hex');
+let acquisitions = 0;
+
 function newInfo(log: { dev: string; ino: string } | undefined): LockInfo {
+  acquisitions = (acquisitions + 1) % 0x1_0000_0000;
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
-    nonce: randomBytes(8).toString('hex'),
+    // Unique per acquisition (the pid tells processes apart), without asking for randomness each time.
+    nonce: `${NONCE_BASE}${acquisitions.toString(16).padStart(8, '0')}`,
     at: new Date().toISOString(),
   };
   if (log !== undefined) info.log = log;
   return info;
 }
 
-/** A lock file made with its content, open, and the removal of the temp file it was made from. */
+/** A lock file made with its content, and its descriptor, open. */
 interface Made {
-  handle: FileHandle;
+  fd: number;
   info: LockInfo;
-  cleanup: Promise<void>;
+  /** The record written. */
+  written: Buffer;
 }
 
 /** `LOG.lock.<pid>-<nonce>.tmp`: the pid says when it is an orphan, the nonce makes it unique. */
@@ -217,52 +304,109 @@ function tempPathOf(path: string, info: LockInfo): string {
   return `${path}.${info.pid}-${info.nonce}.tmp`;
 }
 
-/** Writes `info` to a new temp file beside `path`, kept open. */
-async function writeTemp(temp: string, info: LockInfo, fs: StoreFs): Promise<FileHandle> {
-  let handle: FileHandle | undefined;
+const { O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
+
+/** The longest pause between two looks at a held lock, before jitter. */
+const MAX_POLL_MS = 20;
+
+/** A knock not refreshed for this long was left by a writer that gave up or died. */
+export const KNOCK_FRESH_MS = 2_000;
+
+/** Where a waiting writer knocks: `LOG.lock.wait`. */
+export function knockPathOf(lockPath: string): string {
+  return `${lockPath}.wait`;
+}
+
+/** Whether a fresh knock is at the lock's `path`; a stale one is removed. */
+function knockedAt(path: string, fs: StoreFs): boolean {
+  const knock = knockPathOf(path);
+  let stat: ReturnType<StoreFs['statSync']>;
   try {
-    handle = await fs.open(temp, 'wx');
-    await writeAll(handle, encodeLockInfo(info), 0);
-    return handle;
+    stat = fs.statSync(knock);
+  } catch {
+    return false;
+  }
+  if (stat === undefined) return false;
+  if (Date.now() - stat.mtimeMs <= KNOCK_FRESH_MS) return true;
+  unlinkQuietly(fs, knock);
+  return false;
+}
+
+/** Creates or refreshes a knock (its time is what counts); whether it is there now. */
+function knockAt(knock: string, fs: StoreFs): boolean {
+  try {
+    const fd = fs.openSync(knock, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o666);
+    try {
+      writeAllSync(fs, fd, KNOCK, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return true;
+  } catch {
+    // A knock is a courtesy: without it the holder lets go when idle, as before.
+    return false;
+  }
+}
+
+const KNOCK = Buffer.from('waiting for the lock\n');
+
+/** Writes `info` to a new temp file beside `path`; its descriptor, kept open, and the record. */
+function writeTemp(temp: string, info: LockInfo, fs: StoreFs): { fd: number; written: Buffer } {
+  let fd: number | undefined;
+  try {
+    // O_RDWR: the holder reads its record back to know the lock is still its own.
+    fd = fs.openSync(temp, O_RDWR | O_CREAT | O_EXCL, 0o666);
+    const written = encodeLockInfo(info);
+    writeAllSync(fs, fd, written, 0);
+    return { fd, written };
   } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await fs.unlink(temp).catch(() => undefined);
+    if (fd !== undefined) closeQuietly(fs, fd);
+    unlinkQuietly(fs, temp);
     throw error;
   }
 }
 
 /**
- * Creates `path` holding `info`, atomically (a temp file hard-linked into place); undefined if
- * something is already there. The temp file's removal runs on while the holder goes on.
+ * Creates `path` holding `info`, atomically (a temp file hard-linked into place, then removed);
+ * undefined if something is already there.
  */
-async function createExclusive(
-  path: string,
-  info: LockInfo,
-  fs: StoreFs,
-): Promise<Made | undefined> {
+function createExclusive(path: string, info: LockInfo, fs: StoreFs): Made | undefined {
   const temp = tempPathOf(path, info);
-  let handle: FileHandle;
+  let fd: number;
+  let written: Buffer;
   try {
-    handle = await writeTemp(temp, info, fs);
+    ({ fd, written } = writeTemp(temp, info, fs));
   } catch (error) {
     throw lockError(path, error);
   }
-  let linked = false;
   let failure: unknown;
   try {
-    await fs.link(temp, path);
-    linked = true;
+    fs.linkSync(temp, path);
+    unlinkQuietly(fs, temp);
+    return { fd, info, written };
   } catch (error) {
     if (errnoOf(error) !== 'EEXIST') failure = error;
   }
-  const cleanup = fs.unlink(temp).then(
-    () => undefined,
-    () => undefined,
-  );
-  if (linked) return { handle, info, cleanup };
-  await Promise.all([handle.close().catch(() => undefined), cleanup]);
+  closeQuietly(fs, fd);
+  unlinkQuietly(fs, temp);
   if (failure !== undefined) throw lockError(path, failure);
   return undefined;
+}
+
+function closeQuietly(fs: StoreFs, fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed: nothing to let go of.
+  }
+}
+
+function unlinkQuietly(fs: StoreFs, path: string): void {
+  try {
+    fs.unlinkSync(path);
+  } catch {
+    // Gone already, or not ours to remove: the next writer's sweep judges what is left.
+  }
 }
 
 /**
@@ -273,7 +417,7 @@ async function sweepTemps(path: string, fs: StoreFs): Promise<void> {
   const prefix = `${basename(path)}.`;
   let names: string[];
   try {
-    names = await fs.readdir(dirname(path));
+    names = fs.readdirSync(dirname(path));
   } catch {
     return;
   }
@@ -344,7 +488,7 @@ async function takeOver(
 ): Promise<Made | undefined> {
   const recoverPath = `${path}.recover`;
   const guard = newInfo(undefined);
-  const guarded = await createExclusive(recoverPath, guard, fs);
+  const guarded = createExclusive(recoverPath, guard, fs);
   if (!guarded) {
     const other = await readLockFile(recoverPath, fs).catch((error) => {
       throw lockError(recoverPath, error);
@@ -359,20 +503,20 @@ async function takeOver(
     }
     return undefined;
   }
-  await Promise.all([guarded.handle.close().catch(() => undefined), guarded.cleanup]);
+  closeQuietly(fs, guarded.fd);
   try {
     const now = await readLockFile(path, fs);
     if (now.kind !== 'lock' || now.info.nonce !== stale.nonce) return undefined;
     const temp = tempPathOf(path, ours);
-    const handle = await writeTemp(temp, ours, fs);
+    const { fd, written } = writeTemp(temp, ours, fs);
     try {
       await fs.rename(temp, path);
     } catch (error) {
-      await handle.close().catch(() => undefined);
-      await fs.unlink(temp).catch(() => undefined);
+      closeQuietly(fs, fd);
+      unlinkQuietly(fs, temp);
       throw error;
     }
-    return { handle, info: ours, cleanup: Promise.resolve() };
+    return { fd, info: ours, written };
   } catch (error) {
     throw lockError(path, error);
   } finally {

@@ -114,6 +114,62 @@ export async function writeAll(
   }
 }
 
+/** Reads bytes `[from, to)` of an open file descriptor at once; shorter at the file's end. */
+export function readRangeSync(fs: StoreFs, fd: number, from: number, to: number): Buffer {
+  const buffer = Buffer.allocUnsafe(Math.max(0, to - from));
+  let done = 0;
+  while (done < buffer.length) {
+    const bytesRead = fs.readSync(fd, buffer, done, buffer.length - done, from + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buffer.subarray(0, done);
+}
+
+/** {@link chunksOf} on a file descriptor: each chunk read at once, yielded one at a time. */
+export async function* chunksOfFd(
+  fs: StoreFs,
+  fd: number,
+  from: number,
+  to: number,
+  wrap: (error: unknown) => Error,
+): AsyncGenerator<Uint8Array> {
+  let position = from;
+  while (position < to) {
+    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, to - position));
+    let bytesRead: number;
+    try {
+      bytesRead = fs.readSync(fd, buffer, 0, buffer.length, position);
+    } catch (error) {
+      throw wrap(error);
+    }
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
+/** {@link writeAll} on a file descriptor, at once. */
+export function writeAllSync(
+  fs: StoreFs,
+  fd: number,
+  bytes: Uint8Array,
+  position: number | null,
+): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const written = fs.writeSync(
+      fd,
+      bytes,
+      done,
+      bytes.length - done,
+      position === null ? null : position + done,
+    );
+    if (written === 0) throw Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' });
+    done += written;
+  }
+}
+
 /** fsyncs a folder, so a file created or renamed in it survives a power cut. */
 export async function syncDir(fs: StoreFs, dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');

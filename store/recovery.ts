@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { ioReason, StoreError } from '../events/index.js';
-import { readRange, syncDir, writeAll } from './logFile.js';
+import { readRangeSync, syncDir, writeAllSync } from './logFile.js';
 import type { StoreFs } from './storeFs.js';
 
 /**
@@ -28,31 +28,33 @@ export interface MoveAsideOptions {
 }
 
 /**
- * Copies bytes `[from, to)` of the open log to a new torn file, then cuts the log at `from`;
- * returns the torn file's path. Throws a `StoreError` (the log untouched if the copy failed).
+ * Copies bytes `[from, to)` of the log open as `fd` to a new torn file, then cuts the log at
+ * `from`; returns the torn file's path. Throws a `StoreError` (the log untouched if the copy
+ * failed).
  *
  * @example
- * const side = await moveAside(handle, lastWholeEnd, size, { path, name, fs });
+ * const side = await moveAside(fd, lastWholeEnd, size, { path, name, fs });
  */
 export async function moveAside(
-  handle: FileHandle,
+  fd: number,
   from: number,
   to: number,
   options: MoveAsideOptions,
 ): Promise<string> {
   const { path, name, fs } = options;
   const side = tornPathOf(path);
+  const { O_WRONLY, O_CREAT, O_EXCL } = constants;
   try {
-    const buffer = await readRange(handle, from, to);
-    const out = await fs.open(side, 'wx');
+    const buffer = readRangeSync(fs, fd, from, to);
+    const out = fs.openSync(side, O_WRONLY | O_CREAT | O_EXCL, 0o666);
     try {
-      await writeAll(out, buffer, 0);
-      await out.sync();
+      writeAllSync(fs, out, buffer, 0);
+      await fs.fsync(out);
     } finally {
-      await out.close();
+      fs.closeSync(out);
     }
-    await handle.truncate(from);
-    await handle.sync();
+    fs.ftruncateSync(fd, from);
+    await fs.fsync(fd);
     await syncDir(fs, dirname(path));
   } catch (error) {
     throw new StoreError(

@@ -1,8 +1,14 @@
+import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 
 /**
  * The file-system calls the file store makes, so a test can inject a failing disk (`ENOSPC`,
- * `EIO`) where root ignores permissions. Node's `fs/promises` by default.
+ * `EIO`) where root ignores permissions. Node's own by default.
+ *
+ * The append path makes its small calls synchronously (`…Sync`, on file descriptors): each
+ * takes microseconds, while a call through `fs/promises` is a round trip through libuv's thread
+ * pool, and on a busy machine every round trip waits for a core twice. Only `fsync`, which
+ * waits for the disk, stays asynchronous, so the event loop never waits for the disk.
  */
 export interface StoreFs {
   open: typeof fsp.open;
@@ -17,6 +23,37 @@ export interface StoreFs {
   mkdir: typeof fsp.mkdir;
   readdir: (path: string) => Promise<string[]>;
   realpath: (path: string) => Promise<string>;
+  /** Opens a file: `flags` are `O_*` constants; returns the descriptor. */
+  openSync: (path: string, flags: number, mode?: number) => number;
+  closeSync: (fd: number) => void;
+  fstatSync: (fd: number) => fs.Stats;
+  /** `stat`, undefined when nothing is at `path`. */
+  statSync: (path: string) => fs.Stats | undefined;
+  lstatSync: (path: string) => fs.Stats;
+  /** Reads into `buffer[offset, offset + length)` from `position`; the bytes read. */
+  readSync: (
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+  ) => number;
+  /** Writes `buffer[offset, offset + length)` at `position` (null: the end, in append mode). */
+  writeSync: (
+    fd: number,
+    buffer: Uint8Array,
+    offset: number,
+    length: number,
+    position: number | null,
+  ) => number;
+  ftruncateSync: (fd: number, length: number) => void;
+  linkSync: (existing: string, path: string) => void;
+  unlinkSync: (path: string) => void;
+  readdirSync: (path: string) => string[];
+  /** The path with every symbolic link resolved (the C library's `realpath`, as `realpath` above). */
+  realpathSync: (path: string) => string;
+  /** Flushes a file to the disk; the one call of an append that waits for the disk. */
+  fsync: (fd: number) => Promise<void>;
 }
 
 /** Node's own file system. */
@@ -33,6 +70,24 @@ export const nodeFs: StoreFs = {
   mkdir: fsp.mkdir,
   readdir: (path) => fsp.readdir(path),
   realpath: (path) => fsp.realpath(path),
+  openSync: (path, flags, mode) => fs.openSync(path, flags, mode),
+  closeSync: (fd) => fs.closeSync(fd),
+  fstatSync: (fd) => fs.fstatSync(fd),
+  statSync: (path) => fs.statSync(path, { throwIfNoEntry: false }),
+  lstatSync: (path) => fs.lstatSync(path),
+  readSync: (fd, buffer, offset, length, position) =>
+    fs.readSync(fd, buffer, offset, length, position),
+  writeSync: (fd, buffer, offset, length, position) =>
+    fs.writeSync(fd, buffer, offset, length, position),
+  ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
+  linkSync: (existing, path) => fs.linkSync(existing, path),
+  unlinkSync: (path) => fs.unlinkSync(path),
+  readdirSync: (path) => fs.readdirSync(path),
+  realpathSync: (path) => fs.realpathSync.native(path),
+  fsync: (fd) =>
+    new Promise((resolve, reject) => {
+      fs.fsync(fd, (error) => (error ? reject(error) : resolve()));
+    }),
 };
 
 /** The `code` of a Node.js system error, if it has one. */

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../cli/run.js';
 import { readLog, StoreError, ValidationError } from '../../events/index.js';
 import { replayLog } from '../../replay/index.js';
-import { FileEventStore, nodeFs, type StoreFs } from '../../store/index.js';
+import { decodeLockInfo, FileEventStore, nodeFs, type StoreFs } from '../../store/index.js';
 import { readAll, storeContract } from './contract.js';
 import { aid, illegal, opened } from './fixtures.js';
 
@@ -248,24 +257,28 @@ describe('FileEventStore', () => {
   });
 
   describe("disk problems (injected through the store's file system)", () => {
-    const failing = (code: string, on: 'write' | 'sync'): StoreFs => ({
-      ...nodeFs,
-      open: (async (...args: Parameters<typeof fsp.open>) => {
-        const handle = await fsp.open(...args);
-        if (!String(args[0]).endsWith('.jsonl')) return handle;
-        return new Proxy(handle, {
-          get(target, key) {
-            if (key === on) {
-              return async () => {
-                throw Object.assign(new Error(`${code}: injected`), { code });
-              };
-            }
-            const value = Reflect.get(target, key, target);
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        });
-      }) as typeof fsp.open,
-    });
+    const failing = (code: string, on: 'write' | 'sync'): StoreFs => {
+      // The log's descriptors (the store appends through descriptors, see StoreFs).
+      const logs = new Set<number>();
+      const fail = () => {
+        throw Object.assign(new Error(`${code}: injected`), { code });
+      };
+      return {
+        ...nodeFs,
+        openSync: (path, flags, mode) => {
+          const fd = nodeFs.openSync(path, flags, mode);
+          if (path.endsWith('.jsonl')) logs.add(fd);
+          return fd;
+        },
+        closeSync: (fd) => {
+          logs.delete(fd);
+          nodeFs.closeSync(fd);
+        },
+        writeSync: (fd, ...rest) =>
+          on === 'write' && logs.has(fd) ? fail() : nodeFs.writeSync(fd, ...rest),
+        fsync: async (fd) => (on === 'sync' && logs.has(fd) ? fail() : nodeFs.fsync(fd)),
+      };
+    };
 
     it.each([
       ['ENOSPC', 'write', /the disk is full/],
@@ -302,6 +315,95 @@ describe('FileEventStore', () => {
       await expect(store.append([opened()])).rejects.toThrow(
         /cannot lock .*: no such file \(the folder does not exist\)/,
       );
+    });
+  });
+
+  describe('a burst of appends keeps the lock and the log (the lease)', () => {
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const lockOf = () => decodeLockInfo(readFileSync(`${log}.lock`, 'utf8'));
+
+    it('between two appends the lock stays, recording the end of the acknowledged events; once idle it goes', async () => {
+      const store = open();
+      await store.append([opened()]); // creates the log: that append lets go at once
+      expect(existsSync(`${log}.lock`)).toBe(false);
+      for (let i = 0; i < 3; i++) {
+        await store.append([aid(`a${i}`)]);
+        // Still held right after the acknowledgement, and saying where readers may read to.
+        expect(lockOf()).toMatchObject({ pid: process.pid, size: statSync(log).size });
+      }
+      await nextTurn();
+      expect(existsSync(`${log}.lock`)).toBe(false);
+      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'a0', 'a1', 'a2']);
+    });
+
+    it('a writer kept waiting knocks, and gets the lock in the middle of a loop of appends', async () => {
+      const burst = open();
+      await burst.append([opened()]);
+      let other: number | undefined;
+      const waiting = open()
+        .append([aid('other')])
+        .then((result) => {
+          other = result.seqs[0];
+        });
+      let appended = 0;
+      // Without the knock the loop would hold the lock until its end (the cap).
+      while (other === undefined && appended < 2_000) await burst.append([aid(`b${appended++}`)]);
+      await waiting;
+      expect(appended).toBeLessThan(2_000);
+      const ids = (await readAll(open())).map((e) => e.id);
+      expect(ids).toContain('other');
+      expect(ids.indexOf('other')).toBeLessThan(ids.length - 1);
+      await nextTurn();
+      expect(readdirSync(dir).filter((name) => name.includes('.lock'))).toEqual([]);
+    });
+
+    it('a knock nobody refreshes (its writer gave up or died) is removed and does not end the lease', async () => {
+      const store = open();
+      await store.append([opened()]);
+      await store.append([aid('a0')]); // the log existed: this append keeps the lock
+      writeFileSync(`${log}.lock.wait`, 'waiting for the lock\n');
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(`${log}.lock.wait`, old, old);
+      await store.append([aid('a1')]);
+      expect(existsSync(`${log}.lock.wait`)).toBe(false);
+      expect(lockOf()).toMatchObject({ pid: process.pid });
+    });
+
+    it('a lock removed by hand between two appends ends the lease: the next append takes a new one', async () => {
+      const store = open();
+      await store.append([opened()]);
+      await store.append([aid('a0')]); // the log existed: this append keeps the lock
+      const first = lockOf()?.nonce;
+      rmSync(`${log}.lock`);
+      await store.append([aid('a1')]);
+      expect(lockOf()?.nonce).not.toBe(first);
+      expect(await open().head()).toBe(3);
+    });
+
+    it('a log replaced under its name between two appends is appended to by its new file', async () => {
+      const store = open();
+      await store.append([opened()]);
+      await store.append([aid('a1')]); // the log existed: this append keeps the lock
+      const text = readFileSync(log, 'utf8');
+      writeFileSync(`${log}.new`, text);
+      (await import('node:fs')).renameSync(`${log}.new`, log);
+      await store.append([aid('a2')]);
+      expect((await readAll(open())).map((e) => e.id)).toEqual(['open', 'a1', 'a2']);
+    });
+
+    it('a process that exits with process.exit() right after an append leaves no lock behind', () => {
+      const store = join(import.meta.dirname, '..', '..', 'dist', 'store', 'index.js');
+      const script = `import { FileEventStore } from ${JSON.stringify(store)};
+const s = new FileEventStore(process.argv[1]);
+await s.append([${JSON.stringify(opened())}]);
+process.exit(0);`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script, log], {
+        encoding: 'utf8',
+      });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(readFileSync(log, 'utf8')).toMatch(/"id":"open"/);
+      expect(existsSync(`${log}.lock`)).toBe(false);
     });
   });
 });
