@@ -15,6 +15,12 @@ export interface CommandEntry {
   description: string;
   /** Imports the module that registers the command (options, help, action). */
   load: () => Promise<(program: Command) => void>;
+  /**
+   * Whether `truce` runs it from the code-cached bundle `dist/cli/core.cjs` (cli/core.ts): the
+   * commands that read or write a log, whose start is mostly compiling the catalogue, the
+   * statechart and the store.
+   */
+  cached?: boolean;
 }
 
 const replay = async () => (await import('./replay.js')).registerReplay;
@@ -29,6 +35,7 @@ export const commands: readonly CommandEntry[] = [
     term: 'append [options] [log]',
     description: 'append one event, or a batch with --from, checked against the deal first',
     load: async () => (await import('./append.js')).registerAppend,
+    cached: true,
   },
   {
     name: 'db',
@@ -59,6 +66,7 @@ export const commands: readonly CommandEntry[] = [
     term: 'init [options] [log]',
     description: 'start a new log with its negotiation.opened event',
     load: async () => (await import('./init.js')).registerInit,
+    cached: true,
   },
   {
     name: 'inspect',
@@ -71,18 +79,21 @@ export const commands: readonly CommandEntry[] = [
     term: 'replay [options] [log]',
     description: 'replay a log through the statechart and print where the deal stands',
     load: replay,
+    cached: true,
   },
   {
     name: 'status',
     term: 'status [options] [log]',
     description: 'print one line: state, phase and the headline counts',
     load: replay,
+    cached: true,
   },
   {
     name: 'timeline',
     term: 'timeline [options] [log]',
     description: 'print one plain-language line per event, checking each against the statechart',
     load: replay,
+    cached: true,
   },
   {
     name: 'schema',
@@ -96,6 +107,7 @@ export const commands: readonly CommandEntry[] = [
     description:
       'check a log: every line a valid event, seq and ids in order, and every event legal in the statechart',
     load: async () => (await import('./validate.js')).registerValidate,
+    cached: true,
   },
 ];
 

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-import { closeOpenLogs } from './openLogs.js';
-import { truceProgram } from './program.js';
-import { run } from './run.js';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cachedCore } from './cachedScript.js';
+import { invokedCommand } from './commands.js';
 
 // The command line is bundled (scripts/build-cli.mjs): with --debug, stacks name the sources.
 if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
-const program = await truceProgram(process.argv.slice(2));
-process.exitCode = await run(program, process.argv);
-await closeOpenLogs();
+// A command that reads or writes a log runs from the code-cached bundle beside this file, when
+// the build made one (nothing else is loaded for it here); `--version`, `--help` and the other
+// commands load what they use, chunk by chunk.
+const cached = invokedCommand(process.argv.slice(2))?.cached
+  ? cachedCore(dirname(fileURLToPath(import.meta.url)))
+  : undefined;
+const main = cached ?? (await import('./core.js')).main;
+process.exitCode = await main(process.argv);

@@ -1,8 +1,13 @@
 // Bundles the command line (cli/main.ts) into dist/cli/main.js and one chunk per command, so a
 // cold start reads a handful of files instead of ~180 modules: `truce --version` loads the
-// entry only, `truce status` the entry and the replay chunk (README, "Cold start").
+// entry only (README, "Cold start"). The commands that read or write a log (`cached` in
+// cli/commands.ts) run from dist/cli/core.cjs instead: cli/core.ts bundled on its own as a
+// script, with a V8 code cache (core.cjs.cache) made here by running those commands once, so
+// their functions arrive compiled (cli/cachedScript.ts). The chunks stay for a build without it.
 // The library (dist/index.js and the rest of dist/) stays tsc's output, module by module.
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,6 +20,28 @@ const pkg = (await import(join(root, 'package.json'), { with: { type: 'json' } }
 // ones (pg, ws, the Stately bridge) stay where npm put them and load only when used.
 const bundled = new Set(['zod', 'xstate', '@xstate/graph', 'commander']);
 const external = Object.keys(pkg.dependencies).filter((name) => !bundled.has(name));
+const externals = [...external, ...external.map((name) => `${name}/*`)];
+
+/**
+ * commander requires node:child_process at its start for executable subcommands, which truce
+ * has none of; loading that built-in was up to a tenth of a command's start. It is required
+ * when first touched instead.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${join('node_modules', 'commander')}`)
+        ? { path: 'child_process', namespace: 'lazy-child-process' }
+        : undefined,
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents:
+        "let loaded; module.exports = new Proxy({}, { get: (_, key) => (loaded ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
 
 rmSync(join(out, 'chunks'), { recursive: true, force: true });
 await build({
@@ -26,11 +53,125 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: [...external, ...external.map((name) => `${name}/*`)],
+  external: externals,
   // commander is CommonJS: its require('node:events') needs a require in an ES module.
   banner: {
     js: "import { createRequire as __truceRequire } from 'node:module'; const require = __truceRequire(import.meta.url);",
   },
+  plugins: [lazyChildProcess],
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The core: the commands main.js runs from it, everything they use inside. The other commands'
+// modules are left out (main.js never runs them from here).
+const core = join(out, 'core.cjs');
+const { commands } = await import(join(root, 'dist', 'cli', 'commands.js'));
+const cachedNames = new Set(commands.filter((entry) => entry.cached).map((entry) => entry.name));
+const others = commands.map((entry) => entry.name).filter((name) => !cachedNames.has(name));
+await build({
+  entryPoints: [join(root, 'cli', 'core.ts')],
+  outfile: core,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: externals,
+  // Less text to read at each start; names are kept, so stacks stay readable.
+  minifyWhitespace: true,
+  plugins: [
+    lazyChildProcess,
+    {
+      name: 'leave-out-other-commands',
+      setup(esbuild) {
+        const filter = new RegExp(`^\\./(${others.join('|')})\\.js$`);
+        const listing = join(root, 'cli', 'commands.ts');
+        esbuild.onResolve({ filter }, (args) =>
+          args.importer === listing ? { external: true } : undefined,
+        );
+      },
+    },
+  ],
+  // No import() in a script run from a code cache (Node 20 loses its callback, see
+  // cli/cachedScript.ts): the packages it loads on demand (pg, CommonJS) are required.
+  supported: { 'dynamic-import': false },
+  // cli/version.ts finds package.json from its own URL: the script's, in CommonJS.
+  define: { 'import.meta.url': '__truceScriptUrl' },
+  banner: { js: 'var __truceScriptUrl = require("node:url").pathToFileURL(__filename).href;' },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+rmSync(`${core}.cache`, { force: true });
+const dynamic = /\bimport\(\s*["'`]/.exec(readFileSync(core, 'utf8'));
+if (dynamic)
+  throw new Error(`${core} holds an import() (${dynamic[0]}…): it would fail from the code cache`);
+
+// The cache: every function a run of each cached command compiles, made by running them once
+// in a fresh process (the same Node, no flags: V8 refuses a cache made under other flags).
+const warm = mkdtempSync(join(tmpdir(), 'truce-warm-'));
+try {
+  const log = join(warm, 'warm.jsonl');
+  const november = join(warm, 'november.jsonl');
+  copyFileSync(join(root, 'examples', 'november-2023.jsonl'), november);
+  const lines = [
+    [
+      'init',
+      log,
+      '--title',
+      'Warm-up',
+      '--party',
+      'a:A:principal',
+      '--party',
+      'b:B:principal',
+      '--at',
+      '2023-11-22T08:00:00Z',
+    ],
+    [
+      'append',
+      log,
+      '--type',
+      'aid.delivered',
+      '--data',
+      '{"region":"south","trucks":1}',
+      '--at',
+      '2023-11-23T08:00:00Z',
+      '--id',
+      'w1',
+    ],
+    [
+      'append',
+      log,
+      '--type',
+      'aid.delivered',
+      '--data',
+      '{"region":"south","trucks":2}',
+      '--at',
+      '2023-11-23T09:00:00Z',
+      '--id',
+      'w2',
+    ],
+    ['status', november],
+    ['replay', november],
+    ['replay', november, '--json'],
+    ['timeline', november],
+    ['validate', november],
+  ];
+  const script = `
+import { writeFileSync } from 'node:fs';
+import { loadCachedScript } from ${JSON.stringify(join(out, 'cachedScript.js'))};
+const core = loadCachedScript(${JSON.stringify(core)});
+for (const line of ${JSON.stringify(lines)}) {
+  const code = await core.exports.main([process.execPath, 'truce', ...line]);
+  if (code !== 0) throw new Error('truce ' + line.join(' ') + ' exited ' + code);
+}
+writeFileSync(${JSON.stringify(`${core}.cache`)}, core.createCache());
+`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: warm,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`making the code cache of ${core} failed:\n${run.stderr}`);
+} finally {
+  rmSync(warm, { recursive: true, force: true });
+}

@@ -64,6 +64,55 @@ describe('cold start', () => {
     expect(run.modules).toContain('zod');
     expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });
+
+  it('the commands that read or write a log run from the code-cached core, not the chunks', () => {
+    const run = loaded(['status', november]);
+    expect(run.status).toBe(0);
+    // The replay ran (zod's registry exists), but not from its chunk: the ES module path would
+    // load chunks/replay-*.js.
+    expect(run.modules).toContain('zod');
+    expect(
+      run.modules.filter((url) => /\/chunks\/(append|init|replay|validate)-/.test(url)),
+    ).toEqual([]);
+    expect(commands.filter((entry) => entry.cached).map((entry) => entry.name)).toEqual([
+      'append',
+      'init',
+      'replay',
+      'status',
+      'timeline',
+      'validate',
+    ]);
+  });
+
+  it('the recorder sees what the core requires on demand (append --store loads pg)', () => {
+    const run = loaded([
+      'append',
+      '--store',
+      'postgresql://nobody@127.0.0.1:1/none',
+      '--stream',
+      's',
+      '--type',
+      'aid.delivered',
+      '--data',
+      '{}',
+    ]);
+    expect(run.status).toBe(4);
+    expect(run.modules.some((url) => /node_modules\/pg\//.test(url))).toBe(true);
+  });
+
+  it("V8 takes the core's code cache made by the build (dist/cli/core.cjs.cache)", () => {
+    const loader = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'cachedScript.js');
+    const core = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'core.cjs');
+    const script = `import { loadCachedScript } from ${JSON.stringify(loader)};
+const { cacheUsed, exports } = loadCachedScript(${JSON.stringify(core)});
+process.stdout.write(JSON.stringify({ cacheUsed, main: typeof exports.main }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ cacheUsed: true, main: 'function' });
+  });
 });
 
 describe('the listing of commands', () => {
