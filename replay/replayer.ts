@@ -157,20 +157,25 @@ export class Replayer {
 
   /** A JSON-serialisable snapshot to resume from later. */
   snapshot(): ReplaySnapshot {
+    // XState persists a context by walking all of it for actors to replace by their ids; the
+    // deal machine spawns none, so the walk would copy nothing (the context is plain JSON) and
+    // costs as much as the whole state, at every checkpoint. The context is taken as it is, in
+    // XState's place for it (the executor property test compares with XState's own snapshot).
+    const machine = dealMachine.getPersistedSnapshot(this.#snapshot({} as DealContext));
     return {
       format: 'truce-replay-snapshot',
       version: REPLAY_SNAPSHOT_VERSION,
       seq: this.#seq,
-      machine: dealMachine.getPersistedSnapshot(this.#snapshot()),
+      machine: { ...(machine as object), context: this.#state.context },
       projection: this.projection(),
     };
   }
 
-  /** The state as an XState snapshot of the deal machine. */
-  #snapshot(): SnapshotFrom<DealMachine> {
+  /** The state as an XState snapshot of the deal machine (with another context, if given). */
+  #snapshot(context: DealContext = this.#state.context): SnapshotFrom<DealMachine> {
     const snapshot = dealMachine.resolveState({
       value: this.#chart.valueOf(this.#state.path),
-      context: this.#state.context,
+      context,
     });
     return this.#active
       ? snapshot
