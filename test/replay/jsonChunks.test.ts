@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonChunks } from '../../replay/index.js';
+import { compactJsonChunks, jsonChunks } from '../../replay/index.js';
 import { checkProperty } from '../properties/settings.js';
 
 describe('a report written in pieces', () => {
@@ -17,6 +17,9 @@ describe('a report written in pieces', () => {
       fc.property(value, fc.integer({ min: 1, max: 5000 }), (v, size) => {
         const joined = [...jsonChunks(v, size)].join('');
         if (joined !== JSON.stringify(v, null, 2)) throw new Error('the pieces differ');
+        // The checkpoint cache's compact form: exactly JSON.stringify(value).
+        const compact = [...compactJsonChunks(v, size)].join('');
+        if (compact !== JSON.stringify(v)) throw new Error('the compact pieces differ');
       }),
       () => [],
     );
@@ -28,5 +31,8 @@ describe('a report written in pieces', () => {
     expect(pieces.length).toBeGreaterThan(10);
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(4096 + 200);
     expect(pieces.join('')).toBe(JSON.stringify(report, null, 2));
+    const compact = [...compactJsonChunks(report, 4096)];
+    expect(compact.length).toBeGreaterThan(10);
+    expect(compact.join('')).toBe(JSON.stringify(report));
   });
 });
