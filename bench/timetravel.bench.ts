@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compare, machineLine, printComparison, timeProcess } from './measure.js';
+import { compare, machineLine, printComparison, timeProcess, timeProcessRss } from './measure.js';
 import { generateLegalLog } from './replay.bench.js';
 
 const EVENTS = Number(process.env.N ?? 1_000_000);
@@ -25,12 +25,23 @@ const truce = join(root, 'dist', 'cli', 'main.js');
 /**
  * Time travel on a long log (issue 12, item 4): `truce replay LOG --until N-1000 --json` through
  * the checkpoint cache, after a first replay built it, against a full replay without the cache
- * in the same run; and the same `--until` with `--no-cache`, and `status` after one more event
- * was appended (the cache proves the log again by hashing it, then replays from its last
- * checkpoint). `N=100000 npm run bench -- timetravel` for a shorter log; the log is
+ * in the same run; and the same `--until` with `--no-cache`, `--at` the instant of that event,
+ * and `status` after one more event was appended (the cache proves the log again by hashing
+ * it, then replays from its last checkpoint). First, the first replay's time and peak RSS
+ * beside a `--no-cache` one's (item 2: under 200 MB). `N=100000 npm run bench -- timetravel` for a shorter log; the log is
  * `truce generate --events N --seed 7` by default, `TRUCE_BENCH_LOG=stream` a phase with a long
  * stream of releases and aid (a small state).
  */
+/** The `at` of the event with this seq, read from the end of the log. */
+function atOf(log: string, seq: number): string {
+  const text = execFileSync('tail', ['-n', String(EVENTS - seq + 1), log], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const line = text.slice(0, text.indexOf('\n'));
+  return (JSON.parse(line) as { at: string }).at;
+}
+
 export default async function run(): Promise<void> {
   if (!existsSync(truce)) throw new Error(`${truce} is missing: run npm run build first`);
   const dir = mkdtempSync(join(tmpdir(), 'truce-bench-timetravel-'));
@@ -53,8 +64,16 @@ export default async function run(): Promise<void> {
       `log: ${EVENTS.toLocaleString('en')} legal events (${KIND}), ${(statSync(log).size / 1e6).toFixed(0)} MB`,
     );
     const until = String(EVENTS - 1000);
-    const first = timeProcess([truce, 'replay', log, '--json']);
-    console.log(`first replay (builds the cache): ${(first.ms / 1000).toFixed(1)} s`);
+    const atUntil = atOf(log, EVENTS - 1000);
+    // Issue 12, item 2: the default replay, which writes the cache on its first run, beside one
+    // that neither reads nor writes it (one run each: a first replay happens once per log).
+    const bare = timeProcessRss([truce, 'replay', log, '--json', '--no-cache']);
+    const first = timeProcessRss([truce, 'replay', log, '--json']);
+    console.log(
+      `first replay (builds the cache): ${(first.ms / 1000).toFixed(1)} s, peak RSS ${first.rssMb.toFixed(0)} MB; ` +
+        `--no-cache: ${(bare.ms / 1000).toFixed(1)} s, peak RSS ${bare.rssMb.toFixed(0)} MB ` +
+        `(${(first.ms / bare.ms).toFixed(2)}× the time, ${(first.rssMb / bare.rssMb).toFixed(2)}× the memory)`,
+    );
     let appended = 0;
     const result = await compare({
       bench: 'timetravel',
@@ -67,6 +86,10 @@ export default async function run(): Promise<void> {
         {
           label: `replay --json --until ${until} (cache)`,
           run: () => timeProcess([truce, 'replay', log, '--json', '--until', until]),
+        },
+        {
+          label: `replay --json --at (event ${until}'s instant) (cache)`,
+          run: () => timeProcess([truce, 'replay', log, '--json', '--at', atUntil]),
         },
         {
           label: `replay --json --until ${until} --no-cache`,

@@ -4,7 +4,8 @@ export interface IdIndexOptions {
   exactLimit: number;
 }
 
-const DEFAULT_EXACT_LIMIT = 100_000;
+/** Ids kept exactly, with their line, by default: `firstLine` names the line up to this many. */
+export const DEFAULT_EXACT_LIMIT = 100_000;
 const EMPTY = 0;
 
 /**
@@ -33,6 +34,24 @@ export class IdIndex {
 
   constructor(options: Partial<IdIndexOptions> = {}) {
     this.#exactLimit = options.exactLimit ?? DEFAULT_EXACT_LIMIT;
+  }
+
+  /**
+   * An index of ids known only by their fingerprints ({@link writeIdFingerprint}), the first
+   * `count` pairs of `words`: `firstLine` then answers 0 for an id whose fingerprint is there
+   * (it may be another id: the caller settles that), undefined for one surely new.
+   *
+   * @example
+   * const known = IdIndex.ofFingerprints(words, provenSeq);
+   */
+  static ofFingerprints(words: Uint32Array, count: number): IdIndex {
+    const index = new IdIndex({ exactLimit: 0 });
+    index.#exact = undefined;
+    index.#resize(tableSizeFor(count));
+    for (let i = 0; i < count; i++) {
+      index.#insert(words[2 * i] as number, words[2 * i + 1] as number);
+    }
+    return index;
   }
 
   /** How many ids have been added. */
@@ -92,6 +111,15 @@ export class IdIndex {
       if (h !== EMPTY) this.#insert(h, lo[slot] as number);
     }
   }
+}
+
+/**
+ * Writes the 64-bit fingerprint of an id the index keeps (two 32-bit hashes, the first never 0)
+ * into `words[2 * at]` and `words[2 * at + 1]`: what the checkpoint cache stores per event.
+ */
+export function writeIdFingerprint(id: string, words: Uint32Array, at: number): void {
+  words[2 * at] = hashHi(id);
+  words[2 * at + 1] = hashLo(id);
 }
 
 function tableSizeFor(count: number): number {

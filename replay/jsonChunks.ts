@@ -103,7 +103,7 @@ function* compactPieces(value: unknown): Generator<string> {
 }
 
 /** Values (a string of 32 characters counting as one more) a piece of compact text holds at most. */
-const PIECE_NODES = 4096;
+const PIECE_NODES = 1024;
 
 /** What is left of `budget` once the values in `value` are counted; below 0 when it runs out. */
 function fitsIn(value: unknown, budget: number): number {

@@ -3,18 +3,22 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildCompleteReadLogOptions,
+  DEFAULT_EXACT_LIMIT,
   DEFAULT_MAX_LINE_BYTES,
   IdIndex,
   type IdLookup,
   LogChecker,
+  type LogEntry,
   lineTooLongAsValidation,
   splitLines,
+  writeIdFingerprint,
 } from '../events/index.js';
 import {
   REPLAY_SNAPSHOT_VERSION,
   Replayer,
   type ReplayLogOptions,
   type ReplayOutcome,
+  type ReplaySnapshot,
   replayLog,
 } from '../replay/index.js';
 import { lastLineHolds } from './checkpoint.js';
@@ -28,15 +32,19 @@ import {
   cacheUsable,
   fingerprintOf,
   type LogFingerprint,
-  readCacheCheckpoint,
+  loadCheckpointState,
+  readCacheIds,
   readCacheIndex,
   replayShape,
+  type VerifiedIndex,
   verifyCacheIndex,
   writeCacheCheckpoint,
+  writeCacheIds,
   writeCacheIndex,
 } from './checkpointCache.js';
 import { chunksOf, sha256 } from './logFile.js';
 import { realLogPath } from './logPath.js';
+import { stateDelta } from './stateDelta.js';
 import { nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link replayLogCached}. */
@@ -53,8 +61,9 @@ export interface CachedReplayOptions extends ReplayLogOptions {
   /** Events between checkpoints ({@link CHECKPOINT_EVERY} by default; tests use fewer). */
   checkpointEvery?: number;
   /**
-   * The largest a checkpoint may be beside the log's bytes since the one before (0.5 by
-   * default): a large state is saved less often, so the cache stays under half the log.
+   * The largest a whole-state checkpoint may be beside the log's bytes since the last one (0.5
+   * by default): a large state is saved whole less often, so the cache stays under about half
+   * the log; the checkpoints between hold what changed since the one before.
    */
   checkpointShare?: number;
   /** The file system; tests inject failures through it. */
@@ -64,23 +73,24 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    * events: a few milliseconds of replay), so no folder appears beside short logs.
    */
   cacheMinBytes?: number;
-  /**
-   * No checkpoint is written once the state's last one passed half this size (32 MiB by
-   * default): writing it would cost more memory than a replay's own (issue 12 keeps a replay of
-   * a million events under 200 MB), and reading it back as long as a replay of many events.
-   */
-  checkpointMaxBytes?: number;
 }
 
 /** The cache could not give what was needed midway (a file gone): replay without it. */
 class CacheMiss extends Error {}
+
+/** An id of the proven part has the fingerprint of a new event's: settled by reading the log. */
+class SettleId extends Error {
+  constructor(readonly id: string) {
+    super(`settle id ${id}`);
+  }
+}
 
 const { O_RDONLY, O_NONBLOCK } = constants;
 
 /**
  * {@link replayLog} of a log file through its checkpoint cache (`LOG.truce-cache/`): resumes
  * from the last checkpoint before the point asked for (`until`, `at`) that still holds for the
- * log, replays the rest, and leaves a checkpoint every few thousand events it passes for next
+ * log, replays the rest, and leaves a checkpoint every thousand events it passes for next
  * time. The outcome (report, replayer, errors) is exactly that of `replayLog`: a cache that does
  * not hold is ignored and rebuilt. With `onEvent` every event is needed: it replays from the
  * start, and still leaves the checkpoints.
@@ -99,7 +109,6 @@ export async function replayLogCached(
     checkpointEvery,
     checkpointShare,
     cacheMinBytes = 256 * 1024,
-    checkpointMaxBytes = 32 * 1024 * 1024,
     fs = nodeFs,
     ...rest
   } = options;
@@ -138,7 +147,6 @@ export async function replayLogCached(
         onProgress,
         every: checkpointEvery ?? CHECKPOINT_EVERY,
         share: checkpointShare ?? 0.5,
-        maxBytes: checkpointMaxBytes,
         size: Math.min(Number(stat.size), replay.end ?? Number.POSITIVE_INFINITY),
         before: fingerprintOf(stat),
       },
@@ -160,11 +168,115 @@ interface RunLimits {
   onProgress: ((seq: number, bytes: number) => void) | undefined;
   every: number;
   share: number;
-  maxBytes: number;
   /** Bytes of the log to read. */
   size: number;
   /** The log's fingerprint before reading. */
   before: LogFingerprint;
+}
+
+type Listed = CacheIndex['checkpoints'][number];
+
+/**
+ * The fingerprints of the ids of events 1..length, in seq order, for the cache's ids file: in
+ * blocks, so a million events' 8 MB grow without being copied.
+ */
+class Fingerprints {
+  static readonly BLOCK = 1 << 16;
+  readonly #parts: Array<{ words: Uint32Array; used: number }> = [];
+  #length = 0;
+
+  /** Starting with the first `length` fingerprints of `words`. */
+  constructor(words?: Uint32Array, length = 0) {
+    if (words !== undefined && length > 0) {
+      this.#parts.push({ words: words.subarray(0, 2 * length), used: length });
+      this.#length = length;
+    }
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(id: string): void {
+    let last = this.#parts.at(-1);
+    if (last === undefined || 2 * last.used === last.words.length) {
+      last = { words: new Uint32Array(2 * Fingerprints.BLOCK), used: 0 };
+      this.#parts.push(last);
+    }
+    writeIdFingerprint(id, last.words, last.used++);
+    this.#length++;
+  }
+
+  /** The first `count` fingerprints, as views of the blocks. */
+  views(count: number): Uint32Array[] {
+    const views: Uint32Array[] = [];
+    let left = count;
+    for (const part of this.#parts) {
+      if (left === 0) break;
+      const take = Math.min(left, part.used);
+      views.push(part.words.subarray(0, 2 * take));
+      left -= take;
+    }
+    return views;
+  }
+}
+
+/**
+ * The latest instant of the events seen (`maxAt` of a mark), without parsing every event's
+ * date: instants written as `toISOString` writes them (UTC, fixed widths) compare as text.
+ */
+class Latest {
+  #ms: number;
+  /** The latest instant's text, when it is in that form; then it, not `#ms`, is the latest. */
+  #text: string | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  see(at: string): void {
+    if (this.#text !== undefined && at.length === this.#text.length && isUtcText(at)) {
+      if (at > this.#text) this.#text = at;
+      return;
+    }
+    const ms = Date.parse(at);
+    if (ms > this.ms) {
+      this.#ms = ms;
+      this.#text = isUtcText(at) ? at : undefined;
+    }
+  }
+
+  get ms(): number {
+    if (this.#text !== undefined) {
+      this.#ms = Date.parse(this.#text);
+      this.#text = undefined;
+    }
+    return this.#ms;
+  }
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ` or `YYYY-MM-DDTHH:MM:SS.sssZ` (digits checked by the event's schema). */
+function isUtcText(at: string): boolean {
+  return (
+    (at.length === 20 || (at.length === 24 && at[19] === '.')) &&
+    at[at.length - 1] === 'Z' &&
+    at[4] === '-' &&
+    at[7] === '-' &&
+    at[10] === 'T' &&
+    at[13] === ':' &&
+    at[16] === ':'
+  );
+}
+
+/** Where the last chain of checkpoints starts: its whole state's size and offset, its edits' size. */
+function chainOf(list: readonly Listed[]): { whole: number; at: number; edits: number } {
+  let edits = 0;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const mark = list[i] as Listed;
+    if (mark.from === null) return { whole: mark.size, at: mark.bytes, edits };
+    edits += mark.size;
+  }
+  return { whole: 0, at: 0, edits };
 }
 
 /** One replay through the cache. */
@@ -196,53 +308,70 @@ class CachedRun {
     const access = this.#access;
     const writable = await cacheUsable(access);
     const index = useCache && writable ? await readCacheIndex(access) : undefined;
-    const verified = index
+    let verified: VerifiedIndex = index
       ? await verifyCacheIndex(this.#handle, index, this.#limits.size, this.#limits.before)
       : { checkpoints: [], end: undefined, whole: false };
     if (index && !verified.whole) {
       access.note('the log changed before the end of the checkpoint cache; it is rebuilt past it');
     }
+
+    // Resume from the last checkpoint before the point asked for, unless every event is wanted.
+    let base: { mark: Listed; state: ReplaySnapshot; replayer: Replayer } | undefined;
+    for (let i = verified.checkpoints.length - 1; onEvent === undefined && i >= 0; i--) {
+      const mark = verified.checkpoints[i] as Listed;
+      if (until !== undefined && mark.seq > until) continue;
+      if (limit !== undefined && mark.maxAt > limit) continue;
+      if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
+      const loaded = await loadCheckpointState(access, verified.checkpoints, i, index?.tail);
+      if (!loaded.ok) {
+        // A file that does not hold: the cache is rebuilt from it on.
+        verified = {
+          checkpoints: verified.checkpoints.slice(0, loaded.broken),
+          end: undefined,
+          whole: false,
+        };
+        i = Math.min(i, loaded.broken);
+        continue;
+      }
+      try {
+        const replayer = new Replayer({ from: loaded.replay, ...(file ? { file } : {}) });
+        base = { mark, state: loaded.replay, replayer };
+        break;
+      } catch {
+        // A state the replayer cannot resume from: an earlier checkpoint may do.
+      }
+    }
     // Where the log is proven: every event up to it was checked (ids unique, each taken).
     const proven: CacheMark | undefined = verified.end ?? verified.checkpoints.at(-1);
     const provenSeq = proven?.seq ?? 0;
-
-    // Resume from the last checkpoint before the point asked for, unless every event is wanted.
-    let base:
-      | { mark: CacheIndex['checkpoints'][number]; replay: Replayer; size: number }
-      | undefined;
-    if (onEvent === undefined) {
-      for (let i = verified.checkpoints.length - 1; i >= 0; i--) {
-        const mark = verified.checkpoints[i] as CacheIndex['checkpoints'][number];
-        if (until !== undefined && mark.seq > until) continue;
-        if (limit !== undefined && mark.maxAt > limit) continue;
-        if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
-        const loaded = await readCacheCheckpoint(access, mark);
-        if (loaded === undefined) continue;
-        try {
-          base = {
-            mark,
-            replay: new Replayer({ from: loaded.replay, ...(file ? { file } : {}) }),
-            size: loaded.fileSize,
-          };
-        } catch {
-          continue;
-        }
-        break;
-      }
-    }
     const start = base?.mark ?? { seq: 0, bytes: 0, hash: '', maxAt: Number.NEGATIVE_INFINITY };
-    const replayer = base?.replay ?? new Replayer(file ? { file } : {});
+    const replayer = base?.replayer ?? new Replayer(file ? { file } : {});
 
     // Ids: events up to the proven point are known unique; past it, each is checked against all.
     let line = start.seq;
-    // From the first line every id is seen here: none is loaded (and no cache file can be
-    // missing midway, so `onEvent` never sees an event twice).
+    // From the first line every id is seen here, as a replay without the cache sees it.
     const fromStart = start.seq === 0;
-    let all: IdIndex | undefined = fromStart ? new IdIndex() : undefined;
+    const fresh = new IdIndex();
+    let prints: Fingerprints | undefined = fromStart ? new Fingerprints() : undefined;
+    let known: IdIndex | undefined;
+    const settled = new Map<string, number | undefined>();
+    // Past DEFAULT_EXACT_LIMIT ids a replay without the cache no longer names the first line.
+    const named = (first: number) => (line - 1 <= DEFAULT_EXACT_LIMIT ? first : 0);
     const ids: IdLookup = {
-      firstLine: (id) => (line <= provenSeq ? undefined : all?.firstLine(id)),
+      firstLine: (id) => {
+        if (line <= provenSeq) return undefined;
+        const first = fresh.firstLine(id);
+        if (first !== undefined) return named(first);
+        if (known?.firstLine(id) === undefined) return undefined;
+        // The fingerprint of an id of the proven part: the log says whether it is the same id.
+        if (!settled.has(id)) throw new SettleId(id);
+        const settledLine = settled.get(id);
+        return settledLine === undefined ? undefined : named(settledLine);
+      },
       add: (id, at) => {
-        if (fromStart || at > provenSeq) all?.add(id, at);
+        if (!fromStart && at <= provenSeq) return;
+        fresh.add(id, at);
+        prints?.push(id);
       },
     };
     const checker = new LogChecker(buildCompleteReadLogOptions(file ? { ...read, file } : read), {
@@ -255,26 +384,30 @@ class CachedRun {
     let canWrite = writable;
     const hasher = canWrite ? new ChainHasher(start.hash, start.bytes) : undefined;
     const links = verified.checkpoints.filter((mark) => mark.seq > start.seq);
-    const added: CacheIndex['checkpoints'] = [];
-    let segment: string[] = [];
-    let maxAt = start.maxAt;
+    const added: Listed[] = [];
+    /** The state of the last checkpoint listed, which the next one's edits apply to. */
+    let previous: { seq: number; state: ReplaySnapshot } | undefined = base && {
+      seq: base.mark.seq,
+      state: base.state,
+    };
+    const latest = new Latest(start.maxAt);
     let lastSeq = start.seq;
     let lastStart = start.bytes;
     let lastEnd = start.bytes;
     let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
-    const every = this.#limits.every;
-    let lastCheckpointAt = start.bytes;
-    let lastCheckpointSize = base?.size ?? 0;
+    let failures = 0;
+    const { every, share } = this.#limits;
 
-    const markAt = (bytes: number, seq: number, link: boolean): CacheMark => {
+    /** The mark after the last event, its hash peeked (a checkpoint links it once written). */
+    const markAt = (bytes: number, seq: number): CacheMark => {
       const h = hasher as ChainHasher;
       return {
         seq,
         bytes,
         lastLineStart: lastStart,
         lastLineHash: sha256(h.slice(lastStart, bytes)),
-        hash: link ? h.mark(bytes) : h.peek(bytes),
-        maxAt,
+        hash: h.peek(bytes),
+        maxAt: latest.ms,
       };
     };
 
@@ -291,53 +424,68 @@ class CachedRun {
     try {
       for await (const raw of splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
         line = start.seq + raw.line;
-        if (line > provenSeq && all === undefined) all = await this.#loadIds(verified, provenSeq);
-        const entry = checker.check(raw);
+        if (line > provenSeq && !fromStart && known === undefined) {
+          const loaded = await this.#loadIds(index, provenSeq);
+          known = IdIndex.ofFingerprints(loaded, provenSeq);
+          prints = new Fingerprints(loaded, provenSeq);
+        }
+        let entry: LogEntry | null;
+        for (;;) {
+          try {
+            entry = checker.check(raw);
+            break;
+          } catch (error) {
+            if (!(error instanceof SettleId)) throw error;
+            settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
+          }
+        }
         if (entry === null) continue;
         const { event } = entry;
         if (until !== undefined && event.seq > until) {
           stoppedBy = 'until';
           break;
         }
-        const time = Date.parse(event.at);
-        if (limit !== undefined && time > limit) {
+        if (limit !== undefined && Date.parse(event.at) > limit) {
           stoppedBy = 'at';
           break;
         }
         replayer.apply(event, entry.line);
         onEvent?.(entry, replayer);
-        if (time > maxAt) maxAt = time;
+        latest.see(event.at);
         lastStart = lastEnd;
         lastEnd = start.bytes + entry.end;
         lastSeq = event.seq;
         this.#limits.onProgress?.(lastSeq, lastEnd);
+        // Only the bytes since the last line stay held, however far apart the checkpoints.
+        if ((event.seq & 255) === 0) hasher?.hashTo(lastStart);
         if (!canWrite) continue;
-        segment.push(event.id);
         if (links[0] !== undefined && links[0].bytes === lastEnd) {
           // A checkpoint the cache already has: the chain goes through it.
           (hasher as ChainHasher).mark(lastEnd);
-          links.shift();
-          segment = [];
-        } else if (
-          event.seq % every === 0 &&
-          event.seq > provenSeq &&
-          lastCheckpointSize <= this.#limits.share * (lastEnd - lastCheckpointAt) &&
-          lastCheckpointSize <= this.#limits.maxBytes / 2
-        ) {
-          const mark = markAt(lastEnd, event.seq, true);
-          const written = await writeCacheCheckpoint(access, {
-            seq: mark.seq,
-            bytes: mark.bytes,
-            hash: mark.hash,
-            ids: segment,
-            replay: replayer.snapshot(),
-          });
-          if (written === undefined) canWrite = false;
-          else {
-            added.push({ ...mark, file: written.file, fileHash: written.fileHash });
-            segment = [];
-            lastCheckpointAt = lastEnd;
-            lastCheckpointSize = written.size;
+          const link = links.shift() as Listed;
+          // The last one is what this run's first new checkpoint may be written against.
+          if (links.length === 0) {
+            previous = { seq: link.seq, state: replayer.snapshot() };
+          }
+        } else if (event.seq % every === 0 && event.seq > provenSeq) {
+          // Linked into the chain only once written: a checkpoint left out leaves no trace.
+          const mark = markAt(lastEnd, event.seq);
+          const written = await this.#checkpoint(
+            mark,
+            replayer.snapshot(),
+            previous,
+            [...verified.checkpoints, ...added],
+            share,
+          );
+          if (written === undefined) {
+            // One file that cannot be written (a folder at its name) is skipped; a disk that
+            // takes none stops the writing.
+            if (++failures >= 3) canWrite = false;
+          } else {
+            (hasher as ChainHasher).mark(lastEnd);
+            added.push(written.listed);
+            previous = { seq: event.seq, state: written.state };
+            failures = 0;
           }
         }
       }
@@ -346,23 +494,30 @@ class CachedRun {
     }
 
     // Record what this run proved when it goes further than the cache did, or cut the cache back.
-    if (canWrite && lastSeq > provenSeq) {
-      const end = { ...markAt(lastEnd, lastSeq, false), ids: segment };
-      await writeCacheIndex(
-        access,
-        {
-          format: 'truce-cache',
-          version: 1,
-          replayVersion: REPLAY_SNAPSHOT_VERSION,
-          shape: replayShape(),
-          log: await this.#fingerprintNow(),
-          checkpoints: [...verified.checkpoints, ...added],
-          end,
-        },
-        index !== undefined && !verified.whole,
-      );
+    if (canWrite && lastSeq > provenSeq && prints !== undefined && prints.length >= lastSeq) {
+      const end = markAt(lastEnd, lastSeq);
+      const checkpoints = [...verified.checkpoints, ...added];
+      const idsFile = await writeCacheIds(access, prints.views(lastSeq), lastSeq);
+      const tail = await this.#tail(checkpoints, previous, index?.tail ?? null);
+      if (idsFile !== undefined) {
+        await writeCacheIndex(
+          access,
+          {
+            format: 'truce-cache',
+            version: 2,
+            replayVersion: REPLAY_SNAPSHOT_VERSION,
+            shape: replayShape(),
+            log: await this.#fingerprintNow(),
+            checkpoints,
+            tail,
+            end,
+            ids: idsFile,
+          },
+          index !== undefined && !verified.whole,
+        );
+      }
     } else if (writable && index !== undefined && !verified.whole) {
-      await this.#cutBack(verified.checkpoints);
+      await this.#cutBack(verified.checkpoints, index);
     }
     if (failure !== undefined) throw failure;
     const instant = asOf ?? at;
@@ -374,32 +529,91 @@ class CachedRun {
     };
   }
 
-  /** Every id up to the proven seq, from the checkpoints and the index's end. */
-  async #loadIds(
-    verified: { checkpoints: CacheIndex['checkpoints']; end: CacheIndex['end'] | undefined },
-    provenSeq: number,
-  ): Promise<IdIndex> {
-    // The ids in seq order, as a replay from the first line adds them (the same index, the same messages).
-    const all = new IdIndex();
-    let seq = 0;
-    const marks = verified.checkpoints.filter((mark) => mark.seq <= provenSeq);
-    // Read eight at a time (each file is one open, stat, read and close), added in seq order.
-    for (let from = 0; from < marks.length; from += 8) {
-      const batch = marks.slice(from, from + 8);
-      const loaded = await Promise.all(batch.map((m) => readCacheCheckpoint(this.#access, m)));
-      for (const [i, mark] of batch.entries()) {
-        const checkpoint = loaded[i];
-        if (checkpoint === undefined || checkpoint.ids.length !== mark.seq - seq) {
-          throw new CacheMiss(`checkpoint ${mark.file}`);
-        }
-        for (const id of checkpoint.ids) all.add(id, ++seq);
+  /**
+   * Writes a checkpoint at `mark`: the edits since the last one listed when its state is at
+   * hand, or the whole state when there is none, or when the edits since the last whole state
+   * add up to half its size and the log since it is large enough beside it (`share`).
+   */
+  async #checkpoint(
+    mark: CacheMark,
+    state: ReplaySnapshot,
+    previous: { seq: number; state: ReplaySnapshot } | undefined,
+    list: readonly Listed[],
+    share: number,
+  ): Promise<{ listed: Listed; state: ReplaySnapshot } | undefined> {
+    const chain = chainOf(list);
+    const last = list.at(-1);
+    const whole =
+      previous === undefined ||
+      last === undefined ||
+      previous.seq !== last.seq ||
+      (chain.edits * 2 >= chain.whole && chain.whole <= share * (mark.bytes - chain.at));
+    const common = { seq: mark.seq, bytes: mark.bytes, hash: mark.hash };
+    const from = whole ? null : (last as Listed).seq;
+    const written = await writeCacheCheckpoint(
+      this.#access,
+      from === null
+        ? { ...common, from, replay: state }
+        : {
+            ...common,
+            from,
+            edits: stateDelta((previous as { state: ReplaySnapshot }).state, state),
+          },
+    );
+    if (written === undefined) return undefined;
+    return {
+      listed: { ...mark, file: written.file, fileHash: written.fileHash, size: written.size, from },
+      state,
+    };
+  }
+
+  /**
+   * The whole state at the last checkpoint when it holds only edits: the one the index had if
+   * it is still of the last checkpoint, else written from the state this run holds for it.
+   */
+  async #tail(
+    checkpoints: readonly Listed[],
+    previous: { seq: number; state: ReplaySnapshot } | undefined,
+    had: CacheIndex['tail'],
+  ): Promise<CacheIndex['tail']> {
+    const last = checkpoints.at(-1);
+    if (last === undefined || last.from === null) return null;
+    if (had?.seq === last.seq) return had;
+    if (previous?.seq !== last.seq) return null;
+    const { seq, bytes, hash } = last;
+    const written = await writeCacheCheckpoint(
+      this.#access,
+      { seq, bytes, hash, from: null, replay: previous.state },
+      true,
+    );
+    return written
+      ? { seq, file: written.file, fileHash: written.fileHash, size: written.size }
+      : null;
+  }
+
+  /** The fingerprints of the ids of events 1..provenSeq, from the cache's ids file. */
+  async #loadIds(index: CacheIndex | undefined, provenSeq: number): Promise<Uint32Array> {
+    const loaded = index && (await readCacheIds(this.#access, index.ids, provenSeq));
+    if (loaded === undefined) throw new CacheMiss('the ids');
+    return loaded;
+  }
+
+  /**
+   * The line of the proven part (up to `proven`) whose event has this id, or undefined: read
+   * from the log itself, so a shared fingerprint is never taken for a repeated id.
+   */
+  async #settle(id: string, proven: CacheMark): Promise<number | undefined> {
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
+    const chunks = chunksOf(this.#handle, 0, proven.bytes, (error) => error as Error);
+    for await (const raw of splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
+      try {
+        const value = JSON.parse(decoder.decode(raw.bytes)) as { id?: unknown };
+        if (value.id === id) return raw.line;
+      } catch {
+        // Not an event: the proven part has none such, and it cannot hold the id.
       }
     }
-    if (verified.end !== undefined && verified.end.seq === provenSeq) {
-      for (const id of verified.end.ids) all.add(id, ++seq);
-    }
-    if (seq !== provenSeq || all.size !== seq) throw new CacheMiss('the ids');
-    return all;
+    return undefined;
   }
 
   /** The log's fingerprint now, if it did not change while it was read; else null. */
@@ -419,23 +633,25 @@ class CachedRun {
   }
 
   /** Rewrites the index with only the checkpoints that still hold (none: no index). */
-  async #cutBack(checkpoints: CacheIndex['checkpoints']): Promise<void> {
+  async #cutBack(checkpoints: readonly Listed[], index: CacheIndex): Promise<void> {
     const last = checkpoints.at(-1);
     if (last === undefined) {
       await this.#access.fs.unlink(join(this.#access.dir, 'index.json')).catch(() => undefined);
       return;
     }
-    const { file: _file, fileHash: _hash, ...mark } = last;
+    const { file: _file, fileHash: _hash, size: _size, from: _from, ...mark } = last;
     await writeCacheIndex(
       this.#access,
       {
         format: 'truce-cache',
-        version: 1,
+        version: 2,
         replayVersion: REPLAY_SNAPSHOT_VERSION,
         shape: replayShape(),
         log: null,
-        checkpoints,
-        end: { ...mark, ids: [] },
+        checkpoints: [...checkpoints],
+        tail: index.tail?.seq === last.seq ? index.tail : null,
+        end: mark,
+        ids: index.ids,
       },
       true,
     );

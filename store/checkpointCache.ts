@@ -3,10 +3,16 @@ import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../replay/index.js';
+import {
+  compactJsonChunks,
+  REPLAY_SNAPSHOT_VERSION,
+  Replayer,
+  type ReplaySnapshot,
+} from '../replay/index.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
 import { chunksOf, sha256 } from './logFile.js';
 import { replaySnapshotSchema } from './snapshot.js';
+import { applyStateDelta, type StateEdit } from './stateDelta.js';
 import { errnoOf, type StoreFs } from './storeFs.js';
 
 /**
@@ -28,7 +34,7 @@ import { errnoOf, type StoreFs } from './storeFs.js';
  * is rebuilt; one that cannot be read or written is simply not used. Deleting it is always safe.
  */
 
-/** Events between two checkpoints (see the README, "The checkpoint cache", for why 4,096). */
+/** Events between two checkpoints (see the README, "The checkpoint cache", for why 1,024). */
 export const CHECKPOINT_EVERY = 1024;
 
 /** The cache folder beside a log's real path. */
@@ -41,29 +47,38 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const decimal = z.string().regex(/^[0-9]{1,40}$/);
 
 /** A point of the log the cache knows: after event `seq`, at byte `bytes`. */
-const markSchema = z
-  .object({
-    seq: count,
-    bytes: count,
-    lastLineStart: count,
-    lastLineHash: hex64,
-    /** The chained hash of bytes `[0, bytes)`. */
-    hash: hex64,
-    /** The latest `at` (ms since the epoch) of events 1..seq: `--at` before it cannot resume here. */
-    maxAt: z.number().finite(),
-  })
-  .strict()
-  .refine((m) => m.seq > 0 && m.lastLineStart < m.bytes, { message: 'an empty mark' });
+const markShape = {
+  seq: count,
+  bytes: count,
+  lastLineStart: count,
+  lastLineHash: hex64,
+  /** The chained hash of bytes `[0, bytes)`. */
+  hash: hex64,
+  /** The latest `at` (ms since the epoch) of events 1..seq: `--at` before it cannot resume here. */
+  maxAt: z.number().finite(),
+};
+
+const notEmpty = (m: { seq: number; lastLineStart: number; bytes: number }) =>
+  m.seq > 0 && m.lastLineStart < m.bytes;
+
+const markSchema = z.object(markShape).strict().refine(notEmpty, { message: 'an empty mark' });
 
 /** A checkpoint listed in the index. */
 export type CacheMark = z.infer<typeof markSchema>;
 
 const fileName = /^[0-9]{1,16}-[0-9a-f]{16}\.json$/;
+const idsFileName = /^ids-[0-9a-f]{16}\.bin$/;
+const tailName = /^tail-[0-9]{1,16}-[0-9a-f]{16}\.json$/;
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Bytes per event in the ids file: the id's 64-bit fingerprint (`writeIdFingerprint`). */
+export const ID_FINGERPRINT_BYTES = 8;
 
 const indexSchema = z
   .object({
     format: z.literal('truce-cache'),
-    version: z.literal(1),
+    version: z.literal(2),
     replayVersion: z.literal(REPLAY_SNAPSHOT_VERSION),
     /**
      * The hash of an empty replay's snapshot (the projections' and the machine's initial shape):
@@ -75,12 +90,34 @@ const indexSchema = z
       .object({ dev: decimal, ino: decimal, size: decimal, mtimeNs: decimal, ctimeNs: decimal })
       .strict()
       .nullable(),
-    /** Each checkpoint with its file's name and the SHA-256 of the file's bytes. */
+    /**
+     * Each checkpoint with its file's name, size and SHA-256; `from` null for a whole state,
+     * else the seq of the checkpoint before it, whose state its edits apply to.
+     */
     checkpoints: z.array(
-      markSchema.and(z.object({ file: z.string().regex(fileName), fileHash: hex64 })),
+      z
+        .object({
+          ...markShape,
+          file: z.string().regex(fileName),
+          fileHash: hex64,
+          size: count,
+          from: count.nullable(),
+        })
+        .strict()
+        .refine(notEmpty, { message: 'an empty mark' }),
     ),
+    /**
+     * The whole state at the last checkpoint when that one holds only edits, so a query near
+     * the end of the log (or past it, after an append) reads one file, not a chain of them.
+     */
+    tail: z
+      .object({ seq: count, file: z.string().regex(tailName), fileHash: hex64, size: count })
+      .strict()
+      .nullable(),
     /** The furthest point proven: every event up to it was read, checked and replayed. */
-    end: markSchema.and(z.object({ ids: z.array(z.string()) })),
+    end: markSchema,
+    /** The fingerprints of the ids of events 1..count (count ≥ end.seq), in seq order. */
+    ids: z.object({ file: z.string().regex(idsFileName), count, fileHash: hex64 }).strict(),
     /** The SHA-256 of the index's JSON without this field: a damaged index is not read. */
     checksum: hex64,
   })
@@ -88,15 +125,19 @@ const indexSchema = z
   .refine(
     (index) => {
       let previous = { seq: 0, bytes: 0 };
-      for (const mark of [...index.checkpoints, index.end]) {
-        if (mark.seq < previous.seq || mark.bytes < previous.bytes) return false;
-        if (mark !== index.end && (mark.seq === previous.seq || mark.bytes === previous.bytes)) {
-          return false;
-        }
+      for (const [i, mark] of index.checkpoints.entries()) {
+        if (mark.seq <= previous.seq || mark.bytes <= previous.bytes) return false;
+        // A delta applies to the checkpoint just before it; the first holds a whole state.
+        if (mark.from !== (i === 0 ? null : mark.from === null ? null : previous.seq)) return false;
         previous = mark;
       }
-      const last = index.checkpoints.at(-1)?.seq ?? 0;
-      return index.end.ids.length === index.end.seq - last;
+      const { end, tail } = index;
+      return (
+        end.seq >= previous.seq &&
+        end.bytes >= previous.bytes &&
+        index.ids.count >= end.seq &&
+        (tail === null || tail.seq === index.checkpoints.at(-1)?.seq)
+      );
     },
     { message: 'the index does not agree with itself' },
   );
@@ -104,19 +145,39 @@ const indexSchema = z
 /** The cache's index: its checkpoints in order and how far the log is proven. */
 export type CacheIndex = z.infer<typeof indexSchema>;
 
+/** An edit as {@link applyStateDelta} takes it: `[path]` or `[path, value]`. */
+function isEdit(value: unknown): value is StateEdit {
+  return (
+    Array.isArray(value) &&
+    (value.length === 1 || value.length === 2) &&
+    Array.isArray(value[0]) &&
+    (value[0] as unknown[]).every(
+      (step) => typeof step === 'string' || (Number.isSafeInteger(step) && (step as number) >= 0),
+    )
+  );
+}
+
 const checkpointSchema = z
   .object({
     format: z.literal('truce-checkpoint'),
-    version: z.literal(1),
+    version: z.literal(2),
     seq: count,
     bytes: count,
     hash: hex64,
-    /** The ids of the events since the previous checkpoint, in seq order. */
-    ids: z.array(z.string()),
-    replay: replaySnapshotSchema,
+    /** Null: `replay` is the whole state. Else the seq of the checkpoint `edits` apply to. */
+    from: count.nullable(),
+    replay: replaySnapshotSchema.optional(),
+    /** What changed since checkpoint `from` ({@link applyStateDelta}). */
+    edits: z.array(z.custom<StateEdit>(isEdit)).optional(),
   })
   .strict()
-  .refine((c) => c.replay.seq === c.seq, { message: 'the snapshot is of another seq' });
+  .refine(
+    (c) =>
+      c.from === null
+        ? c.replay !== undefined && c.edits === undefined && c.replay.seq === c.seq
+        : c.edits !== undefined && c.replay === undefined && c.from < c.seq,
+    { message: 'a checkpoint holds either a whole state of its seq or the edits since another' },
+  );
 
 /** A checkpoint file as read back. */
 export type CacheCheckpoint = z.infer<typeof checkpointSchema>;
@@ -225,6 +286,14 @@ export class ChainHasher {
     return digest;
   }
 
+  /**
+   * Hashes what was fed up to `to` now, so that only the bytes after it stay held (a mark or
+   * peek must then come at `to` or later).
+   */
+  hashTo(to: number): void {
+    if (to > this.#hashed) this.#advance(to);
+  }
+
   /** The hash of bytes `[0, to)`, without making `to` a link of the chain. */
   peek(to: number): string {
     if (to === this.#link.at) return this.#link.hash;
@@ -245,7 +314,7 @@ export interface CacheAccess {
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = constants;
 
 /** Reads a file of the cache, without following a link; undefined if it cannot. */
-async function readText(access: CacheAccess, name: string): Promise<string | undefined> {
+async function readBytes(access: CacheAccess, name: string): Promise<Buffer | undefined> {
   let handle: FileHandle;
   try {
     handle = await access.fs.open(join(access.dir, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -257,7 +326,7 @@ async function readText(access: CacheAccess, name: string): Promise<string | und
   }
   try {
     if (!(await handle.stat()).isFile()) return undefined;
-    return await handle.readFile('utf8');
+    return await handle.readFile();
   } catch {
     return undefined;
   } finally {
@@ -266,10 +335,10 @@ async function readText(access: CacheAccess, name: string): Promise<string | und
 }
 
 /** JSON text as a value, or undefined (with a note) when it is not JSON. */
-function parseJson(access: CacheAccess, name: string, text: string | undefined): unknown {
-  if (text === undefined) return undefined;
+function parseJson(access: CacheAccess, name: string, bytes: Buffer | undefined): unknown {
+  if (bytes === undefined) return undefined;
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString('utf8'));
   } catch {
     access.note(`${name} of the checkpoint cache is not JSON; it is rebuilt`);
     return undefined;
@@ -309,7 +378,7 @@ export function replayShape(): string {
 
 /** The index, or undefined when missing or not a valid index of this version. */
 export async function readCacheIndex(access: CacheAccess): Promise<CacheIndex | undefined> {
-  const value = parseJson(access, 'index.json', await readText(access, 'index.json'));
+  const value = parseJson(access, 'index.json', await readBytes(access, 'index.json'));
   if (value === undefined) return undefined;
   const parsed = indexSchema.safeParse(value);
   // Summed as written (JSON.parse keeps the order of keys), not as the schema rebuilt it.
@@ -329,21 +398,77 @@ export async function readCacheCheckpoint(
   access: CacheAccess,
   mark: CacheIndex['checkpoints'][number],
 ): Promise<(CacheCheckpoint & { fileSize: number }) | undefined> {
-  const text = await readText(access, mark.file);
-  if (text === undefined) return undefined;
-  const value =
-    sha256(Buffer.from(text)) === mark.fileHash ? parseJson(access, mark.file, text) : undefined;
+  const bytes = await readBytes(access, mark.file);
+  if (bytes === undefined) return undefined;
+  const value = sha256(bytes) === mark.fileHash ? parseJson(access, mark.file, bytes) : undefined;
   const parsed = checkpointSchema.safeParse(value);
   if (
     !parsed.success ||
     parsed.data.seq !== mark.seq ||
     parsed.data.bytes !== mark.bytes ||
-    parsed.data.hash !== mark.hash
+    parsed.data.hash !== mark.hash ||
+    parsed.data.from !== mark.from
   ) {
     access.note(`checkpoint ${mark.file} does not match the index; it is not used`);
     return undefined;
   }
-  return { ...parsed.data, fileSize: text.length };
+  return { ...parsed.data, fileSize: bytes.length };
+}
+
+/** A replay state loaded from the cache, or where the checkpoints stopped holding. */
+export type LoadedState = { ok: true; replay: ReplaySnapshot } | { ok: false; broken: number };
+
+/**
+ * The replay state at `checkpoints[at]`: the whole state of the last checkpoint at or before it
+ * that holds one, with the edits of each checkpoint after it applied in order (or, for the last
+ * checkpoint, the index's `tail` when it holds). Every file is
+ * read as {@link readCacheCheckpoint} reads it, and the state built is checked by the replay
+ * snapshot's schema. When a file does not hold, says which (`broken`, its place in the list).
+ *
+ * @example
+ * const loaded = await loadCheckpointState(access, verified.checkpoints, i);
+ * if (loaded.ok) new Replayer({ from: loaded.replay });
+ */
+export async function loadCheckpointState(
+  access: CacheAccess,
+  checkpoints: CacheIndex['checkpoints'],
+  at: number,
+  tail: CacheIndex['tail'] = null,
+): Promise<LoadedState> {
+  const mark = checkpoints[at] as CacheIndex['checkpoints'][number];
+  if (tail !== null && tail.seq === mark.seq && at === checkpoints.length - 1) {
+    const whole = await readCacheCheckpoint(access, { ...mark, ...tail, from: null });
+    const replay = whole && replaySnapshotSchema.safeParse(whole.replay);
+    if (replay?.success) return { ok: true, replay: replay.data as ReplaySnapshot };
+  }
+  let first = at;
+  while (first > 0 && (checkpoints[first] as CacheIndex['checkpoints'][number]).from !== null) {
+    first--;
+  }
+  let state: unknown;
+  // Read a few at a time (each file is an open, a stat, a read and a close), applied in order.
+  for (let from = first; from <= at; from += 8) {
+    const batch = checkpoints.slice(from, Math.min(at + 1, from + 8));
+    const loaded = await Promise.all(batch.map((mark) => readCacheCheckpoint(access, mark)));
+    for (const [i, checkpoint] of loaded.entries()) {
+      if (checkpoint === undefined) return { ok: false, broken: from + i };
+      if (checkpoint.from === null) state = checkpoint.replay;
+      else {
+        try {
+          state = applyStateDelta(state, checkpoint.edits as StateEdit[]);
+        } catch {
+          access.note(`checkpoint ${batch[i]?.file} does not fit the one before; it is not used`);
+          return { ok: false, broken: from + i };
+        }
+      }
+    }
+  }
+  const replay = replaySnapshotSchema.safeParse(state);
+  if (!replay.success || replay.data.seq !== (checkpoints[at] as CacheMark).seq) {
+    access.note(`the state at checkpoint ${checkpoints[at]?.file} is not a replay's; not used`);
+    return { ok: false, broken: at };
+  }
+  return { ok: true, replay: replay.data as ReplaySnapshot };
 }
 
 /** The file name of a checkpoint: its seq and hash, so two logs never share one. */
@@ -353,59 +478,179 @@ export function checkpointFileName(seq: number, hash: string): string {
 
 /**
  * Writes a file of the cache atomically: a new temp file (never through a link), renamed over
- * the name (a link there is replaced, not followed). Returns whether it was written.
+ * the name (a link there is replaced, not followed). The content may come in pieces, so a large
+ * state is never one string. Returns the SHA-256 and size of what was written, or undefined.
  */
-async function writeAtomic(access: CacheAccess, name: string, text: string): Promise<boolean> {
+async function writeAtomic(
+  access: CacheAccess,
+  name: string,
+  content: Iterable<string | Uint8Array>,
+): Promise<{ hash: string; size: number } | undefined> {
   const temp = join(access.dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
   try {
-    await access.fs.mkdir(access.dir, { recursive: true });
-    if (!(await cacheUsable(access))) return false;
-    await access.fs.writeFile(temp, text, { flag: 'wx' });
+    // Made once per command; whether it is still a real folder is asked at every write.
+    if (!madeDirs.has(access)) await access.fs.mkdir(access.dir, { recursive: true });
+    if (!(await cacheUsable(access))) return undefined;
+    madeDirs.add(access);
+    handle = await access.fs.open(temp, 'wx');
+    const written = await writeAll(handle, content);
+    await handle.close();
+    handle = undefined;
     await access.fs.rename(temp, join(access.dir, name));
-    return true;
+    return written;
   } catch (error) {
     access.note(`cannot write the checkpoint cache in ${access.dir}: ${errnoOf(error) ?? error}`);
+    await handle?.close().catch(() => undefined);
     await access.fs.unlink(temp).catch(() => undefined);
-    return false;
+    return undefined;
   }
 }
 
-/** Writes one checkpoint file; returns its name and hash, or undefined when it could not. */
-export async function writeCacheCheckpoint(
-  access: CacheAccess,
-  checkpoint: {
-    seq: number;
-    bytes: number;
-    hash: string;
-    ids: string[];
-    replay: ReplaySnapshot;
-  },
-): Promise<{ file: string; fileHash: string; size: number } | undefined> {
-  const file = checkpointFileName(checkpoint.seq, checkpoint.hash);
-  const text = JSON.stringify({ format: 'truce-checkpoint', version: 1, ...checkpoint });
-  if (!(await writeAtomic(access, file, text))) return undefined;
-  const bytes = Buffer.from(text);
-  return { file, fileHash: sha256(bytes), size: bytes.length };
+/** Bytes of text gathered before each write: one buffer, reused, so writing makes no garbage. */
+const WRITE_BUFFER = 1 << 20;
+
+/** Writes pieces in order through one reused buffer, hashing them; their SHA-256 and size. */
+async function writeAll(
+  handle: FileHandle,
+  content: Iterable<string | Uint8Array>,
+): Promise<{ hash: string; size: number }> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(WRITE_BUFFER);
+  let used = 0;
+  let size = 0;
+  const out = async (bytes: Uint8Array) => {
+    hash.update(bytes);
+    size += bytes.length;
+    for (let done = 0; done < bytes.length; ) {
+      done += (await handle.write(bytes, done, bytes.length - done)).bytesWritten;
+    }
+  };
+  for (const piece of content) {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+    if (typeof piece === 'string' && piece.length * 3 <= WRITE_BUFFER - used) {
+      used += buffer.write(piece, used);
+      continue;
+    }
+    if (used > 0) await out(buffer.subarray(0, used));
+    used = 0;
+    if (typeof piece !== 'string') await out(piece);
+    else if (piece.length * 3 <= WRITE_BUFFER) used = buffer.write(piece, 0);
+    else await out(Buffer.from(piece));
+  }
+  if (used > 0) await out(buffer.subarray(0, used));
+  return { hash: hash.digest('hex'), size };
 }
 
-/** Writes the index; then removes checkpoint files it no longer lists when `sweep` is set. */
+/** The caches whose folder this process made or found. */
+const madeDirs = new WeakSet<CacheAccess>();
+
+/** A checkpoint to write: the whole replay state, or the edits since checkpoint `from`. */
+export type NewCheckpoint = { seq: number; bytes: number; hash: string } & (
+  | { from: null; replay: ReplaySnapshot }
+  | { from: number; edits: StateEdit[] }
+);
+
+/**
+ * Writes one checkpoint file (as the index's `tail` when `tail` is set); returns its name and
+ * hash, or undefined when it could not.
+ */
+export async function writeCacheCheckpoint(
+  access: CacheAccess,
+  checkpoint: NewCheckpoint,
+  tail = false,
+): Promise<{ file: string; fileHash: string; size: number } | undefined> {
+  const file = `${tail ? 'tail-' : ''}${checkpointFileName(checkpoint.seq, checkpoint.hash)}`;
+  const written = await writeAtomic(
+    access,
+    file,
+    // Each piece as it comes (size 0): the writer gathers them in its own buffer.
+    compactJsonChunks({ format: 'truce-checkpoint', version: 2, ...checkpoint }, 0),
+  );
+  return written && { file, fileHash: written.hash, size: written.size };
+}
+
+/**
+ * Writes the fingerprints of the ids of events 1..count (`parts` in order, two 32-bit words an
+ * event, little-endian on disk) as a file named by its hash; returns the index's entry, or
+ * undefined.
+ */
+export async function writeCacheIds(
+  access: CacheAccess,
+  parts: readonly Uint32Array[],
+  count: number,
+): Promise<CacheIndex['ids'] | undefined> {
+  const buffers = parts.map((words) => {
+    if (LITTLE_ENDIAN) return Buffer.from(words.buffer, words.byteOffset, words.byteLength);
+    const bytes = Buffer.alloc(words.byteLength);
+    for (let i = 0; i < words.length; i++) bytes.writeUInt32LE(words[i] as number, i * 4);
+    return bytes;
+  });
+  const size = buffers.reduce((sum, b) => sum + b.length, 0);
+  if (size !== count * ID_FINGERPRINT_BYTES) return undefined;
+  const hash = createHash('sha256');
+  for (const bytes of buffers) hash.update(bytes);
+  const fileHash = hash.digest('hex');
+  const file = `ids-${fileHash.slice(0, 16)}.bin`;
+  const written = await writeAtomic(access, file, buffers);
+  return written && { file, count, fileHash };
+}
+
+/**
+ * The fingerprints of the ids of events 1..`need`, from the ids file the index lists, or
+ * undefined when it is missing, damaged or not the one listed.
+ */
+export async function readCacheIds(
+  access: CacheAccess,
+  ids: CacheIndex['ids'],
+  need: number,
+): Promise<Uint32Array | undefined> {
+  const bytes = await readBytes(access, ids.file);
+  if (
+    bytes === undefined ||
+    need > ids.count ||
+    bytes.length !== ids.count * ID_FINGERPRINT_BYTES ||
+    sha256(bytes) !== ids.fileHash
+  ) {
+    access.note(`${ids.file} of the checkpoint cache does not match the index; it is not used`);
+    return undefined;
+  }
+  // Copied to an aligned buffer of its own; the fingerprints are little-endian on disk.
+  const words = new Uint32Array(need * 2);
+  if (LITTLE_ENDIAN) {
+    new Uint8Array(words.buffer).set(bytes.subarray(0, need * ID_FINGERPRINT_BYTES));
+  } else for (let i = 0; i < need * 2; i++) words[i] = bytes.readUInt32LE(i * 4);
+  // A first word of 0 is no fingerprint (it marks an empty slot of the id index).
+  for (let i = 0; i < need * 2; i += 2) if (words[i] === 0) return undefined;
+  return words;
+}
+
+/**
+ * Writes the index; then removes files it no longer lists: ids files always, checkpoints when
+ * `sweep` is set (a rebuilt cache).
+ */
 export async function writeCacheIndex(
   access: CacheAccess,
   body: Omit<CacheIndex, 'checksum'>,
   sweep = false,
 ): Promise<boolean> {
   const index: CacheIndex = { ...body, checksum: checksumOf(body) };
-  const written = await writeAtomic(access, 'index.json', JSON.stringify(index));
-  if (written && sweep) {
-    const keep = new Set(index.checkpoints.map((c) => c.file));
+  const written = await writeAtomic(access, 'index.json', [JSON.stringify(index)]);
+  if (written) {
+    const keep = new Set([...index.checkpoints.map((c) => c.file), index.ids.file]);
+    if (index.tail !== null) keep.add(index.tail.file);
     const names = await access.fs.readdir(access.dir).catch(() => [] as string[]);
     await Promise.all(
       names
-        .filter((name) => fileName.test(name) && !keep.has(name))
+        .filter(
+          (name) =>
+            (idsFileName.test(name) || tailName.test(name) || (sweep && fileName.test(name))) &&
+            !keep.has(name),
+        )
         .map((name) => access.fs.unlink(join(access.dir, name)).catch(() => undefined)),
     );
   }
-  return written;
+  return written !== undefined;
 }
 
 /** What of an index still holds for the log as it is now. */

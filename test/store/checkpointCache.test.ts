@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TruceEvent } from '../../events/index.js';
+import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, replayLog } from '../../replay/index.js';
 import {
   type CachedReplayOptions,
@@ -68,8 +68,29 @@ const cold = (path: string, cut: Cut = {}) => seen(() => replayLog(path, cut));
 const cached = (path: string, cut: Cut = {}, options: CachedReplayOptions = {}) =>
   seen(() => replayLogCached(path, { ...small, ...cut, ...options }));
 
-function readIndex(): { end: { seq: number }; checkpoints: { seq: number; file: string }[] } {
+interface IndexSeen {
+  end: { seq: number };
+  checkpoints: { seq: number; file: string; from: number | null }[];
+  ids: { file: string; count: number; fileHash: string };
+  tail: { seq: number; file: string; fileHash: string } | null;
+  checksum?: string;
+}
+
+function readIndex(): IndexSeen {
   return JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
+}
+
+/** Writes an index changed by hand, with its checksum made to match. */
+function writeIndex(index: IndexSeen): void {
+  delete index.checksum;
+  index.checksum = sha256(Buffer.from(JSON.stringify(index)));
+  writeFileSync(join(cache, 'index.json'), JSON.stringify(index));
+}
+
+/** One more aid delivery as a line, with the id given. */
+function aidLine(seq: number, id: string): string {
+  const at = new Date(Date.UTC(2023, 10, 22) + seq * 3_600_000).toISOString();
+  return `${JSON.stringify({ seq, id, type: 'aid.delivered', at, data: { region: 'r', trucks: 1 } })}\n`;
 }
 
 const checkpointFiles = () => readdirSync(cache).filter((name) => /^\d+-/.test(name));
@@ -142,6 +163,14 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const after = checkpointFiles();
     expect(after).toEqual(expect.arrayContaining(before));
     expect(after).toHaveLength(10);
+    // Whole states and the edits between them, each edit against the checkpoint before it.
+    const { checkpoints } = readIndex();
+    expect(checkpoints[0]?.from).toBeNull();
+    expect(checkpoints.some((c) => c.from === null && c !== checkpoints[0])).toBe(true);
+    expect(checkpoints.filter((c) => c.from !== null).length).toBeGreaterThan(4);
+    for (const [i, c] of checkpoints.entries()) {
+      if (c.from !== null) expect(c.from).toBe(checkpoints[i - 1]?.seq);
+    }
     for (const until of [2, 17, 25, 30])
       expect(await cached(log, { until })).toBe(await cold(log, { until }));
   });
@@ -180,15 +209,92 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(readIndex().end.seq).toBe(13);
   });
 
+  it('given a built cache, when an event repeating an earlier id is appended, then the error names its line, as without the cache', async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    appendFileSync(log, aidLine(21, 'e5'));
+    const got = await cached(log);
+    expect(got).toBe(await cold(log));
+    expect(got).toContain('already used on line 5');
+  });
+
+  it('given an id whose fingerprint matches one of the proven part, then the log settles it: a new id is taken', async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    // The fingerprint of seq 4's id made that of a new id, the ids file and index rehashed.
+    const index = readIndex();
+    const bytes = readFileSync(join(cache, index.ids.file));
+    const print = new Uint32Array(2);
+    writeIdFingerprint('zz-new', print, 0);
+    bytes.writeUInt32LE(print[0] as number, 3 * 8);
+    bytes.writeUInt32LE(print[1] as number, 3 * 8 + 4);
+    const fileHash = sha256(bytes);
+    index.ids = { ...index.ids, file: `ids-${fileHash.slice(0, 16)}.bin`, fileHash };
+    writeFileSync(join(cache, index.ids.file), bytes);
+    writeIndex(index);
+    appendFileSync(log, aidLine(21, 'zz-new'));
+    const got = await cached(log);
+    expect(got).toBe(await cold(log));
+    expect(JSON.parse(got).events).toBe(21);
+    // The shared fingerprint was read and carried on: it was the log that said the id is new.
+    const now = readIndex();
+    expect(now.ids.count).toBe(21);
+    expect(readFileSync(join(cache, now.ids.file)).readUInt32LE(3 * 8)).toBe(print[0]);
+  });
+
+  it('given a built cache whose last checkpoint holds edits, then its whole state is kept beside it, and a query from it reads that one file', async () => {
+    // A log length whose last checkpoint holds edits (whole states come every few of them).
+    let n = 20;
+    for (; n < 40; n++) {
+      writeFileSync(log, aidLog(n));
+      await cached(log);
+      if (readIndex().tail !== null) break;
+    }
+    const index = readIndex();
+    const tail = index.tail as NonNullable<IndexSeen['tail']>;
+    expect(tail.seq).toBe(index.checkpoints.at(-1)?.seq);
+    expect(index.checkpoints.at(-1)?.from).not.toBeNull();
+    const until = { until: tail.seq + 1 };
+    const want = await cold(log, until);
+    expect(await cached(log, until)).toBe(want);
+    // Damaged, it is not used: the chain of edits gives the same answer.
+    const file = join(cache, tail.file);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/"trucks":(\d+)/, '"trucks":1$1'));
+    expect(await cached(log, until)).toBe(want);
+    // Forged with every hash made to match, it is believed: so it is the file read.
+    writeFileSync(file, text.replaceAll(/"trucks":(\d+)/g, '"trucks":77$1'));
+    tail.fileHash = sha256(readFileSync(file));
+    writeIndex(index);
+    expect(JSON.parse(await cached(log, until)).report.aid.trucks).not.toBe(
+      JSON.parse(want).report.aid.trucks,
+    );
+    // An append moves the end: the tail follows the last checkpoint, the old one is swept.
+    rmSync(cache, { recursive: true });
+    await cached(log);
+    appendFileSync(log, aidLog(7, n + 1));
+    expect(await cached(log)).toBe(await cold(log));
+    const now = readIndex();
+    expect(now.tail === null || now.tail.seq === now.checkpoints.at(-1)?.seq).toBe(true);
+    expect(readdirSync(cache).filter((name) => name.startsWith('tail-')).length).toBe(
+      now.tail === null ? 0 : 1,
+    );
+  });
+
   const damages: Record<string, (file: string) => void> = {
     truncated: (file) => writeFileSync(file, readFileSync(file).subarray(0, 40)),
     garbage: (file) => writeFileSync(file, '\u0000\u00ff not json at all'),
     empty: (file) => writeFileSync(file, ''),
     'another version': (file) =>
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/"version":1/, '"version":7')),
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/"version":2/, '"version":7')),
     'a replay of another shape (an older truce)': (file) => {
       // Checksummed again: only the shape tells this index from one this truce wrote.
-      const index = JSON.parse(readFileSync(file, 'utf8'));
+      let index: { shape?: string; checksum?: string };
+      try {
+        index = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        return; // the ids file: not JSON
+      }
       if (index.shape === undefined) return;
       index.shape = 'a'.repeat(64);
       delete index.checksum;
@@ -222,18 +328,30 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
   };
 
   for (const [damage, apply] of Object.entries(damages)) {
-    for (const which of ['index.json', 'a checkpoint'] as const) {
+    for (const which of ['index.json', 'a whole state', 'an edit', 'the ids'] as const) {
       it(`given ${which} damaged (${damage}), then it is ignored and rebuilt, never a wrong answer`, async () => {
         writeFileSync(log, aidLog(20));
         await cached(log);
-        const name = which === 'index.json' ? which : (checkpointFiles()[2] as string);
+        const { checkpoints, ids } = readIndex();
+        const name =
+          which === 'index.json'
+            ? which
+            : which === 'the ids'
+              ? ids.file
+              : (checkpoints.filter((c) => (c.from === null) === (which === 'a whole state'))[1]
+                  ?.file as string);
         apply(join(cache, name));
         for (const cut of [{ until: 11 }, { until: 19 }, {}]) {
           expect(await cached(log, cut)).toBe(await cold(log, cut));
         }
+        // The ids are read past the proven end: after an append, and with a repeated id.
+        appendFileSync(log, aidLine(21, 'e21'));
+        expect(await cached(log)).toBe(await cold(log));
+        appendFileSync(log, aidLine(22, 'e7'));
+        expect(await cached(log)).toBe(await cold(log));
         // A folder in the index's place stays (nothing is deleted there); the answers are right.
         if (damage !== 'a folder' || which !== 'index.json') {
-          expect(readIndex().end.seq).toBe(20);
+          expect(readIndex().end.seq).toBe(21);
           // Rebuilt, not merely survived: an index of another shape is replaced.
           expect((readIndex() as { shape?: string }).shape).not.toBe('a'.repeat(64));
         }
@@ -332,12 +450,13 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8'));
     const mark = index.checkpoints[1];
     const file = join(cache, mark.file);
-    const forged = readFileSync(file, 'utf8').replaceAll(/"trucks":(\d+)/g, '"trucks":77$1');
+    // A whole state or the edits since the one before: either way its trucks are made up.
+    const forged = readFileSync(file, 'utf8')
+      .replaceAll(/"trucks":(\d+)/g, '"trucks":77$1')
+      .replaceAll(/"trucks"\],(\d+)/g, '"trucks"],77$1');
     writeFileSync(file, forged);
     mark.fileHash = sha256(Buffer.from(forged));
-    delete index.checksum;
-    index.checksum = sha256(Buffer.from(JSON.stringify(index)));
-    writeFileSync(join(cache, 'index.json'), JSON.stringify(index));
+    writeIndex(index);
     const until = String(mark.seq + 1);
     const run = (...extra: string[]) =>
       JSON.parse(
