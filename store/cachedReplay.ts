@@ -36,6 +36,7 @@ import {
   readCacheIds,
   readCacheIndex,
   replayShape,
+  TAILS,
   type VerifiedIndex,
   verifyCacheIndex,
   writeCacheCheckpoint,
@@ -322,7 +323,7 @@ class CachedRun {
       if (until !== undefined && mark.seq > until) continue;
       if (limit !== undefined && mark.maxAt > limit) continue;
       if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
-      const loaded = await loadCheckpointState(access, verified.checkpoints, i, index?.tail);
+      const loaded = await loadCheckpointState(access, verified.checkpoints, i, index?.tails);
       if (!loaded.ok) {
         // A file that does not hold: the cache is rebuilt from it on.
         verified = {
@@ -390,6 +391,13 @@ class CachedRun {
       seq: base.mark.seq,
       state: base.state,
     };
+    /** The states this run holds of the last checkpoints, for their whole states (`tails`). */
+    const held = new Map<number, ReplaySnapshot>();
+    const hold = (seq: number, state: ReplaySnapshot) => {
+      held.set(seq, state);
+      for (const key of held.keys()) if (held.size > TAILS) held.delete(key);
+    };
+    if (base !== undefined) hold(base.mark.seq, base.state);
     const latest = new Latest(start.maxAt);
     let lastSeq = start.seq;
     let lastStart = start.bytes;
@@ -464,8 +472,10 @@ class CachedRun {
           (hasher as ChainHasher).mark(lastEnd);
           const link = links.shift() as Listed;
           // The last one is what this run's first new checkpoint may be written against.
-          if (links.length === 0) {
-            previous = { seq: link.seq, state: replayer.snapshot() };
+          if (links.length < TAILS) {
+            const state = replayer.snapshot();
+            hold(link.seq, state);
+            if (links.length === 0) previous = { seq: link.seq, state };
           }
         } else if (event.seq % every === 0 && event.seq > provenSeq) {
           // Linked into the chain only once written: a checkpoint left out leaves no trace.
@@ -485,6 +495,7 @@ class CachedRun {
             (hasher as ChainHasher).mark(lastEnd);
             added.push(written.listed);
             previous = { seq: event.seq, state: written.state };
+            hold(event.seq, written.state);
             failures = 0;
           }
         }
@@ -498,7 +509,7 @@ class CachedRun {
       const end = markAt(lastEnd, lastSeq);
       const checkpoints = [...verified.checkpoints, ...added];
       const idsFile = await writeCacheIds(access, prints.views(lastSeq), lastSeq);
-      const tail = await this.#tail(checkpoints, previous, index?.tail ?? null);
+      const tails = await this.#tails(checkpoints, held, index?.tails ?? []);
       if (idsFile !== undefined) {
         await writeCacheIndex(
           access,
@@ -509,7 +520,7 @@ class CachedRun {
             shape: replayShape(),
             log: await this.#fingerprintNow(),
             checkpoints,
-            tail,
+            tails,
             end,
             ids: idsFile,
           },
@@ -568,27 +579,34 @@ class CachedRun {
   }
 
   /**
-   * The whole state at the last checkpoint when it holds only edits: the one the index had if
-   * it is still of the last checkpoint, else written from the state this run holds for it.
+   * The whole states of the last {@link TAILS} checkpoints that hold only edits: those the
+   * index had if still of them, else written from the states this run holds for them.
    */
-  async #tail(
+  async #tails(
     checkpoints: readonly Listed[],
-    previous: { seq: number; state: ReplaySnapshot } | undefined,
-    had: CacheIndex['tail'],
-  ): Promise<CacheIndex['tail']> {
-    const last = checkpoints.at(-1);
-    if (last === undefined || last.from === null) return null;
-    if (had?.seq === last.seq) return had;
-    if (previous?.seq !== last.seq) return null;
-    const { seq, bytes, hash } = last;
-    const written = await writeCacheCheckpoint(
-      this.#access,
-      { seq, bytes, hash, from: null, replay: previous.state },
-      true,
-    );
-    return written
-      ? { seq, file: written.file, fileHash: written.fileHash, size: written.size }
-      : null;
+    held: ReadonlyMap<number, ReplaySnapshot>,
+    had: CacheIndex['tails'],
+  ): Promise<CacheIndex['tails']> {
+    const tails: CacheIndex['tails'] = [];
+    for (const last of checkpoints.slice(-TAILS)) {
+      if (last.from === null) continue;
+      const kept = had.find((t) => t.seq === last.seq);
+      if (kept !== undefined) {
+        tails.push(kept);
+        continue;
+      }
+      const state = held.get(last.seq);
+      if (state === undefined) continue;
+      const { seq, bytes, hash } = last;
+      const written = await writeCacheCheckpoint(
+        this.#access,
+        { seq, bytes, hash, from: null, replay: state },
+        true,
+      );
+      if (written)
+        tails.push({ seq, file: written.file, fileHash: written.fileHash, size: written.size });
+    }
+    return tails;
   }
 
   /** The fingerprints of the ids of events 1..provenSeq, from the cache's ids file. */
@@ -649,7 +667,12 @@ class CachedRun {
         shape: replayShape(),
         log: null,
         checkpoints: [...checkpoints],
-        tail: index.tail?.seq === last.seq ? index.tail : null,
+        tails: index.tails.filter((t) =>
+          checkpoints
+            .slice(-TAILS)
+            .map((c) => c.seq)
+            .includes(t.seq),
+        ),
         end: mark,
         ids: index.ids,
       },

@@ -70,6 +70,12 @@ const fileName = /^[0-9]{1,16}-[0-9a-f]{16}\.json$/;
 const idsFileName = /^ids-[0-9a-f]{16}\.bin$/;
 const tailName = /^tail-[0-9]{1,16}-[0-9a-f]{16}\.json$/;
 
+/**
+ * The last checkpoints whose whole state is kept beside their edits: two, so that a query a
+ * thousand events before the end (the checkpoint before the last) reads one file too.
+ */
+export const TAILS = 2;
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Bytes per event in the ids file: the id's 64-bit fingerprint (`writeIdFingerprint`). */
@@ -107,13 +113,16 @@ const indexSchema = z
         .refine(notEmpty, { message: 'an empty mark' }),
     ),
     /**
-     * The whole state at the last checkpoint when that one holds only edits, so a query near
-     * the end of the log (or past it, after an append) reads one file, not a chain of them.
+     * The whole states of the last {@link TAILS} checkpoints, for those that hold only edits, so
+     * a query near the end of the log (or past it, after an append) reads one file, not a chain.
      */
-    tail: z
-      .object({ seq: count, file: z.string().regex(tailName), fileHash: hex64, size: count })
-      .strict()
-      .nullable(),
+    tails: z
+      .array(
+        z
+          .object({ seq: count, file: z.string().regex(tailName), fileHash: hex64, size: count })
+          .strict(),
+      )
+      .max(TAILS),
     /** The furthest point proven: every event up to it was read, checked and replayed. */
     end: markSchema,
     /** The fingerprints of the ids of events 1..count (count ≥ end.seq), in seq order. */
@@ -131,12 +140,13 @@ const indexSchema = z
         if (mark.from !== (i === 0 ? null : mark.from === null ? null : previous.seq)) return false;
         previous = mark;
       }
-      const { end, tail } = index;
+      const { end, tails } = index;
+      const last = index.checkpoints.slice(-TAILS).map((c) => c.seq);
       return (
         end.seq >= previous.seq &&
         end.bytes >= previous.bytes &&
         index.ids.count >= end.seq &&
-        (tail === null || tail.seq === index.checkpoints.at(-1)?.seq)
+        tails.every((tail) => last.includes(tail.seq))
       );
     },
     { message: 'the index does not agree with itself' },
@@ -421,7 +431,7 @@ export type LoadedState = { ok: true; replay: ReplaySnapshot } | { ok: false; br
 /**
  * The replay state at `checkpoints[at]`: the whole state of the last checkpoint at or before it
  * that holds one, with the edits of each checkpoint after it applied in order (or, for the last
- * checkpoint, the index's `tail` when it holds). Every file is
+ * checkpoints, the index's `tails` when they hold). Every file is
  * read as {@link readCacheCheckpoint} reads it, and the state built is checked by the replay
  * snapshot's schema. When a file does not hold, says which (`broken`, its place in the list).
  *
@@ -433,10 +443,11 @@ export async function loadCheckpointState(
   access: CacheAccess,
   checkpoints: CacheIndex['checkpoints'],
   at: number,
-  tail: CacheIndex['tail'] = null,
+  tails: CacheIndex['tails'] = [],
 ): Promise<LoadedState> {
   const mark = checkpoints[at] as CacheIndex['checkpoints'][number];
-  if (tail !== null && tail.seq === mark.seq && at === checkpoints.length - 1) {
+  const tail = at >= checkpoints.length - TAILS ? tails.find((t) => t.seq === mark.seq) : undefined;
+  if (tail !== undefined) {
     const whole = await readCacheCheckpoint(access, { ...mark, ...tail, from: null });
     const replay = whole && replaySnapshotSchema.safeParse(whole.replay);
     if (replay?.success) return { ok: true, replay: replay.data as ReplaySnapshot };
@@ -638,7 +649,7 @@ export async function writeCacheIndex(
   const written = await writeAtomic(access, 'index.json', [JSON.stringify(index)]);
   if (written) {
     const keep = new Set([...index.checkpoints.map((c) => c.file), index.ids.file]);
-    if (index.tail !== null) keep.add(index.tail.file);
+    for (const tail of index.tails) keep.add(tail.file);
     const names = await access.fs.readdir(access.dir).catch(() => [] as string[]);
     await Promise.all(
       names
