@@ -5,13 +5,16 @@ import { cachedCore } from './cachedScript.js';
 import { invokedCommand } from './commands.js';
 
 // The command line is bundled (scripts/build-cli.mjs): with --debug, stacks name the sources.
-if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+const debug = process.argv.includes('--debug');
+if (debug) process.setSourceMapsEnabled(true);
 
 // A command that reads or writes a log runs from the code-cached bundle beside this file, when
 // the build made one (nothing else is loaded for it here); `--version`, `--help` and the other
-// commands load what they use, chunk by chunk.
-const cached = invokedCommand(process.argv.slice(2))?.cached
-  ? cachedCore(dirname(fileURLToPath(import.meta.url)))
-  : undefined;
+// commands load what they use, chunk by chunk, and so does every command with --debug (Node
+// applies no source map to a script run through node:vm).
+const cached =
+  !debug && invokedCommand(process.argv.slice(2))?.cached
+    ? cachedCore(dirname(fileURLToPath(import.meta.url)))
+    : undefined;
 const main = cached ?? (await import('./core.js')).main;
 process.exitCode = await main(process.argv);

@@ -48,6 +48,9 @@ describe('truce validate on a bad log', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/ValidationError: .*line 2: not valid JSON/);
     expect(run.stderr).toMatch(/\n\s+at /);
+    // The stack names the sources, not the bundle (with --debug the chunks run, source-mapped).
+    expect(run.stderr).toMatch(/events\/reader\.ts/);
+    expect(run.stderr).not.toMatch(/core\.cjs/);
   });
 });
 
