@@ -144,6 +144,40 @@ export function countsToward(
   }
 }
 
+/**
+ * A key an obligation shares with every step that counts toward it: whenever
+ * `countsToward(o, step)`, `obligationKey(o) === stepKey(step)`. A projection files its
+ * obligations by this key and asks {@link countsToward} only about those filed under the step's
+ * key, instead of about every obligation of the log (a million-event log has thousands, and half
+ * a million releases). Keys decide nothing: two obligations may share one, and
+ * {@link countsToward} still has the last word on each.
+ *
+ * @example
+ * obligationKey({ what: 'talks', talksOn: 2, … }) === stepKey({ kind: 'talks', phase: 2 }); // true
+ */
+export function obligationKey(o: ObligationDue & { attempt: number }): string {
+  switch (o.what) {
+    case 'withdrawal':
+      return `withdrawal\u0000${o.party}\u0000${o.line}`;
+    case 'talks':
+      return `talks\u0000${o.talksOn}`;
+    default:
+      return `release\u0000${o.attempt}\u0000${o.what}`;
+  }
+}
+
+/** The key of the obligations `step` may count toward: see {@link obligationKey}. */
+export function stepKey(step: ObligationStep): string {
+  switch (step.kind) {
+    case 'release':
+      return `release\u0000${step.attempt}\u0000${step.what}`;
+    case 'withdrawal':
+      return `withdrawal\u0000${step.party}\u0000${step.line}`;
+    case 'talks':
+      return `talks\u0000${step.phase}`;
+  }
+}
+
 /** How many an obligation needs before it is met: its count, or one event (talks, withdrawal). */
 export function obligationTarget(o: ObligationDue): number {
   return o.count ?? 1;

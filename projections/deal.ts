@@ -8,8 +8,10 @@ import {
   obligationTarget,
   type ProposalStatus,
   resolutionOf,
+  stepKey,
 } from '../machines/index.js';
 import type { FlareUp, ObligationProgress } from './ceasefire.js';
+import { FoldIndex } from './foldIndex.js';
 import { type Stance, type StanceTerm, stanceOfTerms } from './stances.js';
 import { summarizeTerms, type TermsSummary } from './summary.js';
 
@@ -167,6 +169,8 @@ export const initialDealProjection: DealProjection = {
 class Writable {
   #owned = new WeakSet<object>();
   #root: DealProjection;
+  /** Where this fold finds the entries of the projection's long lists an event touches. */
+  readonly index = new FoldIndex();
 
   constructor(state: DealProjection) {
     this.#root = state;
@@ -496,7 +500,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       const { attempt } = resolutionOf(decided, 'aid.delivered');
       if (attempt === null) return;
       const aidOwed = w.root.aidOwed;
-      for (let i = 0; i < aidOwed.length; i++) {
+      for (const i of w.index.aid(aidOwed, attempt)) {
         const owed = aidOwed[i];
         if (owed?.attempt !== attempt || owed.region !== region) continue;
         const counted = w.child(w.child(w.root, 'aidOwed'), i);
@@ -626,7 +630,7 @@ function position(
 /** Every open flare-up ends at `at`. */
 function restoreFlareUps(w: Writable, at: string): void {
   const flareUps = w.root.flareUps;
-  for (let i = 0; i < flareUps.length; i++) {
+  for (const i of w.index.takeOpenFlareUps(flareUps)) {
     if (flareUps[i]?.restoredAt === null) w.child(w.child(w.root, 'flareUps'), i).restoredAt = at;
   }
 }
@@ -634,7 +638,7 @@ function restoreFlareUps(w: Writable, at: string): void {
 /** The aid of phase attempt `attempt` stops being owed at `at`. */
 function endAid(w: Writable, attempt: number, at: string): void {
   const aidOwed = w.root.aidOwed;
-  for (let i = 0; i < aidOwed.length; i++) {
+  for (const i of w.index.aid(aidOwed, attempt)) {
     if (aidOwed[i]?.attempt === attempt) w.child(w.child(w.root, 'aidOwed'), i).endedAt = at;
   }
 }
@@ -653,7 +657,7 @@ function towardObligations(
 /** Counts `n` toward every obligation `step` counts toward (machines/obligations.ts decides). */
 function meetWhere(w: Writable, step: ObligationStep, n: number, at: string): void {
   const obligations = w.root.obligations;
-  for (let i = 0; i < obligations.length; i++) {
+  for (const i of w.index.obligations(obligations, stepKey(step))) {
     if (!countsToward(obligations[i] as ObligationProgress, step)) continue;
     const o = w.child(w.child(w.root, 'obligations'), i);
     o.fulfilled += n;

@@ -1,11 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Obligation, PhaseTerms } from '../../events/index.js';
 import {
   countsToward,
   type ObligationDue,
+  type ObligationStep,
+  obligationKey,
   obligationStatus,
   obligationsOf,
   obligationTarget,
+  stepKey,
 } from '../../machines/index.js';
 
 /**
@@ -203,5 +207,90 @@ describe('what counts toward an obligation (machines/obligations.ts decides, the
     );
     expect(obligationStatus({ due: null, metAt: null }, '2099-01-01T00:00:00Z')).toBe('open');
     expect(obligationStatus(o, null)).toBe('open');
+  });
+});
+
+describe('the key an obligation shares with what counts toward it (obligationKey, stepKey)', () => {
+  // Small domains, so that a step and an obligation often match on some fields and not others.
+  const name = fc.constantFrom('israel', 'hamas', 'yellow', 'red', 'null');
+  const obligation = fc.record({
+    phase: fc.integer({ min: 1, max: 3 }),
+    party: fc.option(name),
+    what: fc.constantFrom('hostages', 'remains', 'prisoners', 'talks', 'withdrawal'),
+    category: fc.option(fc.constantFrom('living', 'bodies', 'soldiers')),
+    count: fc.option(fc.nat({ max: 3 })),
+    line: fc.option(name),
+    talksOn: fc.option(fc.integer({ min: 1, max: 3 })),
+    due: fc.constant(null),
+    round: fc.constant(null),
+    attempt: fc.nat({ max: 2 }),
+  }) as fc.Arbitrary<ObligationDue & { attempt: number }>;
+  const step: fc.Arbitrary<ObligationStep> = fc.oneof(
+    fc.record({
+      kind: fc.constant('release' as const),
+      attempt: fc.nat({ max: 2 }),
+      what: fc.constantFrom('hostages' as const, 'remains' as const, 'prisoners' as const),
+      category: fc.constantFrom('living', 'bodies', 'soldiers'),
+    }),
+    fc.record({ kind: fc.constant('withdrawal' as const), party: name, line: name }),
+    fc.record({ kind: fc.constant('talks' as const), phase: fc.integer({ min: 1, max: 3 }) }),
+  );
+
+  /** A step made of the obligation's own fields: often one that counts toward it. */
+  const stepLike = (o: ObligationDue & { attempt: number }): fc.Arbitrary<ObligationStep> => {
+    if (o.what === 'withdrawal') {
+      return fc.constant({ kind: 'withdrawal', party: o.party ?? 'israel', line: o.line ?? 'red' });
+    }
+    if (o.what === 'talks') return fc.constant({ kind: 'talks', phase: o.talksOn ?? 1 });
+    const what = o.what;
+    return fc.constant({
+      kind: 'release',
+      attempt: o.attempt,
+      what,
+      category: o.category ?? 'living',
+    });
+  };
+
+  it('whatever counts toward an obligation has its key (so filing by key loses none)', () => {
+    let counted = 0;
+    fc.assert(
+      fc.property(
+        obligation.chain((o) => fc.tuple(fc.constant(o), fc.oneof(step, stepLike(o)))),
+        ([o, s]) => {
+          if (!countsToward(o, s)) return;
+          counted++;
+          expect(stepKey(s)).toBe(obligationKey(o));
+        },
+      ),
+      { seed: 20231124, numRuns: 2000 },
+    );
+    // The property is about matches: the arbitraries must make many.
+    expect(counted).toBeGreaterThan(100);
+  });
+
+  it('tells apart what cannot count toward one another', () => {
+    const release = { kind: 'release', attempt: 0, what: 'hostages', category: 'living' } as const;
+    const keys = [
+      stepKey(release),
+      stepKey({ ...release, attempt: 1 }),
+      stepKey({ ...release, what: 'remains' }),
+      stepKey({ kind: 'withdrawal', party: 'israel', line: 'yellow' }),
+      stepKey({ kind: 'withdrawal', party: 'hamas', line: 'yellow' }),
+      stepKey({ kind: 'withdrawal', party: 'israel', line: 'red' }),
+      stepKey({ kind: 'talks', phase: 2 }),
+      stepKey({ kind: 'talks', phase: 3 }),
+    ];
+    expect(new Set(keys).size).toBe(keys.length);
+    const o = due({ what: 'withdrawal', party: 'israel', line: 'yellow', count: null });
+    expect(obligationKey(o)).toBe(stepKey({ kind: 'withdrawal', party: 'israel', line: 'yellow' }));
+    expect(obligationKey({ ...o, party: 'hamas' })).not.toBe(obligationKey(o));
+    expect(obligationKey({ ...o, line: 'red' })).not.toBe(obligationKey(o));
+    const talks = due({ what: 'talks', talksOn: 2, count: null, party: null });
+    expect(obligationKey(talks)).toBe(stepKey({ kind: 'talks', phase: 2 }));
+    expect(obligationKey({ ...talks, talksOn: 3 })).not.toBe(obligationKey(talks));
+    expect(obligationKey(due({}))).toBe(stepKey(release));
+    expect(obligationKey(due({ attempt: 1 }))).not.toBe(obligationKey(due({})));
+    expect(obligationKey(due({ what: 'prisoners' }))).not.toBe(obligationKey(due({})));
+    expect(new Set([obligationKey(o), obligationKey(talks), obligationKey(due({}))]).size).toBe(3);
   });
 });

@@ -1,0 +1,70 @@
+import { obligationKey } from '../machines/index.js';
+import type { FlareUp, ObligationProgress } from './ceasefire.js';
+import type { AidAccount } from './deal.js';
+
+const NONE: readonly number[] = [];
+
+/**
+ * Where a fold finds what an event touches in the projection's long lists, instead of reading
+ * every entry at every event: the obligations a step may count toward (by the machine's
+ * `obligationKey`), the aid accounts of a phase attempt, and the flare-ups not yet restored. A
+ * million-event log has tens of thousands of flare-ups and thousands of obligations; scanning
+ * them all per event was two thirds of its replay.
+ *
+ * The lists are append-only (a fold pushes to them and changes fields of their entries, never
+ * removes, reorders or re-keys one), so each index covers the list up to where it last looked
+ * and files the entries added since when asked again. The index belongs to one
+ * {@link ProjectionFolder}'s fold and is never part of the projection: a folder resumed from a
+ * snapshot builds it from the lists on first use. It only narrows where to look; whether an
+ * entry is touched is still decided entry by entry, as before.
+ */
+export class FoldIndex {
+  readonly #obligations = new Map<string, number[]>();
+  #obligationsSeen = 0;
+  readonly #aid = new Map<number, number[]>();
+  #aidSeen = 0;
+  /** Positions of the flare-ups whose `restoredAt` is null, in list order. */
+  #openFlareUps: number[] = [];
+  #flareUpsSeen = 0;
+
+  /** Positions in `list` of the obligations filed under `key` (`stepKey` of a step), in order. */
+  obligations(list: readonly ObligationProgress[], key: string): readonly number[] {
+    for (; this.#obligationsSeen < list.length; this.#obligationsSeen++) {
+      file(
+        this.#obligations,
+        obligationKey(list[this.#obligationsSeen] as ObligationProgress),
+        this.#obligationsSeen,
+      );
+    }
+    return this.#obligations.get(key) ?? NONE;
+  }
+
+  /** Positions in `list` of the aid accounts of phase attempt `attempt`, in order. */
+  aid(list: readonly AidAccount[], attempt: number): readonly number[] {
+    for (; this.#aidSeen < list.length; this.#aidSeen++) {
+      file(this.#aid, (list[this.#aidSeen] as AidAccount).attempt, this.#aidSeen);
+    }
+    return this.#aid.get(attempt) ?? NONE;
+  }
+
+  /**
+   * Positions in `list` of the flare-ups not restored, in order, and forgets them: the caller
+   * restores every one (a restoration or resumed fighting ends every open flare-up).
+   */
+  takeOpenFlareUps(list: readonly FlareUp[]): number[] {
+    for (; this.#flareUpsSeen < list.length; this.#flareUpsSeen++) {
+      if ((list[this.#flareUpsSeen] as FlareUp).restoredAt === null) {
+        this.#openFlareUps.push(this.#flareUpsSeen);
+      }
+    }
+    const open = this.#openFlareUps;
+    this.#openFlareUps = [];
+    return open;
+  }
+}
+
+function file<K>(index: Map<K, number[]>, key: K, position: number): void {
+  const positions = index.get(key);
+  if (positions === undefined) index.set(key, [position]);
+  else positions.push(position);
+}
