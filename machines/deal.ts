@@ -10,6 +10,7 @@ import {
   proposalOnTable,
 } from './context.js';
 import { checkEvent } from './rules.js';
+import { wholeContext } from './wholeContext.js';
 
 const legal = { guard: 'legal', actions: 'apply' } as const;
 
@@ -75,7 +76,8 @@ export const dealMachine = setup({
       event.type === 'phase.completed' && concludesDeal(context, event.data.phase),
   },
   actions: {
-    apply: assign(({ context, event }) => evolveDealContext(context, event)),
+    // The whole next context (every key, in order): the executor takes it without a merge.
+    apply: assign(({ context, event }) => wholeContext(evolveDealContext(context, event))),
   },
 }).createMachine({
   id: 'deal',

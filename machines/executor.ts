@@ -2,6 +2,7 @@ import type { AnyStateMachine, AnyStateNode, StateValue } from 'xstate';
 import type { TruceEvent } from '../events/index.js';
 import type { DealContext } from './context.js';
 import { dealMachine } from './deal.js';
+import { isWholeContext } from './wholeContext.js';
 
 /**
  * A faster runner of the deal statechart, **derived from its definition**: the states, their
@@ -102,9 +103,12 @@ export function compileChart<C, E extends { type: string }>(
       throw unsupported(`action ${String(action)} is not an assign with a function`);
     }
     const assign = assignment as (args: { context: C; event: E }, params: undefined) => object;
-    // As XState's assign: the update is merged over a copy of the context.
-    return (context, event) =>
-      Object.assign({}, context, assign({ context, event }, undefined)) as C;
+    // As XState's assign: the update is merged over a copy of the context, unless it was
+    // declared the whole context (`wholeContext`), which that merge would only copy.
+    return (context, event) => {
+      const update = assign({ context, event }, undefined);
+      return (isWholeContext(update) ? update : Object.assign({}, context, update)) as C;
+    };
   };
 
   const transitionOf = (

@@ -10,3 +10,4 @@ export * from './obligations.js';
 export * from './resolution.js';
 export * from './rules.js';
 export * from './table.js';
+export * from './wholeContext.js';

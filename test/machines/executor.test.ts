@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assign, createMachine, setup } from 'xstate';
-import { compileChart } from '../../machines/index.js';
+import { assign, createActor, createMachine, setup } from 'xstate';
+import { compileChart, isWholeContext, wholeContext } from '../../machines/index.js';
 
 /**
  * The executor replay runs, on small charts whose every step is known by hand: it walks nested
@@ -50,6 +50,41 @@ describe('the executor on a small chart', () => {
     expect(chart.send(two ?? chart.initial, { type: 'go' })).toBeNull();
     // A state the chart does not have takes no event.
     expect(chart.send({ path: 'nowhere', context: { n: 0 } }, { type: 'go' })).toBeNull();
+  });
+
+  it('takes an update declared the whole context as it is, and merges any other over a copy', () => {
+    type Two = { n: number; m: number };
+    const made: Two[] = [];
+    const make = (context: Two, whole: boolean): Two => {
+      const next = { n: context.n + 1, m: context.m };
+      made.push(next);
+      return whole ? wholeContext(next) : next;
+    };
+    const two = setup({
+      types: { context: {} as Two, events: {} as { type: 'whole' } | { type: 'part' } },
+      actions: {
+        whole: assign(({ context }) => make(context, true)),
+        part: assign(({ context }) => make(context, false)),
+      },
+    }).createMachine({
+      context: { n: 0, m: 7 },
+      on: { whole: { actions: 'whole' }, part: { actions: 'part' } },
+    });
+    const chart = compileChart<Two, { type: 'whole' } | { type: 'part' }>(two);
+    const whole = chart.send(chart.initial, { type: 'whole' });
+    expect(whole?.context).toBe(made[0]);
+    const part = chart.send(chart.initial, { type: 'part' });
+    expect(part?.context).toEqual({ n: 1, m: 7 });
+    expect(part?.context).not.toBe(made[1]);
+    // XState merges both, to the same figures.
+    const actor = createActor(two).start();
+    actor.send({ type: 'whole' });
+    expect(actor.getSnapshot().context).toEqual(whole?.context);
+    // The last declared, only: the executor asks as soon as an assign function returns.
+    expect(isWholeContext(made[2])).toBe(true);
+    expect(isWholeContext(made[0])).toBe(false);
+    expect(isWholeContext(made[1])).toBe(false);
+    expect(isWholeContext(undefined)).toBe(false);
   });
 
   it('stops an eventless loop instead of running forever', () => {
