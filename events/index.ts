@@ -3,6 +3,7 @@ export * from './decode.js';
 export * from './errors.js';
 export * from './fileChunks.js';
 export * from './idIndex.js';
+export * from './instants.js';
 export * from './ioReason.js';
 export * from './jsonSchema.js';
 export * from './lines.js';

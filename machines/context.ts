@@ -272,7 +272,13 @@ export function prisonersPerHostage(
  * wholeDue(3.2, 3); // 10
  */
 export function wholeDue(ratio: number, count: number): number {
-  return Math.round(Number((ratio * count).toPrecision(15)));
+  const product = ratio * count;
+  // Whole ratios (3 per hostage, 30, 50) give a whole product, which below 10^15 has at most
+  // 15 significant digits: nothing to round, and no need to print it (a replay asks this twice
+  // per category released). Zero is 0, never -0.
+  if (product === 0) return 0;
+  if (Number.isInteger(product) && Math.abs(product) < 1e15) return product;
+  return Math.round(Number(product.toPrecision(15)));
 }
 
 /** Whether a released hostage is counted as remains returned: `deceased`, or category `bodies`. */

@@ -1,4 +1,9 @@
-import type { EventOf, PhaseTerms, TruceEvent } from '../events/index.js';
+import {
+  type EventOf,
+  type PhaseTerms,
+  rememberedInstant,
+  type TruceEvent,
+} from '../events/index.js';
 import { type Violation, violation } from './codes.js';
 import {
   ceasefireHolds,
@@ -63,7 +68,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       if (principal) return principal;
       const p = findProposal(ctx, proposalId);
       if (!p) return violation('proposal.unknown', `proposal ${proposalId} was never sent`);
-      if (Date.parse(event.at) < Date.parse(p.sentAt)) {
+      if (Date.parse(event.at) < rememberedInstant(p.sentAt)) {
         return violation(
           'time.beforeProposal',
           `a ${event.type} of proposal ${proposalId} is dated ${event.at}, before the proposal was sent (${p.sentAt})`,
@@ -237,7 +242,7 @@ function inPhase(ctx: DealContext, event: PhaseEvent): PhaseInProgress | Violati
       `phase ${phase} is not in progress (phase ${progress.phase} is)`,
     );
   }
-  if (Date.parse(event.at) < Date.parse(progress.startedAt)) {
+  if (Date.parse(event.at) < rememberedInstant(progress.startedAt)) {
     return violation(
       'time.beforePhaseStart',
       `a ${event.type} of phase ${phase} is dated ${event.at}, before the phase started (${progress.startedAt})`,

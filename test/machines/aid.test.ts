@@ -103,6 +103,20 @@ describe('whole dues (machines/context.ts wholeDue)', () => {
     expect(wholeDue(15, 12)).toBe(180);
     expect(wholeDue(0, 7)).toBe(0);
   });
+
+  it('a whole product is owed as it is below 10^15, and to 15 significant digits above', () => {
+    expect(wholeDue(50, 7)).toBe(350);
+    expect(wholeDue(3, 333_333_333_333_333)).toBe(999_999_999_999_999);
+    // 16 digits: the 15 significant digits a decimal ratio is taken to round the last one.
+    expect(wholeDue(1, 1_234_567_890_123_456)).toBe(1_234_567_890_123_460);
+    expect(wholeDue(-1, 1_234_567_890_123_456)).toBe(-1_234_567_890_123_460);
+    expect(wholeDue(-3, 7)).toBe(-21);
+  });
+
+  it('nothing owed is 0, never -0 (JSON allows a ratio of -0)', () => {
+    expect(Object.is(wholeDue(-0, 3), 0)).toBe(true);
+    expect(Object.is(wholeDue(0.5, -0), 0)).toBe(true);
+  });
 });
 
 // Aid per region and release schedules as docs/decisions.md and the README state them; every
