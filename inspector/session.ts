@@ -1,5 +1,5 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import {
@@ -211,7 +211,7 @@ export class LogSession {
     } catch {
       this.#watcher = null;
     }
-    this.#poll = setInterval(() => void this.#pollOnce(), this.#options.pollMs ?? 250);
+    this.#poll = setInterval(() => void this.poll(), this.#options.pollMs ?? 250);
     this.#poll.unref();
   }
 
@@ -227,11 +227,15 @@ export class LogSession {
     this.#listeners.clear();
   }
 
-  async #pollOnce(): Promise<void> {
+  /**
+   * Looks at the log and its lock once, as the watch's timer does, and reads the log again if
+   * either changed since the last look.
+   */
+  async poll(): Promise<void> {
     let key: string;
     try {
       const s = await stat(this.file);
-      key = `${s.ino}:${s.size}:${s.mtimeMs}`;
+      key = `${s.ino}:${s.size}:${s.mtimeMs}:${await lockKey(this.file)}`;
     } catch {
       key = 'missing';
     }
@@ -349,6 +353,21 @@ export class LogSession {
     if (this.#events.length % this.#checkpointEvery === 0) {
       this.#checkpoints.push(this.#replayer.snapshot());
     }
+  }
+}
+
+/**
+ * The state of the log's lock, as part of what a poll compares: a read made while a writer held
+ * the lock stops where the writer recorded (its line may be written but not yet acknowledged),
+ * and nothing in the log itself changes when the writer then records its new end or lets go.
+ * Without this, a poll that fell between the write and the release would never read that line.
+ */
+async function lockKey(file: string): Promise<string> {
+  try {
+    const lock = await stat(`${await realpath(file)}.lock`);
+    return `${lock.ino}:${lock.mtimeMs}:${lock.size}`;
+  } catch {
+    return 'unlocked';
   }
 }
 

@@ -1,0 +1,42 @@
+import { appendFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { LogSession } from '../../inspector/session.js';
+import { encodeLockInfo } from '../../store/lockRecord.js';
+import { novemberLines, writeLog } from './fixtures.js';
+
+describe('LogSession: following a log as it grows', () => {
+  it('a line read while its writer held the lock is shown once the writer lets go, though the log itself no longer changes', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines.slice(0, 12));
+    const session = new LogSession(file);
+    await session.refresh();
+    expect(session.view().steps).toHaveLength(12);
+
+    // A writer (this live process) holds the lock, recording the end before its line, and has
+    // written the line: a look now must stop before it.
+    const end = statSync(file).size;
+    const { dev, ino } = statSync(file, { bigint: true });
+    writeFileSync(
+      `${file}.lock`,
+      encodeLockInfo({
+        pid: process.pid,
+        host: hostname(),
+        nonce: 'session-test',
+        at: new Date().toISOString(),
+        log: { dev: String(dev), ino: String(ino) },
+        size: end,
+      }),
+    );
+    appendFileSync(file, lines[12] ?? '');
+    await session.poll();
+    expect(session.view().steps).toHaveLength(12);
+
+    // The writer lets go; the log's size and time stay as they were.
+    rmSync(`${file}.lock`);
+    await session.poll();
+    expect(session.view().steps.map((s) => s.seq)).toEqual(
+      Array.from({ length: 13 }, (_, i) => i + 1),
+    );
+  });
+});
