@@ -37,8 +37,23 @@ export async function hashRange(handle: FileHandle, from: number, to: number): P
  * Reads bytes `[from, to)` of an open file as chunks; a read error goes through `wrap` (so the
  * caller words it with the log's name).
  */
-export async function* chunksOf(
+export function chunksOf(
   handle: FileHandle,
+  from: number,
+  to: number,
+  wrap: (error: unknown) => Error,
+): AsyncGenerator<Uint8Array> {
+  return chunksBy(
+    async (buffer, position) => (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+    from,
+    to,
+    wrap,
+  );
+}
+
+/** The chunk loop of {@link chunksOf} and {@link chunksOfFd}, given how one chunk is read. */
+async function* chunksBy(
+  read: (buffer: Buffer, position: number) => number | Promise<number>,
   from: number,
   to: number,
   wrap: (error: unknown) => Error,
@@ -48,7 +63,7 @@ export async function* chunksOf(
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, to - position));
     let bytesRead: number;
     try {
-      ({ bytesRead } = await handle.read(buffer, 0, buffer.length, position));
+      bytesRead = await read(buffer, position);
     } catch (error) {
       throw wrap(error);
     }
@@ -127,26 +142,19 @@ export function readRangeSync(fs: StoreFs, fd: number, from: number, to: number)
 }
 
 /** {@link chunksOf} on a file descriptor: each chunk read at once, yielded one at a time. */
-export async function* chunksOfFd(
+export function chunksOfFd(
   fs: StoreFs,
   fd: number,
   from: number,
   to: number,
   wrap: (error: unknown) => Error,
 ): AsyncGenerator<Uint8Array> {
-  let position = from;
-  while (position < to) {
-    const buffer = Buffer.allocUnsafe(Math.min(CHUNK, to - position));
-    let bytesRead: number;
-    try {
-      bytesRead = fs.readSync(fd, buffer, 0, buffer.length, position);
-    } catch (error) {
-      throw wrap(error);
-    }
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
+  return chunksBy(
+    (buffer, position) => fs.readSync(fd, buffer, 0, buffer.length, position),
+    from,
+    to,
+    wrap,
+  );
 }
 
 /** {@link writeAll} on a file descriptor, at once. */
