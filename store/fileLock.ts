@@ -327,9 +327,7 @@ function knockedAt(path: string, fs: StoreFs): boolean {
     return false;
   }
   if (stat === undefined) return false;
-  // A knock dated ahead was refreshed by no waiting writer (a clock set back, a file touched by
-  // hand): taken as fresh, it would make every append of a lease wait.
-  if (Math.abs(Date.now() - stat.mtimeMs) <= KNOCK_FRESH_MS) return true;
+  if (Date.now() - stat.mtimeMs <= KNOCK_FRESH_MS) return true;
   unlinkQuietly(fs, knock);
   return false;
 }
