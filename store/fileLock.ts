@@ -327,7 +327,9 @@ function knockedAt(path: string, fs: StoreFs): boolean {
     return false;
   }
   if (stat === undefined) return false;
-  if (Date.now() - stat.mtimeMs <= KNOCK_FRESH_MS) return true;
+  // A knock dated ahead was refreshed by no waiting writer (a clock set back, a file touched by
+  // hand): taken as fresh, it would make every append of a lease wait.
+  if (Math.abs(Date.now() - stat.mtimeMs) <= KNOCK_FRESH_MS) return true;
   unlinkQuietly(fs, knock);
   return false;
 }

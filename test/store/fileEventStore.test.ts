@@ -357,12 +357,18 @@ describe('FileEventStore', () => {
       expect(readdirSync(dir).filter((name) => name.includes('.lock'))).toEqual([]);
     });
 
-    it('a knock nobody refreshes (its writer gave up or died) is removed and does not end the lease', async () => {
+    // A waiting writer refreshes its knock at every look, so a knock dated a minute ago was left
+    // by a writer that gave up or died, and one dated an hour ahead was made by no waiting writer
+    // (a clock set back, a file touched by hand): either would make every append wait.
+    it.each([
+      ['dated a minute ago', -60_000],
+      ['dated an hour ahead', 3_600_000],
+    ])('a knock nobody refreshes (%s) is removed and does not end the lease', async (_, by) => {
       const store = open();
       await store.append([opened()]);
       await store.append([aid('a0')]); // the log existed: this append keeps the lock
       writeFileSync(`${log}.lock.wait`, 'waiting for the lock\n');
-      const old = new Date(Date.now() - 60_000);
+      const old = new Date(Date.now() + by);
       utimesSync(`${log}.lock.wait`, old, old);
       await store.append([aid('a1')]);
       expect(existsSync(`${log}.lock.wait`)).toBe(false);

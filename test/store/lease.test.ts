@@ -156,9 +156,17 @@ describe('two processes appending in loops to one log', () => {
         allAckedOnce(holder, events);
         allAckedOnce(waiter, events);
         expect(ids).toHaveLength(1 + holder.acked.size + waiter.acked.size);
-        // The waiter's appends fell inside the holder's loop, not after it.
+        // The waiter's appends fell inside the holder's loop, not after it: the holder was still
+        // looping when the waiter was done (its stdin ends only then). With plain appends the
+        // holder's append under way at that moment is acknowledged after the waiter's last; with
+        // expected versions it may end in a conflict instead (the waiter moved the head), and the
+        // holder stops without retrying, so only its count is known.
         expect(before).toBeGreaterThanOrEqual(5);
-        expect(Math.max(...waiter.acked.values())).toBeLessThan(Math.max(...holder.acked.values()));
+        if (mode === 'plain') {
+          expect(Math.max(...waiter.acked.values())).toBeLessThan(
+            Math.max(...holder.acked.values()),
+          );
+        }
         expect(existsSync(`${log}.lock`)).toBe(false);
         expect(existsSync(`${log}.lock.wait`)).toBe(false);
       },
