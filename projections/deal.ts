@@ -161,19 +161,79 @@ export const initialDealProjection: DealProjection = {
 };
 
 /**
+ * The projection's long lists: they grow with the log (a million-event deal has tens of
+ * thousands of flare-ups and demands), and a fold only appends to them or replaces an entry
+ * (never removes, reorders or re-keys one; see {@link FoldIndex}).
+ */
+export const PROJECTION_LISTS = [
+  'obligations',
+  'flareUps',
+  'demands',
+  'aidOwed',
+  'byPhase',
+  'proposals',
+] as const;
+
+/** One of {@link PROJECTION_LISTS}. */
+export type ProjectionList = (typeof PROJECTION_LISTS)[number];
+
+/**
+ * A change to a long list: its entry at `index` is now `item` (an index at its end appends);
+ * `was` is the entry it replaced, when there was one, to tell what of it changed.
+ */
+export interface ListEdit {
+  list: ProjectionList;
+  index: number;
+  item: unknown;
+  was?: unknown;
+}
+
+/** The projection for a checkpoint, and what its long lists gained since the one before. */
+export interface ProjectionCheckpoint {
+  /**
+   * The projection as it stands. Sealed (never changed by later folds) when asked to be kept;
+   * else its long lists are still the fold's own and change with the next fold: it is to be read
+   * (written out, compared) before folding on, and never kept.
+   */
+  projection: DealProjection;
+  /**
+   * The entries of the long lists replaced or appended since the previous checkpoint (or since
+   * the folder was made), in list order, each list's replaced entries before its appended ones.
+   * With them, the lists need not be compared (nor kept) to know what changed.
+   */
+  lists: ListEdit[];
+}
+
+/** A long list since the last checkpoint: its length then, and the entries replaced since (as they were). */
+interface ListSince {
+  start: number;
+  changed: Map<number, unknown>;
+}
+
+/**
  * Copy-on-write over a projection: a container (object or array) is copied the first time a
  * fold writes to it, then written in place until the fold is {@link ProjectionFolder.seal}ed.
  * What a fold was given is never changed, and what did not change stays shared, as immer would
  * give, without its proxies (immer cost a fifth of a replay).
+ *
+ * The long lists are also followed from one checkpoint to the next (their length, the entries
+ * replaced), so that a checkpoint that is not kept leaves them the fold's own: copying a list
+ * of tens of thousands of entries at every checkpoint of the cache made a replay's heap grow
+ * with the copies (each too large for V8's young generation, freed only by a full collection).
  */
 class Writable {
   #owned = new WeakSet<object>();
   #root: DealProjection;
   /** Where this fold finds the entries of the projection's long lists an event touches. */
   readonly index = new FoldIndex();
+  /** The long lists this fold made writable (its copies), to their keys. */
+  #lists = new WeakMap<object, ProjectionList>();
+  #since = new Map<ProjectionList, ListSince>();
 
   constructor(state: DealProjection) {
     this.#root = state;
+    for (const key of PROJECTION_LISTS)
+      this.#since.set(key, { start: state[key].length, changed: new Map() });
   }
 
   /** The projection, writable at its top level. */
@@ -188,7 +248,20 @@ class Writable {
     if (this.#owned.has(value)) return value as P[K];
     const copy = Array.isArray(value) ? value.slice() : { ...value };
     parent[key] = copy as P[K];
+    if (parent === (this.#root as object)) {
+      if (this.#since.has(key as ProjectionList)) this.#lists.set(copy, key as ProjectionList);
+    } else {
+      const list = this.#lists.get(parent);
+      if (list !== undefined) this.#replaced(list, key as number, value);
+    }
     return this.#own(copy) as P[K];
+  }
+
+  /** Sets entry `index` of a long list (writable, from {@link child}) to `item`, made by this fold. */
+  put<T extends object>(list: T[], index: number, item: T): void {
+    const key = this.#lists.get(list);
+    if (key !== undefined) this.#replaced(key, index, list[index]);
+    list[index] = this.#own(item);
   }
 
   /** The projection as folded so far; later writes copy what they touch again. */
@@ -197,9 +270,41 @@ class Writable {
     return this.#root;
   }
 
+  /** See {@link ProjectionFolder.checkpoint}. */
+  checkpoint(keep: boolean): ProjectionCheckpoint {
+    const root = this.#root;
+    const lists: ListEdit[] = [];
+    for (const key of PROJECTION_LISTS) {
+      const list: readonly unknown[] = root[key];
+      const since = this.#since.get(key) as ListSince;
+      // As JSON writes it: an entry that is not there is null.
+      const changed = [...since.changed].sort((a, b) => a[0] - b[0]);
+      for (const [index, was] of changed) {
+        if (index < list.length) lists.push({ list: key, index, item: list[index] ?? null, was });
+      }
+      for (let i = since.start; i < list.length; i++) {
+        lists.push({ list: key, index: i, item: list[i] ?? null });
+      }
+      this.#since.set(key, { start: list.length, changed: new Map() });
+    }
+    const owned = this.#owned;
+    this.#owned = new WeakSet();
+    if (!keep) {
+      // The lists stay this fold's (no copy of them at the next write); all else is sealed.
+      for (const key of PROJECTION_LISTS) if (owned.has(root[key])) this.#owned.add(root[key]);
+    }
+    return { projection: root, lists };
+  }
+
   /** `value`, made by this fold and never handed out: written in place without a copy. */
   fresh<T extends object>(value: T): T {
     return this.#own(value);
+  }
+
+  #replaced(list: ProjectionList, index: number, was: unknown): void {
+    const since = this.#since.get(list) as ListSince;
+    // The first entry replaced since the checkpoint is the one the checkpoint holds.
+    if (index < since.start && !since.changed.has(index)) since.changed.set(index, was);
   }
 
   #own<T extends object>(value: T): T {
@@ -236,6 +341,21 @@ export class ProjectionFolder {
   /** The projection as it stands; folding on never changes what this returns. */
   projection(): DealProjection {
     return this.#w.seal();
+  }
+
+  /**
+   * The projection for a checkpoint of the replay cache, with the entries of its long lists
+   * replaced or appended since the previous checkpoint (or since this folder was made), so the
+   * cache need not compare the lists. With `keep`, as {@link projection} (sealed); without, the
+   * long lists are not handed over but stay this folder's to append to: the projection is to be
+   * read before the next fold and never kept (a checkpoint written at once and compared with the
+   * next one), and the lists are not copied at the next write.
+   *
+   * @example
+   * const { projection, lists } = folder.checkpoint(false);
+   */
+  checkpoint(keep: boolean): ProjectionCheckpoint {
+    return this.#w.checkpoint(keep);
   }
 }
 
@@ -410,7 +530,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         proposalId: resolved.proposalId,
         permanentCeasefire: resolved.permanentCeasefire,
       });
-      w.child(root, 'byPhase')[resolved.attempt] = w.fresh({
+      w.put(w.child(root, 'byPhase'), resolved.attempt, {
         phase,
         proposalId: resolved.proposalId,
         startedAt: event.at,

@@ -16,6 +16,7 @@ import {
 import {
   type DealProjection,
   initialDealProjection,
+  type ListEdit,
   ProjectionFolder,
   type ReplayReport,
   type ReportOptions,
@@ -157,6 +158,11 @@ export class Replayer {
 
   /** A JSON-serialisable snapshot to resume from later. */
   snapshot(): ReplaySnapshot {
+    return this.#resumable(this.projection());
+  }
+
+  /** A snapshot of the machine as it stands with `projection`. */
+  #resumable(projection: DealProjection): ReplaySnapshot {
     // XState persists a context by walking all of it for actors to replace by their ids; the
     // deal machine spawns none, so the walk would copy nothing (the context is plain JSON) and
     // costs as much as the whole state, at every checkpoint. The context is taken as it is, in
@@ -167,8 +173,23 @@ export class Replayer {
       version: REPLAY_SNAPSHOT_VERSION,
       seq: this.#seq,
       machine: { ...(machine as object), context: this.#state.context },
-      projection: this.projection(),
+      projection,
     };
+  }
+
+  /**
+   * A snapshot for a checkpoint of the replay cache, with the entries of the projection's long
+   * lists replaced or appended since the previous checkpoint (or since this replayer was made),
+   * at `projection[list][index]` of the snapshot. With `keep`, the
+   * snapshot is {@link snapshot}'s; without, the long lists in it go on growing with the next
+   * events (they are not copied at every checkpoint): it is to be read at once, never kept.
+   *
+   * @example
+   * const { state, lists } = replayer.checkpoint(false);
+   */
+  checkpoint(keep: boolean): { state: ReplaySnapshot; lists: ListEdit[] } {
+    const { projection, lists } = this.#folder.checkpoint(keep);
+    return { state: this.#resumable(projection), lists };
   }
 
   /** The state as an XState snapshot of the deal machine (with another context, if given). */

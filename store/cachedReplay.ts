@@ -13,6 +13,7 @@ import {
   splitLines,
   writeIdFingerprint,
 } from '../events/index.js';
+import { PROJECTION_LISTS } from '../projections/index.js';
 import {
   REPLAY_SNAPSHOT_VERSION,
   Replayer,
@@ -45,7 +46,7 @@ import {
 } from './checkpointCache.js';
 import { chunksOf, sha256 } from './logFile.js';
 import { realLogPath } from './logPath.js';
-import { stateDelta } from './stateDelta.js';
+import { type PathStep, type StateEdit, stateDelta } from './stateDelta.js';
 import { nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link replayLogCached}. */
@@ -280,6 +281,27 @@ function chainOf(list: readonly Listed[]): { whole: number; at: number; edits: n
   return { whole: 0, at: 0, edits };
 }
 
+const LISTS: ReadonlySet<PathStep> = new Set(PROJECTION_LISTS);
+
+/** The projection's long lists: their edits come from the replayer, not from comparing them. */
+const isList = (path: readonly PathStep[]) =>
+  path.length === 2 && path[0] === 'projection' && LISTS.has(path[1] as PathStep);
+
+/** The edits of the long lists' entries, each replaced entry's as {@link stateDelta} finds them. */
+function listEdits(lists: Taken['lists']): StateEdit[] {
+  const edits: StateEdit[] = [];
+  for (const { list, index, item, was } of lists) {
+    const path: PathStep[] = ['projection', list, index];
+    if (was === undefined) edits.push([path, item]);
+    else
+      for (const [at, ...value] of stateDelta(was, item)) edits.push([[...path, ...at], ...value]);
+  }
+  return edits;
+}
+
+/** A replay's state at a checkpoint (`Replayer.checkpoint`) and its lists' edits since the last. */
+type Taken = ReturnType<Replayer['checkpoint']>;
+
 /** One replay through the cache. */
 class CachedRun {
   readonly #handle: FileHandle;
@@ -386,7 +408,11 @@ class CachedRun {
     const hasher = canWrite ? new ChainHasher(start.hash, start.bytes) : undefined;
     const links = verified.checkpoints.filter((mark) => mark.seq > start.seq);
     const added: Listed[] = [];
-    /** The state of the last checkpoint listed, which the next one's edits apply to. */
+    /**
+     * The state of the last checkpoint listed, which the next one's edits apply to, taken when
+     * the replayer's account of its long lists began (their edits since come from it; the
+     * lists in a state not kept have grown since and are not compared).
+     */
     let previous: { seq: number; state: ReplaySnapshot } | undefined = base && {
       seq: base.mark.seq,
       state: base.state,
@@ -405,6 +431,19 @@ class CachedRun {
     let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
     let failures = 0;
     const { every, share } = this.#limits;
+    /**
+     * Whether the checkpoint after event `seq` may be one of the last {@link TAILS} of this run,
+     * whose whole states are written at its end: its state is kept (sealed, its long lists
+     * copied at the next write). Any other is written at once and not kept, so the projection's
+     * long lists are not copied at every checkpoint. From the bytes left at the mean size of an
+     * event so far, with room to spare; a run cut short (`--at`, a rejected event) may end
+     * without the whole states of its last checkpoints, and a query then reads their edits.
+     */
+    const mayBeTail = (seq: number): boolean => {
+      if (until !== undefined && until - seq < (TAILS + 1) * every) return true;
+      const perEvent = (lastEnd - start.bytes) / Math.max(1, seq - start.seq);
+      return to - lastEnd <= 2 * (TAILS + 1) * every * perEvent;
+    };
 
     /** The mark after the last event, its hash peeked (a checkpoint links it once written). */
     const markAt = (bytes: number, seq: number): CacheMark => {
@@ -473,29 +512,34 @@ class CachedRun {
           const link = links.shift() as Listed;
           // The last one is what this run's first new checkpoint may be written against.
           if (links.length < TAILS) {
-            const state = replayer.snapshot();
+            // Kept, and the replayer's account of the long lists starts here for the next one.
+            const { state } = replayer.checkpoint(true);
             hold(link.seq, state);
             if (links.length === 0) previous = { seq: link.seq, state };
           }
         } else if (event.seq % every === 0 && event.seq > provenSeq) {
           // Linked into the chain only once written: a checkpoint left out leaves no trace.
           const mark = markAt(lastEnd, event.seq);
+          const keep = mayBeTail(event.seq);
+          const taken = replayer.checkpoint(keep);
           const written = await this.#checkpoint(
             mark,
-            replayer.snapshot(),
+            taken,
             previous,
             [...verified.checkpoints, ...added],
             share,
           );
           if (written === undefined) {
             // One file that cannot be written (a folder at its name) is skipped; a disk that
-            // takes none stops the writing.
+            // takes none stops the writing. The lists' edits since the last one listed went
+            // with it: the next checkpoint holds a whole state.
+            previous = undefined;
             if (++failures >= 3) canWrite = false;
           } else {
             (hasher as ChainHasher).mark(lastEnd);
-            added.push(written.listed);
-            previous = { seq: event.seq, state: written.state };
-            hold(event.seq, written.state);
+            added.push(written);
+            previous = { seq: event.seq, state: taken.state };
+            if (keep) hold(event.seq, taken.state);
             failures = 0;
           }
         }
@@ -547,11 +591,11 @@ class CachedRun {
    */
   async #checkpoint(
     mark: CacheMark,
-    state: ReplaySnapshot,
+    { state, lists }: Taken,
     previous: { seq: number; state: ReplaySnapshot } | undefined,
     list: readonly Listed[],
     share: number,
-  ): Promise<{ listed: Listed; state: ReplaySnapshot } | undefined> {
+  ): Promise<Listed | undefined> {
     const chain = chainOf(list);
     const last = list.at(-1);
     const whole =
@@ -568,14 +612,14 @@ class CachedRun {
         : {
             ...common,
             from,
-            edits: stateDelta((previous as { state: ReplaySnapshot }).state, state),
+            edits: [
+              ...stateDelta((previous as { state: ReplaySnapshot }).state, state, isList),
+              ...listEdits(lists),
+            ],
           },
     );
     if (written === undefined) return undefined;
-    return {
-      listed: { ...mark, file: written.file, fileHash: written.fileHash, size: written.size, from },
-      state,
-    };
+    return { ...mark, file: written.file, fileHash: written.fileHash, size: written.size, from };
   }
 
   /**

@@ -32,20 +32,32 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The edits that turn `JSON.parse(JSON.stringify(before))` into `JSON.parse(JSON.stringify(after))`,
- * given that neither was changed in place since it was taken (objects shared by both are equal).
+ * given that neither was changed in place since it was taken (objects shared by both are equal),
+ * except at the paths `skip` names: those are not compared, and their edits are the caller's to
+ * add after these (a value written whole around them already holds them as they are).
  *
  * @example
  * const edits = stateDelta(previous.snapshot, replayer.snapshot());
  * applyStateDelta(JSON.parse(previousText), edits); // now equal to the current snapshot's JSON
  */
-export function stateDelta(before: unknown, after: unknown): StateEdit[] {
+export function stateDelta(
+  before: unknown,
+  after: unknown,
+  skip?: (path: readonly PathStep[]) => boolean,
+): StateEdit[] {
   const edits: StateEdit[] = [];
-  walk(before, after, [], edits);
+  walk(before, after, [], edits, skip);
   return edits;
 }
 
-function walk(before: unknown, after: unknown, path: PathStep[], edits: StateEdit[]): void {
-  if (before === after) return;
+function walk(
+  before: unknown,
+  after: unknown,
+  path: PathStep[],
+  edits: StateEdit[],
+  skip: ((path: readonly PathStep[]) => boolean) | undefined,
+): void {
+  if (before === after || skip?.(path) === true) return;
   if (Array.isArray(before) && Array.isArray(after) && after.length >= before.length) {
     for (let i = 0; i < after.length; i++) {
       // As JSON.stringify: an item without JSON text is null.
@@ -54,7 +66,7 @@ function walk(before: unknown, after: unknown, path: PathStep[], edits: StateEdi
       if (was === item) continue;
       path.push(i);
       if (was === undefined) edits.push([path.slice(), item]);
-      else walk(was, item, path, edits);
+      else walk(was, item, path, edits, skip);
       path.pop();
     }
     return;
@@ -71,7 +83,7 @@ function walk(before: unknown, after: unknown, path: PathStep[], edits: StateEdi
       if (was === value) continue;
       path.push(key);
       if (was === undefined) edits.push([path.slice(), value]);
-      else walk(was, value, path, edits);
+      else walk(was, value, path, edits, skip);
       path.pop();
     }
     return;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Terms, TruceEvent } from '../../events/index.js';
 import type { DecidedEvent } from '../../machines/index.js';
@@ -6,11 +7,14 @@ import {
   evolveDealProjection,
   evolveDealProjectionMany,
   initialDealProjection,
+  PROJECTION_LISTS,
   ProjectionFolder,
   summarizeTerms,
 } from '../../projections/index.js';
 import { decideEvents } from '../../replay/index.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
 import { type EventInput, given } from '../../testing/index.js';
+import { checkProperty } from '../properties/settings.js';
 import {
   accept,
   acceptPhase,
@@ -728,5 +732,87 @@ describe('the fold without the machine', () => {
     expect(() => evolveDealProjection(p, { event: proposal, resolution: null })).toThrow(
       'seq 2 (proposal.sent) has no proposal.sent resolution from the machine',
     );
+  });
+});
+
+// The checkpoint cache's hand-out: a checkpoint not kept leaves the long lists the fold's own,
+// so the cache learns what changed in them from the folder instead of comparing them.
+describe('the checkpoint hand-out', () => {
+  /** What a user would see of a projection: its JSON, read back. */
+  const json = (p: DealProjection): DealProjection => JSON.parse(JSON.stringify(p));
+
+  it("gives each long list's changes since the last checkpoint, whether kept or not, and a kept one never changes (property)", () => {
+    checkProperty(
+      'projection-checkpoint-lists',
+      fc.property(
+        legalLog({ maxEvents: 60 }),
+        // Per event: 0 fold on, 1 checkpoint kept, 2 not kept, 3 a hand-out to someone else.
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 60, maxLength: 60 }),
+        (events, steps) => {
+          const decided = decideEvents(events);
+          const folder = new ProjectionFolder(initialDealProjection);
+          // The lists as of the last checkpoint, as their JSON said then.
+          let lists = json(initialDealProjection);
+          const kept: Array<{ p: DealProjection; text: string }> = [];
+          for (const [i, e] of decided.entries()) {
+            folder.fold(e);
+            const step = steps[i] ?? 0;
+            if (step === 3) folder.projection();
+            if (step !== 1 && step !== 2) continue;
+            const { projection, lists: edits } = folder.checkpoint(step === 1);
+            const now = json(projection);
+            for (const edit of edits) {
+              const list = lists[edit.list] as unknown[];
+              expect(edit.index).toBeLessThanOrEqual(list.length);
+              if ('was' in edit) expect(edit.was).toEqual(list[edit.index]);
+              list[edit.index] = JSON.parse(JSON.stringify(edit.item));
+            }
+            for (const key of PROJECTION_LISTS) expect(lists[key]).toEqual(now[key]);
+            lists = now;
+            if (step === 1) kept.push({ p: projection, text: JSON.stringify(projection) });
+          }
+          for (const { p, text } of kept) expect(JSON.stringify(p)).toBe(text);
+          expect(json(folder.projection())).toEqual(
+            json(evolveDealProjectionMany(initialDealProjection, decided)),
+          );
+        },
+      ),
+      (events, _steps) => events,
+    );
+  });
+
+  it('given a checkpoint not kept, then the next fold appends to the same list, and a replaced entry comes with what it was', () => {
+    const events = decideEvents(
+      log([
+        opened,
+        send('p1'),
+        { type: 'demand.stated', data: { by: 'hamas', description: 'more aid' } },
+        accept('hamas'),
+        { type: 'demand.stated', data: { by: 'israel', description: 'a list' } },
+      ]),
+    );
+    const folder = new ProjectionFolder(initialDealProjection);
+    for (const e of events.slice(0, 3)) folder.fold(e);
+    const first = folder.checkpoint(false);
+    const proposals = first.projection.proposals;
+    const demands = first.projection.demands;
+    expect(demands).toHaveLength(1);
+    for (const e of events.slice(3)) folder.fold(e);
+    const second = folder.checkpoint(false);
+    // Not copied: the lists handed out at the first checkpoint are the ones folded into since.
+    expect(second.projection.demands).toBe(demands);
+    expect(second.projection.proposals).toBe(proposals);
+    expect(demands).toHaveLength(2);
+    const accepted = second.lists.find((l) => l.list === 'proposals');
+    expect(accepted).toMatchObject({
+      index: 0,
+      item: { proposalId: 'p1', acceptedBy: { hamas: 'all' } },
+    });
+    expect((accepted as { was: { acceptedBy: object } }).was.acceptedBy).toEqual({});
+    expect(second.lists.find((l) => l.list === 'demands')).toMatchObject({
+      index: 1,
+      item: { by: 'israel' },
+    });
+    expect('was' in (second.lists.find((l) => l.list === 'demands') ?? {})).toBe(false);
   });
 });

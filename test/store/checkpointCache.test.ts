@@ -133,20 +133,29 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
         ),
         fc.array(fc.tuple(fc.nat({ max: 35 }), fc.boolean()), { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 1, max: 5 }),
-        async (events, cuts, every) => {
+        fc.nat({ max: 3 }),
+        async (events, cuts, every, peek) => {
           const path = join(dir, `log-${++run}.jsonl`);
           writeFileSync(path, toJsonl(events));
-          // The first replay builds the cache; each cut after it resumes from it.
-          for (const cut of [{}, ...cuts.map(([k, byTime]) => cutOf(events, k, byTime)), {}]) {
+          // The first replay builds the cache; each cut after it resumes from it. While it
+          // builds, a caller may take the projection between checkpoints (`onEvent`).
+          const onEvent: CachedReplayOptions['onEvent'] = (entry, replayer) => {
+            if (peek > 0 && entry.event.seq % peek === 0) replayer.projection();
+          };
+          const cutsAfter = cuts.map(([k, byTime]) => cutOf(events, k, byTime));
+          for (const [i, cut] of [{}, ...cutsAfter, {}].entries()) {
             const want = await cold(path, cut);
-            const got = await cached(path, cut, { checkpointEvery: every });
+            const got = await cached(path, cut, {
+              checkpointEvery: every,
+              ...(i === 0 ? { onEvent } : {}),
+            });
             if (got !== want) {
               throw new Error(`at ${JSON.stringify(cut)}: cached ${got}\nbut cold ${want}`);
             }
           }
         },
       ),
-      (events, _cuts, _every) => events,
+      (events, _cuts, _every, _peek) => events,
       // Each run writes files and replays a few times: a quarter of the suite's count.
       Math.ceil(numRuns / 4),
     );
