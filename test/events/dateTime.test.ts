@@ -1,0 +1,114 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DateTime } from '../../events/index.js';
+import { numRuns, propertyTimeout, seed } from '../properties/settings.js';
+
+/**
+ * The reference, never the code it checks: zod's own ISO pattern, then `Date.parse` must read
+ * the text, then the written year, month and day must exist (a UTC date built from them gives
+ * them back).
+ */
+const isoPattern = z.iso.datetime({ offset: true });
+function realInstant(text: string): boolean {
+  if (!isoPattern.safeParse(text).success || Number.isNaN(Date.parse(text))) return false;
+  const [y, m, d] = [text.slice(0, 4), text.slice(5, 7), text.slice(8, 10)].map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const day = new Date(0);
+  day.setUTCFullYear(y, m - 1, d);
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
+/** `length` digits, mostly within `min`–`valid`, sometimes anywhere up to `max`. */
+const digitsOf = (length: number, min: number, valid: number, max: number) =>
+  fc
+    .oneof(
+      { weight: 4, arbitrary: fc.integer({ min, max: valid }) },
+      { weight: 1, arbitrary: fc.integer({ min: 0, max }) },
+    )
+    .map((n) => String(n).padStart(length, '0'));
+
+/** Texts shaped like date-times, each part sometimes out of range or of another length. */
+const dateLike = fc
+  .tuple(
+    // Centuries and leap years often, with the ends of months: where a calendar goes wrong.
+    fc.oneof(digitsOf(4, 0, 9999, 9999), fc.constantFrom('2000', '1900', '2100', '2400', '2024')),
+    fc.oneof(digitsOf(2, 1, 12, 19), fc.constant('02')),
+    fc.oneof(digitsOf(2, 1, 31, 39), fc.constantFrom('28', '29', '30', '31')),
+    fc.constantFrom('T', 'T', 'T', 't', ' '),
+    digitsOf(2, 0, 23, 29),
+    digitsOf(2, 0, 59, 69),
+    fc.option(digitsOf(2, 0, 59, 69), { nil: undefined, freq: 4 }),
+    fc.option(fc.stringMatching(/^\.\d{0,7}$/), { nil: undefined }),
+    fc.oneof(
+      fc.constantFrom('Z', 'Z', 'z', ''),
+      fc
+        .tuple(
+          fc.constantFrom('+', '-'),
+          digitsOf(2, 0, 23, 29),
+          fc.constantFrom(':', ':', ':', ''),
+          digitsOf(2, 0, 59, 69),
+        )
+        .map((parts) => parts.join('')),
+    ),
+  )
+  .map(
+    ([y, mo, d, t, h, mi, s, frac, zone]) =>
+      `${y}-${mo}-${d}${t}${h}:${mi}${s === undefined ? '' : `:${s}`}${frac ?? ''}${zone}`,
+  );
+
+/** A date-like text with one character changed, removed or added somewhere. */
+const nearlyDateLike = fc
+  .tuple(
+    dateLike,
+    fc.nat(),
+    fc.constantFrom('change', 'remove', 'add'),
+    fc.string({ maxLength: 1, minLength: 1 }),
+  )
+  .map(([text, at, how, c]) => {
+    const i = at % (text.length + 1);
+    if (how === 'remove') return text.slice(0, i) + text.slice(i + 1);
+    if (how === 'add') return text.slice(0, i) + c + text.slice(i);
+    return text.slice(0, i) + c + text.slice(i + 1);
+  });
+
+describe('an event time is a real instant (fast-check against Date.parse)', {
+  timeout: propertyTimeout,
+}, () => {
+  it('accepts a text exactly when zod’s pattern, Date.parse and the calendar all accept it', () => {
+    let accepted = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.oneof(dateLike, nearlyDateLike, fc.string()), (text) => {
+        const expected = realInstant(text);
+        if (expected) accepted++;
+        else refused++;
+        expect(DateTime.safeParse(text).success).toBe(expected);
+      }),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
+    // The property means something only if it saw both answers many times.
+    expect(accepted).toBeGreaterThan(100);
+    expect(refused).toBeGreaterThan(100);
+  });
+
+  it.each([
+    ['2023-11-22T00:58:00.000Z', true],
+    ['2023-11-22T00:58:00Z', true],
+    ['2024-02-29T23:59:59.999+14:00', true],
+    ['2023-02-29T00:00:00.000Z', false],
+    ['2000-02-29T00:00:00Z', true],
+    ['1900-02-29T00:00:00Z', false],
+    ['2023-04-31T00:00:00.000+02:00', false],
+    ['2023-11-31T10:00:00Z', false],
+    ['2023-13-01T00:00:00Z', false],
+    ['2023-11-22T00:58:00.1234567Z', true],
+    ['2023-11-22T24:00:00Z', false],
+  ])('%s → %s', (text, expected) => {
+    expect(DateTime.safeParse(text).success).toBe(expected);
+    expect(realInstant(text)).toBe(expected);
+  });
+});
