@@ -31,6 +31,10 @@ export class IdIndex {
   #hi = new Uint32Array(0);
   #lo = new Uint32Array(0);
   #size = 0;
+  /** The last id `firstLine` hashed, and its hashes: `add` of that id (the reader's next call) reuses them. */
+  #lastId: string | undefined;
+  #lastHi = 0;
+  #lastLo = 0;
 
   constructor(options: Partial<IdIndexOptions> = {}) {
     this.#exactLimit = options.exactLimit ?? DEFAULT_EXACT_LIMIT;
@@ -67,6 +71,9 @@ export class IdIndex {
     if (this.#exact) return this.#exact.get(id);
     const hi = hashHi(id);
     const lo = hashLo(id);
+    this.#lastId = id;
+    this.#lastHi = hi;
+    this.#lastLo = lo;
     const mask = this.#hi.length - 1;
     for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
       const h = this.#hi[slot] as number;
@@ -88,7 +95,8 @@ export class IdIndex {
       for (const known of exact.keys()) this.#insert(hashHi(known), hashLo(known));
     }
     if ((this.#size + 1) * 2 > this.#hi.length) this.#resize(this.#hi.length * 2);
-    this.#insert(hashHi(id), hashLo(id));
+    if (id === this.#lastId) this.#insert(this.#lastHi, this.#lastLo);
+    else this.#insert(hashHi(id), hashLo(id));
   }
 
   #insert(hi: number, lo: number): void {

@@ -19,4 +19,18 @@ describe('IdIndex', () => {
     expect(ids.firstLine('ev-50001')).toBeUndefined();
     expect(ids.firstLine('')).toBeUndefined();
   });
+
+  it('files each id under its own fingerprint, whichever id was asked about last', () => {
+    const ids = new IdIndex({ exactLimit: 0 });
+    expect(ids.firstLine('asked')).toBeUndefined();
+    ids.add('added', 1);
+    ids.add('other', 2);
+    expect(ids.firstLine('asked')).toBeUndefined();
+    expect(ids.firstLine('added')).toBe(0);
+    expect(ids.firstLine('other')).toBe(0);
+    expect(ids.firstLine('more')).toBeUndefined();
+    ids.add('more', 3);
+    expect(ids.firstLine('more')).toBe(0);
+    expect(ids.size).toBe(3);
+  });
 });
