@@ -61,6 +61,10 @@ export async function* fileChunks(
     yield* pipeChunks(fd, name);
     return;
   }
+  // One read ahead: the next chunk is read (in libuv's thread pool) while the caller works
+  // through this one, so a replay does not sit idle at every chunk waiting for its read. Reads
+  // still go one at a time and in order; a failed read is thrown when its chunk is reached.
+  let ahead: Promise<Buffer | StoreError> | undefined;
   try {
     if (stat.isCharacterDevice() || stat.isBlockDevice()) {
       throw notAFile(
@@ -69,19 +73,26 @@ export async function* fileChunks(
       );
     }
     let left = options.end ?? Number.POSITIVE_INFINITY;
-    while (left > 0) {
+    const readNext = (): Promise<Buffer | StoreError> => {
       const buffer = Buffer.allocUnsafe(Math.min(options.chunkSize, left));
-      let bytesRead: number;
-      try {
-        ({ bytesRead } = await readFd(fd, buffer, 0, buffer.length, null));
-      } catch (error) {
-        throw ioError(name, error);
-      }
-      if (bytesRead === 0) return;
-      left -= bytesRead;
-      yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      return readFd(fd, buffer, 0, buffer.length, null).then(
+        ({ bytesRead }) => (bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)),
+        (error: unknown) => ioError(name, error),
+      );
+    };
+    if (left > 0) ahead = readNext();
+    while (ahead !== undefined) {
+      const chunk = await ahead;
+      ahead = undefined;
+      if (chunk instanceof StoreError) throw chunk;
+      if (chunk.length === 0) return;
+      left -= chunk.length;
+      if (left > 0) ahead = readNext();
+      yield chunk;
     }
   } finally {
+    // Never close the descriptor under a read still in flight: its number could be reused.
+    if (ahead !== undefined) await ahead;
     await closeFd(fd).catch(() => undefined);
   }
 }
