@@ -252,3 +252,14 @@ describe('splitLines', () => {
     ]);
   });
 });
+
+describe('reading a file in chunks of any size', () => {
+  it('gives the same entries whatever the chunk size (the read buffers take turns)', async () => {
+    const path = join(import.meta.dirname, '..', '..', 'examples', 'november-2023.jsonl');
+    const whole = await readAll(path);
+    expect(whole.length).toBeGreaterThan(20);
+    for (const chunkSize of [1, 2, 3, 7, 64, 333]) {
+      expect(await readAll(path, { chunkSize })).toEqual(whole);
+    }
+  });
+});
