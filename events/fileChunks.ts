@@ -6,11 +6,15 @@ import { ioReason } from './ioReason.js';
 
 /** Options of {@link fileChunks}. */
 export interface FileChunksOptions {
-  /**
-   * Bytes read per call. Two buffers of this size take turns: a chunk's bytes stay as read
-   * until the chunk after the next one is asked for (copy what must outlive that).
-   */
+  /** Bytes read per call; each chunk is a fresh buffer of at most this size. */
   chunkSize: number;
+  /**
+   * Two buffers take turns instead of a fresh one per chunk (false by default). The next chunk
+   * is read ahead into the other buffer, so a chunk's bytes are overwritten as soon as the chunk
+   * after it is asked for: only for a caller that copies what must outlive that, as splitting
+   * into lines does with a line's start.
+   */
+  reuseBuffers?: boolean;
   /** The file's name in error messages; the path by default. */
   name?: string;
   /**
@@ -76,14 +80,17 @@ export async function* fileChunks(
       );
     }
     let left = options.end ?? Number.POSITIVE_INFINITY;
-    // Two buffers take turns (the one read into and the one the caller holds), instead of a
-    // new one per chunk: a million-event log is 2,800 chunks the collector need not free.
+    // With `reuseBuffers`, two buffers take turns (the one read into and the one the caller
+    // holds), instead of a new one per chunk: a million-event log is 2,800 chunks the collector
+    // need not free. Asking for a chunk starts the read into the previous one's buffer.
     const buffers = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
     let turn = 0;
     const readNext = (): Promise<Buffer | StoreError> => {
       const size = Math.min(options.chunkSize, left);
       turn ^= 1;
-      if ((buffers[turn] as Buffer).length < size) buffers[turn] = Buffer.allocUnsafe(size);
+      if (options.reuseBuffers !== true || (buffers[turn] as Buffer).length < size) {
+        buffers[turn] = Buffer.allocUnsafe(size);
+      }
       const buffer = (buffers[turn] as Buffer).subarray(0, size);
       return readFd(fd, buffer, 0, buffer.length, null).then(
         ({ bytesRead }) => (bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)),

@@ -100,6 +100,9 @@ export async function* readLogBatches(
     typeof source === 'string'
       ? fileChunks(source, {
           chunkSize: opts.chunkSize,
+          // Each line is decoded to text before the next chunk is asked for, and a line's start
+          // is copied: a chunk's bytes are not held past it.
+          reuseBuffers: true,
           name: opts.file ?? source,
           ...(options?.end === undefined ? {} : { end: options.end }),
         })

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  fileChunks,
   readLog,
   StoreError,
   splitLines,
@@ -261,5 +262,24 @@ describe('reading a file in chunks of any size', () => {
     for (const chunkSize of [1, 2, 3, 7, 64, 333]) {
       expect(await readAll(path, { chunkSize })).toEqual(whole);
     }
+  });
+});
+
+describe('fileChunks', () => {
+  const path = join(import.meta.dirname, '..', '..', 'examples', 'november-2023.jsonl');
+
+  it('by default gives chunks a caller may keep: joined at the end they are the file', async () => {
+    const kept: Uint8Array[] = [];
+    for await (const chunk of fileChunks(path, { chunkSize: 64 })) kept.push(chunk);
+    expect(kept.length).toBeGreaterThan(3);
+    expect(Buffer.concat(kept).equals(readFileSync(path))).toBe(true);
+  });
+
+  it('with reuseBuffers, gives the same bytes to a caller that copies each chunk before the next', async () => {
+    const copies: Buffer[] = [];
+    for await (const chunk of fileChunks(path, { chunkSize: 64, reuseBuffers: true })) {
+      copies.push(Buffer.from(chunk));
+    }
+    expect(Buffer.concat(copies).equals(readFileSync(path))).toBe(true);
   });
 });
