@@ -24,6 +24,7 @@ import {
 } from '../replay/index.js';
 import { lastLineHolds } from './checkpoint.js';
 import {
+  CACHE_VERSION,
   type CacheAccess,
   type CacheIndex,
   type CacheMark,
@@ -559,7 +560,7 @@ class CachedRun {
           access,
           {
             format: 'truce-cache',
-            version: 2,
+            version: CACHE_VERSION,
             replayVersion: REPLAY_SNAPSHOT_VERSION,
             shape: replayShape(),
             log: await this.#fingerprintNow(),
@@ -706,7 +707,7 @@ class CachedRun {
       this.#access,
       {
         format: 'truce-cache',
-        version: 2,
+        version: CACHE_VERSION,
         replayVersion: REPLAY_SNAPSHOT_VERSION,
         shape: replayShape(),
         log: null,

@@ -37,6 +37,12 @@ import { errnoOf, type StoreFs } from './storeFs.js';
 /** Events between two checkpoints (see the README, "The checkpoint cache", for why 1,024). */
 export const CHECKPOINT_EVERY = 1024;
 
+/**
+ * The version of the cache's files: 3 since a whole state writes the objects its projection
+ * shares with the machine once (`shared`). A cache of another version is rebuilt, never read.
+ */
+export const CACHE_VERSION = 3;
+
 /** The cache folder beside a log's real path. */
 export function cachePathOf(realLog: string): string {
   return `${realLog}.truce-cache`;
@@ -84,7 +90,7 @@ export const ID_FINGERPRINT_BYTES = 8;
 const indexSchema = z
   .object({
     format: z.literal('truce-cache'),
-    version: z.literal(2),
+    version: z.literal(CACHE_VERSION),
     replayVersion: z.literal(REPLAY_SNAPSHOT_VERSION),
     /**
      * The hash of an empty replay's snapshot (the projections' and the machine's initial shape):
@@ -167,16 +173,46 @@ function isEdit(value: unknown): value is StateEdit {
   );
 }
 
+/** A place in a replay state: keys of objects and indexes of arrays, from the state's top. */
+type StatePath = Array<string | number>;
+
+/** A path of {@link StatePath}'s shape, starting at `top` (`machine` or `projection`). */
+function isPathUnder(value: unknown, top: string): value is StatePath {
+  return (
+    Array.isArray(value) &&
+    value[0] === top &&
+    value.length >= 2 &&
+    value.every(
+      (step) => typeof step === 'string' || (Number.isSafeInteger(step) && (step as number) >= 0),
+    )
+  );
+}
+
+/** A link of `shared`: the machine's object at the first path is also the projection's at the second. */
+function isLink(value: unknown): value is [StatePath, StatePath] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    isPathUnder(value[0], 'machine') &&
+    isPathUnder(value[1], 'projection')
+  );
+}
+
 const checkpointSchema = z
   .object({
     format: z.literal('truce-checkpoint'),
-    version: z.literal(2),
+    version: z.literal(CACHE_VERSION),
     seq: count,
     bytes: count,
     hash: hex64,
     /** Null: `replay` is the whole state. Else the seq of the checkpoint `edits` apply to. */
     from: count.nullable(),
     replay: replaySnapshotSchema.optional(),
+    /**
+     * With a whole state: the objects its projection shares with its machine (a proposal's
+     * terms), written once, in the machine, and `null` in the projection's places.
+     */
+    shared: z.array(z.custom<[StatePath, StatePath]>(isLink)).optional(),
     /** What changed since checkpoint `from` ({@link applyStateDelta}). */
     edits: z.array(z.custom<StateEdit>(isEdit)).optional(),
   })
@@ -185,7 +221,10 @@ const checkpointSchema = z
     (c) =>
       c.from === null
         ? c.replay !== undefined && c.edits === undefined && c.replay.seq === c.seq
-        : c.edits !== undefined && c.replay === undefined && c.from < c.seq,
+        : c.edits !== undefined &&
+          c.replay === undefined &&
+          c.shared === undefined &&
+          c.from < c.seq,
     { message: 'a checkpoint holds either a whole state of its seq or the edits since another' },
   );
 
@@ -407,6 +446,8 @@ export async function readCacheIndex(access: CacheAccess): Promise<CacheIndex | 
 export async function readCacheCheckpoint(
   access: CacheAccess,
   mark: CacheIndex['checkpoints'][number],
+  /** False when edits will be applied to the state in place: each shared object is copied. */
+  share = true,
 ): Promise<(CacheCheckpoint & { fileSize: number }) | undefined> {
   const bytes = await readBytes(access, mark.file);
   if (bytes === undefined) return undefined;
@@ -417,12 +458,141 @@ export async function readCacheCheckpoint(
     parsed.data.seq !== mark.seq ||
     parsed.data.bytes !== mark.bytes ||
     parsed.data.hash !== mark.hash ||
-    parsed.data.from !== mark.from
+    parsed.data.from !== mark.from ||
+    (parsed.data.shared !== undefined && !linkShared(parsed.data.replay, parsed.data.shared, share))
   ) {
     access.note(`checkpoint ${mark.file} does not match the index; it is not used`);
     return undefined;
   }
   return { ...parsed.data, fileSize: bytes.length };
+}
+
+/** The value at `path` in `state`, or undefined when a step is not there (own keys only). */
+function valueAt(state: unknown, path: StatePath): unknown {
+  let at: unknown = state;
+  for (const step of path) {
+    if (typeof at !== 'object' || at === null) return undefined;
+    if (
+      Array.isArray(at) ? typeof step !== 'number' || step >= at.length : !Object.hasOwn(at, step)
+    ) {
+      return undefined;
+    }
+    at = (at as Record<string | number, unknown>)[step];
+  }
+  return at;
+}
+
+/**
+ * Puts each shared object of a whole state read back into its projection's places, which the
+ * file holds as `null`: the state is then the one written, objects shared as they were (or,
+ * unless `share`, equal copies: a delta's edits change a state in place, and an edit of the
+ * machine's object must not reach the projection's). False when a link does not fit the state
+ * (a place that is not `null`, a path that leads nowhere, something other than an object to
+ * share): the file is not used.
+ */
+function linkShared(
+  replay: unknown,
+  shared: ReadonlyArray<[StatePath, StatePath]>,
+  share: boolean,
+): boolean {
+  for (const [from, to] of shared) {
+    const value = valueAt(replay, from);
+    const parent = valueAt(replay, to.slice(0, -1));
+    const key = to[to.length - 1] as string | number;
+    if (typeof value !== 'object' || value === null || valueAt(parent, [key]) !== null) {
+      return false;
+    }
+    // An own place, checked above: an own `__proto__` key is set as data, never as a prototype.
+    (parent as Record<string | number, unknown>)[key] = share ? value : structuredClone(value);
+  }
+  return true;
+}
+
+/**
+ * The objects of a replay state's projection that are its machine's own (the projection keeps a
+ * proposal's terms as the machine holds them), as links from the machine's place to the
+ * projection's, and the state with those projection places `null` (copied along their paths;
+ * the state itself is never changed), so a whole state writes each of them once.
+ */
+export function sharedOf(replay: ReplaySnapshot): {
+  replay: ReplaySnapshot;
+  shared: Array<[StatePath, StatePath]>;
+} {
+  // Every object of the machine, by the place it was first met (its parent's entry and key).
+  // Walked without an array per object: a large deal's state holds a million of them.
+  const seen = new Map<object, number>();
+  const parents: number[] = [];
+  const keys: Array<string | number> = [];
+  const note = (value: object, parent: number, key: string | number) => {
+    if (seen.has(value)) return;
+    const self = keys.length;
+    seen.set(value, self);
+    parents.push(parent);
+    keys.push(key);
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        if (typeof item === 'object' && item !== null) note(item, self, i);
+      }
+    } else {
+      for (const key of Object.keys(value)) {
+        const item: unknown = (value as Record<string, unknown>)[key];
+        if (typeof item === 'object' && item !== null) note(item, self, key);
+      }
+    }
+  };
+  if (typeof replay.machine === 'object' && replay.machine !== null) {
+    note(replay.machine, -1, 'machine');
+  }
+  const pathOf = (entry: number): StatePath => {
+    const path: StatePath = [];
+    for (let at = entry; at >= 0; at = parents[at] as number)
+      path.push(keys[at] as string | number);
+    return path.reverse();
+  };
+  const shared: Array<[StatePath, StatePath]> = [];
+  const path: StatePath = ['projection'];
+  const visit = (item: unknown, key: string | number) => {
+    if (typeof item !== 'object' || item === null) return;
+    path.push(key);
+    const entry = seen.get(item);
+    if (entry !== undefined) shared.push([pathOf(entry), [...path]]);
+    else look(item);
+    path.pop();
+  };
+  const look = (value: object) => {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value[i], i);
+    } else {
+      for (const key of Object.keys(value)) visit((value as Record<string, unknown>)[key], key);
+    }
+  };
+  look(replay.projection);
+  if (shared.length === 0) return { replay, shared };
+  // Copied along each place's path (each container once), the place itself set to null.
+  const copies = new Map<object, Record<string | number, unknown>>();
+  const copy = (value: object) => {
+    let made = copies.get(value);
+    if (made === undefined) {
+      made = (Array.isArray(value) ? [...value] : { ...value }) as Record<string | number, unknown>;
+      copies.set(value, made);
+    }
+    return made;
+  };
+  const top = copy(replay) as unknown as ReplaySnapshot;
+  for (const [, place] of shared) {
+    let original = replay as unknown as Record<string | number, unknown>;
+    let made = top as unknown as Record<string | number, unknown>;
+    for (let i = 0; i < place.length - 1; i++) {
+      const step = place[i] as string | number;
+      original = original[step] as Record<string | number, unknown>;
+      const next = copy(original);
+      made[step] = next;
+      made = next;
+    }
+    made[place[place.length - 1] as string | number] = null;
+  }
+  return { replay: top, shared };
 }
 
 /** A replay state loaded from the cache, or where the checkpoints stopped holding. */
@@ -460,7 +630,10 @@ export async function loadCheckpointState(
   // Read a few at a time (each file is an open, a stat, a read and a close), applied in order.
   for (let from = first; from <= at; from += 8) {
     const batch = checkpoints.slice(from, Math.min(at + 1, from + 8));
-    const loaded = await Promise.all(batch.map((mark) => readCacheCheckpoint(access, mark)));
+    // A whole state with edits to apply after it is read unshared (the edits work in place).
+    const loaded = await Promise.all(
+      batch.map((mark) => readCacheCheckpoint(access, mark, mark.seq === checkpoints[at]?.seq)),
+    );
     for (const [i, checkpoint] of loaded.entries()) {
       if (checkpoint === undefined) return { ok: false, broken: from + i };
       if (checkpoint.from === null) state = checkpoint.replay;
@@ -593,11 +766,19 @@ export async function writeCacheCheckpoint(
   tail = false,
 ): Promise<{ file: string; fileHash: string; size: number } | undefined> {
   const file = `${tail ? 'tail-' : ''}${checkpointFileName(checkpoint.seq, checkpoint.hash)}`;
+  // A tail writes what its projection shares with its machine once: a query reads it alone and
+  // keeps it shared. Finding what is shared walks the whole state (a few hundred milliseconds
+  // for a million-event deal's), so the whole states between edits, which a query reads
+  // unshared anyway (edits apply in place), are written as they are.
+  const body =
+    checkpoint.from === null && tail
+      ? { ...checkpoint, ...sharedOf(checkpoint.replay) }
+      : checkpoint;
   const written = await writeAtomic(
     access,
     file,
     // Each piece as it comes (size 0): the writer gathers them in its own buffer.
-    compactJsonChunks({ format: 'truce-checkpoint', version: 2, ...checkpoint }, 0),
+    compactJsonChunks({ format: 'truce-checkpoint', version: CACHE_VERSION, ...body }, 0),
   );
   return written && { file, fileHash: written.hash, size: written.size };
 }

@@ -17,9 +17,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, replayLog } from '../../replay/index.js';
 import {
+  type CacheAccess,
   type CachedReplayOptions,
   cachePathOf,
+  loadCheckpointState,
   nodeFs,
+  readCacheIndex,
   replayLogCached,
   type StoreFs,
 } from '../../store/index.js';
@@ -294,12 +297,112 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     );
   });
 
+  /** The value at a path of keys and indexes (the test's own walk, not the cache's). */
+  const at = (value: unknown, path: Array<string | number>): unknown =>
+    path.reduce<unknown>((v, step) => (v as Record<string | number, unknown>)[step], value);
+
+  /** A generated deal with proposals (whose terms the machine and the projection both keep). */
+  function dealWithProposals(): void {
+    const out = spawnSync(
+      process.execPath,
+      [truceBin, 'generate', '--events', '400', '--seed', '7'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    writeFileSync(log, out.stdout);
+  }
+
+  interface WholeSeen {
+    replay: { machine: unknown; projection: unknown };
+    shared: Array<[Array<string | number>, Array<string | number>]>;
+  }
+
+  it('given a tail whose projection keeps the terms the machine holds, then they are written once and read back shared, the state that of a replay without the cache', async () => {
+    dealWithProposals();
+    await cached(log);
+    const index = readIndex();
+    const access: CacheAccess = { dir: cache, fs: nodeFs, note: () => {} };
+    const read = await readCacheIndex(access);
+    const verified = read?.checkpoints ?? [];
+    let linked = 0;
+    expect(index.tails.length).toBeGreaterThan(0);
+    for (const tail of index.tails) {
+      const text = readFileSync(join(cache, tail.file), 'utf8');
+      const file = JSON.parse(text) as WholeSeen;
+      // Written once: the projection's place is null in the file, the machine's holds the object.
+      for (const [from, to] of file.shared) {
+        expect(at(file.replay, to)).toBeNull();
+        expect(typeof at(file.replay, from)).toBe('object');
+      }
+      const i = verified.findIndex((c) => c.seq === tail.seq);
+      const loaded = await loadCheckpointState(access, verified, i, read?.tails);
+      if (!loaded.ok) throw new Error(`tail ${tail.file} not read`);
+      // The oracle: the snapshot of a replay without the cache, cut at the checkpoint's seq.
+      const { replayer } = await replayLog(log, { until: tail.seq });
+      const want = JSON.stringify(replayer.snapshot());
+      expect(JSON.stringify(loaded.replay)).toBe(want);
+      // Read back shared, as the replay holds them.
+      for (const [from, to] of file.shared) {
+        expect(at(loaded.replay, to)).toBe(at(loaded.replay, from));
+        linked++;
+      }
+      expect(JSON.stringify(file.replay).length).toBeLessThan(want.length);
+      // The same state through the chain of edits from the whole state before it.
+      const chain = await loadCheckpointState(access, verified, i, []);
+      expect(chain.ok && JSON.stringify(chain.replay)).toBe(want);
+    }
+    expect(linked).toBeGreaterThan(0);
+  });
+
+  it('given a tail whose shared links are forged (hashes made to match), then it is not used, never a wrong answer', async () => {
+    dealWithProposals();
+    await cached(log);
+    type Link = WholeSeen['shared'][number];
+    const forgeries: Record<string, (file: WholeSeen) => void> = {
+      'a place that is not null': (file) => {
+        (file.shared[0] as Link)[1] = ['projection', 'seq'];
+      },
+      'a place that is not there': (file) => {
+        (file.shared[0] as Link)[1] = ['projection', 'nowhere', 3];
+      },
+      'an object from outside the machine': (file) => {
+        (file.shared[0] as Link)[0] = ['projection', 'parties'];
+      },
+      'a link to nothing': (file) => {
+        (file.shared[0] as Link)[0] = ['machine', 'no such key'];
+      },
+    };
+    const pristine = readdirSync(cache).map((name) => [name, readFileSync(join(cache, name))]);
+    for (const [forgery, apply] of Object.entries(forgeries)) {
+      rmSync(cache, { recursive: true });
+      mkdirSync(cache);
+      for (const [name, bytes] of pristine) {
+        writeFileSync(join(cache, name as string), bytes as Buffer);
+      }
+      const index = readIndex();
+      const tail = index.tails.at(-1) as IndexSeen['tails'][number];
+      const file = JSON.parse(readFileSync(join(cache, tail.file), 'utf8')) as WholeSeen;
+      expect(file.shared.length).toBeGreaterThan(0);
+      apply(file);
+      const forged = JSON.stringify(file);
+      writeFileSync(join(cache, tail.file), forged);
+      tail.fileHash = sha256(Buffer.from(forged));
+      writeIndex(index);
+      const notes: string[] = [];
+      const cut = { until: tail.seq + 1 };
+      const got = await cached(log, cut, { note: (m) => notes.push(m) });
+      expect(got, forgery).toBe(await cold(log, cut));
+      expect(notes.join('\n'), forgery).toContain(`checkpoint ${tail.file} does not match`);
+    }
+  });
+
   const damages: Record<string, (file: string) => void> = {
     truncated: (file) => writeFileSync(file, readFileSync(file).subarray(0, 40)),
     garbage: (file) => writeFileSync(file, '\u0000\u00ff not json at all'),
     empty: (file) => writeFileSync(file, ''),
     'another version': (file) =>
-      writeFileSync(file, readFileSync(file, 'utf8').replace(/"version":2/, '"version":7')),
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/"version":\d+/, '"version":7')),
     'a replay of another shape (an older truce)': (file) => {
       // Checksummed again: only the shape tells this index from one this truce wrote.
       let index: { shape?: string; checksum?: string };
