@@ -288,16 +288,49 @@ const LISTS: ReadonlySet<PathStep> = new Set(PROJECTION_LISTS);
 const isList = (path: readonly PathStep[]) =>
   path.length === 2 && path[0] === 'projection' && LISTS.has(path[1] as PathStep);
 
-/** The edits of the long lists' entries, each replaced entry's as {@link stateDelta} finds them. */
+/** The edits of the long lists' entries: an added one whole, a replaced one by what changed. */
 function listEdits(lists: Taken['lists']): StateEdit[] {
   const edits: StateEdit[] = [];
   for (const { list, index, item, was } of lists) {
     const path: PathStep[] = ['projection', list, index];
     if (was === undefined) edits.push([path, item]);
-    else
+    else if (!fieldEdits(path, was, item, edits)) {
       for (const [at, ...value] of stateDelta(was, item)) edits.push([[...path, ...at], ...value]);
+    }
   }
   return edits;
+}
+
+const hasText = (value: unknown) =>
+  value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The edits of an entry whose fields are the same keys in the same order, each changed field
+ * set whole (an entry of a long list is a flat record: a release counted changes a number or
+ * two of an obligation). False, and nothing added, when the keys differ or a field gains or
+ * loses its JSON text: {@link stateDelta} then finds the edits. A hundred entries replaced per
+ * checkpoint made the general walk a tenth of the cache's cost.
+ */
+function fieldEdits(path: PathStep[], was: unknown, item: unknown, edits: StateEdit[]): boolean {
+  if (!isRecord(was) || !isRecord(item)) return false;
+  const keys = Object.keys(item);
+  const before = Object.keys(was);
+  if (keys.length !== before.length) return false;
+  const at = edits.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = item[key];
+    const old = was[key];
+    if (key !== before[i] || (value !== old && !(hasText(value) && hasText(old)))) {
+      edits.length = at;
+      return false;
+    }
+    if (value !== old) edits.push([[...path, key], value]);
+  }
+  return true;
 }
 
 /** A replay's state at a checkpoint (`Replayer.checkpoint`) and its lists' edits since the last. */

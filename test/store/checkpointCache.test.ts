@@ -27,6 +27,7 @@ import {
   type StoreFs,
 } from '../../store/index.js';
 import { sha256 } from '../../store/logFile.js';
+import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
 import { mutatedLog } from '../arbitraries/mutatedLog.js';
 import { truceBin } from '../cli/truce.js';
@@ -162,6 +163,31 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       // Each run writes files and replays a few times: a quarter of the suite's count.
       Math.ceil(numRuns / 4),
     );
+  });
+
+  it("given a long generated deal, then every checkpoint's edits rebuild its state: entries of the long lists replaced between checkpoints included", async () => {
+    const events = [...generatedLog({ events: 3_000, seed: 7 })];
+    writeFileSync(log, toJsonl(events));
+    const every = { checkpointEvery: 7 };
+    expect(await cached(log, {}, every)).toBe(await cold(log));
+    // Each query resumes from a chain of edits back to a whole state.
+    const { checkpoints } = readIndex();
+    expect(checkpoints.filter((c) => c.from !== null).length).toBeGreaterThan(300);
+    for (const until of [500, 1_234, 2_001, 2_999]) {
+      expect(await cached(log, { until }, every)).toBe(await cold(log, { until }));
+    }
+    // The log replaces entries of the lists (obligations met, flare-ups ended, proposals
+    // answered): the edits name fields of entries, not only whole new entries.
+    const edited = new Set<string>();
+    for (const c of checkpoints.filter((c) => c.from !== null)) {
+      const { edits } = JSON.parse(readFileSync(join(cache, c.file), 'utf8'));
+      for (const [path] of edits as [unknown[]][]) {
+        if (path[0] === 'projection' && path.length === 4) edited.add(`${path[1]}.${path[3]}`);
+      }
+    }
+    for (const field of ['obligations.fulfilled', 'flareUps.restoredAt', 'proposals.status']) {
+      expect([...edited]).toContain(field);
+    }
   });
 
   it('given a built cache, when events are appended, then it extends it: old checkpoints kept, new ones added', async () => {
