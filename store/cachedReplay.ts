@@ -26,6 +26,7 @@ import { lastLineHolds } from './checkpoint.js';
 import {
   CACHE_VERSION,
   type CacheAccess,
+  CacheIdsWriter,
   type CacheIndex,
   type CacheMark,
   CHECKPOINT_EVERY,
@@ -42,7 +43,6 @@ import {
   type VerifiedIndex,
   verifyCacheIndex,
   writeCacheCheckpoint,
-  writeCacheIds,
   writeCacheIndex,
 } from './checkpointCache.js';
 import { chunksOf, sha256 } from './logFile.js';
@@ -63,6 +63,11 @@ export interface CachedReplayOptions extends ReplayLogOptions {
   note?: (message: string) => void;
   /** Events between checkpoints ({@link CHECKPOINT_EVERY} by default; tests use fewer). */
   checkpointEvery?: number;
+  /**
+   * Ids whose fingerprints are held before they are written to the ids file (65,536 by
+   * default; tests use fewer).
+   */
+  idsBlock?: number;
   /**
    * The largest a whole-state checkpoint may be beside the log's bytes since the last one (0.5
    * by default): a large state is saved whole less often, so the cache stays under about half
@@ -110,6 +115,7 @@ export async function replayLogCached(
     onProgress,
     note = () => {},
     checkpointEvery,
+    idsBlock,
     checkpointShare,
     cacheMinBytes = 256 * 1024,
     fs = nodeFs,
@@ -149,6 +155,7 @@ export async function replayLogCached(
       {
         onProgress,
         every: checkpointEvery ?? CHECKPOINT_EVERY,
+        idsBlock: idsBlock ?? Fingerprints.BLOCK,
         share: checkpointShare ?? 0.5,
         size: Math.min(Number(stat.size), replay.end ?? Number.POSITIVE_INFINITY),
         before: fingerprintOf(stat),
@@ -170,6 +177,8 @@ interface RunLimits {
   /** Told the seq and offset after each event. */
   onProgress: ((seq: number, bytes: number) => void) | undefined;
   every: number;
+  /** Fingerprints per block of {@link Fingerprints}. */
+  idsBlock: number;
   share: number;
   /** Bytes of the log to read. */
   size: number;
@@ -181,15 +190,21 @@ type Listed = CacheIndex['checkpoints'][number];
 
 /**
  * The fingerprints of the ids of events 1..length, in seq order, for the cache's ids file: in
- * blocks, so a million events' 8 MB grow without being copied.
+ * blocks, so they grow without being copied, and full blocks are handed to the ids file's
+ * writer as the replay goes ({@link Fingerprints.takeFull}), so a million events' 8 MB are not
+ * all held.
  */
 class Fingerprints {
   static readonly BLOCK = 1 << 16;
-  readonly #parts: Array<{ words: Uint32Array; used: number }> = [];
+  readonly #block: number;
+  #parts: Array<{ words: Uint32Array; used: number }> = [];
   #length = 0;
+  /** Fingerprints taken out by {@link takeFull}: the first of those held is number taken + 1. */
+  #taken = 0;
 
-  /** Starting with the first `length` fingerprints of `words`. */
-  constructor(words?: Uint32Array, length = 0) {
+  /** Starting with the first `length` fingerprints of `words`, in blocks of `block`. */
+  constructor(block: number, words?: Uint32Array, length = 0) {
+    this.#block = block;
     if (words !== undefined && length > 0) {
       this.#parts.push({ words: words.subarray(0, 2 * length), used: length });
       this.#length = length;
@@ -203,17 +218,30 @@ class Fingerprints {
   push(id: string): void {
     let last = this.#parts.at(-1);
     if (last === undefined || 2 * last.used === last.words.length) {
-      last = { words: new Uint32Array(2 * Fingerprints.BLOCK), used: 0 };
+      last = { words: new Uint32Array(2 * this.#block), used: 0 };
       this.#parts.push(last);
     }
     writeIdFingerprint(id, last.words, last.used++);
     this.#length++;
   }
 
-  /** The first `count` fingerprints, as views of the blocks. */
-  views(count: number): Uint32Array[] {
+  /**
+   * The blocks before the last, taken out to be written (all full): what is held from then on
+   * starts after them. Called between events, so they hold only events replayed.
+   */
+  takeFull(): Uint32Array[] {
+    const full = this.#parts.slice(0, -1);
+    if (full.length === 0) return [];
+    this.#parts = this.#parts.slice(-1);
+    for (const part of full) this.#taken += part.used;
+    return full.map((part) => part.words.subarray(0, 2 * part.used));
+  }
+
+  /** Fingerprints `taken + 1`..`count` as views of the blocks held (none when count < taken). */
+  views(count: number): Uint32Array[] | undefined {
+    if (count < this.#taken) return undefined;
     const views: Uint32Array[] = [];
-    let left = count;
+    let left = count - this.#taken;
     for (const part of this.#parts) {
       if (left === 0) break;
       const take = Math.min(left, part.used);
@@ -409,7 +437,8 @@ class CachedRun {
     // From the first line every id is seen here, as a replay without the cache sees it.
     const fromStart = start.seq === 0;
     const fresh = new IdIndex();
-    let prints: Fingerprints | undefined = fromStart ? new Fingerprints() : undefined;
+    const { idsBlock } = this.#limits;
+    let prints: Fingerprints | undefined = fromStart ? new Fingerprints(idsBlock) : undefined;
     let known: IdIndex | undefined;
     const settled = new Map<string, number | undefined>();
     // Past DEFAULT_EXACT_LIMIT ids a replay without the cache no longer names the first line.
@@ -440,6 +469,8 @@ class CachedRun {
     // What this run adds to the cache: checkpoints past the proven point, chained to those before.
     let canWrite = writable;
     const hasher = canWrite ? new ChainHasher(start.hash, start.bytes) : undefined;
+    /** The ids file, written as the fingerprints fill their blocks. */
+    const idsOut = canWrite ? new CacheIdsWriter(access) : undefined;
     const links = verified.checkpoints.filter((mark) => mark.seq > start.seq);
     const added: Listed[] = [];
     /**
@@ -508,7 +539,7 @@ class CachedRun {
         if (line > provenSeq && !fromStart && known === undefined) {
           const loaded = await this.#loadIds(index, provenSeq);
           known = IdIndex.ofFingerprints(loaded, provenSeq);
-          prints = new Fingerprints(loaded, provenSeq);
+          prints = new Fingerprints(idsBlock, loaded, provenSeq);
         }
         let entry: LogEntry | null;
         for (;;) {
@@ -577,16 +608,21 @@ class CachedRun {
             failures = 0;
           }
         }
+        if (idsOut !== undefined && prints !== undefined && event.seq % every === 0) {
+          const full = prints.takeFull();
+          if (full.length > 0) await idsOut.write(full);
+        }
       }
     } catch (error) {
       failure = lineTooLongAsValidation(error, file);
     }
 
     // Record what this run proved when it goes further than the cache did, or cut the cache back.
-    if (canWrite && lastSeq > provenSeq && prints !== undefined && prints.length >= lastSeq) {
+    const lastIds = prints !== undefined && prints.length >= lastSeq && prints.views(lastSeq);
+    if (canWrite && lastSeq > provenSeq && lastIds) {
       const end = markAt(lastEnd, lastSeq);
       const checkpoints = [...verified.checkpoints, ...added];
-      const idsFile = await writeCacheIds(access, prints.views(lastSeq), lastSeq);
+      const idsFile = await idsOut?.finish(lastIds, lastSeq);
       const tails = await this.#tails(checkpoints, held, index?.tails ?? []);
       if (idsFile !== undefined) {
         await writeCacheIndex(
@@ -608,6 +644,8 @@ class CachedRun {
     } else if (writable && index !== undefined && !verified.whole) {
       await this.#cutBack(verified.checkpoints, index);
     }
+    // An ids file not finished leaves no file.
+    await idsOut?.abort();
     if (failure !== undefined) throw failure;
     const instant = asOf ?? at;
     return {

@@ -784,29 +784,106 @@ export async function writeCacheCheckpoint(
 }
 
 /**
- * Writes the fingerprints of the ids of events 1..count (`parts` in order, two 32-bit words an
- * event, little-endian on disk) as a file named by its hash; returns the index's entry, or
- * undefined.
+ * The cache's ids file, written as a replay goes: the fingerprints of the ids of events 1..n
+ * (two 32-bit words an event, little-endian on disk), each part appended to a temp file and
+ * hashed as it comes, so a million events' 8 MB are not all held until the end of the replay;
+ * {@link CacheIdsWriter.finish} names the file by its hash. A writer that fails once writes
+ * nothing more and leaves no file.
+ *
+ * @example
+ * const ids = new CacheIdsWriter(access);
+ * await ids.write(fullBlocks);
+ * const entry = await ids.finish(lastBlocks, seq);
  */
-export async function writeCacheIds(
-  access: CacheAccess,
-  parts: readonly Uint32Array[],
-  count: number,
-): Promise<CacheIndex['ids'] | undefined> {
-  const buffers = parts.map((words) => {
-    if (LITTLE_ENDIAN) return Buffer.from(words.buffer, words.byteOffset, words.byteLength);
-    const bytes = Buffer.alloc(words.byteLength);
-    for (let i = 0; i < words.length; i++) bytes.writeUInt32LE(words[i] as number, i * 4);
-    return bytes;
-  });
-  const size = buffers.reduce((sum, b) => sum + b.length, 0);
-  if (size !== count * ID_FINGERPRINT_BYTES) return undefined;
-  const hash = createHash('sha256');
-  for (const bytes of buffers) hash.update(bytes);
-  const fileHash = hash.digest('hex');
-  const file = `ids-${fileHash.slice(0, 16)}.bin`;
-  const written = await writeAtomic(access, file, buffers);
-  return written && { file, count, fileHash };
+export class CacheIdsWriter {
+  readonly #access: CacheAccess;
+  readonly #temp: string;
+  #handle: FileHandle | undefined;
+  readonly #hash = createHash('sha256');
+  #count = 0;
+  #done = false;
+
+  constructor(access: CacheAccess) {
+    this.#access = access;
+    this.#temp = join(access.dir, `.ids.${randomBytes(6).toString('hex')}.tmp`);
+  }
+
+  /** Appends the fingerprints of the next events; false (and nothing kept) when it cannot. */
+  async write(parts: readonly Uint32Array[]): Promise<boolean> {
+    if (this.#done) return false;
+    try {
+      if (this.#handle === undefined) {
+        if (!madeDirs.has(this.#access)) {
+          await this.#access.fs.mkdir(this.#access.dir, { recursive: true });
+        }
+        if (!(await cacheUsable(this.#access))) throw new Error('not a folder truce can use');
+        madeDirs.add(this.#access);
+        this.#handle = await this.#access.fs.open(this.#temp, 'wx');
+      }
+      for (const words of parts) {
+        const bytes = littleEndianBytes(words);
+        this.#hash.update(bytes);
+        for (let done = 0; done < bytes.length; ) {
+          done += (await this.#handle.write(bytes, done, bytes.length - done)).bytesWritten;
+        }
+        this.#count += words.length / 2;
+      }
+      return true;
+    } catch (error) {
+      this.#access.note(
+        `cannot write the checkpoint cache in ${this.#access.dir}: ${errnoOf(error) ?? error}`,
+      );
+      await this.abort();
+      return false;
+    }
+  }
+
+  /**
+   * Appends the last fingerprints and names the file by its hash: the index's entry, when the
+   * file holds exactly `count` of them; else undefined, and no file.
+   */
+  async finish(
+    parts: readonly Uint32Array[],
+    count: number,
+  ): Promise<CacheIndex['ids'] | undefined> {
+    if (!(await this.write(parts))) return undefined;
+    if (this.#count !== count) {
+      await this.abort();
+      return undefined;
+    }
+    try {
+      await this.#handle?.close();
+      this.#handle = undefined;
+      const fileHash = this.#hash.digest('hex');
+      const file = `ids-${fileHash.slice(0, 16)}.bin`;
+      await this.#access.fs.rename(this.#temp, join(this.#access.dir, file));
+      this.#done = true;
+      return { file, count, fileHash };
+    } catch (error) {
+      this.#access.note(
+        `cannot write the checkpoint cache in ${this.#access.dir}: ${errnoOf(error) ?? error}`,
+      );
+      await this.abort();
+      return undefined;
+    }
+  }
+
+  /** Stops, leaving no file (nothing once finished). */
+  async abort(): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    await this.#handle?.close().catch(() => undefined);
+    this.#handle = undefined;
+    await this.#access.fs.unlink(this.#temp).catch(() => undefined);
+  }
+}
+
+/** The bytes of 32-bit words, little-endian (a view of them on a little-endian machine). */
+function littleEndianBytes(words: Uint32Array): Buffer {
+  if (LITTLE_ENDIAN) return Buffer.from(words.buffer, words.byteOffset, words.byteLength);
+  const bytes = Buffer.alloc(words.byteLength);
+  for (let i = 0; i < words.length; i++) bytes.writeUInt32LE(words[i] as number, i * 4);
+  return bytes;
 }
 
 /**

@@ -66,7 +66,13 @@ async function seen(run: () => Promise<ReplayOutcome>): Promise<string> {
 type Cut = Pick<CachedReplayOptions, 'until' | 'at'>;
 
 /** Checkpoints every 3 events, whatever their size, on logs of any length. */
-const small = { checkpointEvery: 3, checkpointShare: Number.POSITIVE_INFINITY, cacheMinBytes: 0 };
+const small = {
+  checkpointEvery: 3,
+  checkpointShare: Number.POSITIVE_INFINITY,
+  cacheMinBytes: 0,
+  // The ids file written in parts of two fingerprints as the replay goes.
+  idsBlock: 2,
+};
 
 const cold = (path: string, cut: Cut = {}) => seen(() => replayLog(path, cut));
 const cached = (path: string, cut: Cut = {}, options: CachedReplayOptions = {}) =>
