@@ -75,6 +75,15 @@ export type CacheMark = z.infer<typeof markSchema>;
 const fileName = /^[0-9]{1,16}-[0-9a-f]{16}\.json$/;
 const idsFileName = /^ids-[0-9a-f]{16}\.bin$/;
 const tailName = /^tail-[0-9]{1,16}-[0-9a-f]{16}\.json$/;
+/** A file being written ({@link writeAtomic}, {@link CacheIdsWriter}): `.NAME.HEX.tmp`. */
+const tempName = /^\..+\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * A temp file of the cache untouched for this long was left by a replay stopped while writing
+ * (Ctrl-C, SIGKILL, a crash): a live one writes a checkpoint within seconds, and adds to its ids
+ * file at least every 65,536 events.
+ */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
  * The last checkpoints whose whole state is kept beside their edits: two, so that a query a
@@ -917,7 +926,8 @@ export async function readCacheIds(
 
 /**
  * Writes the index; then removes files it no longer lists: ids files always, checkpoints when
- * `sweep` is set (a rebuilt cache).
+ * `sweep` is set (a rebuilt cache), and temp files left by a stopped replay (untouched for
+ * {@link STALE_TEMP_MS}; a younger one may be another replay's, writing now).
  */
 export async function writeCacheIndex(
   access: CacheAccess,
@@ -938,6 +948,20 @@ export async function writeCacheIndex(
             !keep.has(name),
         )
         .map((name) => access.fs.unlink(join(access.dir, name)).catch(() => undefined)),
+    );
+    const now = Date.now();
+    await Promise.all(
+      names
+        .filter((name) => tempName.test(name))
+        .map(async (name) => {
+          const path = join(access.dir, name);
+          try {
+            const stat = await access.fs.lstat(path);
+            if (stat.isFile() && now - stat.mtimeMs > STALE_TEMP_MS) await access.fs.unlink(path);
+          } catch {
+            // Gone already (its replay renamed or removed it): nothing to sweep.
+          }
+        }),
     );
   }
   return written !== undefined;

@@ -2,12 +2,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
+  lutimesSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, replayLog } from '../../replay/index.js';
+import { STALE_TEMP_MS } from '../../store/checkpointCache.js';
 import {
   type CacheAccess,
   type CachedReplayOptions,
@@ -194,6 +197,31 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     for (const field of ['obligations.fulfilled', 'flareUps.restoredAt', 'proposals.status']) {
       expect([...edited]).toContain(field);
     }
+  });
+
+  it('temp files left by a replay stopped while writing are swept once stale; a fresh one, a link and files of others are left', async () => {
+    writeFileSync(log, aidLog(20));
+    expect(await cached(log)).toBe(await cold(log));
+    const old = new Date(Date.now() - STALE_TEMP_MS - 60_000);
+    const stale = ['.12-0123456789abcdef.json.0123456789ab.tmp', '.ids.aaaaaaaaaaaa.tmp'];
+    // Another replay's, being written now; a file the user put there; a link named like a temp.
+    const fresh = '.ids.bbbbbbbbbbbb.tmp';
+    const mine = 'notes.tmp';
+    const link = '.index.json.cccccccccccc.tmp';
+    const target = join(dir, 'kept.txt');
+    writeFileSync(target, 'kept');
+    for (const name of [...stale, fresh, mine]) writeFileSync(join(cache, name), 'partial');
+    symlinkSync(target, join(cache, link));
+    for (const name of [...stale, mine]) utimesSync(join(cache, name), old, old);
+    lutimesSync(join(cache, link), old, old);
+    // A replay that goes further writes the index, and sweeps then.
+    appendFileSync(log, aidLog(10, 21));
+    expect(await cached(log)).toBe(await cold(log));
+    const names = readdirSync(cache);
+    for (const name of stale) expect(names).not.toContain(name);
+    expect(names).toEqual(expect.arrayContaining([fresh, mine, link]));
+    expect(readFileSync(target, 'utf8')).toBe('kept');
+    expect(await cached(log, { until: 25 })).toBe(await cold(log, { until: 25 }));
   });
 
   it('given a built cache, when events are appended, then it extends it: old checkpoints kept, new ones added', async () => {
