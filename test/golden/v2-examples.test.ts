@@ -1,5 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { replayLog } from '../../replay/index.js';
 import { expectGoldenReplay } from '../../testing/index.js';
 import { truce } from '../cli/truce.js';
@@ -40,7 +42,10 @@ describe('golden replays of the catalogue v2 examples', () => {
 
   it('the October log cut before the Oct 13 releases, asked at Oct 14 noon, shows the living overdue', () => {
     const cut = readFileSync('examples/october-2025.jsonl', 'utf8').split('\n').slice(0, 5);
-    const file = `${process.env.TMPDIR ?? '/tmp'}/truce-oct-cut-${process.pid}.jsonl`;
+    // A folder of its own, removed at the end: a run leaves nothing behind in the temp folder.
+    const dir = mkdtempSync(join(tmpdir(), 'truce-oct-cut-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'october-cut.jsonl');
     writeFileSync(file, `${cut.join('\n')}\n`);
     const json = truce(['replay', file, '--json', '--at', '2025-10-14T12:00:00+03:00']);
     const report = JSON.parse(json.stdout);
