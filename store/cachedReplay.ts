@@ -47,7 +47,7 @@ import {
 } from './checkpointCache.js';
 import { chunksOf, sha256 } from './logFile.js';
 import { realLogPath } from './logPath.js';
-import { type PathStep, type StateEdit, stateDelta } from './stateDelta.js';
+import { fieldEdits, type PathStep, type StateEdit, stateDelta } from './stateDelta.js';
 import { nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link replayLogCached}. */
@@ -327,38 +327,6 @@ function listEdits(lists: Taken['lists']): StateEdit[] {
     }
   }
   return edits;
-}
-
-const hasText = (value: unknown) =>
-  value !== undefined && typeof value !== 'function' && typeof value !== 'symbol';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/**
- * The edits of an entry whose fields are the same keys in the same order, each changed field
- * set whole (an entry of a long list is a flat record: a release counted changes a number or
- * two of an obligation). False, and nothing added, when the keys differ or a field gains or
- * loses its JSON text: {@link stateDelta} then finds the edits. A hundred entries replaced per
- * checkpoint made the general walk a tenth of the cache's cost.
- */
-function fieldEdits(path: PathStep[], was: unknown, item: unknown, edits: StateEdit[]): boolean {
-  if (!isRecord(was) || !isRecord(item)) return false;
-  const keys = Object.keys(item);
-  const before = Object.keys(was);
-  if (keys.length !== before.length) return false;
-  const at = edits.length;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const value = item[key];
-    const old = was[key];
-    if (key !== before[i] || (value !== old && !(hasText(value) && hasText(old)))) {
-      edits.length = at;
-      return false;
-    }
-    if (value !== old) edits.push([[...path, key], value]);
-  }
-  return true;
 }
 
 /** A replay's state at a checkpoint (`Replayer.checkpoint`) and its lists' edits since the last. */

@@ -50,6 +50,40 @@ export function stateDelta(
   return edits;
 }
 
+/**
+ * The edits of an entry whose fields are the same keys in the same order, each changed field
+ * set whole (an entry of a long list is a flat record: a release counted changes a number or
+ * two of an obligation). False, and nothing added, when the keys differ or a field gains or
+ * loses its JSON text: {@link stateDelta} then finds the edits. A hundred entries replaced per
+ * checkpoint made the general walk a tenth of the cache's cost.
+ *
+ * @example
+ * if (!fieldEdits(['projection', 'obligations', 3], was, item, edits)) // walk with stateDelta
+ */
+export function fieldEdits(
+  path: PathStep[],
+  was: unknown,
+  item: unknown,
+  edits: StateEdit[],
+): boolean {
+  if (!isPlainObject(was) || !isPlainObject(item)) return false;
+  const keys = Object.keys(item);
+  const before = Object.keys(was);
+  if (keys.length !== before.length) return false;
+  const at = edits.length;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const value = item[key];
+    const old = was[key];
+    if (key !== before[i] || (value !== old && !(present(value) && present(old)))) {
+      edits.length = at;
+      return false;
+    }
+    if (value !== old) edits.push([[...path, key], value]);
+  }
+  return true;
+}
+
 function walk(
   before: unknown,
   after: unknown,
