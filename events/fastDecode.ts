@@ -16,11 +16,12 @@ type FastCheck = (value: unknown) => boolean;
 
 /**
  * Compiles a zod schema into a {@link FastDecode}, reading the schema's own definition: object
- * shapes and catch-alls, string lengths and patterns, number bounds and whole-number formats,
- * enums, arrays, optionals, pipes, records, and the schema's own `check`/`refine` functions,
- * which are called as zod calls them. Returns null for a schema that uses anything else
- * (unions, defaults, transforms, coercion…): then zod decodes every value of it, as before.
- * `test/events/fastCheck.test.ts` proves it agrees with zod over generated and changed lines.
+ * shapes and catch-alls (strict objects too), string lengths and patterns, number bounds and
+ * whole-number formats, enums, literals, arrays, optionals, nullables, pipes, records, and the
+ * schema's own `check`/`refine` functions, which are called as zod calls them. Returns null for
+ * a schema that uses anything else (unions, defaults, transforms, coercion…): then zod decodes
+ * every value of it, as before. `test/events/fastDecode.test.ts` proves it agrees with zod over
+ * generated and changed lines, and `test/store/cacheIndexCheck.test.ts` over cache indexes.
  *
  * @example
  * const decode = compileFastDecode(schema);
@@ -54,6 +55,7 @@ interface Def {
   innerType?: Node;
   element?: Node;
   entries?: Record<string, unknown>;
+  values?: unknown[];
   in?: Node;
   out?: Node;
   keyType?: Node;
@@ -127,6 +129,11 @@ function ownChecks(def: Def): FastCheck[] {
         const bound = cd.value as number;
         return cd.inclusive ? (v) => (v as number) <= bound : (v) => (v as number) < bound;
       }
+      case 'number_format':
+        // `.int()` on a number: a safe integer, as zod tests it (`z.int()` is the same check
+        // made a type of its own, read by compileType).
+        if (cd.format !== 'safeint') throw new Unsupported(`format ${cd.format}`);
+        return (v) => Number.isSafeInteger(v);
       case 'string_format':
         // `.regex()` is exactly a pattern test in zod; other formats may check more.
         if (cd.format !== 'regex') throw new Unsupported(`format ${cd.format}`);
@@ -187,9 +194,18 @@ function compileType(def: Def): FastDecode {
       const values = new Set(Object.values(def.entries ?? {}));
       return same((v) => values.has(v));
     }
+    case 'literal': {
+      // zod 4 holds a literal's values in a set, so a value is one of them by SameValueZero.
+      const values = new Set(def.values ?? []);
+      return same((v) => values.has(v));
+    }
     case 'optional': {
       const inner = compile(def.innerType as Node);
       return (v) => (v === undefined ? v : inner(v));
+    }
+    case 'nullable': {
+      const inner = compile(def.innerType as Node);
+      return (v) => (v === null ? v : inner(v));
     }
     case 'array': {
       const element = compile(def.element as Node);
@@ -264,7 +280,11 @@ function compileObject(def: Def): FastDecode {
     optional: (shape[k] as Node)._zod.def.type === 'optional',
   }));
   const catchall = def.catchall?._zod.def.type;
-  if (catchall !== undefined && catchall !== 'unknown') throw new Unsupported('catchall');
+  // A strict object's catch-all is `never`: an unknown field is an issue, so "ask zod", as for
+  // an object that strips unknown fields (its value would change).
+  if (catchall !== undefined && catchall !== 'unknown' && catchall !== 'never') {
+    throw new Unsupported('catchall');
+  }
   const keepsUnknown = catchall === 'unknown';
   const general: FastDecode = (v) => {
     if (!isPlainRecord(v)) return NOT_SURE;
