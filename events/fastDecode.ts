@@ -14,6 +14,16 @@ export type FastDecode = (value: unknown) => unknown;
 /** A predicate on a value already known to be of the right type. */
 type FastCheck = (value: unknown) => boolean;
 
+/** Options of {@link compileFastDecode}. */
+export interface FastDecodeOptions {
+  /**
+   * Put before the decoder a check generated as JavaScript source from the same schema
+   * ({@link compileSameCheck}), which answers in one pass whether a value decodes to itself
+   * (true by default; off, the decoder alone answers, as the test of the check compares).
+   */
+  generated?: boolean;
+}
+
 /**
  * Compiles a zod schema into a {@link FastDecode}, reading the schema's own definition: object
  * shapes and catch-alls (strict objects too), string lengths and patterns, number bounds and
@@ -28,11 +38,47 @@ type FastCheck = (value: unknown) => boolean;
  * const fast = decode === null ? NOT_SURE : decode(input);
  * const value = fast === NOT_SURE ? schema.parse(input) : fast;
  */
-export function compileFastDecode(schema: z.ZodType): FastDecode | null {
+export function compileFastDecode(
+  schema: z.ZodType,
+  options: FastDecodeOptions = {},
+): FastDecode | null {
+  let decode: FastDecode;
   try {
-    return compile(schema as unknown as Node);
+    decode = compile(schema as unknown as Node);
   } catch (error) {
     if (error instanceof Unsupported) return null;
+    throw error;
+  }
+  const same = options.generated === false ? null : compileSameCheck(schema);
+  if (same === null) return decode;
+  return (value) => (same(value) ? value : decode(value));
+}
+
+/**
+ * A predicate generated as JavaScript source from a zod schema: true only for a value that
+ * the schema's {@link FastDecode} gives back as it is (every field in zod's order, none
+ * unknown, every value valid), false for any other, which the decoder then reads. It states the
+ * decoder's own one-pass path with each field's check written out in place (a type test, a
+ * bound, a pattern, the schema's own check function) instead of a chain of closures called
+ * through one shared call site: the decoder was a sixth of a replay, most of it those calls.
+ * Null for a schema the decoder does not compile, or where code cannot be made from text.
+ *
+ * @example
+ * const same = compileSameCheck(schema);
+ * if (same?.(value)) use(value);
+ */
+export function compileSameCheck(schema: z.ZodType): ((value: unknown) => boolean) | null {
+  const source = new SameCheckSource();
+  try {
+    const test = source.test(schema as unknown as Node, 'value');
+    source.functions.push(`return (value) => ${test};`);
+    // The text is made here from the schema alone (field names as JSON strings, all else
+    // passed in as constants), never from input.
+    const make = new Function('c', '$proto', source.functions.join('\n'));
+    return make(source.constants, Object.prototype) as (value: unknown) => boolean;
+  } catch (error) {
+    // EvalError: code generation from strings is turned off in this process.
+    if (error instanceof Unsupported || error instanceof EvalError) return null;
     throw error;
   }
 }
@@ -138,24 +184,29 @@ function ownChecks(def: Def): FastCheck[] {
         // `.regex()` is exactly a pattern test in zod; other formats may check more.
         if (cd.format !== 'regex') throw new Unsupported(`format ${cd.format}`);
         return patternCheck(cd.pattern);
-      case 'custom': {
-        // The schema's own function, called with a payload as zod calls it: any issue, any
-        // promise, any throw means "ask zod".
-        const run = c._zod.check;
-        return (v) => {
-          const payload: Payload = { value: v, issues: [] };
-          try {
-            const out = run(payload);
-            return !(out instanceof Promise) && payload.issues.length === 0;
-          } catch {
-            return false;
-          }
-        };
-      }
+      case 'custom':
+        return customCheck(c);
       default:
         throw new Unsupported(cd.check);
     }
   });
+}
+
+/**
+ * A check of the schema's own (`check`/`refine`), called with a payload as zod calls it: any
+ * issue, any promise, any throw means "ask zod".
+ */
+function customCheck(c: NonNullable<Def['checks']>[number]): FastCheck {
+  const run = c._zod.check;
+  return (v) => {
+    const payload: Payload = { value: v, issues: [] };
+    try {
+      const out = run(payload);
+      return !(out instanceof Promise) && payload.issues.length === 0;
+    } catch {
+      return false;
+    }
+  };
 }
 
 function patternCheck(pattern: RegExp | undefined): FastCheck {
@@ -351,6 +402,212 @@ function compileObject(def: Def): FastDecode {
     }
     return v;
   };
+}
+
+/**
+ * The source text of a {@link compileSameCheck}: a boolean expression per schema node over a
+ * variable, objects, arrays and records each in a function of their own. Values the text
+ * cannot spell (patterns, sets, check functions, bounds that are not plain numbers) are passed
+ * in as constants, `c[i]`.
+ */
+class SameCheckSource {
+  readonly constants: unknown[] = [];
+  readonly functions: string[] = [];
+
+  /** An expression true when the value in variable `x` decodes to itself under `node`. */
+  test(node: Node, x: string): string {
+    const def = node._zod.def;
+    const parts = [this.#type(def, x)];
+    for (const c of def.checks ?? []) parts.push(this.#check(c, x));
+    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' && ')})`;
+  }
+
+  #constant(value: unknown): string {
+    this.constants.push(value);
+    return `c[${this.constants.length - 1}]`;
+  }
+
+  #number(n: number): string {
+    return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n) : this.#constant(n);
+  }
+
+  #function(param: string, body: string): string {
+    const name = `f${this.functions.length}`;
+    this.functions.push(`function ${name}(${param}) {\n${body}\n}`);
+    return name;
+  }
+
+  #check(c: NonNullable<Def['checks']>[number], x: string): string {
+    const cd = c._zod.def;
+    switch (cd.check) {
+      case 'min_length':
+        return `${x}.length >= ${this.#number(cd.minimum as number)}`;
+      case 'max_length':
+        return `${x}.length <= ${this.#number(cd.maximum as number)}`;
+      case 'greater_than':
+        return `${x} ${cd.inclusive ? '>=' : '>'} ${this.#number(cd.value as number)}`;
+      case 'less_than':
+        return `${x} ${cd.inclusive ? '<=' : '<'} ${this.#number(cd.value as number)}`;
+      case 'number_format':
+        if (cd.format !== 'safeint') throw new Unsupported(`format ${cd.format}`);
+        return `Number.isSafeInteger(${x})`;
+      case 'string_format':
+        if (cd.format !== 'regex') throw new Unsupported(`format ${cd.format}`);
+        return this.#pattern(cd.pattern, x);
+      case 'custom':
+        return `${this.#constant(customCheck(c))}(${x})`;
+      default:
+        throw new Unsupported(cd.check);
+    }
+  }
+
+  #pattern(pattern: RegExp | undefined, x: string): string {
+    if (!(pattern instanceof RegExp) || pattern.global || pattern.sticky) {
+      throw new Unsupported('pattern');
+    }
+    return `${this.#constant(pattern)}.test(${x})`;
+  }
+
+  #type(def: Def, x: string): string {
+    if (def.coerce) throw new Unsupported('coerce');
+    switch (def.type) {
+      case 'string':
+        if (def.check === undefined) return `typeof ${x} === 'string'`;
+        if (def.check !== 'string_format' || def.format !== 'datetime') {
+          throw new Unsupported(`${def.check} ${def.format}`);
+        }
+        return `(typeof ${x} === 'string' && ${this.#pattern(def.pattern, x)})`;
+      case 'number':
+        if (def.check === undefined) return `(typeof ${x} === 'number' && Number.isFinite(${x}))`;
+        if (def.check !== 'number_format' || def.format !== 'safeint') {
+          throw new Unsupported(`${def.check} ${def.format}`);
+        }
+        return `Number.isSafeInteger(${x})`;
+      case 'boolean':
+        return `typeof ${x} === 'boolean'`;
+      case 'unknown':
+        return 'true';
+      case 'enum': {
+        const values = Object.values(def.entries ?? {});
+        if (values.every((v) => typeof v === 'string')) {
+          return `(${values.map((v) => `${x} === ${JSON.stringify(v)}`).join(' || ') || 'false'})`;
+        }
+        return `${this.#constant(new Set(values))}.has(${x})`;
+      }
+      case 'literal':
+        return `${this.#constant(new Set(def.values ?? []))}.has(${x})`;
+      case 'optional':
+        return `(${x} === undefined || ${this.test(def.innerType as Node, x)})`;
+      case 'nullable':
+        return `(${x} === null || ${this.test(def.innerType as Node, x)})`;
+      case 'pipe':
+        // What one side gives the other is the value itself, when each gives it back.
+        return `(${this.test(def.in as Node, x)} && ${this.test(def.out as Node, x)})`;
+      case 'array': {
+        const name = this.#function(
+          'a',
+          [
+            'if (!Array.isArray(a)) return false;',
+            'for (let i = 0; i < a.length; i++) {',
+            '  const x = a[i];',
+            `  if (!(${this.test(def.element as Node, 'x')})) return false;`,
+            '}',
+            'return true;',
+          ].join('\n'),
+        );
+        return `${name}(${x})`;
+      }
+      case 'record':
+        return `${this.#record(def)}(${x})`;
+      case 'object':
+        return `${this.#object(def)}(${x})`;
+      default:
+        throw new Unsupported(def.type);
+    }
+  }
+
+  #record(def: Def): string {
+    const keyDef = (def.keyType as Node)._zod as { def: Def; values?: unknown };
+    if (keyDef.def.type !== 'string' || keyDef.values !== undefined || 'mode' in def) {
+      throw new Unsupported('record key');
+    }
+    return this.#function(
+      'r',
+      [
+        `if (${notPlainRecord('r')}) return false;`,
+        'const names = Object.keys(r);',
+        'for (let i = 0; i < names.length; i++) {',
+        '  const k = names[i];',
+        `  if (k === '__proto__' || !(${this.test(def.keyType as Node, 'k')})) return false;`,
+        '  const x = r[k];',
+        `  if (!(${this.test(def.valueType as Node, 'x')})) return false;`,
+        '}',
+        'return true;',
+      ].join('\n'),
+    );
+  }
+
+  /**
+   * The decoder's one-pass path (see compileObject), its loop over the fields unrolled: a
+   * `switch` on the next field expected, falling through the optional fields a key skips.
+   */
+  #object(def: Def): string {
+    const shape = def.shape ?? {};
+    // An unknown field, kept (a loose object) or refused (a strict one), is left to the decoder.
+    const catchall = def.catchall?._zod.def.type;
+    if (catchall !== undefined && catchall !== 'unknown' && catchall !== 'never') {
+      throw new Unsupported('catchall');
+    }
+    // `o["__proto__"]` would read the prototype, not the field.
+    if (Object.hasOwn(shape, '__proto__')) throw new Unsupported('__proto__ field');
+    const fields = Object.keys(shape).map((key) => ({
+      key,
+      name: JSON.stringify(key),
+      node: shape[key] as Node,
+      optional: (shape[key] as Node)._zod.def.type === 'optional',
+    }));
+    // A field skipped (its key absent) is allowed when optional and reading as undefined.
+    const skipped = (f: (typeof fields)[number]): string =>
+      f.optional ? `if (o[${f.name}] !== undefined) return false;` : 'return false;';
+    const inLoop: string[] = [];
+    const atEnd: string[] = [];
+    fields.forEach((f, i) => {
+      inLoop.push(
+        `case ${i}:`,
+        `  if (k === ${f.name}) {`,
+        `    const x = o[${f.name}];`,
+        `    if (!(${this.test(f.node, 'x')})) return false;`,
+        `    i = ${i + 1};`,
+        '    continue;',
+        '  }',
+        `  ${skipped(f)}`,
+      );
+      atEnd.push(`case ${i}:`, `  ${skipped(f)}`);
+    });
+    return this.#function(
+      'o',
+      [
+        `if (${notPlainRecord('o')}) return false;`,
+        'let i = 0;',
+        'for (const k in o) {',
+        '  switch (i) {',
+        ...inLoop.map((line) => `    ${line}`),
+        '    default:',
+        '      return false;',
+        '  }',
+        '}',
+        'switch (i) {',
+        ...atEnd.map((line) => `  ${line}`),
+        '}',
+        'return true;',
+      ].join('\n'),
+    );
+  }
+}
+
+/** The source of a test that `x` is not a plain record (see {@link isPlainRecord}). */
+function notPlainRecord(x: string): string {
+  return `typeof ${x} !== 'object' || ${x} === null || Array.isArray(${x}) || Object.getPrototypeOf(${x}) !== $proto`;
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {

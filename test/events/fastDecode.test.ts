@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fastDecoderOf } from '../../events/decode.js';
-import { compileFastDecode, NOT_SURE } from '../../events/fastDecode.js';
+import { compileFastDecode, compileSameCheck, NOT_SURE } from '../../events/fastDecode.js';
 import {
   decodeEvent,
   Envelope,
@@ -15,7 +15,7 @@ import {
 } from '../../events/index.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
 import { ceasefireLog } from '../arbitraries/ceasefireLog.js';
-import { changeValue } from '../arbitraries/valueChange.js';
+import { changeValue, containers } from '../arbitraries/valueChange.js';
 import { checkProperty, propertyTimeout } from '../properties/settings.js';
 
 /**
@@ -109,6 +109,138 @@ describe('the check compiled from the schemas agrees with zod (fast-check)', {
       }),
       ([value]) => [value as TruceEvent],
     );
+  });
+});
+
+/** The generated check and the decoder alone, per type, of the line schema decodeEvent uses. */
+const compiledByType = new Map(
+  eventTypes.map((type) => {
+    const schema = Envelope.extend({ data: eventDataSchemas[type] as z.ZodType });
+    return [
+      type,
+      {
+        same: compileSameCheck(schema),
+        decode: compileFastDecode(schema, { generated: false }),
+      },
+    ] as const;
+  }),
+);
+
+describe('the check generated as source agrees with the decoder it stands before (fast-check)', {
+  timeout: propertyTimeout,
+}, () => {
+  it('is true on every line of a generated log that the decoder gives back as it is', () => {
+    checkProperty(
+      'same-check-passes-legal-lines',
+      fc.property(lines, (value) => {
+        const { same, decode } = compiledByType.get((value as TruceEvent).type) ?? {};
+        if (!same || !decode) throw new Error('a type without a generated check');
+        if (same(value) !== (decode(value) === value)) {
+          throw new Error(`the generated check says ${same(value)} on a generated line`);
+        }
+      }),
+      (value) => [value as TruceEvent],
+    );
+  });
+
+  it('on changed lines: true only where the decoder gives the line back as it is', () => {
+    checkProperty(
+      'same-check-agrees-with-decoder',
+      fc.property(fc.tuple(lines, fc.gen()), ([value, g]) => {
+        const type = (value as TruceEvent).type;
+        const changes = g(fc.integer, { min: 1, max: 3 });
+        for (let i = 0; i < changes; i++) changeValue(g, value, eventKeys);
+        const { same, decode } = compiledByType.get(type) ?? {};
+        if (!same || !decode) throw new Error('a type without a generated check');
+        if (same(value) && decode(value) !== value) {
+          throw new Error('the generated check passed a line the decoder changes or refuses');
+        }
+      }),
+      ([value]) => [value as TruceEvent],
+    );
+  });
+
+  it('on every field of generated lines set in turn to each awkward value, removed, or hidden: true only where the decoder gives the line back as it is', () => {
+    const values: unknown[] = [-1, 0, -0, 1.5, 2 ** 53, 1_000_000_001, 1001, '', 'x'.repeat(129)];
+    values.push('x'.repeat(65), 'a b', '-lead', '2023-02-29T00:00:00Z', '2024-02-30T00:00:00Z');
+    values.push('__proto__', '2024-01-01T25:00:00Z', '2024-01-01T00:00:00', 'principal', true);
+    values.push(null, [], {}, [{}]);
+    values.push({ women: 1 });
+    type Change = (container: Record<string, unknown>, key: string) => void;
+    const changes: Array<[string, Change]> = values.map((value) => [
+      JSON.stringify(value) ?? String(value),
+      (c, k) => {
+        c[k] = value;
+      },
+    ]);
+    changes.push(
+      ['a field removed', (c, k) => delete c[k]],
+      ['a field not enumerable', (c, k) => Object.defineProperty(c, k, { enumerable: false })],
+      [
+        'a bad field not enumerable',
+        (c, k) => Object.defineProperty(c, k, { value: 1.5, enumerable: false }),
+      ],
+    );
+    let checked = 0;
+    for (const sample of fc.sample(lines, { numRuns: 40, seed: 20231124 })) {
+      const text = JSON.stringify(sample);
+      const { same, decode } = compiledByType.get((sample as TruceEvent).type) ?? {};
+      if (!same || !decode) throw new Error('a type without a generated check');
+      containers(sample).forEach((container, at) => {
+        for (const key of Object.keys(container)) {
+          for (const [what, change] of changes) {
+            const line = JSON.parse(text) as unknown;
+            change(containers(line)[at] as Record<string, unknown>, key);
+            checked++;
+            if (same(line) && decode(line) !== line) {
+              throw new Error(
+                `the generated check passed ${what} at ${key}, which the decoder does not`,
+              );
+            }
+          }
+        }
+      });
+    }
+    expect(checked).toBeGreaterThan(10_000);
+  });
+
+  it('gives up where a line changes: fields out of order, an unknown field, a bad value', () => {
+    const same = compileSameCheck(
+      z.looseObject({ a: z.string().min(2), b: z.int().optional(), c: z.boolean() }),
+    );
+    expect(same?.({ a: 'xy', b: 1, c: true })).toBe(true);
+    expect(same?.({ a: 'xy', c: true })).toBe(true);
+    expect(same?.({ a: 'x', c: true })).toBe(false);
+    expect(same?.({ a: 'xy', b: 1.5, c: true })).toBe(false);
+    expect(same?.({ c: true, a: 'xy' })).toBe(false);
+    expect(same?.({ a: 'xy', c: true, d: 1 })).toBe(false);
+    expect(same?.({ a: 'xy', b: 1 })).toBe(false);
+    expect(same?.(JSON.parse('{"a":"xy","__proto__":1,"c":true}'))).toBe(false);
+    expect(same?.([])).toBe(false);
+    const hidden = { a: 'xy', c: true };
+    Object.defineProperty(hidden, 'b', { value: 1.5, enumerable: false });
+    expect(same?.(hidden)).toBe(false);
+    const piped = compileSameCheck(z.string().max(2).pipe(z.string().min(1)));
+    expect([piped?.('xy'), piped?.('xyz'), piped?.('')]).toEqual([true, false, false]);
+    const index = compileSameCheck(
+      z.strictObject({ v: z.literal(1), at: z.string().nullable(), n: z.number().int() }),
+    );
+    expect(index?.({ v: 1, at: null, n: 2 })).toBe(true);
+    expect(index?.({ v: 1, at: 'x', n: 2 })).toBe(true);
+    for (const changed of [
+      { v: 2, at: null, n: 2 },
+      { v: 1, at: 0, n: 2 },
+      { v: 1, at: null, n: 2.5 },
+      { v: 1, at: null, n: 2, w: 0 },
+    ]) {
+      expect(index?.(changed)).toBe(false);
+    }
+    const counts = compileSameCheck(z.record(z.string().min(2), z.int()));
+    expect([counts?.({ ab: 1 }), counts?.({ a: 1 }), counts?.({ ab: 0.5 })]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
