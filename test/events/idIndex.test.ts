@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdIndex } from '../../events/index.js';
+import { IdIndex, writeIdFingerprint } from '../../events/index.js';
 
 describe('IdIndex', () => {
   it.each([
@@ -32,5 +32,39 @@ describe('IdIndex', () => {
     ids.add('more', 3);
     expect(ids.firstLine('more')).toBe(0);
     expect(ids.size).toBe(3);
+  });
+
+  it('given an id asked about and then another added to the slot its probe ended on, when the first is added, then both are found', () => {
+    // Two ids whose fingerprints start in the same slot of the first table (1,024 slots).
+    const words = new Uint32Array(2);
+    const homes = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let n = 0; pair === undefined; n++) {
+      writeIdFingerprint(`id-${n}`, words, 0);
+      const home = (words[1] as number) & 1023;
+      const earlier = homes.get(home);
+      if (earlier === undefined) homes.set(home, `id-${n}`);
+      else pair = [earlier, `id-${n}`];
+    }
+    const [asked, other] = pair;
+    const ids = IdIndex.ofFingerprints(new Uint32Array(0), 0);
+    expect(ids.firstLine(asked)).toBeUndefined();
+    ids.add(other, 1);
+    ids.add(asked, 2);
+    expect([ids.firstLine(other), ids.firstLine(asked), ids.size]).toEqual([0, 0, 2]);
+  });
+
+  it('finds an id asked about just before the table grew to take it', () => {
+    const ids = IdIndex.ofFingerprints(new Uint32Array(0), 0);
+    const crossings: string[] = [];
+    for (let n = 0; n < 5000; n++) {
+      const id = `grow-${n}`;
+      expect(ids.firstLine(id)).toBeUndefined();
+      // The table of 1,024 slots grows as the 513th id arrives, then at 1,025 and 2,049.
+      if (n === 512 || n === 1024 || n === 2048 || n === 4096) crossings.push(id);
+      ids.add(id, n);
+    }
+    expect(crossings.map((id) => ids.firstLine(id))).toEqual([0, 0, 0, 0]);
+    expect(ids.size).toBe(5000);
   });
 });
