@@ -1,4 +1,4 @@
-import { isEventType, type TruceEvent } from './catalogue.js';
+import { type EventType, eventTypes, isEventType, type TruceEvent } from './catalogue.js';
 import { type DecodeIssue, decodeEvent, describe } from './decode.js';
 import { type FormatCode, type LogPosition, ValidationError } from './errors.js';
 import { fileChunks } from './fileChunks.js';
@@ -243,6 +243,11 @@ export class LogChecker {
       });
     }
     const event = decoded.value;
+    // JSON.parse gives a string longer than ten characters as a string of its own, not the one
+    // V8 keeps for that text: every `switch` and table on the type (the machine's, the
+    // projections') then compares it character by character. The catalogue's own string is
+    // compared by address. The event is this reader's, parsed above: no one else sees it change.
+    event.type = canonicalType(event.type);
 
     const expected = this.#lastSeq + 1;
     if (event.seq !== expected) {
@@ -292,6 +297,13 @@ export class LogChecker {
       withFile(this.#options.file, { cause, torn: true }),
     );
   }
+}
+
+const canonicalTypes = new Map<string, EventType>(eventTypes.map((type) => [type, type]));
+
+/** The catalogue's own string for an event type (the same text). */
+function canonicalType(type: EventType): EventType {
+  return canonicalTypes.get(type) ?? type;
 }
 
 /** The seq and type of a parsed line when they are readable, to place an error. */
