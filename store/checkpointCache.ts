@@ -534,66 +534,99 @@ function linkShared(
   return true;
 }
 
+/** Any key or index, in a place of {@link SHARED_PLACES}. */
+const ANY = Symbol('any');
+
+/**
+ * The places where the projection keeps objects its machine holds, as the folds build it: a
+ * proposal's terms (the proposal's own object, which the machine keeps too), and the parts of a
+ * started phase's terms (spread into that phase's entry of `terms`). Only these are looked for,
+ * so a tail's walk costs the terms, not the million objects of a large deal's machine (a map of
+ * them all took the first replay's peak from 216 to 283 MB). A test holds them to a search of
+ * the whole state; an object shared anywhere else would be written twice, never lost.
+ */
+const SHARED_PLACES: ReadonlyArray<ReadonlyArray<string | typeof ANY>> = [
+  ['proposals', ANY, 'terms'],
+  ['terms', ANY, ANY],
+];
+
 /**
  * The objects of a replay state's projection that are its machine's own (the projection keeps a
- * proposal's terms as the machine holds them), as links from the machine's place to the
- * projection's, and the state with those projection places `null` (copied along their paths;
- * the state itself is never changed), so a whole state writes each of them once.
+ * proposal's terms as the machine holds them), at the places of {@link SHARED_PLACES}, as links
+ * from the machine's place to the projection's, and the state with those projection places
+ * `null` (copied along their paths; the state itself is never changed), so a whole state writes
+ * each of them once. The machine's place of an object is the first met in the order JSON writes
+ * the machine.
  */
 export function sharedOf(replay: ReplaySnapshot): {
   replay: ReplaySnapshot;
   shared: Array<[StatePath, StatePath]>;
 } {
-  // Every object of the machine, by the place it was first met (its parent's entry and key).
-  // Walked without an array per object: a large deal's state holds a million of them.
-  const seen = new Map<object, number>();
-  const parents: number[] = [];
-  const keys: Array<string | number> = [];
-  const note = (value: object, parent: number, key: string | number) => {
-    if (seen.has(value)) return;
-    const self = keys.length;
-    seen.set(value, self);
-    parents.push(parent);
-    keys.push(key);
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        const item: unknown = value[i];
-        if (typeof item === 'object' && item !== null) note(item, self, i);
-      }
-    } else {
-      for (const key of Object.keys(value)) {
-        const item: unknown = (value as Record<string, unknown>)[key];
-        if (typeof item === 'object' && item !== null) note(item, self, key);
-      }
-    }
-  };
-  if (typeof replay.machine === 'object' && replay.machine !== null) {
-    note(replay.machine, -1, 'machine');
-  }
-  const pathOf = (entry: number): StatePath => {
-    const path: StatePath = [];
-    for (let at = entry; at >= 0; at = parents[at] as number)
-      path.push(keys[at] as string | number);
-    return path.reverse();
-  };
-  const shared: Array<[StatePath, StatePath]> = [];
+  // The projection's objects at those places, in the order JSON writes them.
+  const places: Array<{ path: StatePath; value: object }> = [];
+  const wanted = new Map<object, StatePath | undefined>();
+  const projection = replay.projection as unknown as Record<string, unknown>;
   const path: StatePath = ['projection'];
-  const visit = (item: unknown, key: string | number) => {
-    if (typeof item !== 'object' || item === null) return;
-    path.push(key);
-    const entry = seen.get(item);
-    if (entry !== undefined) shared.push([pathOf(entry), [...path]]);
-    else look(item);
-    path.pop();
-  };
-  const look = (value: object) => {
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) visit(value[i], i);
-    } else {
-      for (const key of Object.keys(value)) visit((value as Record<string, unknown>)[key], key);
+  const collect = (value: unknown, place: ReadonlyArray<string | typeof ANY>, depth: number) => {
+    if (typeof value !== 'object' || value === null) return;
+    if (depth === place.length) {
+      places.push({ path: [...path], value });
+      wanted.set(value, undefined);
+      return;
+    }
+    const step = place[depth];
+    const keys: Array<string | number> = Array.isArray(value)
+      ? Array.from(value.keys())
+      : Object.keys(value);
+    for (const key of keys) {
+      if (step !== ANY && key !== step) continue;
+      path.push(key);
+      collect((value as Record<string | number, unknown>)[key], place, depth + 1);
+      path.pop();
     }
   };
-  look(replay.projection);
+  for (const key of Object.keys(projection)) {
+    for (const place of SHARED_PLACES) {
+      if (place[0] !== key) continue;
+      path.push(key);
+      collect(projection[key], place, 1);
+      path.pop();
+    }
+  }
+  if (wanted.size === 0) return { replay, shared: [] };
+  // Their places in the machine, walked as JSON writes it (each place once, as the text holds
+  // it), until every one is found.
+  let left = wanted.size;
+  const at: StatePath = [];
+  const find = (value: object, key: string | number): boolean => {
+    at.push(key);
+    if (wanted.has(value) && wanted.get(value) === undefined) {
+      wanted.set(value, [...at]);
+      left--;
+    }
+    if (left > 0) {
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length && left > 0; i++) {
+          const item: unknown = value[i];
+          if (typeof item === 'object' && item !== null) find(item, i);
+        }
+      } else {
+        for (const child of Object.keys(value)) {
+          const item: unknown = (value as Record<string, unknown>)[child];
+          if (typeof item === 'object' && item !== null && !find(item, child)) break;
+        }
+      }
+    }
+    at.pop();
+    return left > 0;
+  };
+  if (typeof replay.machine === 'object' && replay.machine !== null)
+    find(replay.machine, 'machine');
+  const shared: Array<[StatePath, StatePath]> = [];
+  for (const { path: place, value } of places) {
+    const from = wanted.get(value);
+    if (from !== undefined) shared.push([from, place]);
+  }
   if (shared.length === 0) return { replay, shared };
   // Copied along each place's path (each container once), the place itself set to null.
   const copies = new Map<object, Record<string | number, unknown>>();

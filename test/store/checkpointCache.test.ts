@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
-import { type ReplayOutcome, replayLog } from '../../replay/index.js';
-import { STALE_TEMP_MS } from '../../store/checkpointCache.js';
+import { type ReplayOutcome, type ReplaySnapshot, replayLog } from '../../replay/index.js';
+import { STALE_TEMP_MS, sharedOf } from '../../store/checkpointCache.js';
 import {
   type CacheAccess,
   type CachedReplayOptions,
@@ -413,6 +413,60 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       expect(chain.ok && JSON.stringify(chain.replay)).toBe(want);
     }
     expect(linked).toBeGreaterThan(0);
+  });
+
+  /**
+   * The test's own search for what a state's projection shares with its machine: every object
+   * of the machine by the first place JSON writes it, then the projection walked, each object
+   * found there a link (and not looked into), wherever it is.
+   */
+  function sharedBySearch(state: ReplaySnapshot): Array<[Path, Path]> {
+    const first = new Map<object, Path>();
+    const note = (value: unknown, path: Path) => {
+      if (typeof value !== 'object' || value === null || first.has(value)) return;
+      first.set(value, path);
+      for (const [key, item] of Object.entries(value)) {
+        note(item, [...path, Array.isArray(value) ? Number(key) : key]);
+      }
+    };
+    note(state.machine, ['machine']);
+    const links: Array<[Path, Path]> = [];
+    const look = (value: unknown, path: Path) => {
+      if (typeof value !== 'object' || value === null) return;
+      const from = first.get(value);
+      if (from !== undefined && path.length > 1) links.push([from, path]);
+      else {
+        for (const [key, item] of Object.entries(value)) {
+          look(item, [...path, Array.isArray(value) ? Number(key) : key]);
+        }
+      }
+    };
+    look(state.projection, ['projection']);
+    return links;
+  }
+  type Path = Array<string | number>;
+
+  it("given a long generated deal, then a whole state's shared objects are all those a search of the whole state finds, at every kind of place", async () => {
+    writeFileSync(log, toJsonl([...generatedLog({ events: 4_000, seed: 7 })]));
+    const states: ReplaySnapshot[] = [];
+    const { replayer } = await replayLog(log, {
+      onEvent: ({ event }, r) => {
+        if (event.seq % 500 === 0) states.push(r.snapshot());
+      },
+    });
+    states.push(replayer.snapshot());
+    const kinds = new Set<string>();
+    for (const state of states) {
+      const before = JSON.stringify(state);
+      const { shared, replay } = sharedOf(state);
+      expect(shared).toEqual(sharedBySearch(state));
+      for (const [, to] of shared) kinds.add(String(to[1]));
+      // The state given is left as it was; the one to write has null at each shared place.
+      expect(JSON.stringify(state)).toBe(before);
+      for (const [, to] of shared) expect(at(replay, to)).toBeNull();
+    }
+    // Both places the folds put the machine's objects: a proposal's terms, a phase's parts.
+    expect([...kinds].sort()).toEqual(['proposals', 'terms']);
   });
 
   it('given a tail whose shared links are forged (hashes made to match), then it is not used, never a wrong answer', async () => {
