@@ -10,6 +10,7 @@ import {
   LogChecker,
   type LogEntry,
   lineTooLongAsValidation,
+  splitLineBatches,
   splitLines,
   writeIdFingerprint,
 } from '../events/index.js';
@@ -493,8 +494,13 @@ class CachedRun {
 
     const handle = this.#handle;
     const to = Math.max(start.bytes, this.#limits.size);
+    // Read one chunk ahead into two buffers in turn: the hasher copies what it holds, and a line
+    // is decoded before the next chunk is asked for (splitting copies a line's start).
     const chunks = (async function* () {
-      for await (const chunk of chunksOf(handle, start.bytes, to, (error) => error as Error)) {
+      const read = chunksOf(handle, start.bytes, to, (error) => error as Error, {
+        readAhead: true,
+      });
+      for await (const chunk of read) {
         hasher?.feed(chunk);
         yield chunk;
       }
@@ -502,83 +508,88 @@ class CachedRun {
 
     let failure: unknown;
     try {
-      for await (const raw of splitLines(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
-        line = start.seq + raw.line;
-        if (line > provenSeq && !fromStart && known === undefined) {
-          const loaded = await this.#loadIds(index, provenSeq);
-          known = IdIndex.ofFingerprints(loaded, provenSeq);
-          prints = new Fingerprints(idsBlock, loaded, provenSeq);
-        }
-        let entry: LogEntry | null;
-        for (;;) {
-          try {
-            entry = checker.check(raw);
-            break;
-          } catch (error) {
-            if (!(error instanceof SettleId)) throw error;
-            settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
+      // A chunk's lines at a time: one await per chunk, not per line.
+      lines: for await (const raws of splitLineBatches(chunks, {
+        maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+      })) {
+        for (const raw of raws) {
+          line = start.seq + raw.line;
+          if (line > provenSeq && !fromStart && known === undefined) {
+            const loaded = await this.#loadIds(index, provenSeq);
+            known = IdIndex.ofFingerprints(loaded, provenSeq);
+            prints = new Fingerprints(idsBlock, loaded, provenSeq);
           }
-        }
-        if (entry === null) continue;
-        const { event } = entry;
-        if (until !== undefined && event.seq > until) {
-          stoppedBy = 'until';
-          break;
-        }
-        if (limit !== undefined && Date.parse(event.at) > limit) {
-          stoppedBy = 'at';
-          break;
-        }
-        replayer.apply(event, entry.line);
-        onEvent?.(entry, replayer);
-        latest.see(event.at);
-        lastStart = lastEnd;
-        lastEnd = start.bytes + entry.end;
-        lastSeq = event.seq;
-        this.#limits.onProgress?.(lastSeq, lastEnd);
-        // Only the bytes since the last line stay held, however far apart the checkpoints.
-        if ((event.seq & 255) === 0) hasher?.hashTo(lastStart);
-        if (!canWrite) continue;
-        if (links[0] !== undefined && links[0].bytes === lastEnd) {
-          // A checkpoint the cache already has: the chain goes through it.
-          (hasher as ChainHasher).mark(lastEnd);
-          const link = links.shift() as Listed;
-          // The last one is what this run's first new checkpoint may be written against.
-          if (links.length < TAILS) {
-            // Kept, and the replayer's account of the long lists starts here for the next one.
-            const { state } = replayer.checkpoint(true);
-            hold(link.seq, state);
-            if (links.length === 0) previous = { seq: link.seq, state };
+          let entry: LogEntry | null;
+          for (;;) {
+            try {
+              entry = checker.check(raw);
+              break;
+            } catch (error) {
+              if (!(error instanceof SettleId)) throw error;
+              settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
+            }
           }
-        } else if (event.seq % every === 0 && event.seq > provenSeq) {
-          // Linked into the chain only once written: a checkpoint left out leaves no trace.
-          const mark = markAt(lastEnd, event.seq);
-          const keep = mayBeTail(event.seq);
-          const taken = replayer.checkpoint(keep);
-          const written = await this.#checkpoint(
-            mark,
-            taken,
-            previous,
-            [...verified.checkpoints, ...added],
-            share,
-          );
-          if (written === undefined) {
-            // One file that cannot be written (a folder at its name) is skipped; a disk that
-            // takes none stops the writing. The lists' edits since the last one listed went
-            // with it: the next checkpoint holds a whole state.
-            previous = undefined;
-            if (++failures >= 3) canWrite = false;
-          } else {
+          if (entry === null) continue;
+          const { event } = entry;
+          if (until !== undefined && event.seq > until) {
+            stoppedBy = 'until';
+            break lines;
+          }
+          if (limit !== undefined && Date.parse(event.at) > limit) {
+            stoppedBy = 'at';
+            break lines;
+          }
+          replayer.apply(event, entry.line);
+          onEvent?.(entry, replayer);
+          latest.see(event.at);
+          lastStart = lastEnd;
+          lastEnd = start.bytes + entry.end;
+          lastSeq = event.seq;
+          this.#limits.onProgress?.(lastSeq, lastEnd);
+          // Only the bytes since the last line stay held, however far apart the checkpoints.
+          if ((event.seq & 255) === 0) hasher?.hashTo(lastStart);
+          if (!canWrite) continue;
+          if (links[0] !== undefined && links[0].bytes === lastEnd) {
+            // A checkpoint the cache already has: the chain goes through it.
             (hasher as ChainHasher).mark(lastEnd);
-            added.push(written);
-            previous = { seq: event.seq, state: taken.state };
-            if (keep) hold(event.seq, taken.state);
-            failures = 0;
+            const link = links.shift() as Listed;
+            // The last one is what this run's first new checkpoint may be written against.
+            if (links.length < TAILS) {
+              // Kept, and the replayer's account of the long lists starts here for the next one.
+              const { state } = replayer.checkpoint(true);
+              hold(link.seq, state);
+              if (links.length === 0) previous = { seq: link.seq, state };
+            }
+          } else if (event.seq % every === 0 && event.seq > provenSeq) {
+            // Linked into the chain only once written: a checkpoint left out leaves no trace.
+            const mark = markAt(lastEnd, event.seq);
+            const keep = mayBeTail(event.seq);
+            const taken = replayer.checkpoint(keep);
+            const written = await this.#checkpoint(
+              mark,
+              taken,
+              previous,
+              [...verified.checkpoints, ...added],
+              share,
+            );
+            if (written === undefined) {
+              // One file that cannot be written (a folder at its name) is skipped; a disk that
+              // takes none stops the writing. The lists' edits since the last one listed went
+              // with it: the next checkpoint holds a whole state.
+              previous = undefined;
+              if (++failures >= 3) canWrite = false;
+            } else {
+              (hasher as ChainHasher).mark(lastEnd);
+              added.push(written);
+              previous = { seq: event.seq, state: taken.state };
+              if (keep) hold(event.seq, taken.state);
+              failures = 0;
+            }
           }
-        }
-        if (idsOut !== undefined && prints !== undefined && event.seq % every === 0) {
-          const full = prints.takeFull();
-          if (full.length > 0) await idsOut.write(full);
+          if (idsOut !== undefined && prints !== undefined && event.seq % every === 0) {
+            const full = prints.takeFull();
+            if (full.length > 0) await idsOut.write(full);
+          }
         }
       }
     } catch (error) {

@@ -275,64 +275,64 @@ function sameFingerprint(a: LogFingerprint | null, b: LogFingerprint): boolean {
 /**
  * The chained hash of a log's prefix, fed the log's bytes as they are read: at each mark the
  * hash of everything before it is the SHA-256 of the previous mark's hash and the bytes since.
- * Holds the bytes since the last mark (one checkpoint's worth) and no more.
+ * Holds a copy of the bytes fed and not yet hashed (one checkpoint's worth at most, in one
+ * buffer reused as it goes), so a reader may reuse its chunk buffers.
  */
 export class ChainHasher {
   #hash: Hash;
-  /** Offset of the first byte not yet hashed, and the bytes read from there on. */
+  /** Offset of the first byte not yet hashed. */
   #hashed: number;
-  #pending: Buffer[] = [];
-  #read: number;
+  /** The bytes from `#hashed` on: `#held[#start, #start + #length)`. */
+  #held = Buffer.allocUnsafe(1 << 17);
+  #start = 0;
+  #length = 0;
   /** The last link of the chain: a mark's hash, which a peek at the same place returns. */
   #link: { at: number; hash: string };
 
   constructor(previous = '', at = 0) {
     this.#hash = createHash('sha256').update(previous);
     this.#hashed = at;
-    this.#read = at;
     this.#link = { at, hash: previous };
   }
 
   /** The offset just past the bytes fed so far. */
   get readTo(): number {
-    return this.#read;
+    return this.#hashed + this.#length;
   }
 
-  /** Bytes read from the log, in order. */
+  /** Bytes read from the log, in order (copied: the caller may reuse them). */
   feed(chunk: Uint8Array): void {
-    const buffer = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    this.#pending.push(buffer);
-    this.#read += buffer.length;
+    if (this.#start + this.#length + chunk.length > this.#held.length) {
+      const need = this.#length + chunk.length;
+      const into = need > this.#held.length ? Buffer.allocUnsafe(2 * need) : this.#held;
+      this.#held.copy(into, 0, this.#start, this.#start + this.#length);
+      this.#held = into;
+      this.#start = 0;
+    }
+    this.#held.set(chunk, this.#start + this.#length);
+    this.#length += chunk.length;
   }
 
-  /** Bytes `[from, to)` of what was fed and not yet hashed past. */
+  /** Bytes `[from, to)` of what was fed and not yet hashed past: a view, good until the next feed. */
   slice(from: number, to: number): Buffer {
-    const parts: Buffer[] = [];
-    let at = this.#hashed;
-    for (const part of this.#pending) {
-      const end = at + part.length;
-      if (end > from && at < to) {
-        parts.push(part.subarray(Math.max(0, from - at), Math.min(part.length, to - at)));
-      }
-      at = end;
-    }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    const at = this.#start - this.#hashed;
+    const end = this.#start + this.#length;
+    return this.#held.subarray(
+      Math.min(end, Math.max(this.#start, at + from)),
+      Math.min(end, Math.max(this.#start, at + to)),
+    );
   }
 
   #advance(to: number): void {
-    if (to < this.#hashed || to > this.#read) {
-      throw new RangeError(`cannot hash to ${to}: bytes ${this.#hashed}–${this.#read} are held`);
+    if (to < this.#hashed || to > this.readTo) {
+      throw new RangeError(`cannot hash to ${to}: bytes ${this.#hashed}–${this.readTo} are held`);
     }
-    while (this.#hashed < to) {
-      const part = this.#pending[0] as Buffer;
-      const take = Math.min(part.length, to - this.#hashed);
-      this.#hash.update(take === part.length ? part : part.subarray(0, take));
-      this.#hashed += take;
-      if (take === part.length) this.#pending.shift();
-      else this.#pending[0] = part.subarray(take);
-    }
+    const take = to - this.#hashed;
+    this.#hash.update(this.#held.subarray(this.#start, this.#start + take));
+    this.#start += take;
+    this.#length -= take;
+    this.#hashed = to;
+    if (this.#length === 0) this.#start = 0;
   }
 
   /** The hash of bytes `[0, to)`, and the chain goes on from there. */
@@ -1069,7 +1069,8 @@ export async function verifyCacheIndex(
     return true;
   };
   let ok = true;
-  for await (const chunk of chunksOf(handle, 0, limit, (error) => error as Error)) {
+  const chunks = chunksOf(handle, 0, limit, (error) => error as Error, { readAhead: true });
+  for await (const chunk of chunks) {
     hasher.feed(chunk);
     if (!check()) {
       ok = false;

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   existsSync,
@@ -18,7 +19,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, type ReplaySnapshot, replayLog } from '../../replay/index.js';
-import { STALE_TEMP_MS, sharedOf } from '../../store/checkpointCache.js';
+import { ChainHasher, STALE_TEMP_MS, sharedOf } from '../../store/checkpointCache.js';
 import {
   type CacheAccess,
   type CachedReplayOptions,
@@ -34,7 +35,13 @@ import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
 import { mutatedLog } from '../arbitraries/mutatedLog.js';
 import { truceBin } from '../cli/truce.js';
-import { checkAsyncProperty, numRuns, propertyTimeout, toJsonl } from '../properties/settings.js';
+import {
+  checkAsyncProperty,
+  numRuns,
+  propertyTimeout,
+  seed,
+  toJsonl,
+} from '../properties/settings.js';
 
 // Issue 12, item 4: the checkpoint cache gives what a replay without it gives, or is not used.
 // The oracle is `replayLog`, which never reads the cache.
@@ -133,6 +140,60 @@ function aidLog(n: number, from = 1): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+describe('ChainHasher', () => {
+  it('gives the chained hashes of the bytes fed, fed from a buffer read into again at once (property)', () => {
+    // Each step: bytes fed (the length of a chunk), then a mark, a peek or a hash to a point of
+    // what was fed since the last mark.
+    const step = fc.record({
+      feed: fc.nat({ max: 70_000 }),
+      what: fc.constantFrom('mark', 'peek', 'hashTo', 'none'),
+      at: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), fc.nat(), (steps, salt) => {
+        const hasher = new ChainHasher();
+        const reused = Buffer.alloc(70_000);
+        let fed = 0;
+        let chain = '';
+        let linked = 0;
+        let hashed = 0;
+        const byte = (i: number) => (i * 31 + salt + (i >> 8)) & 0xff;
+        const bytes = (from: number, to: number) => {
+          const out = Buffer.alloc(to - from);
+          for (let k = 0; k < out.length; k++) out[k] = byte(from + k);
+          return out;
+        };
+        for (const { feed, what, at } of steps) {
+          for (let k = 0; k < feed; k++) reused[k] = byte(fed + k);
+          hasher.feed(reused.subarray(0, feed));
+          fed += feed;
+          // The reader reuses its buffer: what the hasher holds must be its own copy.
+          reused.fill(0xee);
+          const to = hashed + Math.floor(at * (fed - hashed));
+          const since = bytes(linked, to);
+          const want = createHash('sha256').update(chain).update(since).digest('hex');
+          if (what === 'mark') {
+            expect(hasher.mark(to)).toBe(to === linked ? chain : want);
+            if (to !== linked) chain = want;
+            linked = to;
+            hashed = to;
+          } else if (what === 'peek') {
+            expect(hasher.peek(to)).toBe(to === linked ? chain : want);
+            hashed = Math.max(hashed, to);
+          } else if (what === 'hashTo') {
+            hasher.hashTo(to);
+            hashed = Math.max(hashed, to);
+          }
+          expect(hasher.readTo).toBe(fed);
+          // What is still held reads back as fed.
+          expect(hasher.slice(hashed, fed).equals(bytes(hashed, fed))).toBe(true);
+        }
+      }),
+      { seed, numRuns: Math.min(numRuns, 200) },
+    );
+  });
+});
 
 describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
   it('gives, at every cut of a generated log, what a replay without it gives (property)', async () => {
