@@ -34,6 +34,7 @@ import {
   ChainHasher,
   cachePathOf,
   cacheUsable,
+  closeNextFile,
   fingerprintOf,
   type LogFingerprint,
   loadCheckpointState,
@@ -597,31 +598,36 @@ class CachedRun {
     }
 
     // Record what this run proved when it goes further than the cache did, or cut the cache back.
-    const lastIds = prints !== undefined && prints.length >= lastSeq && prints.views(lastSeq);
-    if (canWrite && lastSeq > provenSeq && lastIds) {
-      const end = markAt(lastEnd, lastSeq);
-      const checkpoints = [...verified.checkpoints, ...added];
-      const idsFile = await idsOut?.finish(lastIds, lastSeq);
-      const tails = await this.#tails(checkpoints, held, index?.tails ?? []);
-      if (idsFile !== undefined) {
-        await writeCacheIndex(
-          access,
-          {
-            format: 'truce-cache',
-            version: CACHE_VERSION,
-            replayVersion: REPLAY_SNAPSHOT_VERSION,
-            shape: replayShape(),
-            log: await this.#fingerprintNow(),
-            checkpoints,
-            tails,
-            end,
-            ids: idsFile,
-          },
-          index !== undefined && !verified.whole,
-        );
+    try {
+      const lastIds = prints !== undefined && prints.length >= lastSeq && prints.views(lastSeq);
+      if (canWrite && lastSeq > provenSeq && lastIds) {
+        const end = markAt(lastEnd, lastSeq);
+        const checkpoints = [...verified.checkpoints, ...added];
+        const idsFile = await idsOut?.finish(lastIds, lastSeq);
+        const tails = await this.#tails(checkpoints, held, index?.tails ?? []);
+        if (idsFile !== undefined) {
+          await writeCacheIndex(
+            access,
+            {
+              format: 'truce-cache',
+              version: CACHE_VERSION,
+              replayVersion: REPLAY_SNAPSHOT_VERSION,
+              shape: replayShape(),
+              log: await this.#fingerprintNow(),
+              checkpoints,
+              tails,
+              end,
+              ids: idsFile,
+            },
+            index !== undefined && !verified.whole,
+          );
+        }
+      } else if (writable && index !== undefined && !verified.whole) {
+        await this.#cutBack(verified.checkpoints, index);
       }
-    } else if (writable && index !== undefined && !verified.whole) {
-      await this.#cutBack(verified.checkpoints, index);
+    } finally {
+      // The temp file made ahead for a checkpoint that did not come.
+      await closeNextFile(access);
     }
     // An ids file not finished leaves no file.
     await idsOut?.abort();
@@ -668,6 +674,9 @@ class CachedRun {
               ...listEdits(lists),
             ],
           },
+      false,
+      // Another checkpoint, a tail or the index follows: its file is made while the replay goes on.
+      true,
     );
     if (written === undefined) return undefined;
     return { ...mark, file: written.file, fileHash: written.fileHash, size: written.size, from };
@@ -696,6 +705,7 @@ class CachedRun {
       const written = await writeCacheCheckpoint(
         this.#access,
         { seq, bytes, hash, from: null, replay: state },
+        true,
         true,
       );
       if (written)

@@ -25,6 +25,8 @@ export interface StoreFs {
   realpath: (path: string) => Promise<string>;
   /** Opens a file: `flags` are `O_*` constants; returns the descriptor. */
   openSync: (path: string, flags: number, mode?: number) => number;
+  /** {@link StoreFs.openSync} in the thread pool. */
+  openFd: (path: string, flags: number, mode?: number) => Promise<number>;
   closeSync: (fd: number) => void;
   fstatSync: (fd: number) => fs.Stats;
   /** `stat`, undefined when nothing is at `path`. */
@@ -48,6 +50,7 @@ export interface StoreFs {
   ) => number;
   ftruncateSync: (fd: number, length: number) => void;
   linkSync: (existing: string, path: string) => void;
+  renameSync: (from: string, to: string) => void;
   unlinkSync: (path: string) => void;
   readdirSync: (path: string) => string[];
   /** The path with every symbolic link resolved (the C library's `realpath`, as `realpath` above). */
@@ -71,6 +74,10 @@ export const nodeFs: StoreFs = {
   readdir: (path) => fsp.readdir(path),
   realpath: (path) => fsp.realpath(path),
   openSync: (path, flags, mode) => fs.openSync(path, flags, mode),
+  openFd: (path, flags, mode) =>
+    new Promise((resolve, reject) => {
+      fs.open(path, flags, mode, (error, fd) => (error ? reject(error) : resolve(fd)));
+    }),
   closeSync: (fd) => fs.closeSync(fd),
   fstatSync: (fd) => fs.fstatSync(fd),
   statSync: (path) => fs.statSync(path, { throwIfNoEntry: false }),
@@ -81,6 +88,7 @@ export const nodeFs: StoreFs = {
     fs.writeSync(fd, buffer, offset, length, position),
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   linkSync: (existing, path) => fs.linkSync(existing, path),
+  renameSync: (from, to) => fs.renameSync(from, to),
   unlinkSync: (path) => fs.unlinkSync(path),
   readdirSync: (path) => fs.readdirSync(path),
   realpathSync: (path) => fs.realpathSync.native(path),

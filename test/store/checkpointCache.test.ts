@@ -663,6 +663,54 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       expect(await cached(log, cut)).toBe(await cold(log, cut));
   });
 
+  /** Node's file system, but a cache file's creation, write or rename fails after `ok` of them. */
+  function fillingDisk(on: 'open' | 'write' | 'rename', ok: number): StoreFs {
+    let calls = 0;
+    const full = () => {
+      if (++calls > ok)
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    };
+    const inCache = (path: string) => path.startsWith(cache);
+    return {
+      ...nodeFs,
+      openSync: (path, flags, mode) => {
+        if (on === 'open' && inCache(path)) full();
+        return nodeFs.openSync(path, flags, mode);
+      },
+      openFd: async (path, flags, mode) => {
+        if (on === 'open' && inCache(path)) full();
+        return nodeFs.openFd(path, flags, mode);
+      },
+      writeSync: (fd, buffer, offset, length, position) => {
+        if (on === 'write') full();
+        return nodeFs.writeSync(fd, buffer, offset, length, position);
+      },
+      renameSync: (from, to) => {
+        if (on === 'rename' && inCache(to)) full();
+        nodeFs.renameSync(from, to);
+      },
+    };
+  }
+
+  for (const on of ['open', 'write', 'rename'] as const) {
+    for (const ok of [0, 4]) {
+      it(`given a disk that fills up while the cache is written (${on} fails after ${ok}), then the answers are right and no temp file is left`, async () => {
+        writeFileSync(log, aidLog(40));
+        const notes: string[] = [];
+        const fs = fillingDisk(on, ok);
+        expect(await cached(log, {}, { fs, note: (m) => notes.push(m) })).toBe(await cold(log));
+        expect(notes.join('\n')).toContain('ENOSPC');
+        expect(readdirSync(cache).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+        // What was written holds (or is rebuilt): queries through it answer right.
+        for (const cut of [{ until: 5 }, { until: 17 }, { until: 33 }, {}]) {
+          expect(await cached(log, cut)).toBe(await cold(log, cut));
+        }
+        expect(readIndex().end.seq).toBe(40);
+        expect(readdirSync(cache).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      });
+    }
+  }
+
   it('given a folder that cannot be written, then it replays without a cache and says why once noted', async () => {
     writeFileSync(log, aidLog(12));
     const notes: string[] = [];
