@@ -203,6 +203,8 @@ class Fingerprints {
   #length = 0;
   /** Fingerprints taken out by {@link takeFull}: the first of those held is number taken + 1. */
   #taken = 0;
+  /** Blocks written out and given back ({@link giveBack}), for the next fingerprints. */
+  #free: Uint32Array[] = [];
 
   /** Starting with the first `length` fingerprints of `words`, in blocks of `block`. */
   constructor(block: number, words?: Uint32Array, length = 0) {
@@ -220,7 +222,7 @@ class Fingerprints {
   push(id: string): void {
     let last = this.#parts.at(-1);
     if (last === undefined || 2 * last.used === last.words.length) {
-      last = { words: new Uint32Array(2 * this.#block), used: 0 };
+      last = { words: this.#free.pop() ?? new Uint32Array(2 * this.#block), used: 0 };
       this.#parts.push(last);
     }
     writeIdFingerprint(id, last.words, last.used++);
@@ -237,6 +239,17 @@ class Fingerprints {
     this.#parts = this.#parts.slice(-1);
     for (const part of full) this.#taken += part.used;
     return full.map((part) => part.words.subarray(0, 2 * part.used));
+  }
+
+  /**
+   * Blocks from {@link takeFull}, once written: they take the next fingerprints, instead of a
+   * new block of 512 KiB outside V8's heap each time (freed only by a full collection).
+   */
+  giveBack(written: readonly Uint32Array[]): void {
+    for (const words of written) {
+      const whole = words.buffer.byteLength === 8 * this.#block && words.byteOffset === 0;
+      if (whole && this.#free.length < 2) this.#free.push(new Uint32Array(words.buffer));
+    }
   }
 
   /** Fingerprints `taken + 1`..`count` as views of the blocks held (none when count < taken). */
@@ -589,7 +602,10 @@ class CachedRun {
           }
           if (idsOut !== undefined && prints !== undefined && event.seq % every === 0) {
             const full = prints.takeFull();
-            if (full.length > 0) await idsOut.write(full);
+            if (full.length > 0) {
+              await idsOut.write(full);
+              prints.giveBack(full);
+            }
           }
         }
       }

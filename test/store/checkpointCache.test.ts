@@ -375,6 +375,23 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(readFileSync(join(cache, now.ids.file)).readUInt32LE(3 * 8)).toBe(print[0]);
   });
 
+  it("given a first replay, then the ids file holds each event's id fingerprint in seq order, written in blocks as the replay went, and after an append the new ones follow", async () => {
+    const expectIds = (n: number) => {
+      const bytes = readFileSync(join(cache, readIndex().ids.file));
+      const want = new Uint32Array(2 * n);
+      for (let seq = 1; seq <= n; seq++) writeIdFingerprint(`e${seq}`, want, seq - 1);
+      expect(bytes.length).toBe(8 * n);
+      for (let i = 0; i < 2 * n; i++) expect(bytes.readUInt32LE(4 * i), `word ${i}`).toBe(want[i]);
+    };
+    writeFileSync(log, aidLog(50));
+    // Blocks of two fingerprints: 25 blocks written as the replay goes, each taken again after.
+    expect(await cached(log)).toBe(await cold(log));
+    expectIds(50);
+    appendFileSync(log, aidLog(9, 51));
+    expect(await cached(log)).toBe(await cold(log));
+    expectIds(59);
+  });
+
   it('given a built cache whose last checkpoint holds edits, then its whole state is kept beside it, and a query from it reads that one file', async () => {
     // A log length whose last checkpoint holds edits (whole states come every few of them).
     let n = 20;
