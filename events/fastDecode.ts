@@ -17,9 +17,8 @@ type FastCheck = (value: unknown) => boolean;
 /** Options of {@link compileFastDecode}. */
 export interface FastDecodeOptions {
   /**
-   * Put before the decoder a check generated as JavaScript source from the same schema
-   * ({@link compileSameCheck}), which answers in one pass whether a value decodes to itself
-   * (true by default; off, the decoder alone answers, as the test of the check compares).
+   * Decode by the same decoder generated as JavaScript source ({@link compileGeneratedDecode}),
+   * where code can be made (true by default; off, by closures alone, as the tests compare).
    */
   generated?: boolean;
 }
@@ -49,9 +48,21 @@ export function compileFastDecode(
     if (error instanceof Unsupported) return null;
     throw error;
   }
-  const same = options.generated === false ? null : compileSameCheck(schema);
-  if (same === null) return decode;
-  return (value) => (same(value) ? value : decode(value));
+  if (options.generated === false) return decode;
+  return compileGeneratedDecode(schema) ?? decode;
+}
+
+/**
+ * The {@link FastDecode} of a schema generated as JavaScript source, the same decoder as the
+ * closures {@link compileFastDecode} builds otherwise, written out: each object first asks its
+ * {@link compileSameCheck} (every field in order and valid: the value itself), and else decodes
+ * field by field into zod's order as the closures do. Null where code cannot be made.
+ *
+ * @example
+ * const decode = compileGeneratedDecode(schema);
+ */
+export function compileGeneratedDecode(schema: z.ZodType): FastDecode | null {
+  return generate((source) => source.decode(schema as unknown as Node, 'value')) as FastDecode;
 }
 
 /**
@@ -68,14 +79,20 @@ export function compileFastDecode(
  * if (same?.(value)) use(value);
  */
 export function compileSameCheck(schema: z.ZodType): ((value: unknown) => boolean) | null {
+  return generate((source) => source.test(schema as unknown as Node, 'value')) as
+    | ((value: unknown) => boolean)
+    | null;
+}
+
+/** A function `(value) => expression`, the expression and its helpers from the schema's source. */
+function generate(expression: (source: SameCheckSource) => string): unknown {
   const source = new SameCheckSource();
   try {
-    const test = source.test(schema as unknown as Node, 'value');
-    source.functions.push(`return (value) => ${test};`);
+    source.functions.push(`return (value) => ${expression(source)};`);
     // The text is made here from the schema alone (field names as JSON strings, all else
     // passed in as constants), never from input.
-    const make = new Function('c', '$proto', source.functions.join('\n'));
-    return make(source.constants, Object.prototype) as (value: unknown) => boolean;
+    const make = new Function('c', '$proto', 'NS', source.functions.join('\n'));
+    return make(source.constants, Object.prototype, NOT_SURE);
   } catch (error) {
     // EvalError: code generation from strings is turned off in this process.
     if (error instanceof Unsupported || error instanceof EvalError) return null;
@@ -422,6 +439,143 @@ class SameCheckSource {
     return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' && ')})`;
   }
 
+  /**
+   * An expression giving what the schema's {@link FastDecode} gives for the value in variable
+   * `x`: the value, a copy in zod's order, or `NS` (not sure).
+   */
+  decode(node: Node, x: string): string {
+    const def = node._zod.def;
+    if (LEAVES.has(def.type)) return `(${this.test(node, x)} ? ${x} : NS)`;
+    const checks = (def.checks ?? []).map((c) => this.#check(c, 'y'));
+    const name = this.#function(
+      'x',
+      [
+        `const y = ${this.#decodeType(def)};`,
+        checks.length === 0 ? 'return y;' : `return y !== NS && ${checks.join(' && ')} ? y : NS;`,
+      ].join('\n'),
+    );
+    return `${name}(${x})`;
+  }
+
+  /** The decoding of variable `x` by a node's type, before its own checks. */
+  #decodeType(def: Def): string {
+    switch (def.type) {
+      case 'optional':
+        return `x === undefined ? x : ${this.decode(def.innerType as Node, 'x')}`;
+      case 'nullable':
+        return `x === null ? x : ${this.decode(def.innerType as Node, 'x')}`;
+      case 'pipe':
+        // What one side gives is what the other reads, as in zod.
+        return `${this.#function(
+          'x',
+          [
+            `const m = ${this.decode(def.in as Node, 'x')};`,
+            `return m === NS ? NS : ${this.decode(def.out as Node, 'm')};`,
+          ].join('\n'),
+        )}(x)`;
+      case 'array':
+        return `${this.#function(
+          'a',
+          [
+            'if (!Array.isArray(a)) return NS;',
+            'let out;',
+            'for (let i = 0; i < a.length; i++) {',
+            '  const x = a[i];',
+            `  const y = ${this.decode(def.element as Node, 'x')};`,
+            '  if (y === NS) return NS;',
+            '  if (y !== x && out === undefined) out = a.slice(0, i);',
+            '  if (out !== undefined) out.push(y);',
+            '}',
+            'return out === undefined ? a : out;',
+          ].join('\n'),
+        )}(x)`;
+      case 'record':
+        recordKeysSupported(def);
+        return `${this.#function(
+          'r',
+          [
+            `if (${notPlainRecord('r')}) return NS;`,
+            'let out;',
+            'const names = Object.keys(r);',
+            'for (let i = 0; i < names.length; i++) {',
+            '  const k = names[i];',
+            `  if (k === '__proto__' || ${this.decode(def.keyType as Node, 'k')} !== k) return NS;`,
+            '  const x = r[k];',
+            `  const y = ${this.decode(def.valueType as Node, 'x')};`,
+            '  if (y === NS) return NS;',
+            '  if (y !== x && out === undefined) {',
+            '    out = {};',
+            '    for (let j = 0; j < i; j++) out[names[j]] = r[names[j]];',
+            '  }',
+            '  if (out !== undefined) out[k] = y;',
+            '}',
+            'return out === undefined ? r : out;',
+          ].join('\n'),
+        )}(x)`;
+      case 'object':
+        return `${this.#object(def)}(x) ? x : ${this.#general(def)}(x)`;
+      default:
+        throw new Unsupported(def.type);
+    }
+  }
+
+  /**
+   * The decoder's general path for an object (see compileObject): the fields in zod's order,
+   * unknown ones after them where the schema keeps them, a copy when anything moved or changed.
+   */
+  #general(def: Def): string {
+    const shape = def.shape ?? {};
+    const loose = def.catchall?._zod.def.type === 'unknown';
+    const fields = Object.keys(shape).map((key) => ({
+      name: JSON.stringify(key),
+      node: shape[key] as Node,
+      optional: (shape[key] as Node)._zod.def.type === 'optional',
+    }));
+    const cases = fields.map((f, i) => `    case ${f.name}: at = ${i}; break;`);
+    const lines = [
+      `if (${notPlainRecord('o')}) return NS;`,
+      'let next = 0;',
+      'let unknownSeen = false;',
+      'let changed = false;',
+      'for (const k in o) {',
+      '  let at = -1;',
+      '  switch (k) {',
+      ...cases,
+      '  }',
+      '  if (at < 0) {',
+      loose ? "    if (k === '__proto__') return NS;" : '    return NS;',
+      '    unknownSeen = true;',
+      '  } else {',
+      '    if (unknownSeen || at < next) changed = true;',
+      '    next = at + 1;',
+      '  }',
+      '}',
+    ];
+    fields.forEach((f, i) => {
+      lines.push(
+        `const h${i} = Object.hasOwn(o, ${f.name});`,
+        `let v${i};`,
+        `if (h${i}) {`,
+        `  const x = o[${f.name}];`,
+        `  v${i} = ${this.decode(f.node, 'x')};`,
+        `  if (v${i} === NS) return NS;`,
+        `  if (v${i} !== x) changed = true;`,
+        f.optional ? '}' : '} else return NS;',
+      );
+    });
+    lines.push('if (!changed) return o;', 'const out = {};');
+    fields.forEach((f, i) => {
+      lines.push(`if (h${i}) out[${f.name}] = v${i};`);
+    });
+    if (loose) {
+      lines.push('for (const k in o) {', '  switch (k) {');
+      for (const f of fields) lines.push(`    case ${f.name}:`);
+      lines.push('      break;', '    default:', '      out[k] = o[k];', '  }', '}');
+    }
+    lines.push('return out;');
+    return this.#function('o', lines.join('\n'));
+  }
+
   #constant(value: unknown): string {
     this.constants.push(value);
     return `c[${this.constants.length - 1}]`;
@@ -527,10 +681,7 @@ class SameCheckSource {
   }
 
   #record(def: Def): string {
-    const keyDef = (def.keyType as Node)._zod as { def: Def; values?: unknown };
-    if (keyDef.def.type !== 'string' || keyDef.values !== undefined || 'mode' in def) {
-      throw new Unsupported('record key');
-    }
+    recordKeysSupported(def);
     return this.#function(
       'r',
       [
@@ -604,6 +755,24 @@ class SameCheckSource {
     );
   }
 }
+
+/** Keys from an enum, or a loose record, are decoded otherwise: left to zod. */
+function recordKeysSupported(def: Def): void {
+  const keyDef = (def.keyType as Node)._zod as { def: Def; values?: unknown };
+  if (keyDef.def.type !== 'string' || keyDef.values !== undefined || 'mode' in def) {
+    throw new Unsupported('record key');
+  }
+}
+
+/** The types whose values zod gives back as they are: decoded by their test alone. */
+const LEAVES: ReadonlySet<string> = new Set([
+  'string',
+  'number',
+  'boolean',
+  'unknown',
+  'enum',
+  'literal',
+]);
 
 /** The source of a test that `x` is not a plain record (see {@link isPlainRecord}). */
 function notPlainRecord(x: string): string {

@@ -3,7 +3,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fastDecoderOf } from '../../events/decode.js';
-import { compileFastDecode, compileSameCheck, NOT_SURE } from '../../events/fastDecode.js';
+import {
+  compileFastDecode,
+  compileGeneratedDecode,
+  compileSameCheck,
+  NOT_SURE,
+} from '../../events/fastDecode.js';
 import {
   decodeEvent,
   Envelope,
@@ -121,10 +126,26 @@ const compiledByType = new Map(
       {
         same: compileSameCheck(schema),
         decode: compileFastDecode(schema, { generated: false }),
+        generated: compileGeneratedDecode(schema),
       },
     ] as const;
   }),
 );
+
+/**
+ * Why the generated decoder's answer for `line` differs from the closures' (the same value, key
+ * order included, and the line itself exactly when the closures give it back), or null.
+ */
+function generatedDiffers(line: unknown, type: EventType): string | null {
+  const { decode, generated } = compiledByType.get(type) ?? {};
+  if (!decode || !generated) return 'a type without a generated decoder';
+  const [want, got] = [decode(line), generated(line)];
+  if ((want === NOT_SURE) !== (got === NOT_SURE)) return `sure: ${got !== NOT_SURE}`;
+  if ((want === line) !== (got === line)) return 'a copy where the line itself was due, or back';
+  if (!isDeepStrictEqual(want, got)) return 'another value';
+  if (JSON.stringify(want) !== JSON.stringify(got)) return 'another key order';
+  return null;
+}
 
 describe('the check generated as source agrees with the decoder it stands before (fast-check)', {
   timeout: propertyTimeout,
@@ -155,6 +176,8 @@ describe('the check generated as source agrees with the decoder it stands before
         if (same(value) && decode(value) !== value) {
           throw new Error('the generated check passed a line the decoder changes or refuses');
         }
+        const differs = generatedDiffers(value, type);
+        if (differs !== null) throw new Error(`the generated decoder gives ${differs}`);
       }),
       ([value]) => [value as TruceEvent],
     );
@@ -196,6 +219,10 @@ describe('the check generated as source agrees with the decoder it stands before
               throw new Error(
                 `the generated check passed ${what} at ${key}, which the decoder does not`,
               );
+            }
+            const differs = generatedDiffers(line, (sample as TruceEvent).type);
+            if (differs !== null) {
+              throw new Error(`with ${what} at ${key}, the generated decoder gives ${differs}`);
             }
           }
         }
