@@ -46,14 +46,17 @@ export function decodeEvent(input: unknown, options: DecodeOptions = {}): Decode
   // only ever answer success; any failure goes down the general path below, which alone words
   // the issues.
   const { type: rawType, v: rawV } = input as { type?: unknown; v?: unknown };
+  // One lookup for the decoder of a known type (the first line of a type compiles it).
+  const known = typeof rawType === 'string' ? fastDecoders.get(rawType) : undefined;
   if (
     typeof rawType === 'string' &&
-    isEventType(rawType) &&
+    (known !== undefined || isEventType(rawType)) &&
     (rawV === undefined || rawV === CURRENT_VERSION)
   ) {
-    const fast = fastDecoderOf(rawType)?.(input) ?? NOT_SURE;
+    const decode = known === undefined ? fastDecoderOf(rawType as EventType) : known;
+    const fast = decode === null ? NOT_SURE : decode(input);
     if (fast !== NOT_SURE) return { ok: true, value: fast as TruceEvent };
-    const whole = lineSchema(rawType).safeParse(input);
+    const whole = lineSchema(rawType as EventType).safeParse(input);
     if (whole.success) return { ok: true, value: whole.data as TruceEvent };
   }
   const envelope = Envelope.safeParse(input, { reportInput: true });
@@ -103,7 +106,7 @@ function lineSchema(type: EventType): z.ZodType {
   return schema;
 }
 
-const fastDecoders = new Map<EventType, FastDecode | null>();
+const fastDecoders = new Map<string, FastDecode | null>();
 
 /** The decoder compiled from a type's line schema, built once per type (null: zod alone). */
 export function fastDecoderOf(type: EventType): FastDecode | null {
