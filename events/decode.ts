@@ -108,14 +108,38 @@ function lineSchema(type: EventType): z.ZodType {
 
 const fastDecoders = new Map<string, FastDecode | null>();
 
-/** The decoder compiled from a type's line schema, built once per type (null: zod alone). */
+/**
+ * Lines of a type decoded by the compiled closures before the type's decoder is generated as
+ * source (`compileFastDecode`): generating and compiling that source costs a few milliseconds a
+ * type, which a short log (`truce status` on a hand-kept log) never earns back, and a long one
+ * earns back within a few thousand lines.
+ */
+export const LINES_BEFORE_GENERATED = 2000;
+
+/**
+ * The decoder compiled from a type's line schema, built once per type (null: zod alone): the
+ * compiled closures for its first {@link LINES_BEFORE_GENERATED} lines, then the decoder
+ * generated as source (the tests hold the two equal).
+ */
 export function fastDecoderOf(type: EventType): FastDecode | null {
   let decoder = fastDecoders.get(type);
   if (decoder === undefined) {
-    decoder = compileFastDecode(lineSchema(type));
+    decoder = warmingDecoder(type);
     fastDecoders.set(type, decoder);
   }
   return decoder;
+}
+
+function warmingDecoder(type: EventType): FastDecode | null {
+  const closures = compileFastDecode(lineSchema(type), { generated: false });
+  if (closures === null) return null;
+  let lines = 0;
+  return (value) => {
+    if (++lines === LINES_BEFORE_GENERATED) {
+      fastDecoders.set(type, compileFastDecode(lineSchema(type)));
+    }
+    return closures(value);
+  };
 }
 
 function fail(code: string, path: string, message: string): DecodeResult {

@@ -41,15 +41,16 @@ export function compileFastDecode(
   schema: z.ZodType,
   options: FastDecodeOptions = {},
 ): FastDecode | null {
-  let decode: FastDecode;
+  // The closures are built only where the generated decoder cannot be: building both cost a
+  // short log's replay (`truce status`) a tenth more time.
+  const generated = options.generated === false ? null : compileGeneratedDecode(schema);
+  if (generated !== null) return generated;
   try {
-    decode = compile(schema as unknown as Node);
+    return compile(schema as unknown as Node);
   } catch (error) {
     if (error instanceof Unsupported) return null;
     throw error;
   }
-  if (options.generated === false) return decode;
-  return compileGeneratedDecode(schema) ?? decode;
 }
 
 /**
@@ -430,6 +431,7 @@ function compileObject(def: Def): FastDecode {
 class SameCheckSource {
   readonly constants: unknown[] = [];
   readonly functions: string[] = [];
+  readonly #made = new Map<string, Map<Def, string>>();
 
   /** An expression true when the value in variable `x` decodes to itself under `node`. */
   test(node: Node, x: string): string {
@@ -446,14 +448,16 @@ class SameCheckSource {
   decode(node: Node, x: string): string {
     const def = node._zod.def;
     if (LEAVES.has(def.type)) return `(${this.test(node, x)} ? ${x} : NS)`;
-    const checks = (def.checks ?? []).map((c) => this.#check(c, 'y'));
-    const name = this.#function(
-      'x',
-      [
-        `const y = ${this.#decodeType(def)};`,
-        checks.length === 0 ? 'return y;' : `return y !== NS && ${checks.join(' && ')} ? y : NS;`,
-      ].join('\n'),
-    );
+    const name = this.#once('decode', def, () => {
+      const checks = (def.checks ?? []).map((c) => this.#check(c, 'y'));
+      return this.#function(
+        'x',
+        [
+          `const y = ${this.#decodeType(def)};`,
+          checks.length === 0 ? 'return y;' : `return y !== NS && ${checks.join(' && ')} ? y : NS;`,
+        ].join('\n'),
+      );
+    });
     return `${name}(${x})`;
   }
 
@@ -513,7 +517,7 @@ class SameCheckSource {
           ].join('\n'),
         )}(x)`;
       case 'object':
-        return `${this.#object(def)}(x) ? x : ${this.#general(def)}(x)`;
+        return `${this.#once('object', def, () => this.#object(def))}(x) ? x : ${this.#once('general', def, () => this.#general(def))}(x)`;
       default:
         throw new Unsupported(def.type);
     }
@@ -583,6 +587,24 @@ class SameCheckSource {
 
   #number(n: number): string {
     return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n) : this.#constant(n);
+  }
+
+  /**
+   * The function `make` writes for a schema node, written once: a node met again (a shared
+   * schema, or an object both checked and decoded) calls the same function.
+   */
+  #once(kind: string, def: Def, make: () => string): string {
+    let made = this.#made.get(kind);
+    if (made === undefined) {
+      made = new Map();
+      this.#made.set(kind, made);
+    }
+    let name = made.get(def);
+    if (name === undefined) {
+      name = make();
+      made.set(def, name);
+    }
+    return name;
   }
 
   #function(param: string, body: string): string {
@@ -658,23 +680,25 @@ class SameCheckSource {
         // What one side gives the other is the value itself, when each gives it back.
         return `(${this.test(def.in as Node, x)} && ${this.test(def.out as Node, x)})`;
       case 'array': {
-        const name = this.#function(
-          'a',
-          [
-            'if (!Array.isArray(a)) return false;',
-            'for (let i = 0; i < a.length; i++) {',
-            '  const x = a[i];',
-            `  if (!(${this.test(def.element as Node, 'x')})) return false;`,
-            '}',
-            'return true;',
-          ].join('\n'),
+        const name = this.#once('array', def, () =>
+          this.#function(
+            'a',
+            [
+              'if (!Array.isArray(a)) return false;',
+              'for (let i = 0; i < a.length; i++) {',
+              '  const x = a[i];',
+              `  if (!(${this.test(def.element as Node, 'x')})) return false;`,
+              '}',
+              'return true;',
+            ].join('\n'),
+          ),
         );
         return `${name}(${x})`;
       }
       case 'record':
-        return `${this.#record(def)}(${x})`;
+        return `${this.#once('record', def, () => this.#record(def))}(${x})`;
       case 'object':
-        return `${this.#object(def)}(${x})`;
+        return `${this.#once('object', def, () => this.#object(def))}(${x})`;
       default:
         throw new Unsupported(def.type);
     }

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fastDecoderOf } from '../../events/decode.js';
+import { fastDecoderOf, LINES_BEFORE_GENERATED } from '../../events/decode.js';
 import {
   compileFastDecode,
   compileGeneratedDecode,
@@ -275,6 +275,30 @@ describe('what the compiler leaves to zod', () => {
   it('compiles every type of the catalogue', () => {
     const missing = eventTypes.filter((type: EventType) => fastDecoderOf(type) === null);
     expect(missing).toEqual([]);
+  });
+
+  it('given more lines of a type than the closures take, then its decoder is generated as source, and decodes them the same', () => {
+    const line = {
+      seq: 1,
+      id: 'a-1',
+      type: 'talks.suspended',
+      at: '2024-01-01T00:00:00Z',
+      data: { reason: 'r', by: 'x' },
+    };
+    const first = fastDecoderOf('talks.suspended');
+    const answers = new Set<string>();
+    for (let i = 0; i <= LINES_BEFORE_GENERATED; i++) {
+      const decoded = decodeEvent(JSON.parse(JSON.stringify(line)));
+      answers.add(JSON.stringify(decoded));
+    }
+    expect(fastDecoderOf('talks.suspended')).not.toBe(first);
+    // The fields put in zod's order (by before reason), by the closures and the generated code.
+    expect([...answers]).toEqual([
+      JSON.stringify({
+        ok: true,
+        value: { ...line, data: { by: 'x', reason: 'r' } },
+      }),
+    ]);
   });
 
   it.each([
