@@ -723,6 +723,89 @@ describe('the projection as a fold', () => {
   });
 });
 
+// A fold from the initial projection writes in place until it first hands the projection out:
+// it must start on its own copy, and every hand-out must end that, or what it handed out (or
+// the module's initial projection) would change under its holder.
+describe('the fold that owns its projection until it hands it out', () => {
+  /** The initial projection as written in projections/deal.ts, by hand: not read from it. */
+  const initialText = JSON.stringify({
+    seq: 0,
+    at: null,
+    title: null,
+    parties: {},
+    principals: [],
+    phase: 0,
+    hostages: {
+      releasedAlive: 0,
+      bodiesReturned: 0,
+      releasedOutsideDeal: 0,
+      byCategory: {},
+      outsideDealByGroup: {},
+      held: null,
+      releasedAtCount: 0,
+      deceasedAtCount: 0,
+      byCategoryAtCount: {},
+    },
+    prisoners: { released: 0, due: 0, byCategory: {} },
+    remains: { returned: 0, due: 0 },
+    obligations: [],
+    flareUps: [],
+    strained: false,
+    violationsAgainst: {},
+    stances: {},
+    demands: [],
+    aid: { trucks: 0, fuelTrucks: 0, byRegion: {} },
+    aidOwed: [],
+    byPhase: [],
+    terms: [],
+    proposals: [],
+    positions: {},
+    violations: 0,
+  });
+
+  it('never changes the initial projection it starts from', () => {
+    const folder = new ProjectionFolder(initialDealProjection);
+    for (const e of decideEvents(log([...phase1Done, start(2), release(2, 'soldiers', 2, 20)])))
+      folder.fold(e);
+    expect(folder.projection().seq).toBe(9);
+    expect(JSON.stringify(initialDealProjection)).toBe(initialText);
+  });
+
+  it('never changes what it handed out, by any hand-out at any point, and folds to the same projection as a fold that copies from the start (property)', () => {
+    checkProperty(
+      'projection-owned-until-handed-out',
+      fc.property(
+        legalLog({ maxEvents: 60 }),
+        // Per event: 0 fold on, 1 a hand-out, 2 a checkpoint kept, 3 one not kept.
+        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 60, maxLength: 60 }),
+        (events, steps) => {
+          const decided = decideEvents(events);
+          const owning = new ProjectionFolder(initialDealProjection);
+          // Not the initial projection itself: this fold copies on write from its first event.
+          const copying = new ProjectionFolder(JSON.parse(initialText));
+          const handed: Array<{ p: DealProjection; text: string }> = [];
+          for (const [i, e] of decided.entries()) {
+            owning.fold(e);
+            copying.fold(e);
+            const step = steps[i] ?? 0;
+            if (step === 1) {
+              const p = owning.projection();
+              handed.push({ p, text: JSON.stringify(p) });
+            } else if (step === 2) {
+              const { projection } = owning.checkpoint(true);
+              handed.push({ p: projection, text: JSON.stringify(projection) });
+            } else if (step === 3) owning.checkpoint(false);
+          }
+          for (const { p, text } of handed) expect(JSON.stringify(p)).toBe(text);
+          expect(JSON.stringify(owning.projection())).toBe(JSON.stringify(copying.projection()));
+          expect(JSON.stringify(initialDealProjection)).toBe(initialText);
+        },
+      ),
+      (events, _steps) => events,
+    );
+  });
+});
+
 // The fold takes the machine's decisions: an event the machine did not resolve cannot be folded.
 describe('the fold without the machine', () => {
   it('refuses an event that needs a resolution the machine did not give', () => {
