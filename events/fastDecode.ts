@@ -14,6 +14,23 @@ export type FastDecode = (value: unknown) => unknown;
 /** A predicate on a value already known to be of the right type. */
 type FastCheck = (value: unknown) => boolean;
 
+/** Each schema's shortcut ({@link declareShortcut}). */
+const shortcuts = new WeakMap<object, (text: string) => boolean>();
+
+/**
+ * Declares a check the decoders of `schema` ask first about a string: one that answers true
+ * only for a text the schema gives back as it is (its pattern and its own checks would pass),
+ * and is cheaper than them for the texts truce writes. A text it refuses goes through the
+ * schema's checks as before; zod stays the judge of everything else. Whoever declares one
+ * proves it implies the schema (a property test against zod).
+ *
+ * @example
+ * declareShortcut(DateTime, isPlainInstant);
+ */
+export function declareShortcut(schema: z.ZodType, accepts: (text: string) => boolean): void {
+  shortcuts.set(schema, accepts);
+}
+
 /** Options of {@link compileFastDecode}. */
 export interface FastDecodeOptions {
   /**
@@ -140,6 +157,13 @@ interface Payload {
 }
 
 function compile(node: Node): FastDecode {
+  const full = compileChecked(node);
+  const shortcut = shortcuts.get(node);
+  if (shortcut === undefined) return full;
+  return (value) => (typeof value === 'string' && shortcut(value) ? value : full(value));
+}
+
+function compileChecked(node: Node): FastDecode {
   const def = node._zod.def;
   const own = ownChecks(def);
   const base = compileType(def);
@@ -438,7 +462,10 @@ class SameCheckSource {
     const def = node._zod.def;
     const parts = [this.#type(def, x)];
     for (const c of def.checks ?? []) parts.push(this.#check(c, x));
-    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' && ')})`;
+    const checked = parts.length === 1 ? (parts[0] as string) : `(${parts.join(' && ')})`;
+    const shortcut = shortcuts.get(node);
+    if (shortcut === undefined) return checked;
+    return `((typeof ${x} === 'string' && ${this.#constant(shortcut)}(${x})) || ${checked})`;
   }
 
   /**

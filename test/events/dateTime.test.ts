@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { isPlainInstant } from '../../events/catalogue.js';
 import { DateTime } from '../../events/index.js';
 import { numRuns, propertyTimeout, seed } from '../properties/settings.js';
 
@@ -60,20 +61,22 @@ const dateLike = fc
       `${y}-${mo}-${d}${t}${h}:${mi}${s === undefined ? '' : `:${s}`}${frac ?? ''}${zone}`,
   );
 
-/** A date-like text with one character changed, removed or added somewhere. */
-const nearlyDateLike = fc
-  .tuple(
-    dateLike,
-    fc.nat(),
-    fc.constantFrom('change', 'remove', 'add'),
-    fc.string({ maxLength: 1, minLength: 1 }),
-  )
-  .map(([text, at, how, c]) => {
-    const i = at % (text.length + 1);
-    if (how === 'remove') return text.slice(0, i) + text.slice(i + 1);
-    if (how === 'add') return text.slice(0, i) + c + text.slice(i);
-    return text.slice(0, i) + c + text.slice(i + 1);
-  });
+/** A text of `arbitrary` with one character changed, removed or added somewhere. */
+const nearly = (arbitrary: fc.Arbitrary<string>) =>
+  fc
+    .tuple(
+      arbitrary,
+      fc.nat(),
+      fc.constantFrom('change', 'remove', 'add'),
+      fc.string({ maxLength: 1, minLength: 1 }),
+    )
+    .map(([text, at, how, c]) => {
+      const i = at % (text.length + 1);
+      if (how === 'remove') return text.slice(0, i) + text.slice(i + 1);
+      if (how === 'add') return text.slice(0, i) + c + text.slice(i);
+      return text.slice(0, i) + c + text.slice(i + 1);
+    });
+const nearlyDateLike = nearly(dateLike);
 
 describe('an event time is a real instant (fast-check against Date.parse)', {
   timeout: propertyTimeout,
@@ -110,5 +113,94 @@ describe('an event time is a real instant (fast-check against Date.parse)', {
   ])('%s → %s', (text, expected) => {
     expect(DateTime.safeParse(text).success).toBe(expected);
     expect(realInstant(text)).toBe(expected);
+  });
+});
+
+/** Texts of ECMAScript's own shape (seconds, three fractional digits or none, a zone), parts sometimes out of range. */
+const esLike = fc
+  .tuple(
+    fc.oneof(digitsOf(4, 0, 9999, 9999), fc.constantFrom('2000', '1900', '2100', '0000', '2024')),
+    fc.oneof(digitsOf(2, 1, 12, 19), fc.constant('02')),
+    fc.oneof(digitsOf(2, 1, 31, 39), fc.constantFrom('28', '29', '30', '31')),
+    digitsOf(2, 0, 23, 29),
+    digitsOf(2, 0, 59, 69),
+    digitsOf(2, 0, 59, 69),
+    fc.constantFrom('', '.000', '.999', '.5'),
+    fc.oneof(
+      fc.constant('Z'),
+      fc
+        .tuple(fc.constantFrom('+', '-'), digitsOf(2, 0, 23, 29), digitsOf(2, 0, 59, 69))
+        .map(([sign, h, m]) => `${sign}${h}:${m}`),
+    ),
+  )
+  .map(([y, mo, d, h, mi, s, frac, zone]) => `${y}-${mo}-${d}T${h}:${mi}:${s}${frac}${zone}`);
+
+// The decoders ask isPlainInstant before zod's pattern and the calendar check: it may refuse
+// a good time (zod then decides), never accept a bad one.
+describe('the shortcut for event times in ECMAScript’s format', {
+  timeout: propertyTimeout,
+}, () => {
+  it('accepts only texts that zod’s pattern, Date.parse and the calendar all accept', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(esLike, esLike, nearly(esLike), dateLike, nearlyDateLike, fc.string()),
+        (text) => {
+          if (!isPlainInstant(text)) return;
+          accepted++;
+          expect(realInstant(text)).toBe(true);
+        },
+      ),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
+    expect(accepted).toBeGreaterThan(100);
+  });
+
+  it('accepts every instant toISOString writes from year 0 to 9999, and with a zone offset', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(0, 0, 1) - 3 * 86_400_000, max: Date.UTC(9999, 11, 31) }),
+        fc.boolean(),
+        fc.constantFrom('Z', '+00:00', '-23:59', '+14:00', '+05:30'),
+        (ms, millis, zone) => {
+          const iso = new Date(ms).toISOString();
+          if (!/^\d{4}-/.test(iso)) return; // years before 0 are written ±YYYYYY
+          const text = `${millis ? iso.slice(0, 23) : iso.slice(0, 19)}${zone}`;
+          expect(isPlainInstant(text)).toBe(true);
+          expect(realInstant(text)).toBe(true);
+        },
+      ),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
+  });
+
+  it.each([
+    ['2024-02-29T23:59:59.999+14:00', true],
+    ['2000-02-29T00:00:00Z', true],
+    ['0000-02-29T00:00:00Z', true],
+    ['1900-02-29T00:00:00Z', false],
+    ['2023-02-29T00:00:00.000Z', false],
+    ['2023-04-31T00:00:00.000+02:00', false],
+    ['2023-12-31T23:59:59.999-23:59', true],
+    ['2023-13-01T00:00:00Z', false],
+    ['2023-00-10T00:00:00Z', false],
+    ['2023-11-00T00:00:00Z', false],
+    ['2023-11-22T24:00:00Z', false],
+    ['2023-11-22T23:60:00Z', false],
+    ['2023-11-22T23:59:60Z', false],
+    ['2023-11-22T00:58:00+24:00', false],
+    ['2023-11-22T00:58:00+02:60', false],
+    ['2023-11-22T00:58:00+0200', false],
+    ['2023-11-22T00:58:00.12Z', false],
+    ['2023-11-22T00:58:00.1234Z', false],
+    ['2023-11-22T00:58:00z', false],
+    ['2023-11-22t00:58:00Z', false],
+    ['2023-11-22T00:58:00ZZ', false],
+    ['2023-11-22T00:58:00', false],
+    ['2023-1a-22T00:58:00Z', false],
+    ['2023-11-22T00:58:0 Z', false],
+  ])('%s → %s', (text, expected) => {
+    expect(isPlainInstant(text)).toBe(expected);
+    if (expected) expect(DateTime.safeParse(text).success).toBe(true);
   });
 });
