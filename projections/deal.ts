@@ -8,7 +8,6 @@ import {
   obligationTarget,
   type ProposalStatus,
   resolutionOf,
-  stepKey,
 } from '../machines/index.js';
 import type { FlareUp, ObligationProgress } from './ceasefire.js';
 import { FoldIndex } from './foldIndex.js';
@@ -797,7 +796,7 @@ function towardObligations(
 /** Counts `n` toward every obligation `step` counts toward (machines/obligations.ts decides). */
 function meetWhere(w: Writable, step: ObligationStep, n: number, at: string): void {
   const obligations = w.root.obligations;
-  for (const i of w.index.obligations(obligations, stepKey(step))) {
+  for (const i of w.index.obligationsOf(obligations, step)) {
     if (!countsToward(obligations[i] as ObligationProgress, step)) continue;
     const o = w.child(w.child(w.root, 'obligations'), i);
     o.fulfilled += n;

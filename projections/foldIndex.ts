@@ -1,4 +1,4 @@
-import { obligationKey } from '../machines/index.js';
+import { type ObligationStep, obligationKey, stepKey } from '../machines/index.js';
 import type { FlareUp, ObligationProgress } from './ceasefire.js';
 import type { AidAccount } from './deal.js';
 
@@ -26,6 +26,31 @@ export class FoldIndex {
   /** Positions of the flare-ups whose `restoredAt` is null, in list order. */
   #openFlareUps: number[] = [];
   #flareUpsSeen = 0;
+
+  /** The machine's `stepKey` of each release step met so far, by attempt and what it releases. */
+  readonly #releaseKeys = new Map<number, Map<string, string>>();
+
+  /**
+   * Positions in `list` of the obligations `step` may count toward (filed under the machine's
+   * `stepKey` of it), in order. A release's key is made once per phase attempt and kind:
+   * building it again for every category of every release, and hashing the new string, was
+   * most of what finding them cost.
+   */
+  obligationsOf(list: readonly ObligationProgress[], step: ObligationStep): readonly number[] {
+    if (list.length === 0) return NONE;
+    if (step.kind !== 'release') return this.obligations(list, stepKey(step));
+    let keys = this.#releaseKeys.get(step.attempt);
+    if (keys === undefined) {
+      keys = new Map();
+      this.#releaseKeys.set(step.attempt, keys);
+    }
+    let key = keys.get(step.what);
+    if (key === undefined) {
+      key = stepKey(step);
+      keys.set(step.what, key);
+    }
+    return this.obligations(list, key);
+  }
 
   /** Positions in `list` of the obligations filed under `key` (`stepKey` of a step), in order. */
   obligations(list: readonly ObligationProgress[], key: string): readonly number[] {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { obligationKey } from '../../machines/index.js';
+import { type ObligationStep, obligationKey, stepKey } from '../../machines/index.js';
 import { FoldIndex } from '../../projections/foldIndex.js';
 import type { AidAccount, FlareUp, ObligationProgress } from '../../projections/index.js';
 
@@ -55,11 +55,27 @@ const flareUp = fc.option(fc.constant('2025-10-11T00:00:00Z')).map(
   }),
 );
 
+const step: fc.Arbitrary<ObligationStep> = fc.oneof(
+  fc.record({
+    kind: fc.constant('release' as const),
+    attempt: fc.nat({ max: 3 }),
+    what: fc.constantFrom('hostages' as const, 'remains' as const, 'prisoners' as const),
+    category: fc.constantFrom('living', 'bodies'),
+  }),
+  fc.record({
+    kind: fc.constant('withdrawal' as const),
+    party: fc.constantFrom('israel', 'hamas'),
+    line: fc.constantFrom('yellow', 'red'),
+  }),
+  fc.record({ kind: fc.constant('talks' as const), phase: fc.integer({ min: 1, max: 3 }) }),
+);
+
 type Op =
   | { op: 'obligation'; value: ObligationProgress }
   | { op: 'aid'; value: AidAccount }
   | { op: 'flareUp'; value: FlareUp }
   | { op: 'askObligations'; of: ObligationProgress }
+  | { op: 'askStep'; step: ObligationStep }
   | { op: 'askAid'; attempt: number }
   | { op: 'restore' };
 
@@ -68,6 +84,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   aid.map((value) => ({ op: 'aid' as const, value })),
   flareUp.map((value) => ({ op: 'flareUp' as const, value })),
   obligation.map((of) => ({ op: 'askObligations' as const, of })),
+  step.map((s) => ({ op: 'askStep' as const, step: s })),
   fc.nat({ max: 4 }).map((attempt) => ({ op: 'askAid' as const, attempt })),
   fc.constant({ op: 'restore' as const }),
 );
@@ -112,6 +129,19 @@ describe('FoldIndex (projections/foldIndex.ts)', () => {
                 if (
                   !same(
                     found,
+                    positions(obligations, (x) => obligationKey(x) === key),
+                  )
+                ) {
+                  return false;
+                }
+                break;
+              }
+              case 'askStep': {
+                // The machine's own pairing: a step may count toward an obligation of its key.
+                const key = stepKey(o.step);
+                if (
+                  !same(
+                    index.obligationsOf(obligations, o.step),
                     positions(obligations, (x) => obligationKey(x) === key),
                   )
                 ) {
