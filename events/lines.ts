@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /** One raw line of a log, cut at `\n`, before any decoding. */
 export interface RawLine {
   /** 1-based line number. */
@@ -8,6 +10,12 @@ export interface RawLine {
   terminated: boolean;
   /** Byte offset in the stream just past this line and its `\n`: where the next line starts. */
   end: number;
+  /**
+   * The line's text, when its bytes are known to be valid UTF-8 (those of a line that lies
+   * within one chunk whose whole lines are valid UTF-8 together): `bytes` decoded, nothing
+   * removed. Absent otherwise: the reader decodes `bytes` itself, and words any error.
+   */
+  text?: string;
 }
 
 /** Options of {@link splitLines}. */
@@ -71,6 +79,12 @@ export async function* splitLineBatches(
     const batch: RawLine[] = [];
     let tooLong: LineTooLongError | undefined;
     let start = 0;
+    // The whole lines that lie within this chunk, from the first to start in it to the last
+    // `\n`, checked for UTF-8 at once: each of them is then decoded by offsets, with no check
+    // and no view of its own (a line cut at `\n`, an ASCII byte, is valid when they all are).
+    const last = chunk.lastIndexOf(NEWLINE);
+    const first = pending.length === 0 ? 0 : chunk.indexOf(NEWLINE) + 1;
+    const decoded = last > first && isUtf8(chunk.subarray(first, last));
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) break;
@@ -80,11 +94,20 @@ export async function* splitLineBatches(
         tooLong = new LineTooLongError(line, maxLineBytes);
         break;
       }
-      const bytes = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+      const joined = pending.length > 0;
+      const bytes = joined ? Buffer.concat([...pending, piece]) : piece;
       pending = [];
       pendingBytes = 0;
       offset += bytes.length + 1;
-      batch.push({ line, bytes, terminated: true, end: offset });
+      if (decoded && !joined) {
+        batch.push({
+          line,
+          bytes,
+          terminated: true,
+          end: offset,
+          text: chunk.toString('utf8', start, nl),
+        });
+      } else batch.push({ line, bytes, terminated: true, end: offset });
       start = nl + 1;
     }
     if (tooLong === undefined && start < chunk.length) {

@@ -194,21 +194,27 @@ export class LogChecker {
   check(raw: RawLine): LogEntry | null {
     const { terminated } = raw;
     const line = raw.line + this.#lineOffset;
-    let bytes = raw.bytes;
-    if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-      bytes = bytes.subarray(3);
-    }
-    if (bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, bytes.length - 1);
-
-    let text: string;
-    try {
-      text = this.#decoder.decode(bytes);
-    } catch (error) {
-      if (!terminated) throw this.#torn(line, 'it ends inside a UTF-8 character', error);
-      throw this.#error({ line }, '', 'expected UTF-8 text, found invalid bytes', {
-        cause: error,
-        rule: 'format.utf8',
-      });
+    let text = raw.text;
+    if (text !== undefined) {
+      // Decoded already (valid UTF-8): the same text as the bytes below give, the BOM (EF BB BF)
+      // being U+FEFF and the carriage return one character.
+      if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, text.length - 1);
+    } else {
+      let bytes = raw.bytes;
+      if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+        bytes = bytes.subarray(3);
+      }
+      if (bytes[bytes.length - 1] === 13) bytes = bytes.subarray(0, bytes.length - 1);
+      try {
+        text = this.#decoder.decode(bytes);
+      } catch (error) {
+        if (!terminated) throw this.#torn(line, 'it ends inside a UTF-8 character', error);
+        throw this.#error({ line }, '', 'expected UTF-8 text, found invalid bytes', {
+          cause: error,
+          rule: 'format.utf8',
+        });
+      }
     }
     if (text.trim() === '') {
       this.#blank ??= line;

@@ -1,6 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   fileChunks,
@@ -11,6 +13,7 @@ import {
   ValidationError,
 } from '../../events/index.js';
 import { replayLog } from '../../replay/index.js';
+import { numRuns, seed } from '../properties/settings.js';
 import { badLogs, event, goodLogs, openingLines } from './logFixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'truce-reader-'));
@@ -262,6 +265,118 @@ describe('reading a file in chunks of any size', () => {
     for (const chunkSize of [1, 2, 3, 7, 64, 333]) {
       expect(await readAll(path, { chunkSize })).toEqual(whole);
     }
+  });
+});
+
+// Lines that lie within one chunk whose whole lines are valid UTF-8 arrive decoded from the
+// splitter (`RawLine.text`); the others (cut across chunks, or in a chunk with a bad byte) are
+// decoded by the reader, line by line. Read in one-byte chunks, every line is the second kind:
+// that is the reference here, for texts with multi-byte characters, a BOM, carriage returns,
+// blank lines and bytes that are not UTF-8.
+describe('lines decoded a chunk at a time (fast-check)', () => {
+  /** What a read gives: the entries' line, text, end and event, then the error, if any. */
+  async function outcome(chunks: AsyncIterable<Uint8Array>) {
+    const entries: unknown[] = [];
+    try {
+      for await (const e of readLog(chunks)) entries.push([e.line, e.text, e.end, e.event]);
+    } catch (error) {
+      const v = error as ValidationError;
+      return { entries, error: [v.message, v.position, v.rule, v.torn] };
+    }
+    return { entries, error: null };
+  }
+
+  async function* cutAt(bytes: Buffer, cuts: number[]): AsyncGenerator<Uint8Array> {
+    let from = 0;
+    for (const cut of [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)) {
+      if (cut > from) yield bytes.subarray(from, cut);
+      from = Math.max(from, cut);
+    }
+    if (from < bytes.length) yield bytes.subarray(from);
+  }
+
+  const text = fc.constantFrom('north', 'צפון', 'الشمال', 'nörd 🚚', 'a\u00e9b', '\u2028');
+  const line = fc.oneof(
+    {
+      weight: 6,
+      arbitrary: text.map((region) => ({ kind: 'event' as const, region, bad: [], at: 0 })),
+    },
+    { weight: 1, arbitrary: fc.constant({ kind: 'blank' as const }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(
+            [0xff],
+            [0xc0, 0xaf],
+            [0xed, 0xa0, 0x80],
+            [0xe2, 0x82],
+            [0xf4, 0x90, 0x80, 0x80],
+          ),
+          fc.nat(),
+        )
+        .map(([bad, at]) => ({ kind: 'bad' as const, region: 'north', bad, at })),
+    },
+  );
+
+  it('gives the same entries and the same error whatever the chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(line, { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (lines, bom, crlf, cuts) => {
+          const parts: Buffer[] = [];
+          let seq = 0;
+          for (const l of lines) {
+            if (l.kind === 'blank') parts.push(Buffer.from(''));
+            else {
+              seq++;
+              const json = Buffer.from(
+                JSON.stringify(event(seq, { data: { region: l.region, trucks: 1 } })),
+              );
+              if (l.kind === 'event') parts.push(json);
+              else {
+                const at = l.at % (json.length + 1);
+                parts.push(
+                  Buffer.concat([json.subarray(0, at), Buffer.from(l.bad), json.subarray(at)]),
+                );
+              }
+            }
+          }
+          const body = Buffer.concat(parts.flatMap((p) => [p, Buffer.from(crlf ? '\r\n' : '\n')]));
+          const bytes = bom ? Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), body]) : body;
+          const reference = await outcome(chunksOf(bytes, 1));
+          expect(await outcome(chunksOf(bytes, 1 << 16))).toEqual(reference);
+          expect(await outcome(cutAt(bytes, cuts))).toEqual(reference);
+        },
+      ),
+      { numRuns, seed },
+    );
+  });
+
+  it('takes bytes as UTF-8 exactly when a fatal TextDecoder does', () => {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const byte = fc.oneof(
+      fc.integer({ min: 0, max: 0x7f }),
+      fc.integer({ min: 0x80, max: 0xbf }),
+      fc.integer({ min: 0xc0, max: 0xff }),
+      fc.constantFrom(0xc0, 0xc1, 0xe0, 0xed, 0xf0, 0xf4, 0xf5, 0x80, 0x9f, 0xa0, 0xbf),
+    );
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 12 }), (values) => {
+        const bytes = Buffer.from(values);
+        let decodes = true;
+        try {
+          decoder.decode(bytes);
+        } catch {
+          decodes = false;
+        }
+        expect(isUtf8(bytes)).toBe(decodes);
+      }),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
   });
 });
 
