@@ -14,14 +14,18 @@ export function* jsonChunks(value: unknown, size = 1 << 16): Generator<string> {
 }
 
 /**
- * `JSON.stringify(value)` (no spaces) in pieces of about `size` characters: a checkpoint of a
- * large replay state written without holding its whole text. Same rules as {@link jsonChunks}.
+ * `JSON.stringify(value)` (no spaces) handed to `write` in pieces, in order: a checkpoint of a
+ * large replay state written without holding its whole text. A piece holds at most about
+ * {@link PIECE_NODES} values (a single string longer than that is one piece). Same rules as
+ * {@link jsonChunks}.
  *
  * @example
- * await writeFile(path, compactJsonChunks(replayer.snapshot()));
+ * writeCompactJson(replayer.snapshot(), (piece) => out.write(piece));
  */
-export function* compactJsonChunks(value: unknown, size = 1 << 16): Generator<string> {
-  yield* gather(compactPieces(value), size);
+export function writeCompactJson(value: unknown, write: (piece: string) => void): void {
+  if (typeof value === 'object' && value !== null && fitsIn(value, PIECE_NODES) < 0) {
+    writeLarge(value, write);
+  } else write(JSON.stringify(value) ?? 'null');
 }
 
 function* gather(all: Iterable<string>, size: number): Generator<string> {
@@ -94,44 +98,70 @@ function* pieces(value: unknown, depth: number): Generator<string> {
 }
 
 /**
- * The compact text of a value in pieces: a container small enough (up to {@link PIECE_NODES}
- * values, counted up to that bound and no further) by one `JSON.stringify`, a larger one entry
- * by entry. So no piece is large, and the counting stays linear in the value.
+ * The compact text of a container too large for one piece. An array is written in runs of
+ * items that together fit (each item counted once, each run by one native `JSON.stringify`), an
+ * item too large for a piece of its own piece by piece; an object entry by entry.
  */
-function* compactPieces(value: unknown): Generator<string> {
-  if (typeof value !== 'object' || value === null || fitsIn(value, PIECE_NODES) >= 0) {
-    yield JSON.stringify(value) ?? 'null';
-    return;
-  }
+function writeLarge(value: object, write: (piece: string) => void): void {
   if (Array.isArray(value)) {
-    yield '[';
-    for (const [from, to, fits] of runsOf(value)) {
-      const item: unknown = value[from];
-      if (from > 0) yield ',';
-      if (fits) {
-        // A run of items that together fit: one native stringify, less its brackets.
-        const text = JSON.stringify(value.slice(from, to));
-        yield text.slice(1, text.length - 1);
-      } else {
-        yield* compactPieces(
-          item === undefined || typeof item === 'function' || typeof item === 'symbol'
-            ? null
-            : item,
-        );
+    let from = 0;
+    let left = PIECE_NODES;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const cost =
+        typeof item === 'object' && item !== null
+          ? PIECE_NODES - fitsIn(item, PIECE_NODES)
+          : primitiveCost(item);
+      if (cost <= left) {
+        left -= cost;
+        continue;
       }
+      if (i > from) writeRun(value, from, i, write);
+      from = i;
+      left = PIECE_NODES - cost;
+      if (left >= 0) continue;
+      // Too large for a piece of its own (a container, or a string written whole).
+      write(i === 0 ? '[' : ',');
+      if (typeof item === 'object' && item !== null) writeLarge(item, write);
+      else write(JSON.stringify(item));
+      from = i + 1;
+      left = PIECE_NODES;
     }
-    yield ']';
+    if (value.length > from) writeRun(value, from, value.length, write);
+    write(']');
     return;
   }
   let first = true;
-  yield '{';
-  for (const [key, item] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    // As JSON.stringify: a field with no JSON text is left out.
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
-    yield `${first ? '' : ','}${JSON.stringify(key)}:`;
+    write(`${first ? '{' : ','}${JSON.stringify(key)}:`);
     first = false;
-    yield* compactPieces(item);
+    if (typeof item === 'object' && item !== null && fitsIn(item, PIECE_NODES) < 0) {
+      writeLarge(item, write);
+    } else write(JSON.stringify(item));
   }
-  yield '}';
+  write(first ? '{}' : '}');
+}
+
+/**
+ * Items `[from, to)` of an array as its compact text writes them, by one native stringify:
+ * `[` (the first run) or `,` before them, no closing bracket.
+ */
+function writeRun(
+  items: readonly unknown[],
+  from: number,
+  to: number,
+  write: (piece: string) => void,
+): void {
+  // As JSON.stringify: an item that has no JSON text is written null, here as there.
+  const text = JSON.stringify(items.slice(from, to));
+  if (from === 0) write(text.slice(0, text.length - 1));
+  else {
+    write(',');
+    write(text.slice(1, text.length - 1));
+  }
 }
 
 /**
@@ -142,14 +172,14 @@ function* runsOf(items: readonly unknown[]): Generator<[number, number, boolean]
   let from = 0;
   let budget = PIECE_NODES;
   for (let i = 0; i < items.length; i++) {
-    const left = fitsIn(items[i], budget);
+    const left = valueFitsIn(items[i], budget);
     if (left >= 0) {
       budget = left;
       continue;
     }
     if (i > from) yield [from, i, true];
     from = i;
-    budget = fitsIn(items[i], PIECE_NODES);
+    budget = valueFitsIn(items[i], PIECE_NODES);
     if (budget < 0) {
       yield [i, i + 1, false];
       from = i + 1;
@@ -159,23 +189,49 @@ function* runsOf(items: readonly unknown[]): Generator<[number, number, boolean]
   if (items.length > from) yield [from, items.length, true];
 }
 
-/** Values (a string of 32 characters counting as one more) a piece of compact text holds at most. */
+/**
+ * Values a piece of text holds at most, a string (or an object's key) counting one more for
+ * each 32 characters: a run of small items stays a few tens of KB, gone with V8's young
+ * generation.
+ */
 const PIECE_NODES = 1024;
 
+/** What a value that is not a container counts: one, and one more for each 32 characters. */
+function primitiveCost(value: unknown): number {
+  return typeof value === 'string' ? 1 + (value.length >> 5) : 1;
+}
+
 /** What is left of `budget` once the values in `value` are counted; below 0 when it runs out. */
-function fitsIn(value: unknown, budget: number): number {
-  if (typeof value === 'string') return budget - 1 - (value.length >> 5);
-  if (typeof value !== 'object' || value === null) return budget - 1;
+function valueFitsIn(value: unknown, budget: number): number {
+  return typeof value === 'object' && value !== null
+    ? fitsIn(value, budget)
+    : budget - primitiveCost(value);
+}
+
+/**
+ * {@link valueFitsIn} of a container. The items that are not containers are counted here, not
+ * by a call each: most of a replay state's values are numbers and short strings.
+ */
+function fitsIn(value: object, budget: number): number {
   let left = budget - 1;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      left = fitsIn(item, left);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      left =
+        typeof item === 'object' && item !== null ? fitsIn(item, left) : left - primitiveCost(item);
       if (left < 0) return left;
     }
     return left;
   }
   for (const key in value) {
-    left = fitsIn((value as Record<string, unknown>)[key], left);
+    const item: unknown = (value as Record<string, unknown>)[key];
+    // A long key counts as a string would: an object of a thousand keys of a thousand
+    // characters each is no small piece.
+    left =
+      (typeof item === 'object' && item !== null
+        ? fitsIn(item, left)
+        : left - primitiveCost(item)) -
+      (key.length >> 5);
     if (left < 0) return left;
   }
   return left;

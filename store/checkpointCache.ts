@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { compileFastDecode, type FastDecode, NOT_SURE } from '../events/fastDecode.js';
 import {
-  compactJsonChunks,
   REPLAY_SNAPSHOT_VERSION,
   Replayer,
   type ReplaySnapshot,
+  writeCompactJson,
 } from '../replay/index.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
 import { chunksOf, sha256 } from './logFile.js';
@@ -729,8 +729,8 @@ export function checkpointFileName(seq: number, hash: string): string {
 
 /**
  * Writes a file of the cache atomically: a new temp file (never through a link), renamed over
- * the name (a link there is replaced, not followed). The content may come in pieces, so a large
- * state is never one string. Returns the SHA-256 and size of what was written, or undefined.
+ * the name (a link there is replaced, not followed). The content is handed over in pieces
+ * (`content` calls its `write` with each), so a large state is never one string. Returns the SHA-256 and size of what was written, or undefined.
  *
  * The file is written with the file system's calls made at once (`…Sync`): a first replay
  * writes a thousand files, and through `fs/promises` each call was a round trip through libuv's
@@ -743,7 +743,7 @@ export function checkpointFileName(seq: number, hash: string): string {
 async function writeAtomic(
   access: CacheAccess,
   name: string,
-  content: Iterable<string | Uint8Array>,
+  content: (write: (piece: string) => void) => void,
   openNext = false,
 ): Promise<{ hash: string; size: number } | undefined> {
   const { fs } = access;
@@ -845,7 +845,7 @@ const freeBuffers: Buffer[] = [];
 function writeAll(
   fs: StoreFs,
   fd: number,
-  content: Iterable<string | Uint8Array>,
+  content: (write: (piece: string) => void) => void,
 ): { hash: string; size: number } {
   const buffer = freeBuffers.pop() ?? Buffer.allocUnsafe(WRITE_BUFFER);
   try {
@@ -859,7 +859,7 @@ function writeAll(
 function writeThrough(
   fs: StoreFs,
   fd: number,
-  content: Iterable<string | Uint8Array>,
+  content: (write: (piece: string) => void) => void,
   buffer: Buffer,
 ): { hash: string; size: number } {
   const hash = createHash('sha256');
@@ -872,18 +872,17 @@ function writeThrough(
       done += fs.writeSync(fd, bytes, done, bytes.length - done, null);
     }
   };
-  for (const piece of content) {
+  content((piece) => {
     // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
-    if (typeof piece === 'string' && piece.length * 3 <= WRITE_BUFFER - used) {
+    if (piece.length * 3 <= WRITE_BUFFER - used) {
       used += buffer.write(piece, used);
-      continue;
+      return;
     }
     if (used > 0) out(buffer.subarray(0, used));
     used = 0;
-    if (typeof piece !== 'string') out(piece);
-    else if (piece.length * 3 <= WRITE_BUFFER) used = buffer.write(piece, 0);
+    if (piece.length * 3 <= WRITE_BUFFER) used = buffer.write(piece, 0);
     else out(Buffer.from(piece));
-  }
+  });
   if (used > 0) out(buffer.subarray(0, used));
   return { hash: hash.digest('hex'), size };
 }
@@ -920,8 +919,9 @@ export async function writeCacheCheckpoint(
   const written = await writeAtomic(
     access,
     file,
-    // Each piece as it comes (size 0): the writer gathers them in its own buffer.
-    compactJsonChunks({ format: 'truce-checkpoint', version: CACHE_VERSION, ...body }, 0),
+    // Each piece as it comes: the writer gathers them in its own buffer.
+    (write) =>
+      writeCompactJson({ format: 'truce-checkpoint', version: CACHE_VERSION, ...body }, write),
     openNext,
   );
   return written && { file, fileHash: written.hash, size: written.size };
@@ -1070,7 +1070,7 @@ export async function writeCacheIndex(
   sweep = false,
 ): Promise<boolean> {
   const index: CacheIndex = { ...body, checksum: checksumOf(body) };
-  const written = await writeAtomic(access, 'index.json', [JSON.stringify(index)]);
+  const written = await writeAtomic(access, 'index.json', (write) => write(JSON.stringify(index)));
   if (written) {
     const keep = new Set([...index.checkpoints.map((c) => c.file), index.ids.file]);
     for (const tail of index.tails) keep.add(tail.file);

@@ -19,7 +19,13 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, type ReplaySnapshot, replayLog } from '../../replay/index.js';
-import { ChainHasher, STALE_TEMP_MS, sharedOf } from '../../store/checkpointCache.js';
+import {
+  CACHE_VERSION,
+  ChainHasher,
+  STALE_TEMP_MS,
+  sharedOf,
+  writeCacheCheckpoint,
+} from '../../store/checkpointCache.js';
 import {
   type CacheAccess,
   type CachedReplayOptions,
@@ -192,6 +198,52 @@ describe('ChainHasher', () => {
       }),
       { seed, numRuns: Math.min(numRuns, 200) },
     );
+  });
+});
+
+describe('a checkpoint file as written', () => {
+  it('given a state of several MB, with strings longer than a third of the write buffer and characters of two and three bytes, then the file is its JSON text, byte for byte, hashed and sized as it is', async () => {
+    const access: CacheAccess = { dir: cache, fs: nodeFs, note: () => undefined };
+    // Pieces of every kind: runs of small items filling the 1 MiB buffer, strings that fill it
+    // up to its end in characters of 2 and 3 bytes, and a string too large for it at all.
+    const list = Array.from({ length: 40_000 }, (_, i) => ({
+      i,
+      name: `é${i}`,
+      at: '€'.repeat(i % 7),
+    }));
+    const replay = {
+      list,
+      wide: 'é'.repeat(300_000),
+      wider: '€'.repeat(349_000),
+      giant: 'x'.repeat(1_500_000),
+      after: [list.slice(0, 5000), { tail: '€'.repeat(200_000) }],
+    } as unknown as ReplaySnapshot;
+    const written = await writeCacheCheckpoint(access, {
+      seq: 9,
+      bytes: 900,
+      hash: 'a'.repeat(64),
+      from: null,
+      replay,
+    });
+    const bytes = readFileSync(join(cache, written?.file ?? ''));
+    const expected = Buffer.from(
+      JSON.stringify({
+        format: 'truce-checkpoint',
+        version: CACHE_VERSION,
+        seq: 9,
+        bytes: 900,
+        hash: 'a'.repeat(64),
+        from: null,
+        replay,
+      }),
+    );
+    expect(bytes.length).toBeGreaterThan(5_000_000);
+    expect(bytes.equals(expected)).toBe(true);
+    expect(written).toEqual({
+      file: '9-aaaaaaaaaaaaaaaa.json',
+      fileHash: sha256(expected),
+      size: expected.length,
+    });
   });
 });
 
