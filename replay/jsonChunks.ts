@@ -104,30 +104,16 @@ function* pieces(value: unknown, depth: number): Generator<string> {
  */
 function writeLarge(value: object, write: (piece: string) => void): void {
   if (Array.isArray(value)) {
-    let from = 0;
-    let left = PIECE_NODES;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const cost =
-        typeof item === 'object' && item !== null
-          ? PIECE_NODES - fitsIn(item, PIECE_NODES)
-          : primitiveCost(item);
-      if (cost <= left) {
-        left -= cost;
-        continue;
+    for (const [from, to, fits] of runsOf(value)) {
+      if (fits) writeRun(value, from, to, write);
+      else {
+        // Too large for a piece of its own (a container, or a string written whole).
+        const item: unknown = value[from];
+        write(from === 0 ? '[' : ',');
+        if (typeof item === 'object' && item !== null) writeLarge(item, write);
+        else write(JSON.stringify(item));
       }
-      if (i > from) writeRun(value, from, i, write);
-      from = i;
-      left = PIECE_NODES - cost;
-      if (left >= 0) continue;
-      // Too large for a piece of its own (a container, or a string written whole).
-      write(i === 0 ? '[' : ',');
-      if (typeof item === 'object' && item !== null) writeLarge(item, write);
-      else write(JSON.stringify(item));
-      from = i + 1;
-      left = PIECE_NODES;
     }
-    if (value.length > from) writeRun(value, from, value.length, write);
     write(']');
     return;
   }
@@ -170,20 +156,21 @@ function writeRun(
  */
 function* runsOf(items: readonly unknown[]): Generator<[number, number, boolean]> {
   let from = 0;
-  let budget = PIECE_NODES;
+  let left = PIECE_NODES;
   for (let i = 0; i < items.length; i++) {
-    const left = valueFitsIn(items[i], budget);
-    if (left >= 0) {
-      budget = left;
+    // Each item counted once, against a whole piece: what a run has left is then subtracted.
+    const cost = PIECE_NODES - valueFitsIn(items[i], PIECE_NODES);
+    if (cost <= left) {
+      left -= cost;
       continue;
     }
     if (i > from) yield [from, i, true];
     from = i;
-    budget = valueFitsIn(items[i], PIECE_NODES);
-    if (budget < 0) {
+    left = PIECE_NODES - cost;
+    if (left < 0) {
       yield [i, i + 1, false];
       from = i + 1;
-      budget = PIECE_NODES;
+      left = PIECE_NODES;
     }
   }
   if (items.length > from) yield [from, items.length, true];

@@ -85,6 +85,11 @@ describe('a report written in pieces', () => {
     expect(pieces.join('')).toBe(JSON.stringify(checkpoint));
     expect(pieces.length).toBeGreaterThan(100);
     expect(longest(pieces)).toBeLessThan(64_000);
+    // The same in the report's pretty form, each piece as it comes (size 1).
+    const pretty = [...jsonChunks(checkpoint, 1)];
+    expect(pretty.join('')).toBe(JSON.stringify(checkpoint, null, 2));
+    expect(pretty.length).toBeGreaterThan(100);
+    expect(longest(pretty)).toBeLessThan(64_000);
   });
 
   it('given a list of long strings, or an object of long keys, then they count by their length: no piece of 64 KB', () => {
