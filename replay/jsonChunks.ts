@@ -23,7 +23,12 @@ export function* jsonChunks(value: unknown, size = 1 << 16): Generator<string> {
  * writeCompactJson(replayer.snapshot(), (piece) => out.write(piece));
  */
 export function writeCompactJson(value: unknown, write: (piece: string) => void): void {
-  if (typeof value === 'object' && value !== null && fitsIn(value, PIECE_NODES) < 0) {
+  if (Array.isArray(value)) {
+    // A list is cut into runs as its items are counted, each item once: it is not counted first
+    // to learn whether it fits whole (a checkpoint's edits were counted three times over).
+    if (value.length === 0) write('[]');
+    else writeLarge(value, write);
+  } else if (typeof value === 'object' && value !== null && fitsIn(value, PIECE_NODES) < 0) {
     writeLarge(value, write);
   } else write(JSON.stringify(value) ?? 'null');
 }
@@ -98,13 +103,19 @@ function* pieces(value: unknown, depth: number): Generator<string> {
 }
 
 /**
- * The compact text of a container too large for one piece. An array is written in runs of
+ * The compact text of a container too large for one piece, or of any array but an empty one.
+ * An array is written in runs of
  * items that together fit (each item counted once, each run by one native `JSON.stringify`), an
  * item too large for a piece of its own piece by piece; an object entry by entry.
  */
 function writeLarge(value: object, write: (piece: string) => void): void {
   if (Array.isArray(value)) {
     for (const [from, to, fits] of runsOf(value)) {
+      if (fits && from === 0 && to === value.length) {
+        // One run: the list fits a piece.
+        write(JSON.stringify(value));
+        return;
+      }
       if (fits) writeRun(value, from, to, write);
       else {
         // Too large for a piece of its own (a container, or a string written whole).
@@ -124,9 +135,7 @@ function writeLarge(value: object, write: (piece: string) => void): void {
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
     write(`${first ? '{' : ','}${JSON.stringify(key)}:`);
     first = false;
-    if (typeof item === 'object' && item !== null && fitsIn(item, PIECE_NODES) < 0) {
-      writeLarge(item, write);
-    } else write(JSON.stringify(item));
+    writeCompactJson(item, write);
   }
   write(first ? '{}' : '}');
 }
