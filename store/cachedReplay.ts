@@ -61,6 +61,12 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    * line; unlike `onEvent`, it lets the replay resume from a checkpoint.
    */
   onProgress?: (seq: number, bytes: number) => void;
+  /**
+   * Called once the log is read, before the cache's last files are written: the reader's state
+   * (the index of every id, 16 MB for a million) is let go by then, so a command line may
+   * collect it here.
+   */
+  onRead?: () => void;
   /** Where a line about the cache goes (why it is not used); nowhere by default. */
   note?: (message: string) => void;
   /** Events between checkpoints ({@link CHECKPOINT_EVERY} by default; tests use fewer). */
@@ -115,6 +121,7 @@ export async function replayLogCached(
   const {
     cache = true,
     onProgress,
+    onRead,
     note = () => {},
     checkpointEvery,
     idsBlock,
@@ -156,6 +163,7 @@ export async function replayLogCached(
       { ...rest, file: rest.file ?? path },
       {
         onProgress,
+        onRead,
         every: checkpointEvery ?? CHECKPOINT_EVERY,
         idsBlock: idsBlock ?? Fingerprints.BLOCK,
         share: checkpointShare ?? 0.5,
@@ -178,6 +186,8 @@ export async function replayLogCached(
 interface RunLimits {
   /** Told the seq and offset after each event. */
   onProgress: ((seq: number, bytes: number) => void) | undefined;
+  /** Told when the log is read and the ids let go. */
+  onRead: (() => void) | undefined;
   every: number;
   /** Fingerprints per block of {@link Fingerprints}. */
   idsBlock: number;
@@ -419,7 +429,7 @@ class CachedRun {
     let line = start.seq;
     // From the first line every id is seen here, as a replay without the cache sees it.
     const fromStart = start.seq === 0;
-    const fresh = new IdIndex();
+    let fresh: IdIndex | undefined = new IdIndex();
     const { idsBlock } = this.#limits;
     let prints: Fingerprints | undefined = fromStart ? new Fingerprints(idsBlock) : undefined;
     let known: IdIndex | undefined;
@@ -429,7 +439,7 @@ class CachedRun {
     const ids: IdLookup = {
       firstLine: (id) => {
         if (line <= provenSeq) return undefined;
-        const first = fresh.firstLine(id);
+        const first = (fresh as IdIndex).firstLine(id);
         if (first !== undefined) return named(first);
         if (known?.firstLine(id) === undefined) return undefined;
         // The fingerprint of an id of the proven part: the log says whether it is the same id.
@@ -439,7 +449,7 @@ class CachedRun {
       },
       add: (id, at) => {
         if (!fromStart && at <= provenSeq) return;
-        fresh.add(id, at);
+        (fresh as IdIndex).add(id, at);
         prints?.push(id);
       },
     };
@@ -612,6 +622,11 @@ class CachedRun {
     } catch (error) {
       failure = lineTooLongAsValidation(error, file);
     }
+    // No id is checked from here on: the indexes are let go before the cache's end is written.
+    fresh = undefined;
+    known = undefined;
+    settled.clear();
+    this.#limits.onRead?.();
 
     // Record what this run proved when it goes further than the cache did, or cut the cache back.
     try {
