@@ -7,6 +7,11 @@ import {
   replayLog,
 } from '../replay/index.js';
 import { replayLogCached } from '../store/cachedReplay.js';
+import {
+  BOUNDED_HEAP_MIN_BYTES,
+  boundHeapForLongReplay,
+  COLLECT_AFTER_EVENTS,
+} from './boundedHeap.js';
 import { isCalendarDate } from './dates.js';
 import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
@@ -91,17 +96,31 @@ async function replayInput(
   return [source, out];
 }
 
+/** How {@link replayTarget} runs, beyond what the command line gives. */
+interface TargetOptions extends Pick<ReplayLogOptions, 'onEvent'> {
+  /**
+   * Whether the command writes its output while it replays (`timeline`): then no progress line
+   * on the same terminal.
+   */
+  streamsOutput?: boolean;
+  /**
+   * Whether the command writes the whole report next (`replay`): after a long replay the
+   * collector frees what the replay let go before it is written (cli/boundedHeap.ts), as it
+   * does before the checkpoint cache's end is written.
+   */
+  writesReport?: boolean;
+}
+
 /**
  * Replays what the command names, with a progress line on a terminal (`cli/progress.ts`;
  * `timeline` writes its output as it goes, so none when stdout is that terminal): a file through
  * its checkpoint cache (unless `--no-cache`), a PostgreSQL stream from its start. Why the cache
- * is not used is said under `--debug` only.
+ * is not used is said under `--debug` only. A long log is replayed with a bounded heap.
  */
 async function replayTarget(
   [source, read]: [string | AsyncIterable<Uint8Array>, ReplayLogOptions],
   options: TimeTravelOptions,
-  extra: Pick<ReplayLogOptions, 'onEvent'> = {},
-  streamsOutput = false,
+  { onEvent, streamsOutput = false, writesReport = false }: TargetOptions = {},
 ): Promise<ReplayOutcome> {
   const name = read.file ?? (typeof source === 'string' ? source : 'the log');
   const progress = startProgress({
@@ -109,27 +128,44 @@ async function replayTarget(
     totalBytes: read.end,
     streamsOutput,
   });
+  // This process is the command's: a long log's replay may keep its heap small.
+  const heap = (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES ? boundHeapForLongReplay() : undefined;
+  /** Events replayed here (from a checkpoint, only those after it). */
   let events = 0;
+  /** After a long replay: what it let go is freed before more is written. */
+  const collect = () => {
+    if (events >= COLLECT_AFTER_EVENTS) heap?.collect();
+  };
+  let outcome: ReplayOutcome;
   try {
     if (typeof source !== 'string' || options.cache === false) {
-      return await replayLog(source, {
+      outcome = await replayLog(source, {
         ...read,
         onEvent: (entry, replayer) => {
-          extra.onEvent?.(entry, replayer);
+          onEvent?.(entry, replayer);
           progress.update(++events, entry.end);
+          if ((events & 1023) === 0) heap?.watch();
         },
       });
+    } else {
+      const debug = process.argv.includes('--debug');
+      outcome = await replayLogCached(source, {
+        ...read,
+        ...(onEvent === undefined ? {} : { onEvent }),
+        onProgress: (seq, bytes) => {
+          progress.update(seq, bytes);
+          if ((++events & 1023) === 0) heap?.watch();
+        },
+        // Before the cache's end (the whole states of its last checkpoints) is written.
+        onRead: collect,
+        ...(debug ? { note: (m: string) => progress.note(`note: ${m}\n`) } : {}),
+      });
     }
-    const debug = process.argv.includes('--debug');
-    return await replayLogCached(source, {
-      ...read,
-      ...extra,
-      onProgress: (seq, bytes) => progress.update(seq, bytes),
-      ...(debug ? { note: (m: string) => progress.note(`note: ${m}\n`) } : {}),
-    });
   } finally {
     progress.done();
   }
+  if (writesReport) collect();
+  return outcome;
 }
 
 /**
@@ -155,7 +191,7 @@ export function registerReplay(program: Command): void {
       ),
   ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
-      replayTarget(await replayInput(log, options), options),
+      replayTarget(await replayInput(log, options), options, { writesReport: true }),
     );
     if (options.json) {
       const report = options.next
@@ -201,21 +237,17 @@ export function registerReplay(program: Command): void {
     const out = process.stdout;
     if (options.json) out.write('[');
     try {
-      await replayTarget(
-        input,
-        options,
-        {
-          onEvent: ({ event }) => {
-            names = evolvePartyNames(names, event);
-            const entry = timelineEntry(event, names);
-            if (options.json) {
-              out.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
-            } else out.write(`${formatTimelineEntry(entry)}\n`);
-            first = false;
-          },
+      await replayTarget(input, options, {
+        onEvent: ({ event }) => {
+          names = evolvePartyNames(names, event);
+          const entry = timelineEntry(event, names);
+          if (options.json) {
+            out.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
+          } else out.write(`${formatTimelineEntry(entry)}\n`);
+          first = false;
         },
-        true,
-      );
+        streamsOutput: true,
+      });
     } finally {
       if (options.json) out.write(first ? ']\n' : '\n]\n');
     }

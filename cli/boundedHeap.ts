@@ -1,0 +1,78 @@
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Logs at least this large (about 170,000 generated events) are replayed with a bounded heap
+ * ({@link boundHeapForLongReplay}); a shorter one peaks far under 200 MB without it.
+ */
+export const BOUNDED_HEAP_MIN_BYTES = 32 * 1024 * 1024;
+
+/** The young generation's size (both halves) at which it stops growing: half V8's default. */
+export const YOUNG_GENERATION_BOUND = 16 * 1024 * 1024;
+
+/** How far the old generation may grow past what a full collection left live, in percent. */
+export const OLD_GENERATION_GROWTH = 50;
+
+/**
+ * A replay of at least this many events leaves enough behind (the reader's id index, the old
+ * generation's garbage) for a full collection before the report is written to pay: about 50 ms
+ * after a million events. A time-travel query answered from a checkpoint replays far fewer.
+ */
+export const COLLECT_AFTER_EVENTS = 100_000;
+
+/** The heap of a long replay, bounded by {@link boundHeapForLongReplay}. */
+export interface BoundedHeap {
+  /**
+   * Looks at the young generation and stops its growth once it reaches the bound. Cheap (a few
+   * microseconds): the replay calls it every thousand events or so, often enough that V8 cannot
+   * grow it twice in between.
+   */
+  watch(): void;
+  /**
+   * A full collection now: what the replay no longer holds (the reader's id index, 16 MB of a
+   * million ids outside V8's heap, and the old generation's garbage) is freed before more is
+   * written, rather than at a collection that may come only after the writing.
+   */
+  collect(): void;
+}
+
+/**
+ * Keeps a long replay's heap small, for this process only: the command line calls it for a
+ * replay, `status` or `timeline` of a log of {@link BOUNDED_HEAP_MIN_BYTES} or more; the library
+ * never does. Two V8 settings (docs/decisions.md, "The replay engine"): the old generation grows
+ * by {@link OLD_GENERATION_GROWTH}% of what the last full collection left live before the next
+ * (V8's own factor let garbage pile up to 30 MB by the end of a million events), and the young
+ * generation, which V8 doubles to 32 MB while a replay allocates, stops growing at
+ * {@link YOUNG_GENERATION_BOUND} (V8 reads its semi-space size limit only when it starts, but its
+ * growth factor at every growth).
+ *
+ * @example
+ * const heap = boundHeapForLongReplay();
+ * await replayLog(log, { onEvent: (e) => { if (++n % 1024 === 0) heap.watch(); } });
+ * heap.collect(); // then write the report
+ */
+export function boundHeapForLongReplay(): BoundedHeap {
+  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH}`);
+  let bounded = false;
+  const watch = (): void => {
+    if (bounded) return;
+    const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    if (young === undefined || young.space_size < YOUNG_GENERATION_BOUND) return;
+    setFlagsFromString('--semi-space-growth-factor=1');
+    bounded = true;
+  };
+  watch();
+  return { watch, collect: collectGarbage };
+}
+
+/**
+ * A full collection, from this process's command line only. Node gives a program no call for
+ * one; V8 gives `gc` to a context made while its flag is on, and that context's `gc` collects
+ * the whole heap. The flag is turned off again at once (no global `gc` appears anywhere).
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--no-expose-gc');
+  gc();
+}
