@@ -343,9 +343,7 @@ function isRealDate(text: string): boolean {
   const y = digits(text, 0, 4);
   const m = digits(text, 5, 2);
   const d = digits(text, 8, 2);
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const daysInMonth = m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
-  return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth;
+  return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m);
 }
 
 /**
