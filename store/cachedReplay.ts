@@ -714,35 +714,30 @@ class CachedRun {
   }
 
   /**
-   * The whole states of the last {@link TAILS} checkpoints that hold only edits: those the
-   * index had if still of them, else written from the states this run holds for them.
+   * The whole state of the checkpoint before the last when it holds only edits ({@link TAILS}):
+   * the one the index had if still of it, else written from the state this run holds for it.
    */
   async #tails(
     checkpoints: readonly Listed[],
     held: ReadonlyMap<number, ReplaySnapshot>,
     had: CacheIndex['tails'],
   ): Promise<CacheIndex['tails']> {
-    const tails: CacheIndex['tails'] = [];
-    for (const last of checkpoints.slice(-TAILS)) {
-      if (last.from === null) continue;
-      const kept = had.find((t) => t.seq === last.seq);
-      if (kept !== undefined) {
-        tails.push(kept);
-        continue;
-      }
-      const state = held.get(last.seq);
-      if (state === undefined) continue;
-      const { seq, bytes, hash } = last;
-      const written = await writeCacheCheckpoint(
-        this.#access,
-        { seq, bytes, hash, from: null, replay: state },
-        true,
-        true,
-      );
-      if (written)
-        tails.push({ seq, file: written.file, fileHash: written.fileHash, size: written.size });
-    }
-    return tails;
+    const before = checkpoints.at(-2);
+    if (before === undefined || before.from === null) return [];
+    const kept = had.find((t) => t.seq === before.seq);
+    if (kept !== undefined) return [kept];
+    const state = held.get(before.seq);
+    if (state === undefined) return [];
+    const { seq, bytes, hash } = before;
+    const written = await writeCacheCheckpoint(
+      this.#access,
+      { seq, bytes, hash, from: null, replay: state },
+      true,
+      true,
+    );
+    return written
+      ? [{ seq, file: written.file, fileHash: written.fileHash, size: written.size }]
+      : [];
   }
 
   /** The fingerprints of the ids of events 1..provenSeq, from the cache's ids file. */

@@ -87,8 +87,12 @@ const tempName = /^\..+\.[0-9a-f]{12}\.tmp$/;
 export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /**
- * The last checkpoints whose whole state is kept beside their edits: two, so that a query a
- * thousand events before the end (the checkpoint before the last) reads one file too.
+ * How near the end a checkpoint that holds edits may have its whole state kept beside them (a
+ * tail): among the last two. A replay writes one, for the checkpoint before the last: a query a
+ * thousand events before the end reads that file alone, and one from the last checkpoint
+ * (`status` or a replay after an append) reads it and the last one's edits (tens of KB), not a
+ * chain from an older whole state. (Truce before 3 December 2026 wrote a tail for each of the
+ * two; such an index is read as it is.)
  */
 export const TAILS = 2;
 
@@ -129,8 +133,8 @@ export const indexSchema = z
         .refine(notEmpty, { message: 'an empty mark' }),
     ),
     /**
-     * The whole states of the last {@link TAILS} checkpoints, for those that hold only edits, so
-     * a query near the end of the log (or past it, after an append) reads one file, not a chain.
+     * Whole states of checkpoints among the last {@link TAILS} that hold only edits, so a query
+     * near the end of the log (or past it, after an append) reads one large file, not a chain.
      */
     tails: z
       .array(
@@ -666,9 +670,9 @@ export function sharedOf(replay: ReplaySnapshot): {
 export type LoadedState = { ok: true; replay: ReplaySnapshot } | { ok: false; broken: number };
 
 /**
- * The replay state at `checkpoints[at]`: the whole state of the last checkpoint at or before it
- * that holds one, with the edits of each checkpoint after it applied in order (or, for the last
- * checkpoints, the index's `tails` when they hold). Every file is
+ * The replay state at `checkpoints[at]`: the nearest whole state at or before it (a checkpoint
+ * that holds one, or, among the last checkpoints, the index's `tails` when they hold), with the
+ * edits of each checkpoint after it applied in order. Every file is
  * read as {@link readCacheCheckpoint} reads it, and the state built is checked by the replay
  * snapshot's schema. When a file does not hold, says which (`broken`, its place in the list).
  *
@@ -682,34 +686,60 @@ export async function loadCheckpointState(
   at: number,
   tails: CacheIndex['tails'] = [],
 ): Promise<LoadedState> {
-  const mark = checkpoints[at] as CacheIndex['checkpoints'][number];
-  const tail = at >= checkpoints.length - TAILS ? tails.find((t) => t.seq === mark.seq) : undefined;
-  if (tail !== undefined) {
-    const whole = await readCacheCheckpoint(access, { ...mark, ...tail, from: null });
-    const replay = whole && replaySnapshotSchema.safeParse(whole.replay);
-    if (replay?.success) return { ok: true, replay: replay.data as ReplaySnapshot };
-  }
+  const markAt = (i: number) => checkpoints[i] as CacheIndex['checkpoints'][number];
+  const tailOf = (i: number) =>
+    i >= checkpoints.length - TAILS ? tails.find((t) => t.seq === markAt(i).seq) : undefined;
+  // The nearest whole state at or before `at`: a checkpoint that holds one, or a tail.
   let first = at;
-  while (first > 0 && (checkpoints[first] as CacheIndex['checkpoints'][number]).from !== null) {
-    first--;
+  while (first > 0 && markAt(first).from !== null && tailOf(first) === undefined) first--;
+  const tail = markAt(first).from === null ? undefined : tailOf(first);
+  if (tail !== undefined) {
+    // Read shared when it is the state asked for; else unshared, as edits follow.
+    const whole = await readCacheCheckpoint(
+      access,
+      { ...markAt(first), ...tail, from: null },
+      first === at,
+    );
+    if (whole !== undefined) {
+      const state = await applyEditsAfter(access, checkpoints, first, at, whole.replay);
+      if (state.ok) return state;
+    }
+    // A tail that does not hold, or edits after it that do not: the chain from the whole state
+    // before it, which says which file is broken.
+    while (first > 0 && markAt(first).from !== null) first--;
   }
-  let state: unknown;
+  return applyEditsAfter(access, checkpoints, first - 1, at, undefined);
+}
+
+/**
+ * The state at checkpoint `at`: `state`, the whole state at checkpoint `from` (or, with `from`
+ * one before a checkpoint that holds a whole state, nothing yet), with the checkpoints after it
+ * applied in order, each file read as {@link readCacheCheckpoint} reads it.
+ */
+async function applyEditsAfter(
+  access: CacheAccess,
+  checkpoints: CacheIndex['checkpoints'],
+  from: number,
+  at: number,
+  start: unknown,
+): Promise<LoadedState> {
+  let state = start;
   // Read a few at a time (each file is an open, a stat, a read and a close), applied in order.
-  for (let from = first; from <= at; from += 8) {
-    const batch = checkpoints.slice(from, Math.min(at + 1, from + 8));
+  for (let next = from + 1; next <= at; next += 8) {
+    const batch = checkpoints.slice(next, Math.min(at + 1, next + 8));
     // A whole state with edits to apply after it is read unshared (the edits work in place).
     const loaded = await Promise.all(
       batch.map((mark) => readCacheCheckpoint(access, mark, mark.seq === checkpoints[at]?.seq)),
     );
     for (const [i, checkpoint] of loaded.entries()) {
-      if (checkpoint === undefined) return { ok: false, broken: from + i };
+      if (checkpoint === undefined) return { ok: false, broken: next + i };
       if (checkpoint.from === null) state = checkpoint.replay;
       else {
         try {
           state = applyStateDelta(state, checkpoint.edits as StateEdit[]);
         } catch {
           access.note(`checkpoint ${batch[i]?.file} does not fit the one before; it is not used`);
-          return { ok: false, broken: from + i };
+          return { ok: false, broken: next + i };
         }
       }
     }

@@ -444,47 +444,128 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expectIds(59);
   });
 
-  it('given a built cache whose last checkpoint holds edits, then its whole state is kept beside it, and a query from it reads that one file', async () => {
-    // A log length whose last checkpoint holds edits (whole states come every few of them).
+  it("given a built cache whose checkpoint before the last holds edits, then its whole state is kept beside it, a query from it reads that one file, and one from the last checkpoint reads it and the last one's edits", async () => {
+    // A log length whose checkpoint before the last holds edits (whole states come every few).
     let n = 20;
     for (; n < 40; n++) {
       writeFileSync(log, aidLog(n));
       await cached(log);
-      if (readIndex().tails.some((t) => t.seq === readIndex().checkpoints.at(-1)?.seq)) break;
+      if (readIndex().tails.some((t) => t.seq === readIndex().checkpoints.at(-2)?.seq)) break;
     }
     const index = readIndex();
-    const tail = index.tails.find(
-      (t) => t.seq === index.checkpoints.at(-1)?.seq,
-    ) as IndexSeen['tails'][number];
-    expect(index.checkpoints.at(-1)?.from).not.toBeNull();
+    expect(index.checkpoints.at(-2)?.from).not.toBeNull();
+    // One tail, never one for the last checkpoint.
+    expect(index.tails.map((t) => t.seq)).toEqual([index.checkpoints.at(-2)?.seq]);
+    const tail = index.tails[0] as IndexSeen['tails'][number];
+    const last = index.checkpoints.at(-1) as IndexSeen['checkpoints'][number];
+    // The files a query opens, by name.
+    const opened: string[] = [];
+    const watching: StoreFs = {
+      ...nodeFs,
+      open: (path, ...rest) => {
+        opened.push(String(path).slice(cache.length + 1));
+        return nodeFs.open(path, ...rest);
+      },
+    };
+    const reads = async (cut: Cut) => {
+      opened.length = 0;
+      const got = await cached(log, cut, { fs: watching });
+      expect(got).toBe(await cold(log, cut));
+      return opened.filter((name) => /\.json$/.test(name) && name !== 'index.json');
+    };
+    expect(await reads({ until: tail.seq + 1 })).toEqual([tail.file]);
+    expect(await reads({ until: last.seq + 1 })).toEqual([tail.file, last.file]);
     const until = { until: tail.seq + 1 };
     const want = await cold(log, until);
-    expect(await cached(log, until)).toBe(want);
-    // Damaged, it is not used: the chain of edits gives the same answer.
+    // Damaged, it is not used: the chain of edits gives the same answer, from the last
+    // checkpoint as from its own.
     const file = join(cache, tail.file);
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.replace(/"trucks":(\d+)/, '"trucks":1$1'));
     expect(await cached(log, until)).toBe(want);
-    // Forged with every hash made to match, it is believed: so it is the file read.
+    expect(await cached(log, { until: last.seq })).toBe(await cold(log, { until: last.seq }));
+    // Forged with every hash made to match, it is believed: so it is the file read, for a query
+    // from it and for one from the last checkpoint.
     writeFileSync(file, text.replaceAll(/"trucks":(\d+)/g, '"trucks":77$1'));
     tail.fileHash = sha256(readFileSync(file));
     writeIndex(index);
     expect(JSON.parse(await cached(log, until)).report.aid.trucks).not.toBe(
       JSON.parse(want).report.aid.trucks,
     );
-    // An append moves the end: the tail follows the last checkpoint, the old one is swept.
+    // From the last checkpoint, the tail is read and the last one's edits applied to it: what
+    // they do not change (the title) is the forged file's.
+    const titled = text.replace('"title":"Cache test"', '"title":"Forged title"');
+    expect(titled).not.toBe(text);
+    writeFileSync(file, titled);
+    tail.fileHash = sha256(readFileSync(file));
+    writeIndex(index);
+    const fromLast = { until: last.seq };
+    expect(JSON.parse(await cached(log, fromLast)).report.title).toBe('Forged title');
+    expect(JSON.parse(await cold(log, fromLast)).report.title).toBe('Cache test');
+    // An append moves the end: the tail follows the checkpoint before the last, the old one is
+    // swept.
     rmSync(cache, { recursive: true });
     await cached(log);
     appendFileSync(log, aidLog(7, n + 1));
     expect(await cached(log)).toBe(await cold(log));
     const now = readIndex();
-    const lastTwo = now.checkpoints.slice(-2);
-    expect(now.tails.every((t) => lastTwo.some((c) => c.seq === t.seq))).toBe(true);
-    // Each of the last two checkpoints that holds edits has its whole state; no other is kept.
-    expect(now.tails.length).toBe(lastTwo.filter((c) => c.from !== null).length);
+    const before = now.checkpoints.at(-2) as IndexSeen['checkpoints'][number];
+    expect(now.tails.map((t) => t.seq)).toEqual(before.from === null ? [] : [before.seq]);
     expect(readdirSync(cache).filter((name) => name.startsWith('tail-')).length).toBe(
       now.tails.length,
     );
+  });
+
+  it('given an index an older truce wrote, with the whole states of both last checkpoints, then a query from either reads its own, and the next checkpoint leaves one', async () => {
+    // A log length whose last checkpoint holds edits.
+    for (let n = 31; n < 50; n++) {
+      writeFileSync(log, aidLog(n));
+      await cached(log);
+      if (readIndex().checkpoints.at(-1)?.from !== null) break;
+      rmSync(cache, { recursive: true });
+    }
+    const index = readIndex();
+    const [before, last] = index.checkpoints.slice(-2) as IndexSeen['checkpoints'];
+    if (before === undefined || last === undefined) throw new Error('two checkpoints expected');
+    // The older truce's second tail, written as it wrote tails, listed in the index.
+    const { replayer } = await replayLog(log, { until: last.seq });
+    const access: CacheAccess = { dir: cache, fs: nodeFs, note: () => {} };
+    const mark = (await readCacheIndex(access))?.checkpoints.at(-1);
+    if (mark === undefined) throw new Error('no checkpoint read');
+    const written = await writeCacheCheckpoint(
+      access,
+      {
+        seq: mark.seq,
+        bytes: mark.bytes,
+        hash: mark.hash,
+        from: null,
+        replay: replayer.snapshot(),
+      },
+      true,
+    );
+    if (written === undefined) throw new Error('tail not written');
+    const older = { seq: last.seq, file: written.file, fileHash: written.fileHash };
+    index.tails = [...index.tails, { ...older, size: written.size } as IndexSeen['tails'][number]];
+    writeIndex(index);
+    const opened: string[] = [];
+    const watching: StoreFs = {
+      ...nodeFs,
+      open: (path, ...rest) => {
+        opened.push(String(path).slice(cache.length + 1));
+        return nodeFs.open(path, ...rest);
+      },
+    };
+    const cut = { until: last.seq };
+    expect(await cached(log, cut, { fs: watching })).toBe(await cold(log, cut));
+    expect(opened.filter((name) => name.startsWith('tail-') || /^\d+-/.test(name))).toEqual([
+      written.file,
+    ]);
+    // Three more events, one more checkpoint: one tail, for the checkpoint before the new last.
+    appendFileSync(log, aidLog(3, last.seq + 1));
+    expect(await cached(log)).toBe(await cold(log));
+    const now = readIndex();
+    expect(now.tails.length).toBeLessThanOrEqual(1);
+    expect(now.tails.every((t) => t.seq === now.checkpoints.at(-2)?.seq)).toBe(true);
   });
 
   /** The value at a path of keys and indexes (the test's own walk, not the cache's). */
