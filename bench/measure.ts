@@ -192,9 +192,21 @@ export function timeProcess(args: readonly string[], options: { cwd?: string } =
   return { ms: performance.now() - started };
 }
 
+/**
+ * The source of an expression a child script evaluates to its own peak RSS in MB: Linux's
+ * `VmHWM` (the high-water mark of the process's own memory), read from `/proc/self/status`;
+ * elsewhere `process.resourceUsage().maxRSS`. Not maxRSS on Linux: a process started by fork and
+ * exec keeps as its maxRSS the peak of the process that forked it, so a bench that had read a
+ * 185 MB log gave every child it ran a "peak" of at least 193 MB, the parse floor's included
+ * (checked: a child of a 343 MB parent reported a maxRSS of 290 MB and a VmHWM of 39 MB).
+ * `/usr/bin/time`, forked from a small process, is not misled.
+ */
+export const PEAK_RSS_MB =
+  "((status) => { const hwm = status && /VmHWM:\\s*(\\d+) kB/.exec(status); return hwm ? Number(hwm[1]) / 1024 : process.resourceUsage().maxRSS / 1024; })((() => { try { return process.getBuiltinModule('node:fs').readFileSync('/proc/self/status', 'utf8'); } catch { return undefined; } })())";
+
 const RSS_MARK = 'truce-bench-rss:';
 /** A preload that prints the process's peak RSS on stderr as it exits, for {@link timeProcessRss}. */
-const RSS_PRELOAD = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\n${RSS_MARK}'+process.resourceUsage().maxRSS/1024+'\\n'))`;
+const RSS_PRELOAD = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\n${RSS_MARK}'+${encodeURIComponent(PEAK_RSS_MB)}+'\\n'))`;
 
 /**
  * {@link timeProcess} and the process's peak RSS in MB (`rssMb`): `node --import` a preload
@@ -248,7 +260,7 @@ export function childRates(script: string, args: readonly string[], expected?: n
  * The end of a {@link childFigures} script: prints `events`, the `ms` since `started` and the
  * peak RSS in MB as the JSON object `childFigures` reads.
  */
-export const REPORT_FIGURES = `process.stdout.write(JSON.stringify({ events, ms: performance.now() - started, rssMb: process.resourceUsage().maxRSS / 1024 }));`;
+export const REPORT_FIGURES = `process.stdout.write(JSON.stringify({ events, ms: performance.now() - started, rssMb: ${PEAK_RSS_MB} }));`;
 
 /**
  * Writes `truce generate --events N --seed S` (the built CLI) to `file`: the legal, varied log

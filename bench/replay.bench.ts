@@ -12,7 +12,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { childRates, compare, machineLine, printComparison, REPORT_FIGURES } from './measure.js';
+import {
+  childRates,
+  compare,
+  machineLine,
+  PEAK_RSS_MB,
+  printComparison,
+  REPORT_FIGURES,
+} from './measure.js';
 
 /** Events in the log: 1,000,000 by default (issue 12), `TRUCE_BENCH_EVENTS` for a quick run. */
 const EVENTS = Number(process.env.TRUCE_BENCH_EVENTS ?? 1_000_000);
@@ -29,7 +36,8 @@ const cli = join(root, 'dist', 'cli', 'main.js');
  * Replays a 1,000,000-event legal log and compares, in the same run, with the parse floor
  * (read the file, split lines, `JSON.parse` each, an empty fold): `truce validate` and
  * `truce replay --json --no-cache` as a user runs them (a full replay every run; peak RSS of
- * each), `replayLog` in process, the
+ * each), the first `truce replay --json` (the checkpoint cache written, removed before each
+ * run: the figure issue 12's "done when" names), `replayLog` in process, the
  * deal chart's executor and a long-lived XState actor's `send` on the same events already
  * decoded, and XState's pure `transition()` on the first 20,000. The log is
  * `truce generate --events N --seed 7` (many proposals, phases, releases, collapses) when the
@@ -71,6 +79,10 @@ export default async function run(): Promise<void> {
       subjects: [
         mode('truce validate LOG (format + statechart)', 'validateCli'),
         mode('truce replay LOG --json --no-cache (strict replay, all projections)', 'replayCli'),
+        mode(
+          'truce replay LOG --json, a first replay (writes the checkpoint cache; removed before each run)',
+          'replayCliFirst',
+        ),
         mode('replayLog in process (strict replay, all projections)', 'replay'),
         mode(
           `the chart's executor, events decoded (first ${DECODED_EVENTS.toLocaleString('en')})`,
@@ -103,7 +115,10 @@ export default async function run(): Promise<void> {
       `peak RSS of truce replay --json --no-cache: ${Math.round(result.subjects[1]?.median.rssMb ?? 0)} MB (issue 12: under 200 MB)`,
     );
     console.log(
-      `executor / XState actor send: ${(rate(3) / rate(4)).toFixed(2)}× the events per second`,
+      `first replay (truce replay --json, writing the checkpoint cache) at 1/${(floor / rate(2)).toFixed(2)} of the parse floor's events/s, ${(rate(1) / rate(2)).toFixed(2)}× the time of --no-cache; peak RSS ${Math.round(result.subjects[2]?.median.rssMb ?? 0)} MB`,
+    );
+    console.log(
+      `executor / XState actor send: ${(rate(4) / rate(5)).toFixed(2)}× the events per second`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -157,9 +172,10 @@ for await (const { event } of readLog(process.argv[1])) { events_.push(event); i
  * when it ends: the peak RSS is the CLI's own, as `/usr/bin/time -v` gives it. The log's event
  * count comes as the second argument (the CLI prints no count with `--json`).
  */
-const cliRun = (args: string, main = cli) => `
-import { writeSync } from 'node:fs';
+const cliRun = (args: string, main = cli, before = '') => `
+import { rmSync, writeSync } from 'node:fs';
 const [file, count] = process.argv.slice(1);
+${before}
 process.stdout.write = (chunk, encoding, callback) => {
   const done = typeof encoding === 'function' ? encoding : callback;
   if (typeof done === 'function') done();
@@ -168,7 +184,7 @@ process.stdout.write = (chunk, encoding, callback) => {
 const started = performance.now();
 process.on('exit', (code) => {
   if (code !== 0) return;
-  const figures = { events: Number(count), ms: performance.now() - started, rssMb: process.resourceUsage().maxRSS / 1024 };
+  const figures = { events: Number(count), ms: performance.now() - started, rssMb: ${PEAK_RSS_MB} };
   writeSync(1, JSON.stringify(figures));
 });
 process.argv = [process.argv[0], ${JSON.stringify(main)}, ${args}];
@@ -193,6 +209,12 @@ ${report}`,
   // --no-cache: a full replay each run (the first would write the checkpoint cache, and the
   // others read it); time travel through the cache is `npm run bench -- timetravel`.
   replayCli: cliRun(`'replay', file, '--json', '--no-cache'`),
+  // The cache of the run before is removed first (not timed): each run is a first replay.
+  replayCliFirst: cliRun(
+    `'replay', file, '--json'`,
+    cli,
+    `rmSync(file + '.truce-cache', { recursive: true, force: true });`,
+  ),
   replayCliBefore: cliRun(
     `'replay', file, '--json', '--no-cache'`,
     join(process.env.TRUCE_BENCH_BEFORE ?? root, 'dist', 'cli', 'main.js'),
