@@ -694,14 +694,12 @@ export async function loadCheckpointState(
   while (first > 0 && markAt(first).from !== null && tailOf(first) === undefined) first--;
   const tail = markAt(first).from === null ? undefined : tailOf(first);
   if (tail !== undefined) {
-    // Read shared when it is the state asked for; else unshared, as edits follow.
-    const whole = await readCacheCheckpoint(
-      access,
-      { ...markAt(first), ...tail, from: null },
-      first === at,
-    );
+    // Read shared, as a replay holds it; the edits after it (the last checkpoint's) are applied
+    // by copying what they go through, so an edit of the machine's object never reaches the
+    // projection's and the state stays shared (a tail written from it writes them once).
+    const whole = await readCacheCheckpoint(access, { ...markAt(first), ...tail, from: null });
     if (whole !== undefined) {
-      const state = await applyEditsAfter(access, checkpoints, first, at, whole.replay);
+      const state = await applyEditsAfter(access, checkpoints, first, at, whole.replay, true);
       if (state.ok) return state;
     }
     // A tail that does not hold, or edits after it that do not: the chain from the whole state
@@ -722,6 +720,8 @@ async function applyEditsAfter(
   from: number,
   at: number,
   start: unknown,
+  /** `start` is shared: edits copy what they go through ({@link applyStateDelta}'s `copy`). */
+  copy = false,
 ): Promise<LoadedState> {
   let state = start;
   // Read a few at a time (each file is an open, a stat, a read and a close), applied in order.
@@ -736,7 +736,7 @@ async function applyEditsAfter(
       if (checkpoint.from === null) state = checkpoint.replay;
       else {
         try {
-          state = applyStateDelta(state, checkpoint.edits as StateEdit[]);
+          state = applyStateDelta(state, checkpoint.edits as StateEdit[], { copy });
         } catch {
           access.note(`checkpoint ${batch[i]?.file} does not fit the one before; it is not used`);
           return { ok: false, broken: next + i };

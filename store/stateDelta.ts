@@ -160,24 +160,48 @@ function sameKeyOrder(before: Record<string, unknown>, after: Record<string, unk
 }
 
 /**
- * Applies edits to a parsed JSON state in place and returns it (the root itself is replaced by
- * an edit of the empty path). Throws a `RangeError` when an edit does not fit the state (a
- * delta of another state): the caller then does not use it.
+ * Applies edits to a parsed JSON state and returns it (the root itself is replaced by an edit of
+ * the empty path): in place, or with `copy` without changing anything of the state given, each
+ * container on an edit's path copied once and everything else kept, so an object the state
+ * holds in two places (a tail's shared terms) stays shared unless an edit goes through it, and
+ * then the place not edited keeps the object as it was. Throws a `RangeError` when an edit does
+ * not fit the state (a delta of another state): the caller then does not use it.
  *
  * @example
  * const state = applyStateDelta(JSON.parse(baseText), edits);
+ * const next = applyStateDelta(sharedState, edits, { copy: true }); // sharedState unchanged
  */
-export function applyStateDelta(state: unknown, edits: readonly StateEdit[]): unknown {
+export function applyStateDelta(
+  state: unknown,
+  edits: readonly StateEdit[],
+  options: { copy?: boolean } = {},
+): unknown {
+  /** With `copy`: the containers this call made (copies, and the values its edits set). */
+  const made = options.copy === true ? new Set<unknown>() : undefined;
   let root = state;
   for (const edit of edits) {
     const [path] = edit;
     if (path.length === 0) {
       if (edit.length !== 2) throw new RangeError('an edit removes the whole state');
       root = edit[1];
+      made?.add(root);
       continue;
     }
+    if (made !== undefined && !made.has(root) && isContainer(root)) {
+      root = copyOf(root as object);
+      made.add(root);
+    }
     let parent: unknown = root;
-    for (let i = 0; i < path.length - 1; i++) parent = childOf(parent, path[i] as PathStep);
+    for (let i = 0; i < path.length - 1; i++) {
+      const step = path[i] as PathStep;
+      let child = childOf(parent, step);
+      if (made !== undefined && !made.has(child)) {
+        child = copyOf(child as object);
+        made.add(child);
+        setChild(parent, step, child);
+      }
+      parent = child;
+    }
     const last = path[path.length - 1] as PathStep;
     if (Array.isArray(parent)) {
       if (typeof last !== 'number' || edit.length !== 2 || last > parent.length || last < 0) {
@@ -185,21 +209,35 @@ export function applyStateDelta(state: unknown, edits: readonly StateEdit[]): un
       }
       parent[last] = edit[1];
     } else if (isPlainObject(parent) && typeof last === 'string') {
-      if (edit.length === 2) {
-        // defineProperty, so that a key named __proto__ is a key, as JSON.parse makes it.
-        Object.defineProperty(parent, last, {
-          value: edit[1],
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      } else if (Object.hasOwn(parent, last)) delete parent[last];
+      if (edit.length === 2) setChild(parent, last, edit[1]);
+      else if (Object.hasOwn(parent, last)) delete parent[last];
       else throw new RangeError(`an edit removes a missing key at ${JSON.stringify(path)}`);
     } else {
       throw new RangeError(`an edit does not fit the state at ${JSON.stringify(path)}`);
     }
+    // A value from the edits is the caller's own (parsed from its file): edited in place later.
+    if (edit.length === 2) made?.add(edit[1]);
   }
   return root;
+}
+
+/** A shallow copy of a container: its items, or its own keys in their order. */
+function copyOf(value: object): object {
+  // Spread defines each own key as data: a key named __proto__ stays a key.
+  return Array.isArray(value) ? value.slice() : { ...value };
+}
+
+/** Sets `parent[step]`; an object's key by definition, so that __proto__ is a key, as JSON.parse makes it. */
+function setChild(parent: unknown, step: PathStep, value: unknown): void {
+  if (Array.isArray(parent)) parent[step as number] = value;
+  else {
+    Object.defineProperty(parent, step, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  }
 }
 
 function childOf(parent: unknown, step: PathStep): unknown {

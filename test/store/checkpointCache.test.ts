@@ -622,6 +622,25 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       // The same state through the chain of edits from the whole state before it.
       const chain = await loadCheckpointState(access, verified, i, []);
       expect(chain.ok && JSON.stringify(chain.replay)).toBe(want);
+      // The checkpoint after it (the last): the tail with its edits applied by copying what they
+      // go through, so the objects no edit reached are still shared, and the tail's own state,
+      // loaded again, is as it was.
+      const next = verified[i + 1];
+      if (next === undefined || next.from === null) continue;
+      const after = await loadCheckpointState(access, verified, i + 1, read?.tails);
+      if (!after.ok) throw new Error(`checkpoint ${next.file} not read after the tail`);
+      const { replayer: later } = await replayLog(log, { until: next.seq });
+      expect(JSON.stringify(after.replay)).toBe(JSON.stringify(later.snapshot()));
+      let stillShared = 0;
+      for (const [from, to] of file.shared) {
+        const [machine, projection] = [at(after.replay, from), at(after.replay, to)];
+        // An object edited since is the machine's own copy; one not edited is the same object.
+        if (JSON.stringify(machine) === JSON.stringify(at(loaded.replay, from))) {
+          expect(projection).toBe(machine);
+          stillShared++;
+        }
+      }
+      expect(stillShared).toBeGreaterThan(0);
     }
     expect(linked).toBeGreaterThan(0);
   });

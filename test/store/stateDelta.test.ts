@@ -104,6 +104,50 @@ describe('the edits between two states', () => {
     );
   });
 
+  it('applied by copying, turn any JSON value into any other and leave the value given as it was (property)', () => {
+    const json = fc.jsonValue({ maxDepth: 4 });
+    checkProperty(
+      'state-delta-copy',
+      fc.property(json, json, (a, b) => {
+        const stored = JSON.parse(JSON.stringify(stateDelta(a, b)));
+        const given = JSON.parse(JSON.stringify(a));
+        const before = JSON.stringify(given);
+        const out = applyStateDelta(given, stored, { copy: true });
+        if (JSON.stringify(out) !== JSON.stringify(b)) throw new Error('the edited state differs');
+        if (JSON.stringify(given) !== before) throw new Error('the state given was changed');
+      }),
+      () => [],
+    );
+  });
+
+  it('applied by copying, keep an object held in two places shared unless an edit goes through it, and then change only the place edited', () => {
+    const terms = { days: 42, hostages: [{ category: 'women', count: 33 }] };
+    const untouched = { days: 7 };
+    const state = {
+      machine: { terms, other: untouched },
+      projection: { terms, other: untouched, ['__proto__']: { n: 1 } },
+    };
+    const out = applyStateDelta(
+      state,
+      [
+        [['machine', 'terms', 'days'], 43],
+        [['projection', '__proto__', 'n'], 2],
+      ],
+      { copy: true },
+    ) as typeof state;
+    expect(out.machine.terms.days).toBe(43);
+    expect(out.projection.terms).toBe(terms);
+    expect(terms.days).toBe(42);
+    expect(out.machine.terms.hostages).toBe(terms.hostages);
+    expect(out.machine.other).toBe(out.projection.other);
+    expect(JSON.stringify(out.projection)).toContain('"__proto__":{"n":2}');
+    expect(Object.getPrototypeOf(out.projection)).toBe(Object.prototype);
+    expect(JSON.stringify(state.projection)).toContain('"__proto__":{"n":1}');
+    // In place (no copy), the same edits reach both places of the shared object.
+    const inPlace = applyStateDelta(state, [[['machine', 'terms', 'days'], 43]]) as typeof state;
+    expect(inPlace.projection.terms.days).toBe(43);
+  });
+
   it('keep the key order of an object whose keys moved, and keys named __proto__', () => {
     const before = { a: 1, b: { c: [1, 2, 3] }, d: 'x' };
     const after = { b: before.b, a: 1, d: 'x' };
