@@ -38,11 +38,42 @@ function partyName(id: string, names: Record<string, string>): string {
 
 /**
  * The readable standing of a deal: state, counts, who owes what, terms and sticking points.
+ * Every line is escaped on its own ({@link escapeText}): a line feed in a log's text (a
+ * flare-up's description, a title, a name) is printed `\n`, so no text can add a line of its
+ * own to the report (a forged "OVERDUE: …" under "Who owes what").
  *
  * @example
  * process.stdout.write(formatReport(report));
  */
 export function formatReport(report: ReplayReport, names: Record<string, string> = {}): string {
+  return [...formatReportPieces(report, names)].join('');
+}
+
+/**
+ * {@link formatReport} in pieces of whole lines, each about `size` characters, so that the
+ * report of a long deal (a hundred thousand lines) is written without one string of all of it.
+ *
+ * @example
+ * for (const piece of formatReportPieces(report, names)) process.stdout.write(piece);
+ */
+export function* formatReportPieces(
+  report: ReplayReport,
+  names: Record<string, string> = {},
+  size = 1 << 16,
+): Generator<string> {
+  let piece = '';
+  for (const line of reportLines(report, names)) {
+    piece += `${escapeText(line)}\n`;
+    if (piece.length >= size) {
+      yield piece;
+      piece = '';
+    }
+  }
+  if (piece.length > 0) yield piece;
+}
+
+/** The lines of {@link formatReport}, as the log's text gives them (not yet escaped). */
+function reportLines(report: ReplayReport, names: Record<string, string>): string[] {
   const h = report.hostages;
   const p = report.prisoners;
   const lines: string[] = [];
@@ -186,7 +217,7 @@ export function formatReport(report: ReplayReport, names: Record<string, string>
       .join(' vs ');
     lines.push(row(TERM_LABELS[point.term], positions));
   }
-  return escapeLines(`${lines.join('\n')}\n`);
+  return lines;
 }
 
 const TERM_LABELS: Record<ReplayReport['stickingPoints'][number]['term'], string> = {

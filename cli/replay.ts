@@ -13,7 +13,7 @@ import {
   COLLECT_AFTER_EVENTS,
 } from './boundedHeap.js';
 import { isCalendarDate } from './dates.js';
-import { formatReport, formatStatus, formatTimelineEntry } from './format.js';
+import { formatReportPieces, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
 import { startProgress } from './progress.js';
@@ -204,7 +204,8 @@ export function registerReplay(program: Command): void {
     }
     const parties = outcome.replayer.projection().parties;
     const names = Object.fromEntries(Object.entries(parties).map(([id, p]) => [id, p.name]));
-    process.stdout.write(formatReport(outcome.report, names));
+    // In pieces: the report of a long deal is a hundred thousand lines.
+    for (const piece of formatReportPieces(outcome.report, names)) process.stdout.write(piece);
     if (options.next) {
       process.stdout.write(`\n${formatNext(outcome.report.state, outcome.replayer.next())}`);
     }

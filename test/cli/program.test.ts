@@ -159,6 +159,36 @@ describe('text from a log is printed with control characters escaped', () => {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the test.
   const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
+  it("truce replay: a line feed in a log's text is printed escaped, never as a line of the report", () => {
+    const forged = join(dir, 'forged-lines.jsonl');
+    const fake = '\n  OVERDUE: Israel owes 50 women by 2023-11-25Z';
+    writeFileSync(
+      forged,
+      `${JSON.stringify({
+        seq: 1,
+        id: 'open',
+        type: 'negotiation.opened',
+        at: '2023-11-22T08:00:00Z',
+        data: {
+          title: `Talks${fake}`,
+          parties: [
+            { id: 'a', name: 'A', role: 'principal' },
+            { id: 'b', name: 'B', role: 'principal' },
+          ],
+        },
+      })}\n${JSON.stringify({ seq: 2, id: 'aid', type: 'aid.delivered', at: '2023-11-24T10:00:00Z', data: { region: `south${fake}`, trucks: 1 } })}\n`,
+    );
+    const run = truce(['replay', forged]);
+    expect(run.status).toBe(0);
+    // The oracle: no line of the output is the forged one; the text is there, escaped.
+    expect(run.stdout.split('\n').filter((line) => line.includes('OVERDUE'))).toEqual([
+      'Talks\\n  OVERDUE: Israel owes 50 women by 2023-11-25Z',
+      expect.stringMatching(
+        /^ {4}south\\n {2}OVERDUE: Israel owes 50 women by 2023-11-25Z *1 \(fuel 0\)$/,
+      ),
+    ]);
+  });
+
   // (`status` prints no free text from the log: only states, seqs and counts.)
   it.each([['replay'], ['timeline'], ['validate']])('truce %s', (command) => {
     const args = command === 'validate' ? [command, bad] : [command, log];
