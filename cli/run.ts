@@ -66,9 +66,7 @@ async function runCommand(
     // Commander has already printed its own usage message (or the help, or the version).
     if (error instanceof CommanderError) return code;
     const debug = program.opts().debug === true || argv.includes('--debug');
-    writeErr(
-      `${debug ? escapeLines(debugReport(error)) : `error: ${escapeText(messageOf(error))}`}\n`,
-    );
+    writeErr(`${debug ? debugReport(error) : `error: ${escapeText(messageOf(error))}`}\n`);
     return code;
   }
 }
@@ -101,17 +99,32 @@ function exitCodeOfTruceCode(code: TruceErrorCode): ExitCode {
 /** The first line of an error's message: a sentence, never a stack. */
 function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
+  // Truce's own errors are one sentence, which may quote a log's text (a line feed in an id):
+  // kept whole, their line feeds escaped, not cut at the first.
+  if (error instanceof TruceError && text !== '') return text;
   const first = text.split('\n', 1)[0] ?? '';
   return first || (error instanceof Error ? error.name : 'unknown error');
 }
 
 function debugReport(error: unknown): string {
-  if (!(error instanceof Error)) return `error: ${String(error)}`;
-  let out = error.stack ?? `${error.name}: ${error.message}`;
+  if (!(error instanceof Error)) return `error: ${escapeText(String(error))}`;
+  let out = traceOf(error);
   let cause = error.cause;
   while (cause !== undefined) {
-    out += `\ncaused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}`;
+    out += `\ncaused by: ${cause instanceof Error ? traceOf(cause) : escapeText(String(cause))}`;
     cause = cause instanceof Error ? cause.cause : undefined;
   }
   return out;
+}
+
+/**
+ * An error's stack as lines safe to print: its message (which may quote a log's text, line
+ * feeds included) escaped as one line, then the stack's frames.
+ */
+function traceOf(error: Error): string {
+  const head = `${error.name}: ${error.message}`;
+  const stack = error.stack ?? head;
+  // V8's stack starts with the head; a stack made otherwise is escaped line by line.
+  if (!stack.startsWith(head)) return escapeLines(stack);
+  return `${escapeText(head)}${escapeLines(stack.slice(head.length))}`;
 }

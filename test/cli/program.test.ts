@@ -189,6 +189,39 @@ describe('text from a log is printed with control characters escaped', () => {
     ]);
   });
 
+  it("truce replay: an error quoting a log's text with a line feed is printed whole, on one line, with --debug too", () => {
+    const quoting = join(dir, 'forged-frame.jsonl');
+    const id = 'x\n    at forged (evil.ts:1:1)';
+    writeFileSync(
+      quoting,
+      `${JSON.stringify({
+        seq: 1,
+        id: 'open',
+        type: 'negotiation.opened',
+        at: '2023-11-22T08:00:00Z',
+        data: {
+          title: 'T',
+          parties: [
+            { id: 'a', name: 'A', role: 'principal' },
+            { id: 'b', name: 'B', role: 'principal' },
+          ],
+        },
+      })}\n${JSON.stringify({ seq: 2, id: 'acc', type: 'proposal.accepted', at: '2023-11-23T08:00:00Z', data: { proposalId: id, by: 'a' } })}\n`,
+    );
+    const plain = truce(['replay', quoting]);
+    expect(plain.status).toBe(1);
+    // Not cut at the line feed: the whole sentence, the id escaped.
+    expect(plain.stderr).toMatch(
+      /^error: .*proposal x\\n {4}at forged \(evil\.ts:1:1\) was never sent\n$/,
+    );
+    const debug = truce(['replay', quoting, '--debug']);
+    expect(debug.status).toBe(1);
+    const lines = debug.stderr.split('\n');
+    expect(lines[0]).toContain('proposal x\\n    at forged (evil.ts:1:1) was never sent');
+    expect(lines.filter((line) => line.includes('forged'))).toHaveLength(1);
+    expect(lines.some((line) => /^\s+at /.test(line))).toBe(true);
+  });
+
   // (`status` prints no free text from the log: only states, seqs and counts.)
   it.each([['replay'], ['timeline'], ['validate']])('truce %s', (command) => {
     const args = command === 'validate' ? [command, bad] : [command, log];
