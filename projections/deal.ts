@@ -219,27 +219,30 @@ interface ListState {
 
 /**
  * Copy-on-write over a projection: a container (object or array) is copied the first time a
- * fold writes to it after the projection was last handed out ({@link ProjectionFolder.seal},
+ * fold writes to it after the projection was last handed out ({@link ProjectionFolder.projection},
  * {@link ProjectionFolder.checkpoint}), then written in place until the next hand-out. What a
  * fold was given is never changed, and what did not change stays shared, as immer would give,
  * without its proxies (immer cost a fifth of a replay).
  *
- * Whether the fold owns a container (made or copied it since the last hand-out) is known from
- * where the container is, not asked of the container itself, for the three kinds a fold
- * touches millions of times: the root (a flag), the long lists (the list the fold owns, per
- * list) and their entries (by index: those appended since the hand-out, and those copied in
- * the current epoch, which each hand-out advances). A `WeakSet` look-up per container, the rule
- * before, cost a first replay through the cache as much as the rest of the fold. The few other
- * containers (`hostages`, `aid.byRegion`, a party's stances, a proposal's `acceptedBy`, …)
- * are still found in a `WeakSet` of this epoch's copies. No mark is put on a container: its
- * JSON, keys and hidden class are what the fold wrote.
+ * Ownership (made or copied by this fold since the last hand-out) is known from where a
+ * container sits, for the three kinds an event touches millions of times in a replay: the root
+ * (a flag), each long list (the one list the fold owns, if any) and the lists' entries (by
+ * index: an entry appended since the hand-out is the fold's; one below is the fold's if it was
+ * copied in the current epoch, which each hand-out advances). Asking a `WeakSet` of the copies,
+ * as before, made a first replay through the cache (a hand-out every 1,024 events) fold at half
+ * the speed of one without. The few other containers (`hostages`, `aid.byRegion`, a party's
+ * stances, a proposal's `acceptedBy`, …) are still looked up in a `WeakSet` of this epoch's
+ * copies. No mark is put on a container: a symbol key is copied by a spread and seen by deep
+ * equality, and a hidden one takes a `defineProperty` per copy and changes the hidden class of
+ * what is handed out.
  *
  * The long lists are also followed from one checkpoint to the next (their length, the entries
- * replaced), so that a checkpoint that is not kept leaves them the fold's own: copying a list
- * of tens of thousands of entries at every checkpoint of the cache made a replay's heap grow
- * with the copies (each too large for V8's young generation, freed only by a full collection).
- * Their entries are still copied on their first write after any hand-out: the copy is what
- * keeps the entry as it was (`was`) for the next checkpoint's edits.
+ * replaced), so that a checkpoint that is not kept leaves the lists the fold's own: copying a
+ * list of tens of thousands of entries at every checkpoint of the cache made a replay's heap
+ * grow with the copies (each too large for V8's young generation, freed only by a full
+ * collection). All else is sealed even then (the cache compares the next checkpoint with it),
+ * and an entry is still copied on its first write after any hand-out: the copy keeps the entry
+ * as it was (`was`) for the next checkpoint's edits.
  *
  * A fold from {@link initialDealProjection} starts on a private copy of it and, until it first
  * hands the projection out, owns every container it can reach: it writes in place without
@@ -252,7 +255,7 @@ class Writable {
   #rootOwned: boolean;
   /** Advanced at each hand-out: an entry copied in an earlier epoch is no longer this fold's. */
   #epoch = 0;
-  /** The containers other than the root, the long lists and their entries made since the hand-out. */
+  /** The other containers this fold made or copied since the last hand-out. */
   #owned = new WeakSet<object>();
   readonly #lists: Readonly<Record<ProjectionList, ListState>>;
   /** Where this fold finds the entries of the projection's long lists an event touches. */
