@@ -203,79 +203,150 @@ export interface ProjectionCheckpoint {
   lists: ListEdit[];
 }
 
-/** A long list since the last checkpoint: its length then, and the entries replaced since (as they were). */
-interface ListSince {
+/** What a fold knows of one of the projection's long lists. */
+interface ListState {
+  /** The list this fold writes in place, or null: it is copied at the next write. */
+  own: unknown[] | null;
+  /** The entries from this index on were appended since the last hand-out: this fold's own. */
+  from: number;
+  /** Per entry below `from`: the hand-out epoch in which this fold copied it (-1 for none). */
+  copied: number[];
+  /** The list's length at the last checkpoint (or when the fold began). */
   start: number;
+  /** The entries below `start` replaced since the last checkpoint, as they were then. */
   changed: Map<number, unknown>;
 }
 
 /**
  * Copy-on-write over a projection: a container (object or array) is copied the first time a
- * fold writes to it, then written in place until the fold is {@link ProjectionFolder.seal}ed.
- * What a fold was given is never changed, and what did not change stays shared, as immer would
- * give, without its proxies (immer cost a fifth of a replay).
+ * fold writes to it after the projection was last handed out ({@link ProjectionFolder.projection},
+ * {@link ProjectionFolder.checkpoint}), then written in place until the next hand-out. What a
+ * fold was given is never changed, and what did not change stays shared, as immer would give,
+ * without its proxies (immer cost a fifth of a replay).
+ *
+ * Ownership (made or copied by this fold since the last hand-out) is known from where a
+ * container sits, for the three kinds an event touches millions of times in a replay: the root
+ * (a flag), each long list (the one list the fold owns, if any) and the lists' entries (by
+ * index: an entry appended since the hand-out is the fold's; one below is the fold's if it was
+ * copied in the current epoch, which each hand-out advances). Asking a `WeakSet` of the copies,
+ * as before, made a first replay through the cache (a hand-out every 1,024 events) fold at half
+ * the speed of one without. The few other containers (`hostages`, `aid.byRegion`, a party's
+ * stances, a proposal's `acceptedBy`, …) are still looked up in a `WeakSet` of this epoch's
+ * copies. No mark is put on a container: a symbol key is copied by a spread and seen by deep
+ * equality, and a hidden one takes a `defineProperty` per copy and changes the hidden class of
+ * what is handed out.
  *
  * The long lists are also followed from one checkpoint to the next (their length, the entries
- * replaced), so that a checkpoint that is not kept leaves them the fold's own: copying a list
- * of tens of thousands of entries at every checkpoint of the cache made a replay's heap grow
- * with the copies (each too large for V8's young generation, freed only by a full collection).
+ * replaced), so that a checkpoint that is not kept leaves the lists the fold's own: copying a
+ * list of tens of thousands of entries at every checkpoint of the cache made a replay's heap
+ * grow with the copies (each too large for V8's young generation, freed only by a full
+ * collection). All else is sealed even then (the cache compares the next checkpoint with it),
+ * and an entry is still copied on its first write after any hand-out: the copy keeps the entry
+ * as it was (`was`) for the next checkpoint's edits.
  *
  * A fold from {@link initialDealProjection} starts on a private copy of it and, until it first
- * hands the projection out ({@link seal}, {@link checkpoint}), owns every container it can
- * reach: it writes in place without asking. A replay without the cache hands the projection
- * out once, at its end, so its million events never pay for the copy-on-write bookkeeping
- * (the `WeakSet` look-up of each container, a fifth of the fold's time).
+ * hands the projection out, owns every container it can reach: it writes in place without
+ * asking. A replay without the cache hands the projection out once, at its end.
  */
 class Writable {
-  #owned = new WeakSet<object>();
   /** True until the first hand-out: everything reachable from the root is this fold's own. */
   #exclusive: boolean;
   #root: DealProjection;
+  #rootOwned: boolean;
+  /** Advanced at each hand-out: an entry copied in an earlier epoch is no longer this fold's. */
+  #epoch = 0;
+  /** The other containers this fold made or copied since the last hand-out. */
+  #owned = new WeakSet<object>();
+  readonly #lists: Readonly<Record<ProjectionList, ListState>>;
   /** Where this fold finds the entries of the projection's long lists an event touches. */
   readonly index = new FoldIndex();
-  /** The long lists this fold made writable (its copies), to their keys. */
-  #lists = new WeakMap<object, ProjectionList>();
-  #since = new Map<ProjectionList, ListSince>();
 
   constructor(state: DealProjection) {
-    this.#exclusive = state === initialDealProjection;
-    this.#root = this.#exclusive ? structuredClone(state) : state;
-    for (const key of PROJECTION_LISTS)
-      this.#since.set(key, { start: state[key].length, changed: new Map() });
+    const exclusive = state === initialDealProjection;
+    this.#exclusive = exclusive;
+    this.#rootOwned = exclusive;
+    const root = exclusive ? structuredClone(state) : state;
+    this.#root = root;
+    const list = (key: ProjectionList): ListState => ({
+      own: exclusive ? root[key] : null,
+      from: exclusive ? 0 : root[key].length,
+      copied: [],
+      start: root[key].length,
+      changed: new Map(),
+    });
+    this.#lists = {
+      obligations: list('obligations'),
+      flareUps: list('flareUps'),
+      demands: list('demands'),
+      aidOwed: list('aidOwed'),
+      byPhase: list('byPhase'),
+      proposals: list('proposals'),
+    };
   }
 
   /** The projection, writable at its top level. */
   get root(): DealProjection {
-    if (!this.#exclusive && !this.#owned.has(this.#root)) this.#root = this.#own({ ...this.#root });
+    if (!this.#rootOwned) {
+      this.#root = { ...this.#root };
+      this.#rootOwned = true;
+    }
     return this.#root;
   }
 
-  /** `parent[key]`, writable: copied into `parent` first unless this fold made it. */
-  child<P extends object, K extends keyof P & (string | number)>(parent: P, key: K): P[K] {
+  /**
+   * `parent[key]`, writable: copied into `parent` first unless this fold made it. Not for the
+   * long lists nor their entries ({@link list}, {@link entry}).
+   */
+  child<P extends object, K extends Exclude<keyof P & string, ProjectionList>>(
+    parent: P,
+    key: K,
+  ): P[K] {
     const value = parent[key] as unknown as object;
     if (this.#exclusive || this.#owned.has(value)) return value as P[K];
     const copy = Array.isArray(value) ? value.slice() : { ...value };
+    this.#owned.add(copy);
     parent[key] = copy as P[K];
-    if (parent === (this.#root as object)) {
-      if (this.#since.has(key as ProjectionList)) this.#lists.set(copy, key as ProjectionList);
-    } else {
-      const list = this.#lists.get(parent);
-      if (list !== undefined) this.#replaced(list, key as number, value);
-    }
-    return this.#own(copy) as P[K];
+    return copy as P[K];
   }
 
-  /** Sets entry `index` of a long list (writable, from {@link child}) to `item`, made by this fold. */
-  put<T extends object>(list: T[], index: number, item: T): void {
-    const key = this.#lists.get(list);
-    if (key !== undefined) this.#replaced(key, index, list[index]);
-    list[index] = this.#own(item);
+  /** The long list `key`, writable: copied into the root first unless this fold owns it. */
+  list<K extends ProjectionList>(key: K): DealProjection[K] {
+    const state = this.#lists[key];
+    if (state.own !== null) return state.own as DealProjection[K];
+    const root = this.root;
+    const copy = root[key].slice() as DealProjection[K];
+    root[key] = copy;
+    state.own = copy;
+    return copy;
+  }
+
+  /**
+   * Entry `index` of the long list `key` (there must be one), writable: copied into the list
+   * first unless this fold appended or copied it since the last hand-out.
+   */
+  entry<K extends ProjectionList>(key: K, index: number): DealProjection[K][number] {
+    const state = this.#lists[key];
+    const list = (state.own ?? this.list(key)) as Array<DealProjection[K][number]>;
+    const item = list[index] as DealProjection[K][number];
+    if (index >= state.from || state.copied[index] === this.#epoch) return item;
+    const copy = { ...item };
+    list[index] = copy;
+    this.#copied(state, index, item);
+    return copy;
+  }
+
+  /** Sets entry `index` of the long list `key` to `item`, made by this fold. */
+  put<K extends ProjectionList>(key: K, index: number, item: DealProjection[K][number]): void {
+    const state = this.#lists[key];
+    const list = (state.own ?? this.list(key)) as Array<DealProjection[K][number]>;
+    const was = list[index];
+    list[index] = item;
+    if (index < state.from) this.#copied(state, index, was);
   }
 
   /** The projection as folded so far; later writes copy what they touch again. */
   seal(): DealProjection {
-    this.#exclusive = false;
-    this.#owned = new WeakSet();
+    this.#handOut(false);
     return this.#root;
   }
 
@@ -285,50 +356,49 @@ class Writable {
     const lists: ListEdit[] = [];
     for (const key of PROJECTION_LISTS) {
       const list: readonly unknown[] = root[key];
-      const since = this.#since.get(key) as ListSince;
+      const state = this.#lists[key];
       // As JSON writes it: an entry that is not there is null.
-      const changed = [...since.changed].sort((a, b) => a[0] - b[0]);
+      const changed = [...state.changed].sort((a, b) => a[0] - b[0]);
       for (const [index, was] of changed) {
         if (index < list.length) lists.push({ list: key, index, item: list[index] ?? null, was });
       }
-      for (let i = since.start; i < list.length; i++) {
+      for (let i = state.start; i < list.length; i++) {
         lists.push({ list: key, index: i, item: list[i] ?? null });
       }
-      this.#since.set(key, { start: list.length, changed: new Map() });
+      state.start = list.length;
+      state.changed = new Map();
     }
-    const owned = this.#owned;
-    const exclusive = this.#exclusive;
-    this.#exclusive = false;
-    this.#owned = new WeakSet();
-    if (!keep) {
-      // The lists stay this fold's (no copy of them at the next write); all else is sealed.
-      for (const key of PROJECTION_LISTS) {
-        const list = root[key];
-        if (exclusive) {
-          // Never copied, so not yet known as a long list: its replaced entries are followed
-          // from now on, as those of a copy are.
-          this.#lists.set(list, key);
-          this.#owned.add(list);
-        } else if (owned.has(list)) this.#owned.add(list);
-      }
-    }
+    // Not kept: the lists stay this fold's (no copy of them at the next write); all else is sealed.
+    this.#handOut(!keep);
     return { projection: root, lists };
   }
 
   /** `value`, made by this fold and never handed out: written in place without a copy. */
   fresh<T extends object>(value: T): T {
-    return this.#own(value);
-  }
-
-  #replaced(list: ProjectionList, index: number, was: unknown): void {
-    const since = this.#since.get(list) as ListSince;
-    // The first entry replaced since the checkpoint is the one the checkpoint holds.
-    if (index < since.start && !since.changed.has(index)) since.changed.set(index, was);
-  }
-
-  #own<T extends object>(value: T): T {
     if (!this.#exclusive) this.#owned.add(value);
     return value;
+  }
+
+  /** Ends this epoch: what the fold made so far is handed out (but the lists, with `listsStay`). */
+  #handOut(listsStay: boolean): void {
+    this.#exclusive = false;
+    this.#rootOwned = false;
+    this.#owned = new WeakSet();
+    this.#epoch++;
+    for (const key of PROJECTION_LISTS) {
+      const state = this.#lists[key];
+      state.from = this.#root[key].length;
+      if (!listsStay) state.own = null;
+    }
+  }
+
+  /** Entry `index` (below `from`) of a list is this fold's from now on; it replaced `was`. */
+  #copied(state: ListState, index: number, was: unknown): void {
+    const copied = state.copied;
+    while (copied.length <= index) copied.push(-1);
+    copied[index] = this.#epoch;
+    // The first entry replaced since the checkpoint is the one the checkpoint holds.
+    if (index < state.start && !state.changed.has(index)) state.changed.set(index, was);
   }
 }
 
@@ -415,7 +485,7 @@ function releasedTotal(h: DealProjection['hostages']): number {
 function accountOf(w: Writable, attempt: number): PhaseAccount | undefined {
   const byPhase = w.root.byPhase;
   if (byPhase[attempt] === undefined) return undefined;
-  return w.child(w.child(w.root, 'byPhase'), attempt);
+  return w.entry('byPhase', attempt);
 }
 
 function countHostages(
@@ -464,30 +534,27 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       const root = w.root;
       const summary = summarizeTerms(d.terms);
       const { superseded } = resolutionOf(decided, 'proposal.sent');
-      const proposals = w.child(root, 'proposals');
-      if (superseded !== null && proposals[superseded] !== undefined) {
-        const old = w.child(proposals, superseded);
+      if (superseded !== null && root.proposals[superseded] !== undefined) {
+        const old = w.entry('proposals', superseded);
         old.status = 'superseded';
         old.supersededBy = d.proposalId;
       }
-      proposals.push(
-        w.fresh({
-          proposalId: d.proposalId,
-          from: d.from,
-          via: d.via ?? [],
-          to: d.to ?? [],
-          replaces: d.replaces ?? null,
-          supersededBy: null,
-          status: 'live',
-          acceptedBy: {},
-          rejectedBy: null,
-          seq: event.seq,
-          at: event.at,
-          summary,
-          // Terms are never changed: the event's own object is shared, never copied.
-          terms: d.terms,
-        }),
-      );
+      w.list('proposals').push({
+        proposalId: d.proposalId,
+        from: d.from,
+        via: d.via ?? [],
+        to: d.to ?? [],
+        replaces: d.replaces ?? null,
+        supersededBy: null,
+        status: 'live',
+        acceptedBy: {},
+        rejectedBy: null,
+        seq: event.seq,
+        at: event.at,
+        summary,
+        // Terms are never changed: the event's own object is shared, never copied.
+        terms: d.terms,
+      });
       if (root.principals.includes(d.from)) {
         state(w, d.from, stanceOfTerms(d.terms, summary), 'proposal', d.proposalId, event);
         w.child(root, 'positions')[d.from] = position(
@@ -506,7 +573,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       const resolved = resolutionOf(decided, event.type);
       const root = w.root;
       if (root.proposals[resolved.proposal] === undefined) return;
-      const p = w.child(w.child(root, 'proposals'), resolved.proposal);
+      const p = w.entry('proposals', resolved.proposal);
       const phase = event.type === 'phase.accepted' ? event.data.phase : null;
       if (phase === null) w.child(p, 'acceptedBy')[d.by] = 'all';
       else {
@@ -529,7 +596,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       const resolved = resolutionOf(decided, 'proposal.rejected');
       const root = w.root;
       if (root.proposals[resolved.proposal] !== undefined) {
-        const p = w.child(w.child(root, 'proposals'), resolved.proposal);
+        const p = w.entry('proposals', resolved.proposal);
         p.status = resolved.status;
         p.rejectedBy = event.data.by;
       }
@@ -549,7 +616,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         proposalId: resolved.proposalId,
         permanentCeasefire: resolved.permanentCeasefire,
       });
-      w.put(w.child(root, 'byPhase'), resolved.attempt, {
+      w.put('byPhase', resolved.attempt, {
         phase,
         proposalId: resolved.proposalId,
         startedAt: event.at,
@@ -563,7 +630,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       });
       w.child(root, 'prisoners').due += resolved.prisonersFixed;
       if (resolved.aid.length > 0) {
-        const aidOwed = w.child(root, 'aidOwed');
+        const aidOwed = w.list('aidOwed');
         for (const a of resolved.aid) {
           aidOwed.push({
             ...a,
@@ -577,7 +644,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
         }
       }
       if (resolved.obligations.length > 0) {
-        const obligations = w.child(root, 'obligations');
+        const obligations = w.list('obligations');
         for (const o of resolved.obligations) {
           // An obligation of nothing (a count of 0) is met as the phase starts.
           const metAt = o.count === 0 ? event.at : null;
@@ -642,7 +709,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       for (const i of w.index.aid(aidOwed, attempt)) {
         const owed = aidOwed[i];
         if (owed?.attempt !== attempt || owed.region !== region) continue;
-        const counted = w.child(w.child(w.root, 'aidOwed'), i);
+        const counted = w.entry('aidOwed', i);
         counted.trucks += trucks;
         counted.fuelTrucks += fuelTrucks;
       }
@@ -659,7 +726,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
     case 'flareup.reported': {
       const d = event.data;
       const root = w.root;
-      w.child(root, 'flareUps').push({
+      w.list('flareUps').push({
         seq: event.seq,
         at: event.at,
         by: d.by,
@@ -681,7 +748,7 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       return;
     case 'demand.stated': {
       const d = event.data;
-      w.child(w.root, 'demands').push({
+      w.list('demands').push({
         seq: event.seq,
         at: event.at,
         by: d.by,
@@ -721,9 +788,9 @@ function applyEvent(w: Writable, decided: DecidedEvent): void {
       restoreFlareUps(w, event.at);
       const resolved = resolutionOf(decided, 'hostilities.resumed');
       if (resolved.lapsed.length > 0) {
-        const proposals = w.child(w.root, 'proposals');
+        const proposals = w.root.proposals;
         for (const order of resolved.lapsed) {
-          if (proposals[order] !== undefined) w.child(proposals, order).status = 'lapsed';
+          if (proposals[order] !== undefined) w.entry('proposals', order).status = 'lapsed';
         }
       }
       if (resolved.ended !== null) endAid(w, resolved.ended, event.at);
@@ -770,7 +837,7 @@ function position(
 function restoreFlareUps(w: Writable, at: string): void {
   const flareUps = w.root.flareUps;
   for (const i of w.index.takeOpenFlareUps(flareUps)) {
-    if (flareUps[i]?.restoredAt === null) w.child(w.child(w.root, 'flareUps'), i).restoredAt = at;
+    if (flareUps[i]?.restoredAt === null) w.entry('flareUps', i).restoredAt = at;
   }
 }
 
@@ -778,7 +845,7 @@ function restoreFlareUps(w: Writable, at: string): void {
 function endAid(w: Writable, attempt: number, at: string): void {
   const aidOwed = w.root.aidOwed;
   for (const i of w.index.aid(aidOwed, attempt)) {
-    if (aidOwed[i]?.attempt === attempt) w.child(w.child(w.root, 'aidOwed'), i).endedAt = at;
+    if (aidOwed[i]?.attempt === attempt) w.entry('aidOwed', i).endedAt = at;
   }
 }
 
@@ -798,7 +865,7 @@ function meetWhere(w: Writable, step: ObligationStep, n: number, at: string): vo
   const obligations = w.root.obligations;
   for (const i of w.index.obligationsOf(obligations, step)) {
     if (!countsToward(obligations[i] as ObligationProgress, step)) continue;
-    const o = w.child(w.child(w.root, 'obligations'), i);
+    const o = w.entry('obligations', i);
     o.fulfilled += n;
     if (o.metAt === null && o.fulfilled >= obligationTarget(o)) o.metAt = at;
   }
