@@ -7,6 +7,7 @@ import {
   readLogBatches,
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
+import { BOUNDED_HEAP_MIN_BYTES, boundHeapForLongReplay } from './boundedHeap.js';
 import { withLogErrorJson } from './logErrorJson.js';
 import { startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
@@ -92,6 +93,10 @@ export function registerValidate(program: Command): void {
       const summary = await withLogErrorJson(json, async () => {
         const { source, options: read } = await opened.readable();
         const progress = startProgress({ what: `validating ${log}`, totalBytes: read.end });
+        // This process is the command's: a long log's statechart and folds keep its heap small,
+        // as a replay's do (`cli/boundedHeap.ts`); nothing is written after, so no collection.
+        const heap =
+          (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES ? boundHeapForLongReplay() : undefined;
         let events = 0;
         try {
           return await checkLogFormat(source, {
@@ -106,6 +111,7 @@ export function registerValidate(program: Command): void {
               }
               previousAt = entry.event.at;
               progress.update(++events, entry.end);
+              if ((events & 1023) === 0) heap?.watch();
             },
           });
         } finally {

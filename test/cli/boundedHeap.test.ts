@@ -120,6 +120,17 @@ describe('the bounded heap of a long replay', () => {
     expect(run.flags).not.toContain('--expose-gc');
   });
 
+  it('bounds the heap of truce validate of a log of 32 MiB or more too, and of no short log', () => {
+    const lines = logLines(readFileSync(november, 'utf8'));
+    const long = paddedLog('padded-validate.jsonl', lines, BOUNDED_HEAP_MIN_BYTES);
+    const run = truceFlags(['validate', long, '--json']);
+    expect(run.status).toBe(0);
+    // The same verdict as the log without its padding: the settings change no answer.
+    expect(run.stdout).toBe(truceFlags(['validate', november, '--json']).stdout);
+    expect(run.flags).toContain('--heap-growing-percent=50');
+    expect(truceFlags(['validate', november]).flags).toEqual([]);
+  });
+
   it('collects after a long replay: before the report (replay), before the cache is finished (a first status), never after a few events', () => {
     const generated = spawnSync(
       process.execPath,
