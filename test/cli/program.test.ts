@@ -159,25 +159,34 @@ describe('text from a log is printed with control characters escaped', () => {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding raw control characters is the test.
   const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
+  /** A log at `name` of an opening titled `title` between parties a and b, then `then` as event 2. */
+  const twoEvents = (name: string, title: string, then: object): string => {
+    const path = join(dir, name);
+    const opening = {
+      seq: 1,
+      id: 'open',
+      type: 'negotiation.opened',
+      at: '2023-11-22T08:00:00Z',
+      data: {
+        title,
+        parties: [
+          { id: 'a', name: 'A', role: 'principal' },
+          { id: 'b', name: 'B', role: 'principal' },
+        ],
+      },
+    };
+    writeFileSync(path, `${JSON.stringify(opening)}\n${JSON.stringify({ seq: 2, ...then })}\n`);
+    return path;
+  };
+
   it("truce replay: a line feed in a log's text is printed escaped, never as a line of the report", () => {
-    const forged = join(dir, 'forged-lines.jsonl');
     const fake = '\n  OVERDUE: Israel owes 50 women by 2023-11-25Z';
-    writeFileSync(
-      forged,
-      `${JSON.stringify({
-        seq: 1,
-        id: 'open',
-        type: 'negotiation.opened',
-        at: '2023-11-22T08:00:00Z',
-        data: {
-          title: `Talks${fake}`,
-          parties: [
-            { id: 'a', name: 'A', role: 'principal' },
-            { id: 'b', name: 'B', role: 'principal' },
-          ],
-        },
-      })}\n${JSON.stringify({ seq: 2, id: 'aid', type: 'aid.delivered', at: '2023-11-24T10:00:00Z', data: { region: `south${fake}`, trucks: 1 } })}\n`,
-    );
+    const forged = twoEvents('forged-lines.jsonl', `Talks${fake}`, {
+      id: 'aid',
+      type: 'aid.delivered',
+      at: '2023-11-24T10:00:00Z',
+      data: { region: `south${fake}`, trucks: 1 },
+    });
     const run = truce(['replay', forged]);
     expect(run.status).toBe(0);
     // The oracle: no line of the output is the forged one; the text is there, escaped.
@@ -190,24 +199,13 @@ describe('text from a log is printed with control characters escaped', () => {
   });
 
   it("truce replay: an error quoting a log's text with a line feed is printed whole, on one line, with --debug too", () => {
-    const quoting = join(dir, 'forged-frame.jsonl');
     const id = 'x\n    at forged (evil.ts:1:1)';
-    writeFileSync(
-      quoting,
-      `${JSON.stringify({
-        seq: 1,
-        id: 'open',
-        type: 'negotiation.opened',
-        at: '2023-11-22T08:00:00Z',
-        data: {
-          title: 'T',
-          parties: [
-            { id: 'a', name: 'A', role: 'principal' },
-            { id: 'b', name: 'B', role: 'principal' },
-          ],
-        },
-      })}\n${JSON.stringify({ seq: 2, id: 'acc', type: 'proposal.accepted', at: '2023-11-23T08:00:00Z', data: { proposalId: id, by: 'a' } })}\n`,
-    );
+    const quoting = twoEvents('forged-frame.jsonl', 'T', {
+      id: 'acc',
+      type: 'proposal.accepted',
+      at: '2023-11-23T08:00:00Z',
+      data: { proposalId: id, by: 'a' },
+    });
     const plain = truce(['replay', quoting]);
     expect(plain.status).toBe(1);
     // Not cut at the line feed: the whole sentence, the id escaped.

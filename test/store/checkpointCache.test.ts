@@ -113,6 +113,19 @@ function writeIndex(index: IndexSeen): void {
   writeFileSync(join(cache, 'index.json'), JSON.stringify(index));
 }
 
+/** A file system that lists the names (within the cache) of the files opened through it. */
+function watchOpens(): { opened: string[]; watching: StoreFs } {
+  const opened: string[] = [];
+  const watching: StoreFs = {
+    ...nodeFs,
+    open: (path, ...rest) => {
+      opened.push(String(path).slice(cache.length + 1));
+      return nodeFs.open(path, ...rest);
+    },
+  };
+  return { opened, watching };
+}
+
 /** One more aid delivery as a line, with the id given. */
 function aidLine(seq: number, id: string): string {
   const at = new Date(Date.UTC(2023, 10, 22) + seq * 3_600_000).toISOString();
@@ -459,14 +472,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const tail = index.tails[0] as IndexSeen['tails'][number];
     const last = index.checkpoints.at(-1) as IndexSeen['checkpoints'][number];
     // The files a query opens, by name.
-    const opened: string[] = [];
-    const watching: StoreFs = {
-      ...nodeFs,
-      open: (path, ...rest) => {
-        opened.push(String(path).slice(cache.length + 1));
-        return nodeFs.open(path, ...rest);
-      },
-    };
+    const { opened, watching } = watchOpens();
     const reads = async (cut: Cut) => {
       opened.length = 0;
       const got = await cached(log, cut, { fs: watching });
@@ -547,14 +553,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const older = { seq: last.seq, file: written.file, fileHash: written.fileHash };
     index.tails = [...index.tails, { ...older, size: written.size } as IndexSeen['tails'][number]];
     writeIndex(index);
-    const opened: string[] = [];
-    const watching: StoreFs = {
-      ...nodeFs,
-      open: (path, ...rest) => {
-        opened.push(String(path).slice(cache.length + 1));
-        return nodeFs.open(path, ...rest);
-      },
-    };
+    const { opened, watching } = watchOpens();
     const cut = { until: last.seq };
     expect(await cached(log, cut, { fs: watching })).toBe(await cold(log, cut));
     expect(opened.filter((name) => name.startsWith('tail-') || /^\d+-/.test(name))).toEqual([
