@@ -37,21 +37,12 @@ function partyName(id: string, names: Record<string, string>): string {
 }
 
 /**
- * The readable standing of a deal: state, counts, who owes what, terms and sticking points.
- * Every line is escaped on its own ({@link escapeText}): a line feed in a log's text (a
- * flare-up's description, a title, a name) is printed `\n`, so no text can add a line of its
- * own to the report (a forged "OVERDUE: …" under "Who owes what").
- *
- * @example
- * process.stdout.write(formatReport(report));
- */
-export function formatReport(report: ReplayReport, names: Record<string, string> = {}): string {
-  return [...formatReportPieces(report, names)].join('');
-}
-
-/**
- * {@link formatReport} in pieces of whole lines, each about `size` characters, so that the
- * report of a long deal (a hundred thousand lines) is written without one string of all of it.
+ * The readable standing of a deal (state, counts, who owes what, terms and sticking points) in
+ * pieces of whole lines, each about `size` characters, so that the report of a long deal (a
+ * hundred thousand lines) is written without one string of all of it. Every line is escaped on
+ * its own ({@link escapeText}): a line feed in a log's text (a flare-up's description, a title, a
+ * name) is printed `\n`, so no text can add a line of its own to the report (a forged
+ * "OVERDUE: …" under "Who owes what").
  *
  * @example
  * for (const piece of formatReportPieces(report, names)) process.stdout.write(piece);
@@ -72,7 +63,7 @@ export function* formatReportPieces(
   if (piece.length > 0) yield piece;
 }
 
-/** The lines of {@link formatReport}, as the log's text gives them (not yet escaped). */
+/** The lines of {@link formatReportPieces}, as the log's text gives them (not yet escaped). */
 function reportLines(report: ReplayReport, names: Record<string, string>): string[] {
   const h = report.hostages;
   const p = report.prisoners;

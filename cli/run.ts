@@ -96,7 +96,10 @@ function exitCodeOfTruceCode(code: TruceErrorCode): ExitCode {
   }
 }
 
-/** The first line of an error's message: a sentence, never a stack. */
+/**
+ * An error's message as one sentence, never a stack: a truce error's whole (its line feeds come
+ * from a log's text, and the caller escapes them), any other's first line.
+ */
 function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   // Truce's own errors are one sentence, which may quote a log's text (a line feed in an id):
