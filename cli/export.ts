@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import type { Command } from 'commander';
 import { StoreError, TruceError } from '../events/index.js';
 import { PostgresEventStore, parseStreamName } from '../store/index.js';
 import { storeUrlOf } from './db.js';
+import { writeOut } from './output.js';
 import { startProgress } from './progress.js';
 import { storeOption, streamOption } from './source.js';
 
@@ -58,8 +58,7 @@ async function writeAll(
   const out = process.stdout;
   let lines = 0;
   for await (const chunk of chunks) {
-    if (out.destroyed) return;
-    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    if (!(await writeOut(out, chunk))) return;
     for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
     onLines(lines);
   }

@@ -1,6 +1,6 @@
-import { once } from 'node:events';
 import { type Command, InvalidArgumentError } from 'commander';
 import { generatedLog } from '../testing/generator/generatedLog.js';
+import { writeOut } from './output.js';
 import { startProgress } from './progress.js';
 
 /** Options of `truce generate`. */
@@ -70,23 +70,12 @@ async function writeLog(options: GenerateOptions): Promise<void> {
       chunk += `${JSON.stringify(event)}\n`;
       written++;
       if (chunk.length < CHUNK_BYTES) continue;
-      if (!(await write(out, chunk))) return;
+      if (!(await writeOut(out, chunk))) return;
       chunk = '';
       progress.update(written);
     }
-    if (chunk) await write(out, chunk);
+    if (chunk) await writeOut(out, chunk);
   } finally {
     progress.done();
   }
-}
-
-/**
- * Writes one chunk, waits while the reader is behind, and lets a pending error (EPIPE) reach
- * the output guard before the next chunk is made. False once stdout is gone.
- */
-async function write(out: NodeJS.WriteStream, text: string): Promise<boolean> {
-  if (out.destroyed) return false;
-  if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
-  else await new Promise((resolve) => setImmediate(resolve));
-  return !out.destroyed;
 }

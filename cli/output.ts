@@ -90,6 +90,59 @@ export class OutputGuard {
   }
 }
 
+/**
+ * Writes one piece of the command's output and, when its reader is behind (a pipe to a slower
+ * program: Node queues what a pipe does not take at once), waits until the queue is taken, so
+ * a long output is never held whole in memory. It also lets a pending error (EPIPE) reach the
+ * output guard before the next piece is made. False once stdout is gone.
+ *
+ * @example
+ * for (const piece of jsonChunks(report)) if (!(await writeOut(process.stdout, piece))) return;
+ */
+export async function writeOut(
+  out: NodeJS.WritableStream,
+  piece: string | Uint8Array,
+): Promise<boolean> {
+  const stream = out as NodeJS.WritableStream & { destroyed?: boolean };
+  if (stream.destroyed) return false;
+  if (!out.write(piece)) await drained(out);
+  else await new Promise((resolve) => setImmediate(resolve));
+  return !stream.destroyed;
+}
+
+/**
+ * Writes every piece with {@link writeOut}, stopping once stdout is gone. False if it went.
+ *
+ * @example
+ * await writePieces(process.stdout, formatReportPieces(report, names));
+ */
+export async function writePieces(
+  out: NodeJS.WritableStream,
+  pieces: Iterable<string | Uint8Array>,
+): Promise<boolean> {
+  for (const piece of pieces) if (!(await writeOut(out, piece))) return false;
+  return true;
+}
+
+/**
+ * Settles when `out` has taken what was queued, is closed or fails. Its listeners go with it:
+ * waiting thousands of times on one stream adds none for good (`events.once` raced against
+ * 'close' left one behind at each drain, and Node warned of a leak past ten).
+ */
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}
+
 /** The sentence for a failed write of the output. */
 export function outputFailure(error: unknown): string {
   return `cannot write the output: ${ioReason(error)}`;

@@ -16,6 +16,7 @@ import { isCalendarDate } from './dates.js';
 import { formatReportPieces, formatStatus, formatTimelineEntry } from './format.js';
 import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
+import { writeOut, writePieces } from './output.js';
 import { startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, withStoreOptions } from './source.js';
 
@@ -142,9 +143,10 @@ async function replayTarget(
       outcome = await replayLog(source, {
         ...read,
         onEvent: (entry, replayer) => {
-          onEvent?.(entry, replayer);
+          const waiting = onEvent?.(entry, replayer);
           progress.update(++events, entry.end);
           if ((events & 1023) === 0) heap?.watch();
+          return waiting;
         },
       });
     } else {
@@ -167,6 +169,9 @@ async function replayTarget(
   if (writesReport) collect();
   return outcome;
 }
+
+/** `truce timeline` hands its lines to stdout in chunks of about this many characters. */
+const TIMELINE_CHUNK = 64 * 1024;
 
 /**
  * Adds `truce replay`, `truce status` and `truce timeline`: the strict replay of a log through
@@ -197,15 +202,14 @@ export function registerReplay(program: Command): void {
       const report = options.next
         ? { ...outcome.report, next: outcome.replayer.next() }
         : outcome.report;
-      // In pieces: a long log's report (every proposal) is larger than the log itself.
-      for (const piece of jsonChunks(report)) process.stdout.write(piece);
-      process.stdout.write('\n');
+      // In pieces, each waited for: a long log's report (every proposal) is larger than the log.
+      if (await writePieces(process.stdout, jsonChunks(report))) process.stdout.write('\n');
       return;
     }
     const parties = outcome.replayer.projection().parties;
     const names = Object.fromEntries(Object.entries(parties).map(([id, p]) => [id, p.name]));
-    // In pieces: the report of a long deal is a hundred thousand lines.
-    for (const piece of formatReportPieces(outcome.report, names)) process.stdout.write(piece);
+    // In pieces, each waited for: the report of a long deal is a hundred thousand lines.
+    if (!(await writePieces(process.stdout, formatReportPieces(outcome.report, names)))) return;
     if (options.next) {
       process.stdout.write(`\n${formatNext(outcome.report.state, outcome.replayer.next())}`);
     }
@@ -236,21 +240,27 @@ export function registerReplay(program: Command): void {
     let names: PartyNames = {};
     let first = true;
     const out = process.stdout;
-    if (options.json) out.write('[');
+    // Lines go out in chunks of about 64 KB, each waited for while the reader is behind.
+    let chunk = options.json ? '[' : '';
     try {
       await replayTarget(input, options, {
         onEvent: ({ event }) => {
           names = evolvePartyNames(names, event);
           const entry = timelineEntry(event, names);
-          if (options.json) {
-            out.write(`${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`);
-          } else out.write(`${formatTimelineEntry(entry)}\n`);
+          chunk += options.json
+            ? `${first ? '\n' : ',\n'}  ${JSON.stringify(entry)}`
+            : `${formatTimelineEntry(entry)}\n`;
           first = false;
+          if (chunk.length < TIMELINE_CHUNK) return;
+          const piece = chunk;
+          chunk = '';
+          return writeOut(out, piece).then(() => undefined);
         },
         streamsOutput: true,
       });
     } finally {
-      if (options.json) out.write(first ? ']\n' : '\n]\n');
+      if (options.json) chunk += first ? ']\n' : '\n]\n';
+      if (chunk !== '') out.write(chunk);
     }
   });
 }

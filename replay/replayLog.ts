@@ -13,8 +13,12 @@ export interface ReplayLogOptions extends ReadLogOptions {
    * applied event's time. The clock is never read here (`--as-of now` is the CLI's).
    */
   asOf?: string;
-  /** Called after each applied event, with the replayer in the state that event left. */
-  onEvent?: (entry: LogEntry, replayer: Replayer) => void;
+  /**
+   * Called after each applied event, with the replayer in the state that event left. A promise
+   * it returns is waited for before the next event: an output written as the replay goes
+   * (`truce timeline`) holds the replay back while its reader is behind.
+   */
+  onEvent?: (entry: LogEntry, replayer: Replayer) => void | Promise<void>;
 }
 
 /** What a replay reached. */
@@ -59,7 +63,8 @@ export async function replayLog(
       }
       replayer.apply(entry.event, entry.line);
       events++;
-      onEvent?.(entry, replayer);
+      const waiting = onEvent?.(entry, replayer);
+      if (waiting !== undefined) await waiting;
     }
   }
   const instant = asOf ?? at;

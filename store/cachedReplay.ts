@@ -136,8 +136,9 @@ export async function replayLogCached(
       : {
           ...rest,
           onEvent: (entry, replayer) => {
-            rest.onEvent?.(entry, replayer);
+            const waiting = rest.onEvent?.(entry, replayer);
             onProgress(entry.event.seq, entry.end);
+            return waiting;
           },
         };
   if (!cache || path === '-') return replayLog(path, replay);
@@ -564,7 +565,8 @@ class CachedRun {
             break lines;
           }
           replayer.apply(event, entry.line);
-          onEvent?.(entry, replayer);
+          const waiting = onEvent?.(entry, replayer);
+          if (waiting !== undefined) await waiting;
           latest.see(event.at);
           lastStart = lastEnd;
           lastEnd = start.bytes + entry.end;

@@ -90,6 +90,32 @@ describe('output that cannot be written', () => {
     expect(run.stderr).toBe('');
   });
 
+  // Issue 12, item 2: what a pipe does not take at once is waited for, not queued in memory
+  // (a million events' `timeline` through a slow pipe peaked at 625 MB, its `replay --json` at
+  // 295 MB). Each output here is larger than a pipe's buffer (64 KB), so the writer must wait.
+  const generated = join(dir, 'generated.jsonl');
+  it.each([
+    ['replay', '--json', generated],
+    ['replay', '--no-cache', generated],
+    ['timeline', '--json', big],
+    ['timeline', '--no-cache', big],
+  ])(
+    '`truce %s LOG %s | (sleep 1; cat)`: the whole output, as to a file, exit 0',
+    (command, flag, log) => {
+      if (log === generated) sh(`"$N" "$BIN" generate --events 20000 --seed 3 > "${generated}"`);
+      const file = join(dir, `${command}${flag}.out`);
+      const direct = sh(`"$N" "$BIN" ${command} "${log}" ${flag} > "${file}"`);
+      expect(direct.status).toBe(0);
+      expect(readFileSync(file).length).toBeGreaterThan(100 * 1024);
+      const piped = sh(
+        `set -o pipefail; "$N" "$BIN" ${command} "${log}" ${flag} | (sleep 1; cat) | sha256sum`,
+      );
+      expect(piped.stderr).toBe('');
+      expect(piped.status).toBe(0);
+      expect(piped.stdout).toBe(sh(`sha256sum < "${file}"`).stdout);
+    },
+  );
+
   it.each([['replay'], ['timeline'], ['validate'], ['status']])(
     '`truce %s LOG > /dev/full`: one sentence, exit 4',
     (command) => {
