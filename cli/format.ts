@@ -64,18 +64,18 @@ export function* formatReportPieces(
 }
 
 /** The lines of {@link formatReportPieces}, as the log's text gives them (not yet escaped). */
-function reportLines(report: ReplayReport, names: Record<string, string>): string[] {
+function* reportLines(report: ReplayReport, names: Record<string, string>): Generator<string> {
   const h = report.hostages;
   const p = report.prisoners;
-  const lines: string[] = [];
-  if (report.title) lines.push(report.title, '');
-  lines.push(
-    row(
-      'State',
-      report.at === null
-        ? `${report.state}  (the log holds no event yet)`
-        : `${report.state}  (after seq ${report.seq}, ${when(report.at)})`,
-    ),
+  if (report.title) {
+    yield report.title;
+    yield '';
+  }
+  yield row(
+    'State',
+    report.at === null
+      ? `${report.state}  (the log holds no event yet)`
+      : `${report.state}  (after seq ${report.seq}, ${when(report.at)})`,
   );
   const day = report.pause.day !== null ? `, now on day ${report.pause.day}` : '';
   const pause = report.pause.openEnded
@@ -83,80 +83,79 @@ function reportLines(report: ReplayReport, names: Record<string, string>): strin
     : report.pause.days !== null && report.pause.days > 0
       ? `, pause of ${report.pause.days} days with ${report.pause.extensions} extension(s)${day}`
       : '';
-  lines.push(row('Phase', `${report.phase === 0 ? 'none started' : report.phase}${pause}`));
+  yield row('Phase', `${report.phase === 0 ? 'none started' : report.phase}${pause}`);
   if (report.flareUps.length > 0) {
-    lines.push(
-      row(
-        'Ceasefire',
-        report.ceasefire.strained
-          ? `strained: a flare-up since ${when(report.flareUps[report.flareUps.length - 1]?.at ?? null)}, not restored`
-          : `holding after ${report.flareUps.length} flare-up(s), each restored`,
-      ),
+    yield row(
+      'Ceasefire',
+      report.ceasefire.strained
+        ? `strained: a flare-up since ${when(report.flareUps[report.flareUps.length - 1]?.at ?? null)}, not restored`
+        : `holding after ${report.flareUps.length} flare-up(s), each restored`,
     );
   }
-  lines.push('', 'Hostages');
-  lines.push(
-    row(
-      'released under the deal',
-      `${h.releasedUnderDeal}  (alive ${h.releasedAlive}, bodies ${h.bodiesReturned})`,
-    ),
+  yield '';
+  yield 'Hostages';
+  yield row(
+    'released under the deal',
+    `${h.releasedUnderDeal}  (alive ${h.releasedAlive}, bodies ${h.bodiesReturned})`,
   );
   const groups = entries(h.outsideDealByGroup);
-  lines.push(
-    row(
-      'released outside the deal',
-      `${h.releasedOutsideDeal}${groups ? `  (as released: ${groups}; recounts move some under the deal)` : ''}`,
-    ),
+  yield row(
+    'released outside the deal',
+    `${h.releasedOutsideDeal}${groups ? `  (as released: ${groups}; recounts move some under the deal)` : ''}`,
   );
-  lines.push(row('released in total', String(h.releasedTotal)));
+  yield row('released in total', String(h.releasedTotal));
   if (h.held !== null) {
     const split = h.stillHeld
       ? `  (alive ${h.stillHeld.alive}, deceased ${h.stillHeld.deceased})`
       : '';
-    lines.push(row('held (last count)', `${h.held}, still held ${h.remaining}${split}`));
+    yield row('held (last count)', `${h.held}, still held ${h.remaining}${split}`);
   }
   const byCategory = entries(h.byCategory);
-  if (byCategory) lines.push(row('under the deal by category', byCategory));
-  lines.push('', 'Prisoners');
-  lines.push(row('released', `${p.released}  (${entries(p.byCategory) || 'none'})`));
-  lines.push(row('due by the terms', `${p.due}  (ratios per hostage and fixed lists)`));
+  if (byCategory) yield row('under the deal by category', byCategory);
+  yield '';
+  yield 'Prisoners';
+  yield row('released', `${p.released}  (${entries(p.byCategory) || 'none'})`);
+  yield row('due by the terms', `${p.due}  (ratios per hostage and fixed lists)`);
   if (report.remains.returned > 0 || report.remains.due > 0) {
-    lines.push('', 'Remains returned by the other side');
-    lines.push(row('returned', `${report.remains.returned} of ${report.remains.due} due`));
+    yield '';
+    yield 'Remains returned by the other side';
+    yield row('returned', `${report.remains.returned} of ${report.remains.due} due`);
   }
-  lines.push('', 'Who owes what');
-  lines.push(...deadlines(report, names));
-  lines.push(...obligations(report));
+  yield '';
+  yield 'Who owes what';
+  yield* deadlines(report, names);
+  yield* obligations(report);
   if (report.flareUps.length > 0 || report.violations > 0) {
-    lines.push('', 'Flare-ups and violations');
+    yield '';
+    yield 'Flare-ups and violations';
     // Without a regular expression or an array per flare-up: a long deal has 40,000 of them.
     for (const f of report.flareUps) {
       const killed = f.killed !== null ? `${f.killed} killed` : '';
       const wounded = f.wounded !== null ? `${f.wounded} wounded` : '';
       const casualties = killed && wounded ? `${killed}, ${wounded}` : killed || wounded;
       const description = f.description.endsWith('.') ? f.description.slice(0, -1) : f.description;
-      lines.push(
-        row(
-          `flare-up, seq ${f.seq}`,
-          `${when(f.at)}, ${partyName(f.by, names)}${f.against ? ` against ${partyName(f.against, names)}` : ''}: ${description}${casualties ? ` (${casualties})` : ''}; ${f.restoredAt ? `restored ${when(f.restoredAt)}` : 'not restored'}`,
-        ),
+      yield row(
+        `flare-up, seq ${f.seq}`,
+        `${when(f.at)}, ${partyName(f.by, names)}${f.against ? ` against ${partyName(f.against, names)}` : ''}: ${description}${casualties ? ` (${casualties})` : ''}; ${f.restoredAt ? `restored ${when(f.restoredAt)}` : 'not restored'}`,
       );
     }
     const byParty = Object.entries(report.violationsAgainst)
       .map(([party, n]) => `${partyName(party, names)} ${n}`)
       .join(', ');
-    if (byParty) lines.push(row('violations reported against', byParty));
+    if (byParty) yield row('violations reported against', byParty);
   }
   if (report.aid.trucks > 0 || report.aid.fuelTrucks > 0 || report.aid.due.length > 0) {
-    lines.push('', 'Aid');
-    lines.push(row('trucks delivered', `${report.aid.trucks} (fuel ${report.aid.fuelTrucks})`));
+    yield '';
+    yield 'Aid';
+    yield row('trucks delivered', `${report.aid.trucks} (fuel ${report.aid.fuelTrucks})`);
     for (const [region, a] of Object.entries(report.aid.byRegion)) {
-      lines.push(row(`  ${region}`, `${a.trucks} (fuel ${a.fuelTrucks})`));
+      yield row(`  ${region}`, `${a.trucks} (fuel ${a.fuelTrucks})`);
     }
-    for (const d of report.aid.due) lines.push(row(`phase ${d.phase}, ${d.region}`, aidOwed(d)));
+    for (const d of report.aid.due) yield row(`phase ${d.phase}, ${d.region}`, aidOwed(d));
   }
-  lines.push('', 'Terms in force');
-  if (report.terms === null) lines.push('  none agreed');
+  yield '';
+  yield 'Terms in force';
+  if (report.terms === null) yield '  none agreed';
   else {
     for (const t of report.terms.phases) {
       const hostages = t.hostages.map((x) => `${x.count ?? 'all'} ${x.category}`).join(', ');
@@ -174,41 +173,35 @@ function reportLines(report: ReplayReport, names: Record<string, string>): strin
       const ext = t.extension
         ? `; +1 day per ${t.extension.hostagesPerDay} more hostages${t.extension.maxDays !== undefined ? ` (at most ${t.extension.maxDays} days)` : ''}`
         : '';
-      lines.push(
-        row(
-          `phase ${t.phase} (${t.proposalId})`,
-          `${t.days === undefined ? 'open-ended' : `${t.days} days`}: ${hostages}${ratio ? `; ${ratio}` : ''}${lists}${remains}${withdrawal}${ext}`,
-        ),
+      yield row(
+        `phase ${t.phase} (${t.proposalId})`,
+        `${t.days === undefined ? 'open-ended' : `${t.days} days`}: ${hostages}${ratio ? `; ${ratio}` : ''}${lists}${remains}${withdrawal}${ext}`,
       );
     }
-    lines.push(
-      row(
-        'end of the war',
-        report.terms.permanentCeasefire ? 'permanent ceasefire agreed' : 'not agreed',
-      ),
+    yield row(
+      'end of the war',
+      report.terms.permanentCeasefire ? 'permanent ceasefire agreed' : 'not agreed',
     );
   }
-  lines.push('', 'Proposals');
-  if (report.proposals.length === 0) lines.push('  none');
+  yield '';
+  yield 'Proposals';
+  if (report.proposals.length === 0) yield '  none';
   for (const prop of report.proposals) {
     const s = prop.summary;
-    lines.push(
-      row(
-        prop.proposalId,
-        `${prop.status}, from ${partyName(prop.from, names)}: ${s.phases} phase(s), ${s.pauseDays ?? 'open-ended'}${s.pauseDays === null ? '' : ' days'}, permanent ceasefire ${s.permanentCeasefire ? 'yes' : 'no'}`,
-      ),
+    yield row(
+      prop.proposalId,
+      `${prop.status}, from ${partyName(prop.from, names)}: ${s.phases} phase(s), ${s.pauseDays ?? 'open-ended'}${s.pauseDays === null ? '' : ' days'}, permanent ceasefire ${s.permanentCeasefire ? 'yes' : 'no'}`,
     );
   }
-  lines.push('', 'Sticking points');
-  if (report.stickingPoints.length === 0)
-    lines.push('  none between the principals’ latest positions');
+  yield '';
+  yield 'Sticking points';
+  if (report.stickingPoints.length === 0) yield '  none between the principals’ latest positions';
   for (const point of report.stickingPoints) {
     const positions = Object.entries(point.positions)
       .map(([party, value]) => `${partyName(party, names)} ${termValue(value)}`)
       .join(' vs ');
-    lines.push(row(TERM_LABELS[point.term], positions));
+    yield row(TERM_LABELS[point.term], positions);
   }
-  return lines;
 }
 
 const TERM_LABELS: Record<ReplayReport['stickingPoints'][number]['term'], string> = {
