@@ -1,8 +1,11 @@
+import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeLines, escapeText } from '../../cli/escape.js';
-import { when } from '../../cli/format.js';
-import { checkProperty } from '../properties/settings.js';
+import { formatReportPieces, when } from '../../cli/format.js';
+import { replayLog } from '../../replay/index.js';
+import { generatedLog } from '../../testing/generator/generatedLog.js';
+import { checkProperty, toJsonl } from '../properties/settings.js';
 
 /** The rule as the report first wrote it, by two regular expressions (the oracle). */
 function whenByRegExp(at: string): string {
@@ -75,5 +78,39 @@ describe('a text of whole lines made safe for a terminal', () => {
     expect(escapeLines('Talks\u001b]0;PWNED\u0007\r\nnext\u202e\n')).toBe(
       'Talks\\x1b]0;PWNED\\x07\\r\nnext\\u202e\n',
     );
+  });
+});
+
+// Issue 12, item 2: the readable report of a long deal is made as it is written, piece by
+// piece; all of its lines were once built first (206–208 MB for `--until 999000` of a million
+// events, 175 MB now).
+describe('the readable report of a long deal', () => {
+  it('given a generated deal, when the first piece is taken, then no proposal (the last section) has been read yet, and the pieces join to the whole report', async () => {
+    const { report, replayer } = await replayLog(
+      Readable.from([Buffer.from(toJsonl([...generatedLog({ events: 3_000, seed: 5 })]))]),
+    );
+    const names = Object.fromEntries(
+      Object.entries(replayer.projection().parties).map(([id, p]) => [id, p.name]),
+    );
+    expect(report.proposals.length).toBeGreaterThan(10);
+    let read = 0;
+    const watched = {
+      ...report,
+      proposals: new Proxy(report.proposals, {
+        get(target, key, receiver) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) read++;
+          return Reflect.get(target, key, receiver);
+        },
+      }),
+    };
+    const pieces = formatReportPieces(watched, names, 1024);
+    const first = pieces.next();
+    expect(first.done).toBe(false);
+    expect(read).toBe(0);
+    const rest = [...pieces].join('');
+    expect(read).toBe(report.proposals.length);
+    const whole = `${first.value}${rest}`;
+    expect(whole).toBe([...formatReportPieces(report, names)].join(''));
+    expect(whole).toContain(`\nProposals\n  ${report.proposals[0]?.proposalId}`);
   });
 });
