@@ -377,7 +377,11 @@ export interface CacheAccess {
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_WRONLY, O_CREAT, O_EXCL } = constants;
 
 /** Reads a file of the cache, without following a link; undefined if it cannot. */
-async function readBytes(access: CacheAccess, name: string): Promise<Buffer | undefined> {
+async function readBytes(
+  access: CacheAccess,
+  name: string,
+  size: { exactly: number } | { atMost: number },
+): Promise<Buffer | undefined> {
   let handle: FileHandle;
   try {
     handle = await access.fs.open(join(access.dir, name), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
@@ -388,7 +392,16 @@ async function readBytes(access: CacheAccess, name: string): Promise<Buffer | un
     return undefined;
   }
   try {
-    if (!(await handle.stat()).isFile()) return undefined;
+    const stat = await handle.stat();
+    if (!stat.isFile()) return undefined;
+    // A file not of the size listed (or, for the index, far larger than any) is not read: a
+    // damaged cache could otherwise fill the memory with a file of gigabytes.
+    if ('exactly' in size ? stat.size !== size.exactly : stat.size > size.atMost) {
+      access.note(
+        `${name} of the checkpoint cache is not of the size it should be; it is not used`,
+      );
+      return undefined;
+    }
     return await handle.readFile();
   } catch {
     return undefined;
@@ -439,6 +452,12 @@ function folderUsable(access: CacheAccess): boolean {
   }
 }
 
+/**
+ * The largest `index.json` read: about 200 bytes a checkpoint, one every 1,024 events, so
+ * room for a log of some 300 million events.
+ */
+export const INDEX_MAX_BYTES = 64 * 1024 * 1024;
+
 let shape: string | undefined;
 
 /** The {@link CacheIndex.shape} of this build of truce. */
@@ -449,7 +468,11 @@ export function replayShape(): string {
 
 /** The index, or undefined when missing or not a valid index of this version. */
 export async function readCacheIndex(access: CacheAccess): Promise<CacheIndex | undefined> {
-  const value = parseJson(access, 'index.json', await readBytes(access, 'index.json'));
+  const value = parseJson(
+    access,
+    'index.json',
+    await readBytes(access, 'index.json', { atMost: INDEX_MAX_BYTES }),
+  );
   if (value === undefined) return undefined;
   const index = decodeIndex(value);
   // Summed as written (JSON.parse keeps the order of keys), not as the schema rebuilt it.
@@ -487,7 +510,7 @@ export async function readCacheCheckpoint(
   /** False when edits will be applied to the state in place: each shared object is copied. */
   share = true,
 ): Promise<(CacheCheckpoint & { fileSize: number }) | undefined> {
-  const bytes = await readBytes(access, mark.file);
+  const bytes = await readBytes(access, mark.file, { exactly: mark.size });
   if (bytes === undefined) return undefined;
   const value = sha256(bytes) === mark.fileHash ? parseJson(access, mark.file, bytes) : undefined;
   const parsed = checkpointSchema.safeParse(value);
@@ -1069,7 +1092,7 @@ export async function readCacheIds(
   ids: CacheIndex['ids'],
   need: number,
 ): Promise<Uint32Array | undefined> {
-  const bytes = await readBytes(access, ids.file);
+  const bytes = await readBytes(access, ids.file, { exactly: ids.count * ID_FINGERPRINT_BYTES });
   if (
     bytes === undefined ||
     need > ids.count ||

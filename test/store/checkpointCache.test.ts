@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -22,6 +23,7 @@ import { type ReplayOutcome, type ReplaySnapshot, replayLog } from '../../replay
 import {
   CACHE_VERSION,
   ChainHasher,
+  INDEX_MAX_BYTES,
   STALE_TEMP_MS,
   sharedOf,
   writeCacheCheckpoint,
@@ -96,9 +98,9 @@ const cached = (path: string, cut: Cut = {}, options: CachedReplayOptions = {}) 
 
 interface IndexSeen {
   end: { seq: number };
-  checkpoints: { seq: number; file: string; from: number | null }[];
+  checkpoints: { seq: number; file: string; from: number | null; size: number }[];
   ids: { file: string; count: number; fileHash: string };
-  tails: { seq: number; file: string; fileHash: string }[];
+  tails: { seq: number; file: string; fileHash: string; size: number }[];
   checksum?: string;
 }
 
@@ -494,6 +496,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     // from it and for one from the last checkpoint.
     writeFileSync(file, text.replaceAll(/"trucks":(\d+)/g, '"trucks":77$1'));
     tail.fileHash = sha256(readFileSync(file));
+    tail.size = readFileSync(file).length;
     writeIndex(index);
     expect(JSON.parse(await cached(log, until)).report.aid.trucks).not.toBe(
       JSON.parse(want).report.aid.trucks,
@@ -504,6 +507,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(titled).not.toBe(text);
     writeFileSync(file, titled);
     tail.fileHash = sha256(readFileSync(file));
+    tail.size = readFileSync(file).length;
     writeIndex(index);
     const fromLast = { until: last.seq };
     expect(JSON.parse(await cached(log, fromLast)).report.title).toBe('Forged title');
@@ -731,6 +735,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       const forged = JSON.stringify(file);
       writeFileSync(join(cache, tail.file), forged);
       tail.fileHash = sha256(Buffer.from(forged));
+      tail.size = Buffer.byteLength(forged);
       writeIndex(index);
       const notes: string[] = [];
       const cut = { until: tail.seq + 1 };
@@ -778,6 +783,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       rmSync(file);
       mkdirSync(file);
     },
+    'grown to a sparse 80 MB': (file) => truncateSync(file, 80 * 1024 * 1024),
     'a symbolic link to a valid copy elsewhere': (file) => {
       const elsewhere = join(dir, `elsewhere-${Math.random()}`);
       writeFileSync(elsewhere, readFileSync(file));
@@ -785,6 +791,35 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       symlinkSync(elsewhere, file);
     },
   };
+
+  it("given cache files not of the size the index lists (grown, sparse), then none is read: each is noted so, the answer is the replay's", async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    const { checkpoints, ids, tails } = readIndex();
+    expect(tails.length).toBeGreaterThan(0);
+    const grown = [
+      (tails[0] as IndexSeen['tails'][number]).file,
+      ids.file,
+      (checkpoints.at(-1) as IndexSeen['checkpoints'][number]).file,
+    ];
+    for (const name of grown) truncateSync(join(cache, name), 1024 * 1024 * 1024);
+    // An event more: the ids are needed to check its id, the tail to start from.
+    appendFileSync(log, aidLog(1, 21));
+    const notes: string[] = [];
+    expect(await cached(log, {}, { note: (m) => notes.push(m) })).toBe(await cold(log));
+    for (const name of grown.slice(0, 2)) {
+      expect(notes).toContain(
+        `${name} of the checkpoint cache is not of the size it should be; it is not used`,
+      );
+    }
+    // The index, grown past any a log could need (64 MiB), is not read either.
+    truncateSync(join(cache, 'index.json'), INDEX_MAX_BYTES + 1);
+    const more: string[] = [];
+    expect(await cached(log, {}, { note: (m) => more.push(m) })).toBe(await cold(log));
+    expect(more).toContain(
+      'index.json of the checkpoint cache is not of the size it should be; it is not used',
+    );
+  });
 
   for (const [damage, apply] of Object.entries(damages)) {
     for (const which of ['index.json', 'a whole state', 'an edit', 'the ids'] as const) {
@@ -963,6 +998,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       .replaceAll(/"trucks"\],(\d+)/g, '"trucks"],77$1');
     writeFileSync(file, forged);
     mark.fileHash = sha256(Buffer.from(forged));
+    mark.size = Buffer.byteLength(forged);
     writeIndex(index);
     const until = String(mark.seq + 1);
     const run = (...extra: string[]) =>
