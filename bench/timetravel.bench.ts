@@ -25,7 +25,7 @@ const truce = join(root, 'dist', 'cli', 'main.js');
 /**
  * Time travel on a long log (issue 12, item 4): `truce replay LOG --until N-1000 --json` through
  * the checkpoint cache, after a first replay built it, against a full replay without the cache
- * in the same run; and the same `--until` with `--no-cache`, `--at` the instant of that event,
+ * in the same run; the same `--until` readable and with `status`, and with `--no-cache`, `--at` the instant of that event,
  * and `status` after one more event was appended (the cache proves the log again by hashing
  * it, then replays from its last checkpoint). First, the first replay's time and peak RSS
  * beside a `--no-cache` one's (item 2: under 200 MB). `N=100000 npm run bench -- timetravel` for a shorter log; the log is
@@ -86,6 +86,16 @@ export default async function run(): Promise<void> {
         {
           label: `replay --json --until ${until} (cache)`,
           run: () => timeProcess([truce, 'replay', log, '--json', '--until', until]),
+        },
+        {
+          // The done-when of issue 12: the readable answer, as a user asks it.
+          label: `replay --until ${until}, readable (cache)`,
+          run: () => timeProcess([truce, 'replay', log, '--until', until]),
+        },
+        {
+          // The state at that seq with a one-line answer: what loading a checkpoint costs.
+          label: `status --until ${until} (cache)`,
+          run: () => timeProcess([truce, 'status', log, '--until', until]),
         },
         {
           label: `replay --json --at (event ${until}'s instant) (cache)`,
