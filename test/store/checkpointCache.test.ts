@@ -719,6 +719,9 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       'a link to nothing': (file) => {
         (file.shared[0] as Link)[0] = ['machine', 'no such key'];
       },
+      'a link that is not a pair of paths': (file) => {
+        (file.shared as unknown[]).push([['machine', 'context']]);
+      },
     };
     const pristine = readdirSync(cache).map((name) => [name, readFileSync(join(cache, name))]);
     for (const [forgery, apply] of Object.entries(forgeries)) {
