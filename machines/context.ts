@@ -11,6 +11,7 @@ import {
   tableSet,
   tableSetAll,
   tableSize,
+  tableSome,
 } from './table.js';
 
 /**
@@ -196,10 +197,7 @@ export function nextPhase(ctx: DealContext): number {
 export function proposalOnTable(ctx: DealContext): boolean {
   const next = nextPhase(ctx);
   // A length no open proposal has any more is dropped from the table (`countOpen`).
-  for (const [length] of tableEntries(ctx.openByLength)) {
-    if (Number(length) >= next) return true;
-  }
-  return false;
+  return tableSome(ctx.openByLength, (length) => Number(length) >= next);
 }
 
 /** Hostages the phase's terms name per category (null: no count stated), and in all. */
