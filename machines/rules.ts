@@ -1,5 +1,6 @@
 import {
   type EventOf,
+  instantOf,
   type PhaseTerms,
   rememberedInstant,
   type TruceEvent,
@@ -68,7 +69,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       if (principal) return principal;
       const p = findProposal(ctx, proposalId);
       if (!p) return violation('proposal.unknown', `proposal ${proposalId} was never sent`);
-      if (Date.parse(event.at) < rememberedInstant(p.sentAt)) {
+      if (instantOf(event.at) < rememberedInstant(p.sentAt)) {
         return violation(
           'time.beforeProposal',
           `a ${event.type} of proposal ${proposalId} is dated ${event.at}, before the proposal was sent (${p.sentAt})`,
@@ -247,7 +248,7 @@ function inPhase(ctx: DealContext, event: PhaseEvent): PhaseInProgress | Violati
       `phase ${phase} is not in progress (phase ${progress.phase} is)`,
     );
   }
-  if (Date.parse(event.at) < rememberedInstant(progress.startedAt)) {
+  if (instantOf(event.at) < rememberedInstant(progress.startedAt)) {
     return violation(
       'time.beforePhaseStart',
       `a ${event.type} of phase ${phase} is dated ${event.at}, before the phase started (${progress.startedAt})`,
