@@ -355,8 +355,23 @@ function isRealDate(text: string): boolean {
  * cost a pattern, a second pattern and a refinement call.
  */
 export function isPlainInstant(text: string): boolean {
+  return !Number.isNaN(plainInstantMs(text));
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant a text {@link isPlainInstant} accepts names, in milliseconds since 1970 (what the
+ * standard has `Date.parse` give for it), read in the same pass that checks it; NaN for any
+ * other text.
+ *
+ * @example
+ * plainInstantMs('2023-11-24T07:00:00+02:00'); // 1700802000000
+ */
+export function plainInstantMs(text: string): number {
   const n = text.length;
-  if (n < 20 || n > 29) return false;
+  if (n < 20 || n > 29) return Number.NaN;
   if (
     text.charCodeAt(4) !== 45 || // -
     text.charCodeAt(7) !== 45 ||
@@ -364,45 +379,68 @@ export function isPlainInstant(text: string): boolean {
     text.charCodeAt(13) !== 58 || // :
     text.charCodeAt(16) !== 58
   ) {
-    return false;
+    return Number.NaN;
   }
-  const y = strictDigits(text, 0, 4);
-  const m = strictDigits(text, 5, 2);
-  const d = strictDigits(text, 8, 2);
-  if (y < 0 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m)) return false;
-  const h = strictDigits(text, 11, 2);
-  const min = strictDigits(text, 14, 2);
-  const s = strictDigits(text, 17, 2);
-  if (h < 0 || h > 23 || min < 0 || min > 59 || s < 0 || s > 59) return false;
+  const century = twoDigits(text, 0);
+  const yearOf = twoDigits(text, 2);
+  const m = twoDigits(text, 5);
+  const d = twoDigits(text, 8);
+  if (century < 0 || yearOf < 0) return Number.NaN;
+  const y = century * 100 + yearOf;
+  if (m < 1 || m > 12 || d < 1 || d > daysIn(y, m)) return Number.NaN;
+  const h = twoDigits(text, 11);
+  const min = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
+  if (h < 0 || h > 23 || min < 0 || min > 59 || s < 0 || s > 59) return Number.NaN;
+  let ms = daysSinceEpoch(y, m, d) * DAY_MS + (h * 60 + min) * MINUTE_MS + s * 1000;
   let i = 19;
   if (text.charCodeAt(i) === 46) {
     // .
-    if (strictDigits(text, 20, 3) < 0) return false;
+    const tens = twoDigits(text, 20);
+    const units = text.charCodeAt(22) - 48;
+    if (tens < 0 || !(units >= 0 && units <= 9)) return Number.NaN;
+    ms += tens * 10 + units;
     i = 23;
   }
   const zone = text.charCodeAt(i);
-  if (zone === 90) return n === i + 1; // Z
-  if ((zone !== 43 && zone !== 45) || n !== i + 6 || text.charCodeAt(i + 3) !== 58) return false;
-  const zh = strictDigits(text, i + 1, 2);
-  const zm = strictDigits(text, i + 4, 2);
-  return zh >= 0 && zh <= 23 && zm >= 0 && zm <= 59;
+  if (zone === 90) return n === i + 1 ? ms : Number.NaN; // Z
+  if ((zone !== 43 && zone !== 45) || n !== i + 6 || text.charCodeAt(i + 3) !== 58) {
+    return Number.NaN;
+  }
+  const zh = twoDigits(text, i + 1);
+  const zm = twoDigits(text, i + 4);
+  if (zh < 0 || zh > 23 || zm < 0 || zm > 59) return Number.NaN;
+  // `+02:00` is two hours ahead of UTC: the instant is two hours earlier than the digits say.
+  const offset = (zh * 60 + zm) * MINUTE_MS;
+  return zone === 43 ? ms - offset : ms + offset;
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar, year 0 to 9999 (month
+ * 1–12): the days of the 400-year eras and the years before it, with March as the first month
+ * so that a leap day ends its year (H. Hinnant's `days_from_civil`).
+ */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** The number the two decimal digits at `start` spell, or -1 where one is not a digit. */
+function twoDigits(text: string, start: number): number {
+  const tens = text.charCodeAt(start) - 48;
+  const units = text.charCodeAt(start + 1) - 48;
+  return tens >= 0 && tens <= 9 && units >= 0 && units <= 9 ? tens * 10 + units : -1;
 }
 
 /** Days in month `m` (1–12) of year `y` of the Gregorian calendar. */
 function daysIn(y: number, m: number): number {
   if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
   return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
-}
-
-/** The number `length` decimal digits at `start` spell, or -1 where one is not a digit. */
-function strictDigits(text: string, start: number, length: number): number {
-  let n = 0;
-  for (let i = start; i < start + length; i++) {
-    const c = text.charCodeAt(i) - 48;
-    if (!(c >= 0 && c <= 9)) return -1;
-    n = n * 10 + c;
-  }
-  return n;
 }
 
 function digits(text: string, start: number, length: number): number {

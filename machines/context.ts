@@ -11,6 +11,7 @@ import {
   tableSet,
   tableSetAll,
   tableSize,
+  tableSome,
 } from './table.js';
 
 /**
@@ -196,10 +197,7 @@ export function nextPhase(ctx: DealContext): number {
 export function proposalOnTable(ctx: DealContext): boolean {
   const next = nextPhase(ctx);
   // A length no open proposal has any more is dropped from the table (`countOpen`).
-  for (const [length] of tableEntries(ctx.openByLength)) {
-    if (Number(length) >= next) return true;
-  }
-  return false;
+  return tableSome(ctx.openByLength, (length) => Number(length) >= next);
 }
 
 /** Hostages the phase's terms name per category (null: no count stated), and in all. */
@@ -457,27 +455,13 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       const late = next.inProgress === null;
       const progress = next.inProgress ?? next.concludedPhase;
       if (!progress) return next;
-      const counts = new Map<string, number>();
-      const before = new Map<string, number>();
-      let deceased = 0;
-      for (const h of hostages) {
-        const prior = counts.get(h.category) ?? tableGet(progress.released, h.category) ?? 0;
-        if (!before.has(h.category)) before.set(h.category, prior);
-        counts.set(h.category, prior + h.count);
-        if (isDeceased(h)) deceased += h.count;
-      }
       // Due is whole: ratio × hostages counted so far per category, rounded half up, so a
       // fractional ratio owes the same however the releases are split.
-      let prisonersDue = 0;
-      for (const [category, after] of counts) {
-        const ratio = prisonersPerHostage(progress.terms, category, progress.ratios);
-        prisonersDue += wholeDue(ratio, after) - wholeDue(ratio, before.get(category) ?? 0);
-      }
+      const { released, prisonersDue, deceased } = countReleased(progress, hostages);
       const remainsRatio = progress.terms.remainsPerDeceasedHostage ?? 0;
       const remainsDue =
         wholeDue(remainsRatio, progress.deceasedReleased + deceased) -
         wholeDue(remainsRatio, progress.deceasedReleased);
-      const released = tableSetAll(progress.released, counts);
       const counted = copyProgress(progress);
       counted.released = released;
       counted.releasedTotal = progress.releasedTotal + moved;
@@ -562,6 +546,44 @@ export function evolveDealContext(ctx: DealContext, event: TruceEvent): DealCont
       throw new Error(`unhandled event ${(unreachable as TruceEvent).type}`);
     }
   }
+}
+
+/**
+ * The hostages a release counts under the deal, added to `progress.released` per category, with
+ * the prisoners they owe (per category: what its whole count owes now less what it owed before)
+ * and how many of them are deceased.
+ */
+function countReleased(
+  progress: PhaseInProgress,
+  hostages: ReadonlyArray<{ category: string; count: number; deceased?: boolean | undefined }>,
+): { released: Table<number>; prisonersDue: number; deceased: number } {
+  // A release names one category or none in nearly every line: counted without the two maps
+  // below, which were most of what the machine allocated for a release.
+  if (hostages.length === 0) return { released: progress.released, prisonersDue: 0, deceased: 0 };
+  let prisonersDue = 0;
+  let deceased = 0;
+  const only = hostages.length === 1 ? hostages[0] : undefined;
+  if (only !== undefined) {
+    const prior = tableGet(progress.released, only.category) ?? 0;
+    const ratio = prisonersPerHostage(progress.terms, only.category, progress.ratios);
+    prisonersDue += wholeDue(ratio, prior + only.count) - wholeDue(ratio, prior);
+    if (isDeceased(only)) deceased += only.count;
+    const released = tableSet(progress.released, only.category, prior + only.count);
+    return { released, prisonersDue, deceased };
+  }
+  const counts = new Map<string, number>();
+  const before = new Map<string, number>();
+  for (const h of hostages) {
+    const prior = counts.get(h.category) ?? tableGet(progress.released, h.category) ?? 0;
+    if (!before.has(h.category)) before.set(h.category, prior);
+    counts.set(h.category, prior + h.count);
+    if (isDeceased(h)) deceased += h.count;
+  }
+  for (const [category, after] of counts) {
+    const ratio = prisonersPerHostage(progress.terms, category, progress.ratios);
+    prisonersDue += wholeDue(ratio, after) - wholeDue(ratio, before.get(category) ?? 0);
+  }
+  return { released: tableSetAll(progress.released, counts), prisonersDue, deceased };
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   type EventOf,
+  instantOf,
   type PhaseTerms,
   rememberedInstant,
   type TruceEvent,
@@ -68,7 +69,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       if (principal) return principal;
       const p = findProposal(ctx, proposalId);
       if (!p) return violation('proposal.unknown', `proposal ${proposalId} was never sent`);
-      if (Date.parse(event.at) < rememberedInstant(p.sentAt)) {
+      if (instantOf(event.at) < rememberedInstant(p.sentAt)) {
         return violation(
           'time.beforeProposal',
           `a ${event.type} of proposal ${proposalId} is dated ${event.at}, before the proposal was sent (${p.sentAt})`,
@@ -204,14 +205,19 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
 
 function unknownParty(ctx: DealContext, ids: ReadonlyArray<string | undefined>): Violation | null {
   for (const id of ids) {
-    if (id !== undefined && !own(ctx.parties, id)) {
-      return violation(
-        'party.notDeclared',
-        `party ${id} was not declared when the negotiation opened (declared: ${Object.keys(ctx.parties).join(', ')})`,
-      );
-    }
+    const who = unknownPartyId(ctx, id);
+    if (who) return who;
   }
   return null;
+}
+
+/** {@link unknownParty} of one id, for a list of parties that is not an array of ids. */
+function unknownPartyId(ctx: DealContext, id: string | undefined): Violation | null {
+  if (id === undefined || own(ctx.parties, id)) return null;
+  return violation(
+    'party.notDeclared',
+    `party ${id} was not declared when the negotiation opened (declared: ${Object.keys(ctx.parties).join(', ')})`,
+  );
 }
 
 function mustBePrincipal(ctx: DealContext, by: string, type: string): Violation | null {
@@ -242,7 +248,7 @@ function inPhase(ctx: DealContext, event: PhaseEvent): PhaseInProgress | Violati
       `phase ${phase} is not in progress (phase ${progress.phase} is)`,
     );
   }
-  if (Date.parse(event.at) < rememberedInstant(progress.startedAt)) {
+  if (instantOf(event.at) < rememberedInstant(progress.startedAt)) {
     return violation(
       'time.beforePhaseStart',
       `a ${event.type} of phase ${phase} is dated ${event.at}, before the phase started (${progress.startedAt})`,
@@ -260,8 +266,10 @@ function checkRelease(ctx: DealContext, event: EventOf<'release.completed'>): Vi
   if (ctx.concludedPhase) return lateRemains(ctx.concludedPhase, event);
   const progress = inPhase(ctx, event);
   if (!('terms' in progress)) return progress;
-  const who = unknownParty(ctx, event.data.outsideDeal?.map((o) => o.by) ?? []);
-  if (who) return who;
+  for (const o of event.data.outsideDeal ?? []) {
+    const who = unknownPartyId(ctx, o.by);
+    if (who) return who;
+  }
   return withinTerms(progress, event.data.hostages, 'release');
 }
 
@@ -304,9 +312,13 @@ function withinTerms(
   hostages: ReadonlyArray<{ category: string; count: number }> | undefined,
   what: 'release' | 'recount',
 ): Violation | null {
-  // Per category: the hostages added, and the limit the terms name (null: no count stated).
-  const adding = new Map<string, { count: number; limit: number | null }>();
-  for (const h of hostages ?? []) {
+  const list = hostages ?? [];
+  // Per category: the hostages added, and the limit the terms name (null: no count stated). A
+  // release names one category or none in nearly every line: it is checked without the map.
+  const adding =
+    list.length > 1 ? new Map<string, { count: number; limit: number | null }>() : undefined;
+  let onlyLimit: number | null = null;
+  for (const h of list) {
     const limit = tableGet(progress.named, h.category);
     if (limit === undefined) {
       const named = namedCategories(progress.terms).join(', ') || 'none';
@@ -315,19 +327,22 @@ function withinTerms(
         `phase ${progress.phase}'s terms name no ${h.category} hostages (they name: ${named})`,
       );
     }
-    adding.set(h.category, { count: (adding.get(h.category)?.count ?? 0) + h.count, limit });
+    if (adding === undefined) onlyLimit = limit;
+    else adding.set(h.category, { count: (adding.get(h.category)?.count ?? 0) + h.count, limit });
   }
   let countedAfter = progress.releasedTotal;
-  for (const [category, { count, limit }] of adding) {
-    countedAfter += count;
-    if (limit === null) continue;
-    const already = tableGet(progress.released, category) ?? 0;
-    const due = Math.max(0, limit + progress.extensionHostages - already);
-    if (count > due) {
-      return violation(
-        'release.exceedsTerms',
-        `${what} of ${count} ${category} exceeds the ${due} still due in phase ${progress.phase}`,
-      );
+  if (adding === undefined) {
+    const only = list[0];
+    if (only !== undefined) {
+      countedAfter += only.count;
+      const over = beyondDue(progress, only.category, only.count, onlyLimit, what);
+      if (over) return over;
+    }
+  } else {
+    for (const [category, { count, limit }] of adding) {
+      countedAfter += count;
+      const over = beyondDue(progress, category, count, limit, what);
+      if (over) return over;
     }
   }
   const baseTotal = progress.namedTotal;
@@ -336,6 +351,26 @@ function withinTerms(
     return violation(
       'release.exceedsTotal',
       `${what} brings the hostages counted in phase ${progress.phase} to ${countedAfter}, more than the ${allowed} its terms and extensions name`,
+    );
+  }
+  return null;
+}
+
+/** `count` more hostages of `category` stay within what its `limit` (null: none) leaves due. */
+function beyondDue(
+  progress: PhaseInProgress,
+  category: string,
+  count: number,
+  limit: number | null,
+  what: 'release' | 'recount',
+): Violation | null {
+  if (limit === null) return null;
+  const already = tableGet(progress.released, category) ?? 0;
+  const due = Math.max(0, limit + progress.extensionHostages - already);
+  if (count > due) {
+    return violation(
+      'release.exceedsTerms',
+      `${what} of ${count} ${category} exceeds the ${due} still due in phase ${progress.phase}`,
     );
   }
   return null;

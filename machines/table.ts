@@ -77,6 +77,28 @@ export function* tableEntries<V>(table: Table<V>): Generator<[string, V]> {
 }
 
 /**
+ * Whether `test` holds for some `[key, value]`, asked in {@link tableEntries}' order up to the
+ * first that passes. A walk without a generator: the chart's eventless guards ask it at every
+ * event of the talks, where a generator and its steps were most of what they allocated.
+ */
+export function tableSome<V>(table: Table<V>, test: (key: string, value: V) => boolean): boolean {
+  if ('entries' in table) {
+    const entries = table.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as [string, V];
+      if (test(entry[0], entry[1])) return true;
+    }
+    return false;
+  }
+  const children = table.children;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i];
+    if (child && tableSome(child, test)) return true;
+  }
+  return false;
+}
+
+/**
  * A table of `table`'s entries with `entries` set over them (a later duplicate key wins). Into
  * an empty table the nodes are built at once, in O(n) for n keys.
  */

@@ -10,7 +10,7 @@ import {
   resolutionOf,
 } from '../machines/index.js';
 import type { FlareUp, ObligationProgress } from './ceasefire.js';
-import { FoldIndex } from './foldIndex.js';
+import { FoldIndex, type StepGroup } from './foldIndex.js';
 import { type Stance, type StanceTerm, stanceOfTerms } from './stances.js';
 import { summarizeTerms, type TermsSummary } from './summary.js';
 
@@ -429,6 +429,7 @@ export class ProjectionFolder {
 
   /** The projection as it stands; folding on never changes what this returns. */
   projection(): DealProjection {
+    payOwed(this.#w);
     return this.#w.seal();
   }
 
@@ -444,6 +445,7 @@ export class ProjectionFolder {
    * const { projection, lists } = folder.checkpoint(false);
    */
   checkpoint(keep: boolean): ProjectionCheckpoint {
+    payOwed(this.#w);
     return this.#w.checkpoint(keep);
   }
 }
@@ -863,12 +865,81 @@ function towardObligations(
 /** Counts `n` toward every obligation `step` counts toward (machines/obligations.ts decides). */
 function meetWhere(w: Writable, step: ObligationStep, n: number, at: string): void {
   const obligations = w.root.obligations;
+  if (step.kind !== 'release') {
+    const found = w.index.stepGroup(obligations, step);
+    if (found !== null) meetGroup(w, found.group, found.positions, step, n, at);
+    return;
+  }
   for (const i of w.index.obligationsOf(obligations, step)) {
     if (!countsToward(obligations[i] as ObligationProgress, step)) continue;
     const o = w.entry('obligations', i);
     o.fulfilled += n;
     if (o.metAt === null && o.fulfilled >= obligationTarget(o)) o.metAt = at;
   }
+}
+
+/**
+ * {@link meetWhere} for a talks or withdrawal step, by its group ({@link FoldIndex.stepGroup}):
+ * the machine is asked once per obligation whether the key's steps count toward it, the open
+ * ones are counted at once (one may be met now), and the met ones, which a step only adds to,
+ * are owed the count until {@link payOwed}. A million-event log has a hundred thousand such
+ * steps, each counting toward dozens of met obligations: adding to each, step by step, was
+ * two fifths of its fold.
+ */
+function meetGroup(
+  w: Writable,
+  group: StepGroup,
+  positions: readonly number[],
+  step: ObligationStep,
+  n: number,
+  at: string,
+): void {
+  const obligations = w.root.obligations;
+  const joining: number[] = [];
+  for (; group.seen < positions.length; group.seen++) {
+    const i = positions[group.seen] as number;
+    const o = obligations[i] as ObligationProgress;
+    if (!countsToward(o, step)) continue;
+    if (o.metAt === null) group.open.push(i);
+    else {
+      // Met before any step counted toward it (an obligation of nothing): counted as it joins.
+      w.entry('obligations', i).fulfilled += n;
+      joining.push(i);
+    }
+  }
+  const open = group.open;
+  let kept = 0;
+  for (let k = 0; k < open.length; k++) {
+    const i = open[k] as number;
+    const o = w.entry('obligations', i);
+    o.fulfilled += n;
+    if (o.fulfilled >= obligationTarget(o)) {
+      o.metAt = at;
+      joining.push(i);
+    } else open[kept++] = i;
+  }
+  open.length = kept;
+  if (group.met.length > 0) {
+    group.owed += n;
+    w.index.owes(group);
+  }
+  if (joining.length > 0) {
+    // The met ones are owed counts from before these joined: paid first.
+    pay(w, group);
+    group.met.push(...joining);
+  }
+}
+
+/** Adds to each met obligation of `group` what it is owed. */
+function pay(w: Writable, group: StepGroup): void {
+  if (group.owed === 0) return;
+  for (const i of group.met) w.entry('obligations', i).fulfilled += group.owed;
+  group.owed = 0;
+}
+
+/** Pays every group the counts its met obligations are owed: before the projection is read. */
+function payOwed(w: Writable): void {
+  for (const group of w.index.takeOwing()) pay(w, group);
 }
 
 function state(

@@ -5,6 +5,22 @@ import type { AidAccount } from './deal.js';
 const NONE: readonly number[] = [];
 
 /**
+ * The obligations a talks or withdrawal step counts toward, as a fold keeps them for all the
+ * steps of one key (see {@link FoldIndex.stepGroup}).
+ */
+export interface StepGroup {
+  /** How many of the positions filed under the key were looked at. */
+  seen: number;
+  /** Positions of the obligations the step counts toward that are not met yet, in order. */
+  open: number[];
+  /** Positions of the met ones the step counts toward: each is owed `owed` more. */
+  met: number[];
+  owed: number;
+  /** Listed among the groups owing counts (until {@link FoldIndex.takeOwing}). */
+  owing: boolean;
+}
+
+/**
  * Where a fold finds what an event touches in the projection's long lists, instead of reading
  * every entry at every event: the obligations a step may count toward (by the machine's
  * `obligationKey`), the aid accounts of a phase attempt, and the flare-ups not yet restored. A
@@ -26,6 +42,11 @@ export class FoldIndex {
   /** Positions of the flare-ups whose `restoredAt` is null, in list order. */
   #openFlareUps: number[] = [];
   #flareUpsSeen = 0;
+
+  /** The groups of talks and withdrawal steps met so far, by the machine's `stepKey`. */
+  readonly #groups = new Map<string, StepGroup>();
+  /** The groups whose met obligations are owed counts. */
+  #owing: StepGroup[] = [];
 
   /** The machine's `stepKey` of each release step met so far, by attempt and what it releases. */
   readonly #releaseKeys = new Map<number, Map<string, string>>();
@@ -50,6 +71,43 @@ export class FoldIndex {
       keys.set(step.what, key);
     }
     return this.obligations(list, key);
+  }
+
+  /**
+   * The group of a talks or withdrawal step, and the positions filed under its key, or null when
+   * none is. Such a step is all in its key (`stepKey` writes each of its fields): every step of
+   * one key counts toward the same obligations, so the fold asks the machine once per obligation
+   * and adds to the met ones in one sum, at the next hand-out ({@link takeOwing}).
+   */
+  stepGroup(
+    list: readonly ObligationProgress[],
+    step: Exclude<ObligationStep, { kind: 'release' }>,
+  ): { group: StepGroup; positions: readonly number[] } | null {
+    if (list.length === 0) return null;
+    const key = stepKey(step);
+    const positions = this.obligations(list, key);
+    if (positions.length === 0) return null;
+    let group = this.#groups.get(key);
+    if (group === undefined) {
+      group = { seen: 0, open: [], met: [], owed: 0, owing: false };
+      this.#groups.set(key, group);
+    }
+    return { group, positions };
+  }
+
+  /** Lists `group` among those owing their met obligations counts, once until {@link takeOwing}. */
+  owes(group: StepGroup): void {
+    if (group.owing) return;
+    group.owing = true;
+    this.#owing.push(group);
+  }
+
+  /** The groups owing counts since the last call, forgotten here: the caller pays them. */
+  takeOwing(): StepGroup[] {
+    const owing = this.#owing;
+    this.#owing = [];
+    for (const group of owing) group.owing = false;
+    return owing;
   }
 
   /** Positions in `list` of the obligations filed under `key` (`stepKey` of a step), in order. */

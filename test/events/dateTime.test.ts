@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isPlainInstant } from '../../events/catalogue.js';
-import { DateTime } from '../../events/index.js';
+import { DateTime, instantOf } from '../../events/index.js';
 import { numRuns, propertyTimeout, seed } from '../properties/settings.js';
 
 /**
@@ -202,5 +202,54 @@ describe('the shortcut for event times in ECMAScript’s format', {
   ])('%s → %s', (text, expected) => {
     expect(isPlainInstant(text)).toBe(expected);
     if (expected) expect(DateTime.safeParse(text).success).toBe(true);
+  });
+});
+
+// The rules compare event times by instantOf: it must be Date.parse itself, whatever the text.
+describe('reading an event time as an instant', { timeout: propertyTimeout }, () => {
+  it('gives the number Date.parse gives, NaN included, for any text', () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(esLike, esLike, nearly(esLike), dateLike, nearlyDateLike, fc.string()),
+        (text) => {
+          if (isPlainInstant(text)) plain++;
+          expect(instantOf(text)).toBe(Date.parse(text));
+        },
+      ),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
+    expect(plain).toBeGreaterThan(100);
+  });
+
+  it('reads every instant toISOString writes from year 0 to 9999, in any zone', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(0, 0, 1) - 3 * 86_400_000, max: Date.UTC(9999, 11, 31) }),
+        fc.boolean(),
+        fc.constantFrom('Z', '+00:00', '-00:00', '-23:59', '+14:00', '+05:30', '-09:45'),
+        (ms, millis, zone) => {
+          const iso = new Date(ms).toISOString();
+          if (!/^\d{4}-/.test(iso)) return; // years before 0 are written ±YYYYYY
+          const text = `${millis ? iso.slice(0, 23) : iso.slice(0, 19)}${zone}`;
+          expect(instantOf(text)).toBe(Date.parse(text));
+        },
+      ),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
+  });
+
+  it.each([
+    ['1970-01-01T00:00:00Z', 0],
+    ['1970-01-01T00:00:00.001Z', 1],
+    ['1970-01-01T02:00:00+02:00', 0],
+    ['1969-12-31T19:00:00-05:00', 0],
+    ['2023-11-24T07:00:00+02:00', 1_700_802_000_000],
+    ['2000-03-01T00:00:00.000Z', 951_868_800_000],
+    ['0000-03-01T00:00:00Z', -62_162_035_200_000],
+    ['2023-02-29T00:00:00Z', Date.parse('2023-02-29T00:00:00Z')],
+    ['not a time', Number.NaN],
+  ])('%s → %s', (text, expected) => {
+    expect(instantOf(text)).toBe(expected);
   });
 });

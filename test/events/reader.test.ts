@@ -255,6 +255,19 @@ describe('splitLines', () => {
       [4, 'ef', false, 9],
     ]);
   });
+
+  it('gives the bytes and the text of lines that lie within one chunk', async () => {
+    const lines = [];
+    for await (const l of splitLines(chunksOf('ab\nnörd\n\r\nef', 100), { maxLineBytes: 10 })) {
+      lines.push([l.line, Buffer.from(l.bytes).toString(), l.text, l.terminated, l.end]);
+    }
+    expect(lines).toEqual([
+      [1, 'ab', 'ab', true, 3],
+      [2, 'nörd', 'nörd', true, 9],
+      [3, '\r', '\r', true, 11],
+      [4, 'ef', undefined, false, 13],
+    ]);
+  });
 });
 
 describe('reading a file in chunks of any size', () => {

@@ -9,6 +9,7 @@ import {
   tableSet,
   tableSetAll,
   tableSize,
+  tableSome,
 } from '../../machines/index.js';
 
 /**
@@ -180,5 +181,33 @@ describe('the table layout kept in snapshots', () => {
       isBranch(n) ? n.children.filter((c) => c !== null).reduce((s, c) => s + live(c), 0) : 1;
     expect(live(t)).toBe(1);
     expect(tableSize(tableDelete(t, 'k99'))).toBe(0);
+  });
+});
+
+describe('asking whether some entry passes a test', () => {
+  const keys = Array.from({ length: 200 }, (_, i) => `k${i}`);
+  const table = keys.reduce((acc, k, i) => tableSet(acc, k, i), emptyTable<number>());
+
+  it('asks about the entries in the order they are listed, and stops at the first that passes', () => {
+    const listed = [...tableEntries(table)];
+    const asked: Array<[string, number]> = [];
+    const target = listed[150] as [string, number];
+    expect(
+      tableSome(table, (key, value) => {
+        asked.push([key, value]);
+        return key === target[0];
+      }),
+    ).toBe(true);
+    expect(asked).toEqual(listed.slice(0, 151));
+  });
+
+  it('finds every key of a branch and of a leaf; none passes in an empty table', () => {
+    for (const t of [table, tableSet(emptyTable<number>(), 'only', 7)]) {
+      for (const [key, value] of tableEntries(t)) {
+        expect(tableSome(t, (k, v) => k === key && v === value)).toBe(true);
+      }
+      expect(tableSome(t, (k) => k === 'absent')).toBe(false);
+    }
+    expect(tableSome(emptyTable<number>(), () => true)).toBe(false);
   });
 });
