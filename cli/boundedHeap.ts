@@ -7,8 +7,12 @@ import { runInNewContext } from 'node:vm';
  */
 export const BOUNDED_HEAP_MIN_BYTES = 32 * 1024 * 1024;
 
-/** The young generation's size (both halves) at which it stops growing: half V8's default. */
-export const YOUNG_GENERATION_BOUND = 16 * 1024 * 1024;
+/**
+ * The young generation's size (both halves) at which it stops growing: a quarter of V8's
+ * default. At 16 MB a first replay of a million events peaked at 192–200 MB; at 8 MB 179–188
+ * MB, for about 3% more CPU (no change measurable without the cache).
+ */
+export const YOUNG_GENERATION_BOUND = 8 * 1024 * 1024;
 
 /** How far the old generation may grow past what a full collection left live, in percent. */
 export const OLD_GENERATION_GROWTH = 50;

@@ -58,7 +58,7 @@ function paddedLog(name: string, lines: readonly string[], bytes: number): strin
 const logLines = (text: string) => text.split('\n').filter((line) => line !== '');
 
 describe('the bounded heap of a long replay', () => {
-  it("stops the young generation growing at 16 MB, where V8's own default lets it reach 32 MB", () => {
+  it("stops the young generation growing at 8 MB, where V8's own default lets it reach 32 MB", () => {
     const script = join(fixtures, 'youngGeneration.mjs');
     expect(Number(node([script, dist]))).toBeGreaterThan(YOUNG_GENERATION_BOUND);
     expect(Number(node([script, dist, 'bounded']))).toBe(YOUNG_GENERATION_BOUND);
@@ -145,7 +145,7 @@ describe('the bounded heap of a long replay', () => {
     expect(replay.status).toBe(0);
     expect(JSON.parse(replay.stdout).seq).toBe(COLLECT_AFTER_EVENTS);
     expect(collections(replay.flags)).toBe(1);
-    // V8 grows the young generation to 16 MB within the first tens of thousands of events.
+    // V8 grows the young generation to 8 MB within the first tens of thousands of events.
     expect(replay.flags).toContain('--semi-space-growth-factor=1');
     // status writes one line: nothing to collect for after a replay without the cache.
     const noCache = truceFlags(['status', long, '--no-cache']);
