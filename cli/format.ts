@@ -37,10 +37,32 @@ function partyName(id: string, names: Record<string, string>): string {
 }
 
 /**
+ * Entries the readable report lists of each long section (flare-ups, aid owed, proposals, met
+ * obligations): the latest ones, after a line saying how many earlier ones it leaves out. A
+ * deal as the sources report it lists a handful of each; a generated deal of a million events
+ * lists 40,000 flare-ups and 10,000 proposals, 6.5 MB that no one reads on a terminal and that
+ * took longer to print than to load. `replay --full` lists every one; `--json` always does.
+ */
+export const READABLE_LIST_LIMIT = 20;
+
+/** Options of {@link formatReportPieces}. */
+export interface ReadableReportOptions {
+  /** Characters a piece holds at least before it is handed out (64 KiB by default). */
+  pieceSize?: number;
+  /**
+   * Entries listed of each long section ({@link READABLE_LIST_LIMIT} by default;
+   * `Number.POSITIVE_INFINITY` for all). Every overdue and open obligation is listed whatever
+   * the limit: they are what is owed.
+   */
+  listLimit?: number;
+}
+
+/**
  * The readable standing of a deal (state, counts, who owes what, terms and sticking points) in
- * pieces of whole lines, each about `size` characters, so that the report of a long deal (a
- * hundred thousand lines) is written without one string of all of it. Every line is escaped on
- * its own ({@link escapeText}): a line feed in a log's text (a flare-up's description, a title, a
+ * pieces of whole lines, each about `pieceSize` characters, so that the report of a long deal
+ * is written without one string of all of it. Each long section lists its latest
+ * `listLimit` entries ({@link READABLE_LIST_LIMIT}). Every line is escaped on its own
+ * ({@link escapeText}): a line feed in a log's text (a flare-up's description, a title, a
  * name) is printed `\n`, so no text can add a line of its own to the report (a forged
  * "OVERDUE: …" under "Who owes what").
  *
@@ -50,12 +72,12 @@ function partyName(id: string, names: Record<string, string>): string {
 export function* formatReportPieces(
   report: ReplayReport,
   names: Record<string, string> = {},
-  size = 1 << 16,
+  { pieceSize = 1 << 16, listLimit = READABLE_LIST_LIMIT }: ReadableReportOptions = {},
 ): Generator<string> {
   let piece = '';
-  for (const line of reportLines(report, names)) {
+  for (const line of reportLines(report, names, listLimit)) {
     piece += `${escapeText(line)}\n`;
-    if (piece.length >= size) {
+    if (piece.length >= pieceSize) {
       yield piece;
       piece = '';
     }
@@ -63,8 +85,22 @@ export function* formatReportPieces(
   if (piece.length > 0) yield piece;
 }
 
+/**
+ * The positions of the last `limit` of `count` entries, after the line that says how many
+ * earlier `what` are left out (none when all fit).
+ */
+function* latest(count: number, limit: number, what: string): Generator<string, number> {
+  const from = Math.max(0, count - limit);
+  if (from > 0) yield `  … ${from} earlier ${what} not listed (replay --full lists every one)`;
+  return from;
+}
+
 /** The lines of {@link formatReportPieces}, as the log's text gives them (not yet escaped). */
-function* reportLines(report: ReplayReport, names: Record<string, string>): Generator<string> {
+function* reportLines(
+  report: ReplayReport,
+  names: Record<string, string>,
+  limit: number,
+): Generator<string> {
   const h = report.hostages;
   const p = report.prisoners;
   if (report.title) {
@@ -123,13 +159,15 @@ function* reportLines(report: ReplayReport, names: Record<string, string>): Gene
   }
   yield '';
   yield 'Who owes what';
-  yield* deadlines(report, names);
+  yield* deadlines(report, names, limit);
   yield* obligations(report);
   if (report.flareUps.length > 0 || report.violations > 0) {
     yield '';
     yield 'Flare-ups and violations';
     // Without a regular expression or an array per flare-up: a long deal has 40,000 of them.
-    for (const f of report.flareUps) {
+    const flareUps = report.flareUps;
+    for (let i = yield* latest(flareUps.length, limit, 'flare-ups'); i < flareUps.length; i++) {
+      const f = flareUps[i] as ReplayReport['flareUps'][number];
       const killed = f.killed !== null ? `${f.killed} killed` : '';
       const wounded = f.wounded !== null ? `${f.wounded} wounded` : '';
       const casualties = killed && wounded ? `${killed}, ${wounded}` : killed || wounded;
@@ -151,7 +189,11 @@ function* reportLines(report: ReplayReport, names: Record<string, string>): Gene
     for (const [region, a] of Object.entries(report.aid.byRegion)) {
       yield row(`  ${region}`, `${a.trucks} (fuel ${a.fuelTrucks})`);
     }
-    for (const d of report.aid.due) yield row(`phase ${d.phase}, ${d.region}`, aidOwed(d));
+    const due = report.aid.due;
+    for (let i = yield* latest(due.length, limit, 'aid accounts'); i < due.length; i++) {
+      const d = due[i] as ReplayReport['aid']['due'][number];
+      yield row(`phase ${d.phase}, ${d.region}`, aidOwed(d));
+    }
   }
   yield '';
   yield 'Terms in force';
@@ -185,8 +227,10 @@ function* reportLines(report: ReplayReport, names: Record<string, string>): Gene
   }
   yield '';
   yield 'Proposals';
-  if (report.proposals.length === 0) yield '  none';
-  for (const prop of report.proposals) {
+  const proposals = report.proposals;
+  if (proposals.length === 0) yield '  none';
+  for (let i = yield* latest(proposals.length, limit, 'proposals'); i < proposals.length; i++) {
+    const prop = proposals[i] as ReplayReport['proposals'][number];
     const s = prop.summary;
     yield row(
       prop.proposalId,
@@ -250,27 +294,40 @@ function obligations(report: ReplayReport): string[] {
   return out;
 }
 
-/** The obligations of the terms, what is overdue first, then open, then met. */
-function deadlines(report: ReplayReport, names: Record<string, string>): string[] {
-  const order = { overdue: 0, open: 1, met: 2 } as const;
-  return [...report.obligations]
-    .sort((a, b) => order[a.status] - order[b.status])
-    .map((o) => {
-      const what =
-        o.what === 'talks'
-          ? `talks on phase ${o.talksOn}`
-          : o.what === 'withdrawal'
-            ? `withdrawal to ${o.line}`
-            : `${o.count} ${o.category ?? (o.what === 'remains' ? 'remains of deceased hostages' : o.what)}${o.what === 'remains' && o.category ? ' (remains)' : ''}`;
-      const due = o.due === null ? 'as soon as possible' : `by ${when(o.due)}`;
-      const done = o.count === null ? '' : `, ${o.fulfilled} of ${o.count}`;
-      const status = o.status === 'met' ? `met ${when(o.metAt)}` : o.status.toUpperCase();
-      const who =
-        o.party === null
-          ? `release schedule, day ${o.round}:`
-          : `${partyName(o.party, names)} owes`;
-      return `  ${status}: ${who} ${what} ${due}${done}`;
-    });
+/**
+ * The obligations of the terms: every overdue one, then every open one, then the latest
+ * `limit` met ones (each group in the order the log made them).
+ */
+function* deadlines(
+  report: ReplayReport,
+  names: Record<string, string>,
+  limit: number,
+): Generator<string> {
+  type Obligation = ReplayReport['obligations'][number];
+  const line = (o: Obligation): string => {
+    const what =
+      o.what === 'talks'
+        ? `talks on phase ${o.talksOn}`
+        : o.what === 'withdrawal'
+          ? `withdrawal to ${o.line}`
+          : `${o.count} ${o.category ?? (o.what === 'remains' ? 'remains of deceased hostages' : o.what)}${o.what === 'remains' && o.category ? ' (remains)' : ''}`;
+    const due = o.due === null ? 'as soon as possible' : `by ${when(o.due)}`;
+    const done = o.count === null ? '' : `, ${o.fulfilled} of ${o.count}`;
+    const status = o.status === 'met' ? `met ${when(o.metAt)}` : o.status.toUpperCase();
+    const who =
+      o.party === null ? `release schedule, day ${o.round}:` : `${partyName(o.party, names)} owes`;
+    return `  ${status}: ${who} ${what} ${due}${done}`;
+  };
+  const met: Obligation[] = [];
+  const open: Obligation[] = [];
+  for (const o of report.obligations) {
+    if (o.status === 'overdue') yield line(o);
+    else (o.status === 'open' ? open : met).push(o);
+  }
+  for (const o of open) yield line(o);
+  for (let i = yield* latest(met.length, limit, 'met obligations'); i < met.length; i++) {
+    yield line(met[i] as Obligation);
+  }
 }
 
 /** `seq  date  text` for one timeline entry. */

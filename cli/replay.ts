@@ -13,7 +13,12 @@ import {
   COLLECT_AFTER_EVENTS,
 } from './boundedHeap.js';
 import { isCalendarDate } from './dates.js';
-import { formatReportPieces, formatStatus, formatTimelineEntry } from './format.js';
+import {
+  formatReportPieces,
+  formatStatus,
+  formatTimelineEntry,
+  READABLE_LIST_LIMIT,
+} from './format.js';
 import { formatNext } from './formatNext.js';
 import { withLogErrorJson } from './logErrorJson.js';
 import { writeOut, writePieces } from './output.js';
@@ -21,7 +26,7 @@ import { startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, withStoreOptions } from './source.js';
 
 /** Options of `truce replay`. */
-type ReplayOptions = TimeTravelOptions & { json?: boolean; next?: boolean };
+type ReplayOptions = TimeTravelOptions & { json?: boolean; next?: boolean; full?: boolean };
 
 /** The options `replay`, `status` and `timeline` share. */
 interface TimeTravelOptions extends StoreSelection {
@@ -193,6 +198,12 @@ export function registerReplay(program: Command): void {
       .option(
         '--next',
         'also list the event types the current state takes, from the statechart (with --json: a "next" key)',
+      )
+      .addOption(
+        new Option(
+          '--full',
+          `list every flare-up, proposal, aid account and met obligation (the readable report lists the latest ${READABLE_LIST_LIMIT} of each; --json lists them all anyway)`,
+        ).conflicts('json'),
       ),
   ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
@@ -209,7 +220,12 @@ export function registerReplay(program: Command): void {
     const parties = outcome.replayer.projection().parties;
     const names = Object.fromEntries(Object.entries(parties).map(([id, p]) => [id, p.name]));
     // In pieces, each waited for: the report of a long deal is a hundred thousand lines.
-    if (!(await writePieces(process.stdout, formatReportPieces(outcome.report, names)))) return;
+    const pieces = formatReportPieces(
+      outcome.report,
+      names,
+      options.full ? { listLimit: Number.POSITIVE_INFINITY } : {},
+    );
+    if (!(await writePieces(process.stdout, pieces))) return;
     if (options.next) {
       process.stdout.write(`\n${formatNext(outcome.report.state, outcome.replayer.next())}`);
     }

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeLines, escapeText } from '../../cli/escape.js';
 import { formatReportPieces, when } from '../../cli/format.js';
+import type { ReplayReport } from '../../projections/index.js';
 import { replayLog } from '../../replay/index.js';
 import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { checkProperty, toJsonl } from '../properties/settings.js';
@@ -103,14 +104,132 @@ describe('the readable report of a long deal', () => {
         },
       }),
     };
-    const pieces = formatReportPieces(watched, names, 1024);
+    const all = { listLimit: Number.POSITIVE_INFINITY };
+    const pieces = formatReportPieces(watched, names, { ...all, pieceSize: 1024 });
     const first = pieces.next();
     expect(first.done).toBe(false);
     expect(read).toBe(0);
     const rest = [...pieces].join('');
     expect(read).toBe(report.proposals.length);
     const whole = `${first.value}${rest}`;
-    expect(whole).toBe([...formatReportPieces(report, names)].join(''));
+    expect(whole).toBe([...formatReportPieces(report, names, all)].join(''));
     expect(whole).toContain(`\nProposals\n  ${report.proposals[0]?.proposalId}`);
+  });
+});
+
+/** The lines of a report's section, from its title to the blank line after it. */
+function section(text: string, title: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.indexOf(title);
+  if (start < 0) return [];
+  const end = lines.indexOf('', start);
+  return lines.slice(start + 1, end < 0 ? lines.length : end);
+}
+
+// A deal of a million events listed 40,000 flare-ups and 10,000 proposals: 6.5 MB on a terminal.
+describe('the long sections of the readable report', () => {
+  it('given a generated deal with more than 20 of each, when printed, then each lists its latest 20 after a line counting the rest, every overdue and open obligation is listed, and --full lists every one', async () => {
+    const replayed = await replayLog(
+      Readable.from([Buffer.from(toJsonl([...generatedLog({ events: 6_000, seed: 5 })]))]),
+    );
+    const names = Object.fromEntries(
+      Object.entries(replayed.replayer.projection().parties).map(([id, p]) => [id, p.name]),
+    );
+    // More aid accounts and obligations of each status than a short generated deal has, each
+    // told apart by its figures.
+    const base = replayed.report;
+    const account = base.aid.due[0] as ReplayReport['aid']['due'][number];
+    const obligation = base.obligations[0] as ReplayReport['obligations'][number];
+    const made = (status: 'overdue' | 'open' | 'met', n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        ...obligation,
+        status,
+        what: 'hostages' as const,
+        category: null,
+        count: from + i,
+        metAt: status === 'met' ? obligation.due : null,
+      }));
+    const report: ReplayReport = {
+      ...base,
+      aid: {
+        ...base.aid,
+        due: Array.from({ length: 27 }, (_, i) => ({ ...account, phase: i + 1 })),
+      },
+      obligations: [
+        ...made('met', 12, 100),
+        ...made('overdue', 23, 200),
+        ...base.obligations,
+        ...made('open', 22, 300),
+        ...made('met', 15, 400),
+      ],
+    };
+    const short = [...formatReportPieces(report, names)].join('');
+    const full = [...formatReportPieces(report, names, { listLimit: Infinity })].join('');
+    const more = (n: number, what: string) =>
+      `  … ${n} earlier ${what} not listed (replay --full lists every one)`;
+
+    const proposals = report.proposals.map((p) => p.proposalId);
+    expect(proposals.length).toBeGreaterThan(20);
+    const listed = section(short, 'Proposals');
+    expect(listed[0]).toBe(more(proposals.length - 20, 'proposals'));
+    expect(listed.slice(1).map((l) => l.trim().split(' ')[0])).toEqual(proposals.slice(-20));
+    expect(section(full, 'Proposals').map((l) => l.trim().split(' ')[0])).toEqual(proposals);
+
+    const flareUps = report.flareUps.map((f) => `  flare-up, seq ${f.seq}`);
+    expect(flareUps.length).toBeGreaterThan(20);
+    const shown = section(short, 'Flare-ups and violations').filter((l) =>
+      l.includes('flare-up, seq'),
+    );
+    expect(shown.map((l) => l.slice(0, l.indexOf(' ', 16)).trimEnd())).toEqual(flareUps.slice(-20));
+    expect(short).toContain(more(flareUps.length - 20, 'flare-ups'));
+    expect(full.split('\n').filter((l) => l.includes('flare-up, seq')).length).toBe(
+      flareUps.length,
+    );
+
+    const aid = report.aid.due.length;
+    expect(aid).toBeGreaterThan(20);
+    expect(short).toContain(more(aid - 20, 'aid accounts'));
+    const phases = section(short, 'Aid').flatMap((l) => /^ {2}phase (\d+), /.exec(l)?.[1] ?? []);
+    expect(phases.map(Number)).toEqual(Array.from({ length: 20 }, (_, i) => i + 8));
+    expect(section(full, 'Aid').filter((l) => /^ {2}phase \d+, /.test(l)).length).toBe(aid);
+
+    const count = (status: string) => report.obligations.filter((o) => o.status === status).length;
+    const owed = section(short, 'Who owes what');
+    expect(count('met')).toBeGreaterThan(20);
+    expect(count('overdue')).toBeGreaterThan(0);
+    expect(owed.filter((l) => l.startsWith('  OVERDUE: ')).length).toBe(count('overdue'));
+    expect(owed.filter((l) => l.startsWith('  OPEN: ')).length).toBe(count('open'));
+    const metLines = (lines: string[]) => lines.filter((l) => l.startsWith('  met '));
+    expect(metLines(owed)).toEqual(metLines(section(full, 'Who owes what')).slice(-20));
+    expect(metLines(owed).filter((l) => / of 4\d\d$/.test(l)).length).toBe(15);
+    expect(owed).toContain(more(count('met') - 20, 'met obligations'));
+    expect(section(full, 'Who owes what').filter((l) => l.startsWith('  met ')).length).toBe(
+      count('met'),
+    );
+
+    // Left out of the short report: only whole entries, each line kept as --full prints it.
+    const fullLines = full.split('\n');
+    let at = 0;
+    for (const line of short.split('\n')) {
+      if (line.startsWith('  … ')) continue;
+      at = fullLines.indexOf(line, at);
+      expect(at, line).toBeGreaterThanOrEqual(0);
+      at++;
+    }
+    expect(full).not.toContain(' not listed (replay --full');
+  });
+
+  it('given a deal with 20 or fewer of each, when printed, then the report is the full one', async () => {
+    const { report } = await replayLog(
+      Readable.from([Buffer.from(toJsonl([...generatedLog({ events: 300, seed: 3 })]))]),
+    );
+    expect(report.proposals.length + report.flareUps.length).toBeGreaterThan(0);
+    expect(report.proposals.length).toBeLessThanOrEqual(20);
+    expect(report.flareUps.length).toBeLessThanOrEqual(20);
+    expect(report.aid.due.length).toBeLessThanOrEqual(20);
+    expect(report.obligations.filter((o) => o.status === 'met').length).toBeLessThanOrEqual(20);
+    expect([...formatReportPieces(report)].join('')).toBe(
+      [...formatReportPieces(report, {}, { listLimit: Infinity })].join(''),
+    );
   });
 });

@@ -96,7 +96,7 @@ describe('output that cannot be written', () => {
   const generated = join(dir, 'generated.jsonl');
   it.each([
     ['replay', '--json', generated],
-    ['replay', '--no-cache', generated],
+    ['replay', '--no-cache --full', generated],
     ['timeline', '--json', big],
     ['timeline', '--no-cache', big],
   ])(

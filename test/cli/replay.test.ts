@@ -180,6 +180,17 @@ describe('truce replay', () => {
     expect(truce(['replay', nov, '--until', '0']).status).toBe(2);
     expect(truce(['replay', nov, '--at', 'yesterday']).status).toBe(2);
     expect(truce(['replay']).status).toBe(2);
+    const both = truce(['replay', nov, '--full', '--json']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/'--full' cannot be used with option '--json'/);
+    expect(both.stdout).toBe('');
+  });
+
+  it('--full prints the report of a deal as the sources give it unchanged (fewer than 20 of each)', () => {
+    const full = truce(['replay', nov, '--full']);
+    expect(full.status).toBe(0);
+    expect(full.stdout).toBe(truce(['replay', nov]).stdout);
+    expect(full.stdout).not.toContain('not listed');
   });
 
   it('a missing log exits 4', () => {
