@@ -91,6 +91,50 @@ export interface CachedReplayOptions extends ReplayLogOptions {
   cacheMinBytes?: number;
 }
 
+/**
+ * New ids looked for among the proven part's fingerprints one by one, in the ids file's words,
+ * before an index of them all is built (the next is asked of the index).
+ */
+export const PROVEN_ID_SCANS = 16;
+
+/**
+ * The fingerprints of the proven part's ids, asked whether a new event's id has one of them.
+ * The first {@link PROVEN_ID_SCANS} are looked for by a scan of the ids file's words (about a
+ * millisecond for a million): an append and then `status` asks once or a few times, and indexing
+ * a million fingerprints cost 140 ms and their collection more. Asked more often, they are
+ * indexed once (`IdIndex.ofFingerprints`) and each later id is a look-up.
+ */
+class ProvenIds {
+  readonly #words: Uint32Array;
+  readonly #count: number;
+  readonly #probe = new Uint32Array(2);
+  #scans = 0;
+  #index: IdIndex | undefined;
+
+  /** The first `count` fingerprints of `words` (two words each, as the ids file holds them). */
+  constructor(words: Uint32Array, count: number) {
+    this.#words = words;
+    this.#count = count;
+  }
+
+  /** Whether `id`'s fingerprint is one of them (it may be another id's: the log settles that). */
+  has(id: string): boolean {
+    if (this.#index === undefined && this.#scans < PROVEN_ID_SCANS) {
+      this.#scans++;
+      writeIdFingerprint(id, this.#probe, 0);
+      const hi = this.#probe[0] as number;
+      const lo = this.#probe[1] as number;
+      const words = this.#words;
+      for (let i = 0, end = 2 * this.#count; i < end; i += 2) {
+        if (words[i] === hi && words[i + 1] === lo) return true;
+      }
+      return false;
+    }
+    this.#index ??= IdIndex.ofFingerprints(this.#words, this.#count);
+    return this.#index.firstLine(id) !== undefined;
+  }
+}
+
 /** The cache could not give what was needed midway (a file gone): replay without it. */
 class CacheMiss extends Error {}
 
@@ -433,7 +477,7 @@ class CachedRun {
     let fresh: IdIndex | undefined = new IdIndex();
     const { idsBlock } = this.#limits;
     let prints: Fingerprints | undefined = fromStart ? new Fingerprints(idsBlock) : undefined;
-    let known: IdIndex | undefined;
+    let known: ProvenIds | undefined;
     const settled = new Map<string, number | undefined>();
     // Past DEFAULT_EXACT_LIMIT ids a replay without the cache no longer names the first line.
     const named = (first: number) => (line - 1 <= DEFAULT_EXACT_LIMIT ? first : 0);
@@ -442,7 +486,7 @@ class CachedRun {
         if (line <= provenSeq) return undefined;
         const first = (fresh as IdIndex).firstLine(id);
         if (first !== undefined) return named(first);
-        if (known?.firstLine(id) === undefined) return undefined;
+        if (known?.has(id) !== true) return undefined;
         // The fingerprint of an id of the proven part: the log says whether it is the same id.
         if (!settled.has(id)) throw new SettleId(id);
         const settledLine = settled.get(id);
@@ -541,7 +585,7 @@ class CachedRun {
           line = start.seq + raw.line;
           if (line > provenSeq && !fromStart && known === undefined) {
             const loaded = await this.#loadIds(index, provenSeq);
-            known = IdIndex.ofFingerprints(loaded, provenSeq);
+            known = new ProvenIds(loaded, provenSeq);
             prints = new Fingerprints(idsBlock, loaded, provenSeq);
           }
           let entry: LogEntry | null;

@@ -20,6 +20,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, type ReplaySnapshot, replayLog } from '../../replay/index.js';
+import { PROVEN_ID_SCANS } from '../../store/cachedReplay.js';
 import {
   CACHE_VERSION,
   ChainHasher,
@@ -418,6 +419,21 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(got).toContain('already used on line 5');
   });
 
+  // The first PROVEN_ID_SCANS new ids are looked for by a scan of the ids file, the rest in an
+  // index of it: a repeat is found either way, as the 1st, the last scanned or a later new event.
+  it.each([1, PROVEN_ID_SCANS, PROVEN_ID_SCANS + 1, 40])(
+    'given a built cache, when the new event %i after it repeats an earlier id, then the error names its line, as without the cache',
+    async (at) => {
+      writeFileSync(log, aidLog(20));
+      await cached(log);
+      if (at > 1) appendFileSync(log, aidLog(at - 1, 21));
+      appendFileSync(log, aidLine(20 + at, 'e7'));
+      const got = await cached(log);
+      expect(got).toBe(await cold(log));
+      expect(got).toContain('already used on line 7');
+    },
+  );
+
   it('given an id whose fingerprint matches one of the proven part, then the log settles it: a new id is taken', async () => {
     writeFileSync(log, aidLog(20));
     await cached(log);
@@ -440,6 +456,28 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const now = readIndex();
     expect(now.ids.count).toBe(21);
     expect(readFileSync(join(cache, now.ids.file)).readUInt32LE(3 * 8)).toBe(print[0]);
+  });
+
+  it('given an id past the scanned ones whose fingerprint matches one of the proven part, then the log settles it too', async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    // The fingerprint of seq 4's id made that of the new id after the ones scanned.
+    const index = readIndex();
+    const bytes = readFileSync(join(cache, index.ids.file));
+    const print = new Uint32Array(2);
+    writeIdFingerprint('zz-late', print, 0);
+    bytes.writeUInt32LE(print[0] as number, 3 * 8);
+    bytes.writeUInt32LE(print[1] as number, 3 * 8 + 4);
+    const fileHash = sha256(bytes);
+    index.ids = { ...index.ids, file: `ids-${fileHash.slice(0, 16)}.bin`, fileHash };
+    writeFileSync(join(cache, index.ids.file), bytes);
+    writeIndex(index);
+    const before = PROVEN_ID_SCANS + 3;
+    appendFileSync(log, aidLog(before, 21));
+    appendFileSync(log, aidLine(21 + before, 'zz-late'));
+    const got = await cached(log);
+    expect(got).toBe(await cold(log));
+    expect(JSON.parse(got).events).toBe(21 + before);
   });
 
   it("given a first replay, then the ids file holds each event's id fingerprint in seq order, written in blocks as the replay went, and after an append the new ones follow", async () => {
