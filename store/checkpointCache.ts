@@ -466,6 +466,12 @@ function folderUsable(access: CacheAccess): boolean {
  */
 export const INDEX_MAX_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Bytes read at a time when the log's prefix is hashed again (after an append, or any change):
+ * 1 MiB, not the replay's 64 KiB, since nothing but the hash works on them between reads.
+ */
+const PROOF_CHUNK = 1024 * 1024;
+
 let shape: string | undefined;
 
 /** The {@link CacheIndex.shape} of this build of truce. */
@@ -1215,7 +1221,10 @@ export async function verifyCacheIndex(
     return true;
   };
   let ok = true;
-  const chunks = chunksOf(handle, 0, limit, (error) => error as Error, { readAhead: true });
+  const chunks = chunksOf(handle, 0, limit, (error) => error as Error, {
+    readAhead: true,
+    chunkSize: PROOF_CHUNK,
+  });
   for await (const chunk of chunks) {
     hasher.feed(chunk);
     if (!check()) {

@@ -21,7 +21,7 @@ function bytesOf(size: number): Buffer {
 }
 
 describe('chunksOf', () => {
-  it('reading ahead gives the bytes [from, to) in order, in two buffers taking turns (property)', async () => {
+  it('reading ahead gives the bytes [from, to) in order, in chunks of the size asked (64 KiB by default), in two buffers taking turns (property)', async () => {
     const path = join(dir, 'log');
     const file = bytesOf(3 * CHUNK + 123);
     writeFileSync(path, file);
@@ -31,16 +31,23 @@ describe('chunksOf', () => {
         fc.asyncProperty(
           fc.nat({ max: file.length + 10 }),
           fc.nat({ max: file.length + 10 }),
-          async (a, b) => {
+          fc.constantFrom(undefined, 4093, CHUNK, 2 * CHUNK + 7, 8 * CHUNK),
+          async (a, b, chunkSize) => {
             const [from, to] = a <= b ? [a, b] : [b, a];
             const got: Buffer[] = [];
             const buffers = new Set<ArrayBufferLike>();
-            const read = chunksOf(handle, from, to, (e) => e as Error, { readAhead: true });
+            const read = chunksOf(handle, from, to, (e) => e as Error, {
+              readAhead: true,
+              ...(chunkSize === undefined ? {} : { chunkSize }),
+            });
+            const size = chunkSize ?? CHUNK;
             for await (const chunk of read) {
+              // Every chunk but the last is whole (a regular file gives each read in full).
+              if (got.length > 0) expect(got.at(-1)?.length).toBe(size);
               // Copied at once: the chunk's buffer is read into again after the next is asked for.
               got.push(Buffer.from(chunk));
               buffers.add(chunk.buffer);
-              expect(chunk.length).toBeLessThanOrEqual(CHUNK);
+              expect(chunk.length).toBeLessThanOrEqual(size);
             }
             expect(Buffer.concat(got).equals(file.subarray(from, Math.min(to, file.length)))).toBe(
               true,
