@@ -233,3 +233,96 @@ describe('the long sections of the readable report', () => {
     );
   });
 });
+
+describe('the long sections of the readable report, any limit (fast-check)', () => {
+  it('list exactly the latest entries the limit allows, say how many are left out, keep every overdue and open obligation, and leave out only whole entries of --full', async () => {
+    const { report: whole, replayer } = await replayLog(
+      Readable.from([Buffer.from(toJsonl([...generatedLog({ events: 4_000, seed: 11 })]))]),
+    );
+    const names = Object.fromEntries(
+      Object.entries(replayer.projection().parties).map(([id, p]) => [id, p.name]),
+    );
+    const statuses = ['overdue', 'open', 'met'] as const;
+    checkProperty(
+      'readable-report-limit',
+      fc.property(
+        fc.nat({ max: 45 }),
+        fc.nat({ max: whole.flareUps.length }),
+        fc.nat({ max: whole.proposals.length }),
+        fc.array(fc.constantFrom(...statuses), { maxLength: 60 }),
+        (limit, flareUpCount, proposalCount, obligationStatuses) => {
+          const template = whole.obligations[0] as ReplayReport['obligations'][number];
+          const report: ReplayReport = {
+            ...whole,
+            flareUps: whole.flareUps.slice(0, flareUpCount),
+            proposals: whole.proposals.slice(0, proposalCount),
+            // Each obligation told apart by its count.
+            obligations: obligationStatuses.map((status, i) => ({
+              ...template,
+              status,
+              what: 'hostages' as const,
+              category: null,
+              count: 1000 + i,
+              metAt: status === 'met' ? template.due : null,
+            })),
+          };
+          const text = [...formatReportPieces(report, names, { listLimit: limit })].join('');
+          const full = [...formatReportPieces(report, names, { listLimit: Infinity })].join('');
+          const left = (n: number, what: string) =>
+            n > limit
+              ? [`  … ${n - limit} earlier ${what} not listed (replay --full lists every one)`]
+              : [];
+
+          const flares = section(text, 'Flare-ups and violations');
+          const shownSeqs = flares.flatMap((l) => /^ {2}flare-up, seq (\d+) /.exec(l)?.[1] ?? []);
+          const wantSeqs = report.flareUps
+            .slice(Math.max(0, flareUpCount - limit))
+            .map((f) => String(f.seq));
+          if (flareUpCount > 0) {
+            expect(shownSeqs).toEqual(wantSeqs);
+            expect(flares.filter((l) => l.startsWith('  … '))).toEqual(
+              left(flareUpCount, 'flare-ups'),
+            );
+          }
+
+          const props = section(text, 'Proposals');
+          const wantIds = report.proposals
+            .slice(Math.max(0, proposalCount - limit))
+            .map((p) => p.proposalId);
+          expect(
+            props.filter((l) => !l.startsWith('  … ')).map((l) => l.trim().split(' ')[0]),
+          ).toEqual(proposalCount === 0 ? ['none'] : wantIds);
+          expect(props.filter((l) => l.startsWith('  … '))).toEqual(
+            left(proposalCount, 'proposals'),
+          );
+
+          const owed = section(text, 'Who owes what');
+          const countsOf = (prefix: string) =>
+            owed
+              .filter((l) => l.startsWith(prefix))
+              .map((l) => Number(/, \d+ of (\d+)$/.exec(l)?.[1]));
+          const want = (status: string) =>
+            report.obligations.flatMap((o) => (o.status === status ? [o.count as number] : []));
+          expect(countsOf('  OVERDUE: ')).toEqual(want('overdue'));
+          expect(countsOf('  OPEN: ')).toEqual(want('open'));
+          const met = want('met');
+          expect(countsOf('  met ')).toEqual(met.slice(Math.max(0, met.length - limit)));
+          expect(owed.filter((l) => l.startsWith('  … '))).toEqual(
+            left(met.length, 'met obligations'),
+          );
+
+          // Nothing but whole entries left out: the rest is --full's text, line for line.
+          const fullLines = full.split('\n');
+          let at = 0;
+          for (const line of text.split('\n')) {
+            if (line.startsWith('  … ')) continue;
+            at = fullLines.indexOf(line, at);
+            if (at < 0) throw new Error(`"${line}" is not in the full report, in order`);
+            at++;
+          }
+        },
+      ),
+      () => [],
+    );
+  });
+});
