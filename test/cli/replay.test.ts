@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -186,12 +186,16 @@ describe('truce replay', () => {
     expect(both.stdout).toBe('');
   });
 
-  it('--full prints the report of a deal as the sources give it unchanged (fewer than 20 of each)', () => {
-    const full = truce(['replay', nov, '--full']);
-    expect(full.status).toBe(0);
-    expect(full.stdout).toBe(truce(['replay', nov]).stdout);
-    expect(full.stdout).not.toContain('not listed');
-  });
+  it.each(readdirSync('examples').filter((name) => name.endsWith('.jsonl')))(
+    '--full prints the report of examples/%s unchanged (a deal as the sources give it lists fewer than 20 of each)',
+    (name) => {
+      const log = join('examples', name);
+      const full = truce(['replay', log, '--full']);
+      expect(full.status).toBe(0);
+      expect(full.stdout).toBe(truce(['replay', log]).stdout);
+      expect(full.stdout).not.toContain('not listed');
+    },
+  );
 
   it('a missing log exits 4', () => {
     const run = truce(['replay', join(dir, 'missing.jsonl')]);
