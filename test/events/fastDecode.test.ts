@@ -311,6 +311,28 @@ describe('what the compiler leaves to zod', () => {
     expect(compileFastDecode(schema as z.ZodType)).toBeNull();
   });
 
+  it.each([
+    ['closures', { generated: false }],
+    ['generated source', {}],
+  ] as const)(
+    'given a value a check refuses, then a good one: its %s give the good one back as it is',
+    (_, options) => {
+      // A schema's own checks share one payload between calls: a refusal must leave it empty.
+      const schema = z.looseObject({
+        name: z.string().refine((s) => s !== 'no'),
+        held: z.unknown().check((ctx) => {
+          if (ctx.value === 0) ctx.issues.push({ code: 'custom', input: 0, message: 'zero' });
+        }),
+      });
+      const decode = compileFastDecode(schema, options);
+      expect(decode?.({ name: 'no', held: 1 })).toBe(NOT_SURE);
+      expect(decode?.({ name: 'yes', held: 0 })).toBe(NOT_SURE);
+      const good = { name: 'yes', held: 1 };
+      expect(decode?.(good)).toBe(good);
+      expect(decode?.(good)).toBe(good);
+    },
+  );
+
   it('gives a line back as it is when its fields are in zod order, else in zod order', () => {
     const decode = compileFastDecode(z.looseObject({ a: z.string(), b: z.number() }));
     const inOrder = { a: 'x', b: 1, c: true };
