@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fastDecoderOf, LINES_BEFORE_GENERATED } from '../../events/decode.js';
+import { decodeEventFast, fastDecoderOf, LINES_BEFORE_GENERATED } from '../../events/decode.js';
 import {
   compileFastDecode,
   compileGeneratedDecode,
@@ -82,6 +82,9 @@ describe('the check compiled from the schemas agrees with zod (fast-check)', {
         if (JSON.stringify(reference.value) !== JSON.stringify(fast)) {
           throw new Error('the compiled decoder and zod give different lines');
         }
+        if (!isDeepStrictEqual(decodeEventFast(value), fast)) {
+          throw new Error('decodeEventFast does not give what the compiled decoder gives');
+        }
       }),
       (value) => [value as TruceEvent],
     );
@@ -110,6 +113,14 @@ describe('the check compiled from the schemas agrees with zod (fast-check)', {
         }
         if (decoded.ok && reference.ok && !isDeepStrictEqual(decoded.value, reference.value)) {
           throw new Error('decodeEvent and zod decode to different values');
+        }
+        // The reader asks decodeEventFast first: where it answers, decodeEvent gives the same.
+        const first = decodeEventFast(value);
+        if (
+          first !== undefined &&
+          (!decoded.ok || JSON.stringify(decoded.value) !== JSON.stringify(first))
+        ) {
+          throw new Error('decodeEventFast answers where decodeEvent gives another answer');
         }
       }),
       ([value]) => [value as TruceEvent],
