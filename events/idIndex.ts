@@ -62,6 +62,13 @@ export class IdIndex {
   /** The number of the id {@link #runOf} last read. */
   #number = 0;
   /**
+   * The last id `firstLine` found new above its run's last number, with its run and number:
+   * `add` of that id (the reader's next call) appends it without reading it again.
+   */
+  #newInRun: string | undefined;
+  #newRun: Run | undefined;
+  #newNumber = 0;
+  /**
    * Open-addressing table: per slot two 32-bit hashes side by side (hi never 0 when used), 8
    * bytes an id. Side by side, a probe reads one cache line, not one in each of two arrays.
    */
@@ -117,7 +124,12 @@ export class IdIndex {
       // Above the run's last number: new (an id of this shape is in the table only if its
       // number was below the run's last when it was added).
       const n = this.#number;
-      if (run.count === 0 || n > (run.values[run.count - 1] as number)) return undefined;
+      if (run.count === 0 || n > (run.values[run.count - 1] as number)) {
+        this.#newInRun = id;
+        this.#newRun = run;
+        this.#newNumber = n;
+        return undefined;
+      }
       if (holds(run, n)) return 0;
     }
     const hi = hashHi(id);
@@ -153,6 +165,14 @@ export class IdIndex {
         if ((this.#size + 1) * 2 > this.#capacity) this.#resize(this.#capacity * 2);
         this.#insert(hashHi(known), hashLo(known));
       }
+    }
+    const run = this.#newRun;
+    this.#newRun = undefined;
+    if (id === this.#newInRun && run !== undefined) {
+      // Nothing was added since firstLine read it: its number is still above the run's last.
+      this.#append(run, this.#newNumber);
+      this.#lastSlot = -1;
+      return;
     }
     if (this.#extendRun(id)) {
       this.#lastSlot = -1;
@@ -215,8 +235,13 @@ export class IdIndex {
     const run = this.#runOf(id, true);
     if (run === undefined) return false;
     const n = this.#number;
+    if (run.count > 0 && n <= (run.values[run.count - 1] as number)) return false;
+    this.#append(run, n);
+    return true;
+  }
+
+  #append(run: Run, n: number): void {
     const count = run.count;
-    if (count > 0 && n <= (run.values[count - 1] as number)) return false;
     if (count === run.values.length) {
       const values = new Float64Array(count * 2);
       values.set(run.values);
@@ -225,7 +250,6 @@ export class IdIndex {
     run.values[count] = n;
     run.count = count + 1;
     this.#inRuns++;
-    return true;
   }
 
   #insert(hi: number, lo: number): void {

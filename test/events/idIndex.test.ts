@@ -70,6 +70,22 @@ describe('IdIndex', () => {
     expect(ids.size).toBe(5000);
   });
 
+  it('given an id found new above its run, and a higher one added first, when it is added, then all are found', () => {
+    const ids = new IdIndex({ exactLimit: 0 });
+    ids.add('gen-1', 1);
+    expect(ids.firstLine('gen-5')).toBeUndefined();
+    ids.add('gen-9', 2);
+    ids.add('gen-5', 3);
+    expect(['gen-1', 'gen-5', 'gen-7', 'gen-9', 'gen-10'].map((id) => ids.firstLine(id))).toEqual([
+      0,
+      0,
+      undefined,
+      0,
+      undefined,
+    ]);
+    expect(ids.size).toBe(3);
+  });
+
   it('answers as a map of every id added would, whatever the ids and their order (fast-check)', () => {
     // Ids that count up are kept as numbers in runs, the others in the table: the answers are
     // those of the plain map of first lines (exact up to the limit, 0 past it).
