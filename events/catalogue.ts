@@ -355,7 +355,41 @@ function isRealDate(text: string): boolean {
  * cost a pattern, a second pattern and a refinement call.
  */
 export function isPlainInstant(text: string): boolean {
-  return !Number.isNaN(plainInstantMs(text));
+  // plainInstantMs's checks, without reading the instant: the decoders ask this of every line.
+  const n = text.length;
+  if (n < 20 || n > 29) return false;
+  if (
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58
+  ) {
+    return false;
+  }
+  const century = twoDigits(text, 0);
+  const yearOf = twoDigits(text, 2);
+  const m = twoDigits(text, 5);
+  const d = twoDigits(text, 8);
+  if (century < 0 || yearOf < 0) return false;
+  if (m < 1 || m > 12 || d < 1 || d > daysIn(century * 100 + yearOf, m)) return false;
+  const h = twoDigits(text, 11);
+  const min = twoDigits(text, 14);
+  const s = twoDigits(text, 17);
+  if (h < 0 || h > 23 || min < 0 || min > 59 || s < 0 || s > 59) return false;
+  let i = 19;
+  if (text.charCodeAt(i) === 46) {
+    // .
+    const units = text.charCodeAt(22) - 48;
+    if (twoDigits(text, 20) < 0 || !(units >= 0 && units <= 9)) return false;
+    i = 23;
+  }
+  const zone = text.charCodeAt(i);
+  if (zone === 90) return n === i + 1; // Z
+  if ((zone !== 43 && zone !== 45) || n !== i + 6 || text.charCodeAt(i + 3) !== 58) return false;
+  const zh = twoDigits(text, i + 1);
+  const zm = twoDigits(text, i + 4);
+  return zh >= 0 && zh <= 23 && zm >= 0 && zm <= 59;
 }
 
 const MINUTE_MS = 60_000;

@@ -45,18 +45,15 @@ export function decodeEvent(input: unknown, options: DecodeOptions = {}): Decode
   // itself when its fields are in zod's order). Then one zod parse of the envelope and its payload instead of two. Both
   // only ever answer success; any failure goes down the general path below, which alone words
   // the issues.
+  const fast = decodeEventFast(input);
+  if (fast !== undefined) return { ok: true, value: fast };
   const { type: rawType, v: rawV } = input as { type?: unknown; v?: unknown };
-  // One lookup for the decoder of a known type (the first line of a type compiles it).
-  const known = typeof rawType === 'string' ? fastDecoders.get(rawType) : undefined;
   if (
     typeof rawType === 'string' &&
-    (known !== undefined || isEventType(rawType)) &&
+    isEventType(rawType) &&
     (rawV === undefined || rawV === CURRENT_VERSION)
   ) {
-    const decode = known === undefined ? fastDecoderOf(rawType as EventType) : known;
-    const fast = decode === null ? NOT_SURE : decode(input);
-    if (fast !== NOT_SURE) return { ok: true, value: fast as TruceEvent };
-    const whole = lineSchema(rawType as EventType).safeParse(input);
+    const whole = lineSchema(rawType).safeParse(input);
     if (whole.success) return { ok: true, value: whole.data as TruceEvent };
   }
   const envelope = Envelope.safeParse(input, { reportInput: true });
@@ -88,6 +85,28 @@ export function decodeEvent(input: unknown, options: DecodeOptions = {}): Decode
   const event = { ...envelope.data, data: parsed.data } as TruceEvent;
   if (v !== CURRENT_VERSION) event.v = CURRENT_VERSION;
   return { ok: true, value: event };
+}
+
+/**
+ * {@link decodeEvent}'s first answer, alone: the event the decoder compiled from its type's
+ * schema gives for a current-version line of a known type, or undefined where that decoder is
+ * not sure (then `decodeEvent` decides, and alone words the issues). The reader asks it first
+ * for every line, without the options and the result `decodeEvent` makes.
+ *
+ * @example
+ * const event = decodeEventFast(value) ?? decodeEvent(value);
+ */
+export function decodeEventFast(input: unknown): TruceEvent | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  const { type: rawType, v: rawV } = input as { type?: unknown; v?: unknown };
+  if (typeof rawType !== 'string' || (rawV !== undefined && rawV !== CURRENT_VERSION)) {
+    return undefined;
+  }
+  // One lookup for the decoder of a known type (the first line of a type compiles it).
+  const known = fastDecoders.get(rawType);
+  const decode = known !== undefined ? known : isEventType(rawType) ? fastDecoderOf(rawType) : null;
+  const fast = decode === null ? NOT_SURE : decode(input);
+  return fast === NOT_SURE ? undefined : (fast as TruceEvent);
 }
 
 const lineSchemas = new Map<EventType, z.ZodType>();

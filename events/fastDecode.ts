@@ -240,14 +240,28 @@ function ownChecks(def: Def): FastCheck[] {
  */
 function customCheck(c: NonNullable<Def['checks']>[number]): FastCheck {
   const run = c._zod.check;
+  // One payload for every call, emptied after a call that left an issue: a check runs on most
+  // lines (an event time, a count's category), and a payload with its array per call was most
+  // of what decoding allocated besides the line itself. A check that answers with a promise
+  // may still write into its payload later: that one is left to it.
+  let payload: Payload = { value: undefined, issues: [] };
   return (v) => {
-    const payload: Payload = { value: v, issues: [] };
+    const given = payload;
+    given.value = v;
+    let ok = false;
     try {
-      const out = run(payload);
-      return !(out instanceof Promise) && payload.issues.length === 0;
+      const out = run(given);
+      if (out instanceof Promise) {
+        payload = { value: undefined, issues: [] };
+        return false;
+      }
+      ok = given.issues.length === 0;
     } catch {
-      return false;
+      ok = false;
     }
+    if (!ok) given.issues.length = 0;
+    given.value = undefined;
+    return ok;
   };
 }
 

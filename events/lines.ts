@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 
 /** One raw line of a log, cut at `\n`, before any decoding. */
 export interface RawLine {
@@ -113,9 +113,19 @@ export async function* splitLineBatches(
     // and no view of its own (a line cut at `\n`, an ASCII byte, is valid when they all are).
     const last = chunk.lastIndexOf(NEWLINE);
     const first = pending.length === 0 ? 0 : chunk.indexOf(NEWLINE) + 1;
-    const decoded = last > first && isUtf8(chunk.subarray(first, last));
+    // When they are ASCII (as truce writes them), those lines are decoded at once into one
+    // string whose characters are the bytes: each line is then a slice of it, cut at the `\n`
+    // a string search finds, with no call into Buffer per line (its `indexOf` and `toString`
+    // were most of the splitting's time). A slice shares that text, which lives while a line does.
+    const ascii = last > first && isAscii(chunk.subarray(first, last));
+    const decoded = ascii || (last > first && isUtf8(chunk.subarray(first, last)));
+    const whole = ascii ? chunk.toString('latin1', first, last + 1) : '';
     for (;;) {
-      const nl = chunk.indexOf(NEWLINE, start);
+      let nl: number;
+      if (ascii && start >= first) {
+        const at = whole.indexOf('\n', start - first);
+        nl = at === -1 ? -1 : at + first;
+      } else nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) break;
       line++;
       if (pendingBytes + (nl - start) > maxLineBytes) {
@@ -129,7 +139,9 @@ export async function* splitLineBatches(
         pendingBytes = 0;
         batch.push({ line, bytes, terminated: true, end: offset });
       } else if (decoded) {
-        const text = chunk.toString('utf8', start, nl);
+        const text = ascii
+          ? whole.slice(start - first, nl - first)
+          : chunk.toString('utf8', start, nl);
         batch.push(new DecodedLine(line, offset, text, chunk, start, nl));
       } else batch.push({ line, bytes: chunk.subarray(start, nl), terminated: true, end: offset });
       start = nl + 1;

@@ -145,7 +145,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       return null;
     }
     case 'violation.reported':
-      return unknownParty(ctx, [event.data.by, event.data.against]);
+      return unknownPartyId(ctx, event.data.by) ?? unknownPartyId(ctx, event.data.against);
     case 'phase.completed': {
       const progress = inPhase(ctx, event);
       if (!('terms' in progress)) return progress;
@@ -155,11 +155,11 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
     case 'talks.suspended':
     case 'talks.resumed':
     case 'forces.withdrawn':
-      return unknownParty(ctx, [event.data.by]);
+      return unknownPartyId(ctx, event.data.by);
     case 'hostages.counted':
       return null;
     case 'flareup.reported': {
-      const who = unknownParty(ctx, [event.data.by, event.data.against]);
+      const who = unknownPartyId(ctx, event.data.by) ?? unknownPartyId(ctx, event.data.against);
       if (who) return who;
       if (!ceasefireHolds(ctx)) {
         return violation(
@@ -170,7 +170,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       return null;
     }
     case 'ceasefire.restored': {
-      const who = unknownParty(ctx, [event.data.by]);
+      const who = unknownPartyId(ctx, event.data.by);
       if (who) return who;
       if (!ctx.strained) {
         return violation(
@@ -181,7 +181,7 @@ export function checkEvent(ctx: DealContext, event: TruceEvent): Violation | nul
       return null;
     }
     case 'remains.returned': {
-      const who = unknownParty(ctx, [event.data.by]);
+      const who = unknownPartyId(ctx, event.data.by);
       if (who) return who;
       const phase = event.data.phase;
       if ((phase ?? 0) > ctx.phase) {
@@ -211,7 +211,10 @@ function unknownParty(ctx: DealContext, ids: ReadonlyArray<string | undefined>):
   return null;
 }
 
-/** {@link unknownParty} of one id, for a list of parties that is not an array of ids. */
+/**
+ * {@link unknownParty} of one id: what the rules ask of most events (one or two parties), with
+ * no array made for them.
+ */
 function unknownPartyId(ctx: DealContext, id: string | undefined): Violation | null {
   if (id === undefined || own(ctx.parties, id)) return null;
   return violation(
@@ -222,7 +225,7 @@ function unknownPartyId(ctx: DealContext, id: string | undefined): Violation | n
 
 function mustBePrincipal(ctx: DealContext, by: string, type: string): Violation | null {
   const party = own(ctx.parties, by);
-  if (!party) return unknownParty(ctx, [by]);
+  if (!party) return unknownPartyId(ctx, by);
   if (party.role !== 'principal') {
     const verb =
       type === 'proposal.rejected'

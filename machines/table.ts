@@ -40,14 +40,23 @@ export function tableSize(table: Table<unknown>): number {
 
 /** The value of `key`, or undefined. */
 export function tableGet<V>(table: Table<V>, key: string): V | undefined {
+  // A table of one leaf (most of the context's: a phase's categories, the phases agreed) is
+  // searched without hashing the key.
+  if ('entries' in table) return leafGet(table, key);
   const hash = hashOf(key);
   let node: Table<V> | null = table;
   for (let depth = 0; node !== null; depth++) {
-    if ('entries' in node) {
-      for (const entry of node.entries) if (entry[0] === key) return entry[1];
-      return undefined;
-    }
+    if ('entries' in node) return leafGet(node, key);
     node = node.children[slot(hash, depth)] ?? null;
+  }
+  return undefined;
+}
+
+function leafGet<V>(leaf: TableLeaf<V>, key: string): V | undefined {
+  const entries = leaf.entries;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] as [string, V];
+    if (entry[0] === key) return entry[1];
   }
   return undefined;
 }
@@ -59,7 +68,8 @@ export function tableHas(table: Table<unknown>, key: string): boolean {
 
 /** A table with `key` set to `value`; `table` itself is unchanged. */
 export function tableSet<V>(table: Table<V>, key: string, value: V): Table<V> {
-  return setAt(table, key, value, hashOf(key), 0);
+  // A leaf at the top never reads the hash (a leaf that splits hashes its keys itself).
+  return setAt(table, key, value, 'entries' in table ? 0 : hashOf(key), 0);
 }
 
 /** A table without `key`; `table` itself is unchanged. */
@@ -132,9 +142,11 @@ function build<V>(items: Array<{ key: string; value: V; hash: number }>, depth: 
 
 function setAt<V>(node: Table<V>, key: string, value: V, hash: number, depth: number): Table<V> {
   if ('entries' in node) {
-    const at = node.entries.findIndex((entry) => entry[0] === key);
+    const length = node.entries.length;
+    let at = 0;
+    while (at < length && (node.entries[at] as [string, V])[0] !== key) at++;
     const entries = node.entries.slice();
-    if (at >= 0) {
+    if (at < length) {
       entries[at] = [key, value];
       return { size: node.size, entries };
     }

@@ -953,7 +953,11 @@ function state(
   const all = w.child(w.root, 'stances');
   if (!Object.hasOwn(all, party)) all[party] = w.fresh({});
   const stances = w.child(all, party);
-  for (const [term, value] of Object.entries(terms) as Array<[StanceTerm, Stance['value']]>) {
+  // Its keys, not its entries: a pair an entry was made for every term of every stance.
+  const named = Object.keys(terms) as StanceTerm[];
+  for (let i = 0; i < named.length; i++) {
+    const term = named[i] as StanceTerm;
+    const value = terms[term];
     if (value === null || value === undefined) continue;
     stances[term] = { value, from, proposalId, seq: event.seq, at: event.at };
   }

@@ -52,7 +52,9 @@ export async function replayLog(
   let events = 0;
   let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
   reading: for await (const entries of readLogBatches(source, readOptions)) {
-    for (const entry of entries) {
+    // By index: an array's iterator, across the `await` below, made a result object per event.
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as LogEntry;
       if (until !== undefined && entry.event.seq > until) {
         stoppedBy = 'until';
         break reading;

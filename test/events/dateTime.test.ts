@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { isPlainInstant } from '../../events/catalogue.js';
+import { isPlainInstant, plainInstantMs } from '../../events/catalogue.js';
 import { DateTime, instantOf } from '../../events/index.js';
 import { numRuns, propertyTimeout, seed } from '../properties/settings.js';
 
@@ -215,6 +215,22 @@ describe('reading an event time as an instant', { timeout: propertyTimeout }, ()
         (text) => {
           if (isPlainInstant(text)) plain++;
           expect(instantOf(text)).toBe(Date.parse(text));
+        },
+      ),
+      { numRuns: Math.max(2000, numRuns * 20), seed },
+    );
+    expect(plain).toBeGreaterThan(100);
+  });
+
+  it('reads exactly the texts the shortcut accepts (isPlainInstant checks without reading)', () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(esLike, esLike, nearly(esLike), dateLike, nearlyDateLike, fc.string()),
+        (text) => {
+          const read = !Number.isNaN(plainInstantMs(text));
+          if (read) plain++;
+          expect(isPlainInstant(text)).toBe(read);
         },
       ),
       { numRuns: Math.max(2000, numRuns * 20), seed },

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fastDecoderOf, LINES_BEFORE_GENERATED } from '../../events/decode.js';
+import { decodeEventFast, fastDecoderOf, LINES_BEFORE_GENERATED } from '../../events/decode.js';
 import {
   compileFastDecode,
   compileGeneratedDecode,
@@ -82,6 +82,9 @@ describe('the check compiled from the schemas agrees with zod (fast-check)', {
         if (JSON.stringify(reference.value) !== JSON.stringify(fast)) {
           throw new Error('the compiled decoder and zod give different lines');
         }
+        if (!isDeepStrictEqual(decodeEventFast(value), fast)) {
+          throw new Error('decodeEventFast does not give what the compiled decoder gives');
+        }
       }),
       (value) => [value as TruceEvent],
     );
@@ -110,6 +113,14 @@ describe('the check compiled from the schemas agrees with zod (fast-check)', {
         }
         if (decoded.ok && reference.ok && !isDeepStrictEqual(decoded.value, reference.value)) {
           throw new Error('decodeEvent and zod decode to different values');
+        }
+        // The reader asks decodeEventFast first: where it answers, decodeEvent gives the same.
+        const first = decodeEventFast(value);
+        if (
+          first !== undefined &&
+          (!decoded.ok || JSON.stringify(decoded.value) !== JSON.stringify(first))
+        ) {
+          throw new Error('decodeEventFast answers where decodeEvent gives another answer');
         }
       }),
       ([value]) => [value as TruceEvent],
@@ -310,6 +321,28 @@ describe('what the compiler leaves to zod', () => {
   ] as const)('gives up on %s (null: zod decodes every value)', (_, schema) => {
     expect(compileFastDecode(schema as z.ZodType)).toBeNull();
   });
+
+  it.each([
+    ['closures', { generated: false }],
+    ['generated source', {}],
+  ] as const)(
+    'given a value a check refuses, then a good one: its %s give the good one back as it is',
+    (_, options) => {
+      // A schema's own checks share one payload between calls: a refusal must leave it empty.
+      const schema = z.looseObject({
+        name: z.string().refine((s) => s !== 'no'),
+        held: z.unknown().check((ctx) => {
+          if (ctx.value === 0) ctx.issues.push({ code: 'custom', input: 0, message: 'zero' });
+        }),
+      });
+      const decode = compileFastDecode(schema, options);
+      expect(decode?.({ name: 'no', held: 1 })).toBe(NOT_SURE);
+      expect(decode?.({ name: 'yes', held: 0 })).toBe(NOT_SURE);
+      const good = { name: 'yes', held: 1 };
+      expect(decode?.(good)).toBe(good);
+      expect(decode?.(good)).toBe(good);
+    },
+  );
 
   it('gives a line back as it is when its fields are in zod order, else in zod order', () => {
     const decode = compileFastDecode(z.looseObject({ a: z.string(), b: z.number() }));

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdIndex, writeIdFingerprint } from '../../events/index.js';
+import { numRuns, seed } from '../properties/settings.js';
 
 describe('IdIndex', () => {
   it.each([
@@ -66,5 +68,75 @@ describe('IdIndex', () => {
     }
     expect(crossings.map((id) => ids.firstLine(id))).toEqual([0, 0, 0, 0]);
     expect(ids.size).toBe(5000);
+  });
+
+  it('given an id found new above its run, and a higher one added first, when it is added, then all are found', () => {
+    const ids = new IdIndex({ exactLimit: 0 });
+    ids.add('gen-1', 1);
+    expect(ids.firstLine('gen-5')).toBeUndefined();
+    ids.add('gen-9', 2);
+    ids.add('gen-5', 3);
+    expect(['gen-1', 'gen-5', 'gen-7', 'gen-9', 'gen-10'].map((id) => ids.firstLine(id))).toEqual([
+      0,
+      0,
+      undefined,
+      0,
+      undefined,
+    ]);
+    expect(ids.size).toBe(3);
+  });
+
+  it('answers as a map of every id added would, whatever the ids and their order (fast-check)', () => {
+    // Ids that count up are kept as numbers in runs, the others in the table: the answers are
+    // those of the plain map of first lines (exact up to the limit, 0 past it).
+    const prefix = fc.oneof(
+      fc.constantFrom('gen-', 'nov23-', '', 'a', 'x1y-'),
+      fc.integer({ min: 0, max: 80 }).map((k) => `p${k}-`),
+    );
+    const id = fc.oneof(
+      fc
+        .tuple(prefix, fc.integer({ min: 0, max: 40 }), fc.boolean())
+        .map(([p, n, padded]) => `${p}${padded ? String(n).padStart(3, '0') : n}`),
+      fc.tuple(prefix, fc.bigInt({ min: 0n, max: 10n ** 17n })).map(([p, n]) => `${p}${n}`),
+      fc.string({ maxLength: 4 }),
+    );
+    const counting = fc
+      .tuple(prefix, fc.integer({ min: 1, max: 300 }))
+      .map(([p, n]) => Array.from({ length: n }, (_, i) => `${p}${i * 3}`));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            id.map((one) => [one]),
+            counting,
+          ),
+          { maxLength: 40 },
+        ),
+        fc.constantFrom(0, 5, 200, 1_000_000),
+        (groups, exactLimit) => {
+          const ids = new IdIndex({ exactLimit });
+          const first = new Map<string, number>();
+          let line = 0;
+          for (const group of groups) {
+            for (const one of group) {
+              line++;
+              const known = first.get(one);
+              const expected =
+                known === undefined ? undefined : first.size <= exactLimit ? known : 0;
+              expect(ids.firstLine(one)).toBe(expected);
+              if (known === undefined) {
+                first.set(one, line);
+                ids.add(one, line);
+              }
+            }
+          }
+          expect(ids.size).toBe(first.size);
+          for (const [one, at] of first) {
+            expect(ids.firstLine(one)).toBe(first.size <= exactLimit ? at : 0);
+          }
+        },
+      ),
+      { numRuns, seed },
+    );
   });
 });

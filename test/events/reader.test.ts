@@ -268,6 +268,34 @@ describe('splitLines', () => {
       [4, 'ef', undefined, false, 13],
     ]);
   });
+
+  it('cuts any text in any chunks as a split of its bytes at \\n would', async () => {
+    // ASCII chunks are decoded once and sliced per line; others are decoded line by line:
+    // either way a line is its bytes, its text is those bytes decoded, and `end` its offset.
+    const text = fc.string({ unit: fc.constantFrom('a', '{', '}', '"', '\n', '\r', 'é', '😀') });
+    await fc.assert(
+      fc.asyncProperty(text, fc.integer({ min: 1, max: 24 }), async (content, size) => {
+        const bytes = Buffer.from(content);
+        const expected: Array<[number, string, boolean, number]> = [];
+        let start = 0;
+        for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, start)) {
+          expected.push([expected.length + 1, bytes.toString('hex', start, nl), true, nl + 1]);
+          start = nl + 1;
+        }
+        if (start < bytes.length) {
+          expected.push([expected.length + 1, bytes.toString('hex', start), false, bytes.length]);
+        }
+        const lines = [];
+        for await (const l of splitLines(chunksOf(bytes, size), { maxLineBytes: 100 })) {
+          const hex = Buffer.from(l.bytes).toString('hex');
+          if (l.text !== undefined) expect(l.text).toBe(Buffer.from(l.bytes).toString());
+          lines.push([l.line, hex, l.terminated, l.end]);
+        }
+        expect(lines).toEqual(expected);
+      }),
+      { numRuns, seed },
+    );
+  });
 });
 
 describe('reading a file in chunks of any size', () => {
