@@ -355,9 +355,18 @@ function isRealDate(text: string): boolean {
  * cost a pattern, a second pattern and a refinement call.
  */
 export function isPlainInstant(text: string): boolean {
-  // plainInstantMs's checks, without reading the instant: the decoders ask this of every line.
+  return zoneOfPlainInstant(text) >= 0;
+}
+
+/**
+ * Where the zone (`Z` or `±hh:mm`) of a text {@link isPlainInstant} accepts starts (19, or 23
+ * after a fraction), or -1 for any other text: the one check of the format, which
+ * {@link plainInstantMs} reads the instant after. It computes no instant: the decoders ask it of
+ * every line and never use one.
+ */
+function zoneOfPlainInstant(text: string): number {
   const n = text.length;
-  if (n < 20 || n > 29) return false;
+  if (n < 20 || n > 29) return -1;
   if (
     text.charCodeAt(4) !== 45 || // -
     text.charCodeAt(7) !== 45 ||
@@ -365,31 +374,31 @@ export function isPlainInstant(text: string): boolean {
     text.charCodeAt(13) !== 58 || // :
     text.charCodeAt(16) !== 58
   ) {
-    return false;
+    return -1;
   }
   const century = twoDigits(text, 0);
   const yearOf = twoDigits(text, 2);
   const m = twoDigits(text, 5);
   const d = twoDigits(text, 8);
-  if (century < 0 || yearOf < 0) return false;
-  if (m < 1 || m > 12 || d < 1 || d > daysIn(century * 100 + yearOf, m)) return false;
+  if (century < 0 || yearOf < 0) return -1;
+  if (m < 1 || m > 12 || d < 1 || d > daysIn(century * 100 + yearOf, m)) return -1;
   const h = twoDigits(text, 11);
   const min = twoDigits(text, 14);
   const s = twoDigits(text, 17);
-  if (h < 0 || h > 23 || min < 0 || min > 59 || s < 0 || s > 59) return false;
+  if (h < 0 || h > 23 || min < 0 || min > 59 || s < 0 || s > 59) return -1;
   let i = 19;
   if (text.charCodeAt(i) === 46) {
     // .
     const units = text.charCodeAt(22) - 48;
-    if (twoDigits(text, 20) < 0 || !(units >= 0 && units <= 9)) return false;
+    if (twoDigits(text, 20) < 0 || !(units >= 0 && units <= 9)) return -1;
     i = 23;
   }
   const zone = text.charCodeAt(i);
-  if (zone === 90) return n === i + 1; // Z
-  if ((zone !== 43 && zone !== 45) || n !== i + 6 || text.charCodeAt(i + 3) !== 58) return false;
+  if (zone === 90) return n === i + 1 ? i : -1; // Z
+  if ((zone !== 43 && zone !== 45) || n !== i + 6 || text.charCodeAt(i + 3) !== 58) return -1;
   const zh = twoDigits(text, i + 1);
   const zm = twoDigits(text, i + 4);
-  return zh >= 0 && zh <= 23 && zm >= 0 && zm <= 59;
+  return zh >= 0 && zh <= 23 && zm >= 0 && zm <= 59 ? i : -1;
 }
 
 const MINUTE_MS = 60_000;
@@ -404,49 +413,19 @@ const DAY_MS = 86_400_000;
  * plainInstantMs('2023-11-24T07:00:00+02:00'); // 1700802000000
  */
 export function plainInstantMs(text: string): number {
-  const n = text.length;
-  if (n < 20 || n > 29) return Number.NaN;
-  if (
-    text.charCodeAt(4) !== 45 || // -
-    text.charCodeAt(7) !== 45 ||
-    text.charCodeAt(10) !== 84 || // T
-    text.charCodeAt(13) !== 58 || // :
-    text.charCodeAt(16) !== 58
-  ) {
-    return Number.NaN;
-  }
-  const century = twoDigits(text, 0);
-  const yearOf = twoDigits(text, 2);
-  const m = twoDigits(text, 5);
-  const d = twoDigits(text, 8);
-  if (century < 0 || yearOf < 0) return Number.NaN;
-  const y = century * 100 + yearOf;
-  if (m < 1 || m > 12 || d < 1 || d > daysIn(y, m)) return Number.NaN;
-  const h = twoDigits(text, 11);
-  const min = twoDigits(text, 14);
-  const s = twoDigits(text, 17);
-  if (h < 0 || h > 23 || min < 0 || min > 59 || s < 0 || s > 59) return Number.NaN;
-  let ms = daysSinceEpoch(y, m, d) * DAY_MS + (h * 60 + min) * MINUTE_MS + s * 1000;
-  let i = 19;
-  if (text.charCodeAt(i) === 46) {
-    // .
-    const tens = twoDigits(text, 20);
-    const units = text.charCodeAt(22) - 48;
-    if (tens < 0 || !(units >= 0 && units <= 9)) return Number.NaN;
-    ms += tens * 10 + units;
-    i = 23;
-  }
-  const zone = text.charCodeAt(i);
-  if (zone === 90) return n === i + 1 ? ms : Number.NaN; // Z
-  if ((zone !== 43 && zone !== 45) || n !== i + 6 || text.charCodeAt(i + 3) !== 58) {
-    return Number.NaN;
-  }
-  const zh = twoDigits(text, i + 1);
-  const zm = twoDigits(text, i + 4);
-  if (zh < 0 || zh > 23 || zm < 0 || zm > 59) return Number.NaN;
+  const zone = zoneOfPlainInstant(text);
+  if (zone < 0) return Number.NaN;
+  // Checked: each pair of digits is a number in its range.
+  const y = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const days = daysSinceEpoch(y, twoDigits(text, 5), twoDigits(text, 8));
+  const seconds = (twoDigits(text, 11) * 60 + twoDigits(text, 14)) * 60 + twoDigits(text, 17);
+  let ms = days * DAY_MS + seconds * 1000;
+  // A fraction of three digits (the only one the format has) is milliseconds.
+  if (zone === 23) ms += twoDigits(text, 20) * 10 + (text.charCodeAt(22) - 48);
+  if (text.charCodeAt(zone) === 90) return ms; // Z
   // `+02:00` is two hours ahead of UTC: the instant is two hours earlier than the digits say.
-  const offset = (zh * 60 + zm) * MINUTE_MS;
-  return zone === 43 ? ms - offset : ms + offset;
+  const offset = (twoDigits(text, zone + 1) * 60 + twoDigits(text, zone + 4)) * MINUTE_MS;
+  return text.charCodeAt(zone) === 43 ? ms - offset : ms + offset;
 }
 
 /**

@@ -434,20 +434,29 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     },
   );
 
-  it('given an id whose fingerprint matches one of the proven part, then the log settles it: a new id is taken', async () => {
-    writeFileSync(log, aidLog(20));
-    await cached(log);
-    // The fingerprint of seq 4's id made that of a new id, the ids file and index rehashed.
+  /**
+   * Writes `id`'s fingerprint in the place of seq 4's in the ids file (the file and the index
+   * rehashed, so the cache holds): a new event with that id then shares a proven fingerprint.
+   */
+  const giveSeq4TheFingerprintOf = (id: string): Uint32Array => {
     const index = readIndex();
     const bytes = readFileSync(join(cache, index.ids.file));
     const print = new Uint32Array(2);
-    writeIdFingerprint('zz-new', print, 0);
+    writeIdFingerprint(id, print, 0);
     bytes.writeUInt32LE(print[0] as number, 3 * 8);
     bytes.writeUInt32LE(print[1] as number, 3 * 8 + 4);
     const fileHash = sha256(bytes);
     index.ids = { ...index.ids, file: `ids-${fileHash.slice(0, 16)}.bin`, fileHash };
     writeFileSync(join(cache, index.ids.file), bytes);
     writeIndex(index);
+    return print;
+  };
+
+  it('given an id whose fingerprint matches one of the proven part, then the log settles it: a new id is taken', async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    // The fingerprint of seq 4's id made that of a new id, the ids file and index rehashed.
+    const print = giveSeq4TheFingerprintOf('zz-new');
     appendFileSync(log, aidLine(21, 'zz-new'));
     const got = await cached(log);
     expect(got).toBe(await cold(log));
@@ -462,16 +471,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     writeFileSync(log, aidLog(20));
     await cached(log);
     // The fingerprint of seq 4's id made that of the new id after the ones scanned.
-    const index = readIndex();
-    const bytes = readFileSync(join(cache, index.ids.file));
-    const print = new Uint32Array(2);
-    writeIdFingerprint('zz-late', print, 0);
-    bytes.writeUInt32LE(print[0] as number, 3 * 8);
-    bytes.writeUInt32LE(print[1] as number, 3 * 8 + 4);
-    const fileHash = sha256(bytes);
-    index.ids = { ...index.ids, file: `ids-${fileHash.slice(0, 16)}.bin`, fileHash };
-    writeFileSync(join(cache, index.ids.file), bytes);
-    writeIndex(index);
+    giveSeq4TheFingerprintOf('zz-late');
     const before = PROVEN_ID_SCANS + 3;
     appendFileSync(log, aidLog(before, 21));
     appendFileSync(log, aidLine(21 + before, 'zz-late'));
