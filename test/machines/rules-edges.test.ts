@@ -230,6 +230,98 @@ describe('terms with open counts', () => {
       .when(releaseOf('women', 4))
       .thenRejected('release.exceedsTerms');
   });
+  // A release names one category in nearly every line, and is checked without a map then; one
+  // naming several, or one category twice, is checked per category with its counts added up.
+  const releaseMany = (hostages: Array<{ category: string; count: number }>): EventInput => ({
+    type: 'release.completed',
+    data: { phase: 1, hostages },
+  });
+  it('a release naming a category twice adds up its counts against the terms', () => {
+    const terms = [
+      { category: 'women', count: 5 },
+      { category: 'children', count: 5 },
+    ];
+    given(startedOne(terms))
+      .when(
+        releaseMany([
+          { category: 'women', count: 3 },
+          { category: 'women', count: 3 },
+        ]),
+      )
+      .thenRejected('release.exceedsTerms');
+    given(startedOne(terms))
+      .when(
+        releaseMany([
+          { category: 'women', count: 2 },
+          { category: 'women', count: 3 },
+        ]),
+      )
+      .thenState('inPhase');
+  });
+  it('a release naming two categories checks each against its own count, and the total', () => {
+    const terms = [
+      { category: 'women', count: 2 },
+      { category: 'children', count: 2 },
+    ];
+    given(startedOne(terms))
+      .when(
+        releaseMany([
+          { category: 'women', count: 2 },
+          { category: 'children', count: 3 },
+        ]),
+      )
+      .thenRejected('release.exceedsTerms');
+    given(startedOne(terms))
+      .when(
+        releaseMany([
+          { category: 'children', count: 3 },
+          { category: 'women', count: 1 },
+        ]),
+      )
+      .thenRejected('release.exceedsTerms');
+    given([...startedOne(terms), releaseOf('women', 1)])
+      .when(
+        releaseMany([
+          { category: 'women', count: 1 },
+          { category: 'children', count: 2 },
+        ]),
+      )
+      .thenState('inPhase');
+  });
+  it('a release naming two categories, each within its count and the extension, is held to the total', () => {
+    const extended = [
+      opened,
+      oneByOne(
+        'q',
+        [
+          { category: 'women', count: 2 },
+          { category: 'children', count: 2 },
+        ],
+        { hostagesPerDay: 1 },
+      ),
+      accept('israel', 'q'),
+      accept('hamas', 'q'),
+      start(1),
+      extend(1),
+    ];
+    // Each category may reach 3 with the extension's one hostage; together only 5.
+    given(extended)
+      .when(
+        releaseMany([
+          { category: 'women', count: 3 },
+          { category: 'children', count: 3 },
+        ]),
+      )
+      .thenRejected('release.exceedsTotal');
+    given(extended)
+      .when(
+        releaseMany([
+          { category: 'women', count: 3 },
+          { category: 'children', count: 2 },
+        ]),
+      )
+      .thenState('inPhase');
+  });
   it('the total across categories is limited too', () => {
     given([
       opened,
