@@ -182,7 +182,7 @@ describe('truce replay', () => {
     expect(truce(['replay']).status).toBe(2);
     const both = truce(['replay', nov, '--full', '--json']);
     expect(both.status).toBe(2);
-    expect(both.stderr).toMatch(/'--full' cannot be used with option '--json'/);
+    expect(both.stderr).toContain('--full');
     expect(both.stdout).toBe('');
   });
 

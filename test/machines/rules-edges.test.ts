@@ -232,113 +232,53 @@ describe('terms with open counts', () => {
   });
   // A release names one category in nearly every line, and is checked without a map then; one
   // naming several, or one category twice, is checked per category with its counts added up.
-  const releaseMany = (hostages: Array<{ category: string; count: number }>): EventInput => ({
+  const releaseMany = (...counts: Array<[category: string, count: number]>): EventInput => ({
     type: 'release.completed',
-    data: { phase: 1, hostages },
+    data: { phase: 1, hostages: counts.map(([category, count]) => ({ category, count })) },
   });
+  const each = (count: number) => [
+    { category: 'women', count },
+    { category: 'children', count },
+  ];
+  /** Two women and two children, one more hostage for each day of extension, one day extended. */
+  const extendedTwoByTwo: EventInput[] = [
+    opened,
+    oneByOne('q', each(2), { hostagesPerDay: 1 }),
+    accept('israel', 'q'),
+    accept('hamas', 'q'),
+    start(1),
+    extend(1),
+  ];
   it('a release naming a category twice adds up its counts against the terms', () => {
-    const terms = [
-      { category: 'women', count: 5 },
-      { category: 'children', count: 5 },
-    ];
-    given(startedOne(terms))
-      .when(
-        releaseMany([
-          { category: 'women', count: 3 },
-          { category: 'women', count: 3 },
-        ]),
-      )
+    given(startedOne(each(5)))
+      .when(releaseMany(['women', 3], ['women', 3]))
       .thenRejected('release.exceedsTerms');
-    given(startedOne(terms))
-      .when(
-        releaseMany([
-          { category: 'women', count: 2 },
-          { category: 'women', count: 3 },
-        ]),
-      )
+    given(startedOne(each(5)))
+      .when(releaseMany(['women', 2], ['women', 3]))
       .thenState('inPhase');
   });
   it('a release naming two categories checks each against its own count, and the total', () => {
-    const terms = [
-      { category: 'women', count: 2 },
-      { category: 'children', count: 2 },
-    ];
-    given(startedOne(terms))
-      .when(
-        releaseMany([
-          { category: 'women', count: 2 },
-          { category: 'children', count: 3 },
-        ]),
-      )
+    given(startedOne(each(2)))
+      .when(releaseMany(['women', 2], ['children', 3]))
       .thenRejected('release.exceedsTerms');
-    given(startedOne(terms))
-      .when(
-        releaseMany([
-          { category: 'children', count: 3 },
-          { category: 'women', count: 1 },
-        ]),
-      )
+    given(startedOne(each(2)))
+      .when(releaseMany(['children', 3], ['women', 1]))
       .thenRejected('release.exceedsTerms');
-    given([...startedOne(terms), releaseOf('women', 1)])
-      .when(
-        releaseMany([
-          { category: 'women', count: 1 },
-          { category: 'children', count: 2 },
-        ]),
-      )
+    given([...startedOne(each(2)), releaseOf('women', 1)])
+      .when(releaseMany(['women', 1], ['children', 2]))
       .thenState('inPhase');
   });
   it('a release naming two categories, each within its count and the extension, is held to the total', () => {
-    const extended = [
-      opened,
-      oneByOne(
-        'q',
-        [
-          { category: 'women', count: 2 },
-          { category: 'children', count: 2 },
-        ],
-        { hostagesPerDay: 1 },
-      ),
-      accept('israel', 'q'),
-      accept('hamas', 'q'),
-      start(1),
-      extend(1),
-    ];
     // Each category may reach 3 with the extension's one hostage; together only 5.
-    given(extended)
-      .when(
-        releaseMany([
-          { category: 'women', count: 3 },
-          { category: 'children', count: 3 },
-        ]),
-      )
+    given(extendedTwoByTwo)
+      .when(releaseMany(['women', 3], ['children', 3]))
       .thenRejected('release.exceedsTotal');
-    given(extended)
-      .when(
-        releaseMany([
-          { category: 'women', count: 3 },
-          { category: 'children', count: 2 },
-        ]),
-      )
+    given(extendedTwoByTwo)
+      .when(releaseMany(['women', 3], ['children', 2]))
       .thenState('inPhase');
   });
   it('the total across categories is limited too', () => {
-    given([
-      opened,
-      oneByOne(
-        'q',
-        [
-          { category: 'women', count: 2 },
-          { category: 'children', count: 2 },
-        ],
-        { hostagesPerDay: 1 },
-      ),
-      accept('israel', 'q'),
-      accept('hamas', 'q'),
-      start(1),
-      extend(1),
-      releaseOf('women', 3),
-    ])
+    given([...extendedTwoByTwo, releaseOf('women', 3)])
       .when(releaseOf('children', 3))
       .thenRejected('release.exceedsTotal');
   });
