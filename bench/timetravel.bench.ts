@@ -11,7 +11,15 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compare, machineLine, printComparison, timeProcess, timeProcessRss } from './measure.js';
+import { pathToFileURL } from 'node:url';
+import {
+  childFigures,
+  compare,
+  machineLine,
+  printComparison,
+  timeProcess,
+  timeProcessRss,
+} from './measure.js';
 import { generateLegalLog } from './replay.bench.js';
 
 const EVENTS = Number(process.env.N ?? 1_000_000);
@@ -21,6 +29,22 @@ const PARTY = KIND === 'stream' ? 'a' : 'israel';
 const RUNS = 5;
 const root = join(import.meta.dirname, '..');
 const truce = join(root, 'dist', 'cli', 'main.js');
+const dist = (path: string) => pathToFileURL(join(root, 'dist', path)).href;
+
+/**
+ * A child Node that loads the library, then times one replay of the log (`process.argv[1]`)
+ * to seq `process.argv[2]` (the whole log when it is absent): through the checkpoint cache
+ * (`replayLogCached`), or without it (`replayLog`). What a program that embeds truce (the
+ * inspector's server) pays for the state at a seq, without Node's start and the modules' load.
+ */
+const inProcess = (cached: boolean) => `
+import { replayLog } from ${JSON.stringify(dist('replay/index.js'))};
+import { replayLogCached } from ${JSON.stringify(dist('store/index.js'))};
+const [log, until] = process.argv.slice(1);
+const options = until === undefined ? {} : { until: Number(until) };
+const started = performance.now();
+const { events } = await ${cached ? 'replayLogCached(log, options)' : 'replayLog(log, options)'};
+process.stdout.write(JSON.stringify({ events, ms: performance.now() - started }));`;
 
 /**
  * Time travel on a long log (issue 12, item 4): `truce replay LOG --until N-1000 --json` through
@@ -127,6 +151,23 @@ export default async function run(): Promise<void> {
       ],
     });
     printComparison(result, { figure: 'ms', unit: 'ms' });
+    // The same question in process: the state at that seq through the cache, against a replay
+    // of the whole log without it, each in a fresh child with the modules already loaded.
+    const library = await compare({
+      bench: 'timetravel-in-process',
+      runs: RUNS,
+      baseline: {
+        label: 'replayLog of the whole log, in process',
+        run: () => childFigures(inProcess(false), [log]),
+      },
+      subjects: [
+        {
+          label: `replayLogCached to ${until}, in process (cache)`,
+          run: () => childFigures(inProcess(true), [log, until]),
+        },
+      ],
+    });
+    printComparison(library, { figure: 'ms', unit: 'ms' });
     const cache = join(`${log}.truce-cache`);
     let bytes = 0;
     for (const name of existsSync(cache) ? readdirSync(cache) : []) {
