@@ -34,10 +34,13 @@ export interface ReplaySnapshot {
 }
 
 /**
- * The version of {@link ReplaySnapshot}: 2 since the machine's context keeps its proposals in
- * tables. A snapshot of another version is refused (a store then rebuilds it from the log).
+ * The version of {@link ReplaySnapshot}, raised whenever a replay state of the same log can
+ * differ from an older build's: 2 since the machine's context keeps its proposals in tables,
+ * 3 for deal model v2, 4 for remains after a permanent ceasefire, 5 since a demand's keys
+ * outside the stance terms are no stances (an older state may hold them). A snapshot of another
+ * version is refused: a store rebuilds it from the log, the checkpoint cache rebuilds itself.
  */
-export const REPLAY_SNAPSHOT_VERSION = 4;
+export const REPLAY_SNAPSHOT_VERSION = 5;
 
 /** Options of {@link Replayer}. */
 export interface ReplayerOptions {

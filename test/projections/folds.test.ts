@@ -140,6 +140,26 @@ describe('flare-ups, violations and demands', () => {
         expect(r.stances.hamas?.withdrawal).toBeUndefined();
       });
   });
+
+  it('a demand states a stance on the terms it names, and none on a key outside them', () => {
+    // The catalogue keeps a demand's unknown keys and ignores them (README, "Log format"):
+    // `zone` is no term a principal takes a stance on, so it is no stance.
+    given(withObligations)
+      .when({
+        type: 'demand.stated',
+        data: { by: 'hamas', description: 'a list', terms: { zone: 'north', hostages: 3 } },
+      })
+      .thenReport((r) => {
+        expect(r.stances.hamas?.hostages).toEqual({
+          value: 3,
+          from: 'demand',
+          proposalId: null,
+          seq: 6,
+          at: expect.any(String),
+        });
+        expect(Object.keys(r.stances.hamas ?? {})).not.toContain('zone');
+      });
+  });
 });
 
 describe('hostages still held after a count', () => {
