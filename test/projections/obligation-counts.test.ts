@@ -8,9 +8,10 @@ import { event, opened } from './fixtures.js';
  * What the report counts toward each obligation (README, `obligations`: `fulfilled` and
  * `metAt`) when several steps count toward it: every step that counts adds its count, before
  * and after the obligation is met, and `metAt` is the instant its target was first reached (the
- * phase's start for an obligation of nothing). The report is read between the steps too, as a
- * user of `truce replay --watch` reads it. Expected figures are counted by hand from the events
- * below: one withdrawal or one talks event adds 1, a release adds the hostages it names.
+ * phase's start for an obligation of nothing). The report is read between the steps too (as
+ * the replay cache's checkpoints read the projection mid-log), or only at the end, and a replay
+ * is resumed from a snapshot. Expected figures are counted by hand from the events below: one
+ * withdrawal or one talks event adds 1, a release adds the hostages it names.
  */
 
 const at = (hour: number): string => new Date(Date.UTC(2025, 9, 10, hour)).toISOString();
