@@ -195,6 +195,54 @@ describe('hostages and what they owe', () => {
     expect(replayer.context.inProgress?.deceasedReleased).toBe(3);
   });
 
+  it('a release naming several categories owes per category on what each had before, and remains for its deceased', () => {
+    // 2.5 prisoners a woman, 10 a soldier, rounded half up on each category's whole count
+    // (README, "Due is whole"); 15 remains a deceased hostage, `deceased` or of `bodies`.
+    const terms = proposal('mixed', {
+      hostages: [
+        { category: 'women', count: 10 },
+        { category: 'soldiers', count: 5 },
+        { category: 'bodies', count: 4 },
+      ],
+      exchange: [
+        { category: 'women', prisonersPerHostage: 2.5 },
+        { category: 'soldiers', prisonersPerHostage: 10 },
+      ],
+      remainsPerDeceasedHostage: 15,
+    });
+    const { replayer, decided } = replay([
+      ...agreedOn(terms),
+      // 1 woman: 2.5 rounds to 3.
+      release(1, 1, 'women'),
+      {
+        type: 'release.completed',
+        data: {
+          phase: 1,
+          hostages: [
+            { category: 'women', count: 2 },
+            { category: 'soldiers', count: 1 },
+            { category: 'women', count: 1, deceased: true },
+            { category: 'bodies', count: 2 },
+          ],
+        },
+      },
+    ]);
+    // Women: 4 in all owe 10, less the 3 owed for the first: 7; a soldier 10. Deceased: the
+    // woman so marked and the 2 bodies, 3 × 15.
+    expect(
+      decided.slice(-2).map((d) => {
+        const { prisonersDue, remainsDue } = resolutionOf(d, 'release.completed');
+        return [prisonersDue, remainsDue];
+      }),
+    ).toEqual([
+      [3, 0],
+      [17, 45],
+    ]);
+    expect(replayer.report().prisoners.due).toBe(20);
+    expect(replayer.report().remains.due).toBe(45);
+    expect(replayer.context.inProgress?.deceasedReleased).toBe(3);
+  });
+
   it('a phase whose terms leave a count open completes whatever was released, extensions included', () => {
     given([
       ...agreedOn(

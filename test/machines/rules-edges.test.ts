@@ -178,6 +178,31 @@ describe('phases in progress', () => {
   });
 });
 
+describe('a release with hostages both under the deal and outside it', () => {
+  // Phase 1 of the fixtures' terms names 50 women and children.
+  const both = (count: number, outsideBy: string[]): EventInput => ({
+    type: 'release.completed',
+    data: {
+      phase: 1,
+      hostages: [{ category: 'women-and-children', count }],
+      outsideDeal: outsideBy.map((by) => ({ group: 'thai', count: 1, by })),
+    },
+  });
+  it('still holds the hostages under the deal to the terms', () => {
+    given(inPhase1)
+      .when(both(50, ['thailand']))
+      .thenState('inPhase');
+    given(inPhase1)
+      .when(both(51, ['thailand']))
+      .thenRejected('release.exceedsTerms');
+  });
+  it('checks every party that released hostages outside it, not only the first', () => {
+    given(inPhase1)
+      .when(both(1, ['thailand', 'egypt']))
+      .thenRejected('party.notDeclared', 'party egypt');
+  });
+});
+
 describe('recounts', () => {
   it('nothing released outside the deal, nothing to recount', () => {
     given([...inPhase1, release(10)])
