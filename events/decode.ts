@@ -37,16 +37,29 @@ export interface DecodeOptions {
  * if (!r.ok) console.error(r.issues[0]?.path, r.issues[0]?.message);
  */
 export function decodeEvent(input: unknown, options: DecodeOptions = {}): DecodeResult {
+  // The common case first: the decoder compiled from the line's schema, which gives what zod
+  // would give back (the parsed line itself when its fields are in zod's order).
+  const fast = decodeEventFast(input);
+  if (fast !== undefined) return { ok: true, value: fast };
+  return decodeEventByZod(input, options);
+}
+
+/**
+ * {@link decodeEvent} past its first answer: zod decides, and alone words the issues. For a
+ * caller that has asked {@link decodeEventFast} already (the reader, for every line), so a line
+ * the compiled decoder is not sure of is not run through it twice.
+ *
+ * @example
+ * const event = decodeEventFast(value);
+ * const r = event === undefined ? decodeEventByZod(value) : { ok: true, value: event };
+ */
+export function decodeEventByZod(input: unknown, options: DecodeOptions = {}): DecodeResult {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return fail('invalid_type', '', `expected a JSON object, found ${describe(input)}`);
   }
-  // Fast paths for the common case, a current-version line of a known type. First the decoder
-  // compiled from the line's schema, which gives what zod would give back (the parsed line
-  // itself when its fields are in zod's order). Then one zod parse of the envelope and its payload instead of two. Both
-  // only ever answer success; any failure goes down the general path below, which alone words
-  // the issues.
-  const fast = decodeEventFast(input);
-  if (fast !== undefined) return { ok: true, value: fast };
+  // A current-version line of a known type: one zod parse of the envelope and its payload
+  // instead of two. It only ever answers success; any failure goes down the general path
+  // below, which alone words the issues.
   const { type: rawType, v: rawV } = input as { type?: unknown; v?: unknown };
   if (
     typeof rawType === 'string' &&
@@ -94,7 +107,7 @@ export function decodeEvent(input: unknown, options: DecodeOptions = {}): Decode
  * for every line, without the options and the result `decodeEvent` makes.
  *
  * @example
- * const event = decodeEventFast(value) ?? decodeEvent(value);
+ * const event = decodeEventFast(value) ?? decodeEvent(value); // or decodeEventByZod, past the first
  */
 export function decodeEventFast(input: unknown): TruceEvent | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;

@@ -1,5 +1,5 @@
 import { type EventType, eventTypes, isEventType, type TruceEvent } from './catalogue.js';
-import { type DecodeIssue, decodeEvent, decodeEventFast, describe } from './decode.js';
+import { type DecodeIssue, decodeEventByZod, decodeEventFast, describe } from './decode.js';
 import { type FormatCode, type LogPosition, ValidationError } from './errors.js';
 import { fileChunks } from './fileChunks.js';
 import { IdIndex } from './idIndex.js';
@@ -244,7 +244,7 @@ export class LogChecker {
 
     let event = decodeEventFast(value);
     if (event === undefined) {
-      const decoded = decodeEvent(value, { upcasters: this.#options.upcasters });
+      const decoded = decodeEventByZod(value, { upcasters: this.#options.upcasters });
       if (!decoded.ok) {
         const issue = decoded.issues[0] as DecodeIssue;
         throw this.#error(positionOf(line, value), issue.path, issue.message, {

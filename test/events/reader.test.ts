@@ -125,6 +125,17 @@ describe('readLog on good input', () => {
     expect(entry?.event).toMatchObject({ editor: 'kb', data: { convoy: 'A7' } });
   });
 
+  it('reads a time the compiled decoder leaves to zod (a fraction of one digit), and refuses one zod refuses', async () => {
+    // `.5` is no plain instant (three digits or none): the fast decoder is not sure, zod decides.
+    const text = JSON.stringify(event(1, { at: '2023-11-22T08:00:00.5+02:00' }));
+    const [entry] = await readAll(chunksOf(`${text}\n`));
+    expect(entry?.event.at).toBe('2023-11-22T08:00:00.5+02:00');
+    const bad = JSON.stringify(event(1, { at: '2023-11-22T08:00+02:00' }));
+    const error = (await failure(chunksOf(`${bad}\n`))) as ValidationError;
+    expect(error.rule).toBe('format.schema');
+    expect(error.position.line).toBe(1);
+  });
+
   it('gives the byte offset where each line ends, for truncating a torn tail', async () => {
     const content = `\ufeff${openingLines[0]}\r\n${openingLines[1]}\n${(openingLines[2] as string).slice(0, 9)}`;
     const ends: number[] = [];
