@@ -11,7 +11,7 @@ import {
 } from '../machines/index.js';
 import type { FlareUp, ObligationProgress } from './ceasefire.js';
 import { FoldIndex, type StepGroup } from './foldIndex.js';
-import { STANCE_TERMS, type Stance, type StanceTerm, stanceOfTerms } from './stances.js';
+import { type Stance, type StanceTerm, stanceOfTerms } from './stances.js';
 import { summarizeTerms, type TermsSummary } from './summary.js';
 
 /** A proposal as the projections show it. */
@@ -942,8 +942,6 @@ function payOwed(w: Writable): void {
   for (const group of w.index.takeOwing()) pay(w, group);
 }
 
-const STANCE_TERM_SET: ReadonlySet<string> = new Set(STANCE_TERMS);
-
 function state(
   w: Writable,
   party: string,
@@ -955,13 +953,10 @@ function state(
   const all = w.child(w.root, 'stances');
   if (!Object.hasOwn(all, party)) all[party] = w.fresh({});
   const stances = w.child(all, party);
-  // Its keys, not its entries: a pair an entry was made for every term of every stance. A
-  // demand's terms are kept as written: a key outside the stance terms (the catalogue keeps
-  // unknown keys and ignores them) is no stance.
+  // Its keys, not its entries: a pair an entry was made for every term of every stance.
   const named = Object.keys(terms) as StanceTerm[];
   for (let i = 0; i < named.length; i++) {
     const term = named[i] as StanceTerm;
-    if (!STANCE_TERM_SET.has(term)) continue;
     const value = terms[term];
     if (value === null || value === undefined) continue;
     stances[term] = { value, from, proposalId, seq: event.seq, at: event.at };
