@@ -31,6 +31,7 @@ import {
   type CacheIndex,
   type CacheMark,
   CHECKPOINT_EVERY,
+  CHECKPOINT_SPREAD,
   ChainHasher,
   cachePathOf,
   cacheUsable,
@@ -71,6 +72,13 @@ export interface CachedReplayOptions extends ReplayLogOptions {
   note?: (message: string) => void;
   /** Events between checkpoints ({@link CHECKPOINT_EVERY} by default; tests use fewer). */
   checkpointEvery?: number;
+  /**
+   * Events between checkpoints far from where the replay stops ({@link CHECKPOINT_SPREAD}
+   * checkpoints apart by default, rounded to a multiple of them): the last stretch of that many
+   * events before the end of the log, or before the seq asked for, has one every
+   * `checkpointEvery`.
+   */
+  checkpointSpread?: number;
   /**
    * Ids whose fingerprints are held before they are written to the ids file (65,536 by
    * default; tests use fewer).
@@ -150,8 +158,8 @@ const { O_RDONLY, O_NONBLOCK } = constants;
 /**
  * {@link replayLog} of a log file through its checkpoint cache (`LOG.truce-cache/`): resumes
  * from the last checkpoint before the point asked for (`until`, `at`) that still holds for the
- * log, replays the rest, and leaves a checkpoint every thousand events it passes for next
- * time. The outcome (report, replayer, errors) is exactly that of `replayLog`: a cache that does
+ * log, replays the rest, and leaves checkpoints for next time: every 8,192 events it passes,
+ * and every 1,024 over the last 8,192 before where it stops. The outcome (report, replayer, errors) is exactly that of `replayLog`: a cache that does
  * not hold is ignored and rebuilt. With `onEvent` every event is needed: it replays from the
  * start, and still leaves the checkpoints.
  *
@@ -168,6 +176,7 @@ export async function replayLogCached(
     onRead,
     note = () => {},
     checkpointEvery,
+    checkpointSpread,
     idsBlock,
     checkpointShare,
     cacheMinBytes = 256 * 1024,
@@ -210,6 +219,7 @@ export async function replayLogCached(
         onProgress,
         onRead,
         every: checkpointEvery ?? CHECKPOINT_EVERY,
+        spread: spreadOf(checkpointEvery ?? CHECKPOINT_EVERY, checkpointSpread),
         idsBlock: idsBlock ?? Fingerprints.BLOCK,
         share: checkpointShare ?? 0.5,
         size: Math.min(Number(stat.size), replay.end ?? Number.POSITIVE_INFINITY),
@@ -228,12 +238,22 @@ export async function replayLogCached(
   }
 }
 
+/**
+ * The spacing of checkpoints before the last stretch: `spread` ({@link CHECKPOINT_SPREAD} when
+ * not given) rounded to a multiple of `every`, and at least `every`.
+ */
+export function spreadOf(every: number, spread = CHECKPOINT_SPREAD): number {
+  return Math.max(1, Math.round(spread / every)) * every;
+}
+
 interface RunLimits {
   /** Told the seq and offset after each event. */
   onProgress: ((seq: number, bytes: number) => void) | undefined;
   /** Told when the log is read and the ids let go. */
   onRead: (() => void) | undefined;
   every: number;
+  /** Events between checkpoints before the last stretch (a multiple of `every`). */
+  spread: number;
   /** Fingerprints per block of {@link Fingerprints}. */
   idsBlock: number;
   share: number;
@@ -533,7 +553,18 @@ class CachedRun {
     let lastEnd = start.bytes;
     let stoppedBy: ReplayOutcome['stoppedBy'] = 'end';
     let failures = 0;
-    const { every, share } = this.#limits;
+    const { every, spread, share } = this.#limits;
+    /**
+     * Whether event `seq` is in the last stretch ({@link CHECKPOINT_SPREAD}) before where this
+     * run stops (the seq asked for, or the end of the log at the mean size of an event so far),
+     * where a checkpoint falls every `every` events: a query near the end or near a point asked
+     * for replays little, and the long middle of a first replay writes an eighth of the files.
+     */
+    const nearEnd = (seq: number): boolean => {
+      if (until !== undefined && until - seq < spread) return true;
+      const perEvent = (lastEnd - start.bytes) / Math.max(1, seq - start.seq);
+      return to - lastEnd < spread * perEvent;
+    };
     /**
      * Whether the checkpoint after event `seq` may be one of the last {@link TAILS} of this run,
      * whose whole states are written at its end: its state is kept (sealed, its long lists
@@ -630,7 +661,11 @@ class CachedRun {
               hold(link.seq, state);
               if (links.length === 0) previous = { seq: link.seq, state };
             }
-          } else if (event.seq % every === 0 && event.seq > provenSeq) {
+          } else if (
+            event.seq % every === 0 &&
+            event.seq > provenSeq &&
+            (event.seq % spread === 0 || nearEnd(event.seq))
+          ) {
             // Linked into the chain only once written: a checkpoint left out leaves no trace.
             const mark = markAt(lastEnd, event.seq);
             const keep = mayBeTail(event.seq);

@@ -18,8 +18,9 @@ import { errnoOf, type StoreFs } from './storeFs.js';
 
 /**
  * The checkpoint cache beside a log (`LOG.truce-cache/`): the replay state (machine and
- * projections, `Replayer.snapshot()`) every {@link CHECKPOINT_EVERY} events, so time travel
- * replays at most that many events instead of the whole log.
+ * projections, `Replayer.snapshot()`) every {@link CHECKPOINT_SPREAD} events, and every
+ * {@link CHECKPOINT_EVERY} near where a replay stopped (the end of the log, the seq asked for),
+ * so time travel replays at most that many events instead of the whole log.
  *
  * A folder rather than one file: each checkpoint is its own file, written once and never
  * changed, so extending the cache after an append writes only the new ones, a query reads only
@@ -35,8 +36,17 @@ import { errnoOf, type StoreFs } from './storeFs.js';
  * is rebuilt; one that cannot be read or written is simply not used. Deleting it is always safe.
  */
 
-/** Events between two checkpoints (see the README, "The checkpoint cache", for why 1,024). */
+/**
+ * Events between two checkpoints over the last stretch of a replay (see the README, "The
+ * checkpoint cache", for why 1,024).
+ */
 export const CHECKPOINT_EVERY = 1024;
+
+/**
+ * Events between two checkpoints before that stretch, which is as long: a first replay of a
+ * long log writes an eighth of the checkpoints it would every 1,024 events (see the README).
+ */
+export const CHECKPOINT_SPREAD = 8192;
 
 /**
  * The version of the cache's files: 3 since a whole state writes the objects its projection

@@ -276,7 +276,9 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
         fc.array(fc.tuple(fc.nat({ max: 35 }), fc.boolean()), { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 1, max: 5 }),
         fc.nat({ max: 3 }),
-        async (events, cuts, every, peek) => {
+        // Checkpoints that many times further apart before the last stretch (1: every one).
+        fc.integer({ min: 1, max: 4 }),
+        async (events, cuts, every, peek, spread) => {
           const path = join(dir, `log-${++run}.jsonl`);
           writeFileSync(path, toJsonl(events));
           // The first replay builds the cache; each cut after it resumes from it. While it
@@ -289,6 +291,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
             const want = await cold(path, cut);
             const got = await cached(path, cut, {
               checkpointEvery: every,
+              checkpointSpread: every * spread,
               ...(i === 0 ? { onEvent } : {}),
             });
             if (got !== want) {
@@ -297,10 +300,38 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
           }
         },
       ),
-      (events, _cuts, _every, _peek) => events,
+      (events, _cuts, _every, _peek, _spread) => events,
       // Each run writes files and replays a few times: a quarter of the suite's count.
       Math.ceil(numRuns / 4),
     );
+  });
+
+  it('given a long log, then checkpoints are checkpointSpread events apart but over the last stretch before where a replay stops, where they are checkpointEvery apart', async () => {
+    writeFileSync(log, aidLog(300));
+    const spaced = { checkpointEvery: 3, checkpointSpread: 30 };
+    // To seq 200: every 30 events, then every 3 over the 30 events before 200 (171 to 198).
+    expect(await cached(log, { until: 200 }, spaced)).toBe(await cold(log, { until: 200 }));
+    const dense = (from: number, to: number) =>
+      Array.from({ length: (to - from) / 3 + 1 }, (_, i) => from + 3 * i);
+    expect(readIndex().checkpoints.map((c) => c.seq)).toEqual([
+      30,
+      60,
+      90,
+      120,
+      150,
+      ...dense(171, 198),
+    ]);
+    // To the end: on from there, every 30 events again, and every 3 over about the last 30 (the
+    // stretch is told from the bytes left at the mean size of an event, so its first checkpoint
+    // may move by one).
+    expect(await cached(log, {}, spaced)).toBe(await cold(log));
+    const seqs = readIndex().checkpoints.map((c) => c.seq);
+    expect(seqs.every((seq) => seq % 3 === 0)).toBe(true);
+    expect(seqs.filter((seq) => seq > 200 && seq <= 264)).toEqual([210, 240]);
+    expect(seqs.filter((seq) => seq >= 276)).toEqual(dense(276, 300));
+    for (const until of [100, 171, 250, 299]) {
+      expect(await cached(log, { until }, spaced)).toBe(await cold(log, { until }));
+    }
   });
 
   it("given a long generated deal, then every checkpoint's edits rebuild its state: entries of the long lists replaced between checkpoints included", async () => {
