@@ -37,7 +37,7 @@ export interface LogSessionOptions {
   /** Passed on to the file's checkpoint cache (tests use small checkpoints). */
   cache?: Pick<
     CachedReplayOptions,
-    'checkpointEvery' | 'checkpointShare' | 'cacheMinBytes' | 'cache'
+    'checkpointEvery' | 'checkpointSpread' | 'checkpointShare' | 'cacheMinBytes' | 'cache'
   >;
 }
 

@@ -158,8 +158,8 @@ const { O_RDONLY, O_NONBLOCK } = constants;
 /**
  * {@link replayLog} of a log file through its checkpoint cache (`LOG.truce-cache/`): resumes
  * from the last checkpoint before the point asked for (`until`, `at`) that still holds for the
- * log, replays the rest, and leaves checkpoints for next time: every 8,192 events it passes,
- * and every 1,024 over the last 8,192 before where it stops. The outcome (report, replayer, errors) is exactly that of `replayLog`: a cache that does
+ * log, replays the rest, and leaves checkpoints for next time: every 4,096 events it passes,
+ * and every 1,024 over the last 4,096 before where it stops. The outcome (report, replayer, errors) is exactly that of `replayLog`: a cache that does
  * not hold is ignored and rebuilt. With `onEvent` every event is needed: it replays from the
  * start, and still leaves the checkpoints.
  *
@@ -558,7 +558,7 @@ class CachedRun {
      * Whether event `seq` is in the last stretch ({@link CHECKPOINT_SPREAD}) before where this
      * run stops (the seq asked for, or the end of the log at the mean size of an event so far),
      * where a checkpoint falls every `every` events: a query near the end or near a point asked
-     * for replays little, and the long middle of a first replay writes an eighth of the files.
+     * for replays little, and the long middle of a first replay writes a quarter of the files.
      */
     const nearEnd = (seq: number): boolean => {
       if (until !== undefined && until - seq < spread) return true;

@@ -44,9 +44,9 @@ export const CHECKPOINT_EVERY = 1024;
 
 /**
  * Events between two checkpoints before that stretch, which is as long: a first replay of a
- * long log writes an eighth of the checkpoints it would every 1,024 events (see the README).
+ * long log writes a quarter of the checkpoints it would every 1,024 events (see the README).
  */
-export const CHECKPOINT_SPREAD = 8192;
+export const CHECKPOINT_SPREAD = 4096;
 
 /**
  * The version of the cache's files: 3 since a whole state writes the objects its projection
