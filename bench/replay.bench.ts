@@ -43,7 +43,8 @@ const cli = join(root, 'dist', 'cli', 'main.js');
  * `truce generate --events N --seed 7` (many proposals, phases, releases, collapses) when the
  * CLI has it, else the simple log below (one phase, releases, aid and reports);
  * `TRUCE_BENCH_LOG=simple` forces the simple one, `TRUCE_BENCH_LOG=FILE` uses FILE;
- * `TRUCE_BENCH_BEFORE=DIR` adds `truce replay --json` of the build in DIR (its `dist/`).
+ * `TRUCE_BENCH_BEFORE=DIR` adds `truce replay --json` of the build in DIR (its `dist/`), with
+ * `--no-cache` and as a first replay.
  */
 export default async function run(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'replay', 'index.js'))) {
@@ -97,7 +98,13 @@ export default async function run(): Promise<void> {
           'transition',
         ),
         ...(before
-          ? [mode(`truce replay LOG --json --no-cache, the build in ${before}`, 'replayCliBefore')]
+          ? [
+              mode(`truce replay LOG --json --no-cache, the build in ${before}`, 'replayCliBefore'),
+              mode(
+                `truce replay LOG --json, a first replay, the build in ${before}`,
+                'replayCliFirstBefore',
+              ),
+            ]
           : []),
       ],
     });
@@ -120,6 +127,11 @@ export default async function run(): Promise<void> {
     console.log(
       `executor / XState actor send: ${(rate(4) / rate(5)).toFixed(2)}× the events per second`,
     );
+    if (before) {
+      console.log(
+        `the build in ${before}: --no-cache at 1/${(floor / rate(7)).toFixed(2)} of the parse floor, a first replay at 1/${(floor / rate(8)).toFixed(2)} (${(rate(2) / rate(8)).toFixed(2)}× the time of this build's)`,
+      );
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -218,6 +230,12 @@ ${report}`,
   replayCliBefore: cliRun(
     `'replay', file, '--json', '--no-cache'`,
     join(process.env.TRUCE_BENCH_BEFORE ?? root, 'dist', 'cli', 'main.js'),
+  ),
+  // Its cache (of the same file, in its own format) removed first, as for this build's.
+  replayCliFirstBefore: cliRun(
+    `'replay', file, '--json'`,
+    join(process.env.TRUCE_BENCH_BEFORE ?? root, 'dist', 'cli', 'main.js'),
+    `rmSync(file + '.truce-cache', { recursive: true, force: true });`,
   ),
   replay: `
 import { replayLog } from ${JSON.stringify(dist('replay/index.js'))};
