@@ -47,6 +47,20 @@ const { events } = await ${cached ? 'replayLogCached(log, options)' : 'replayLog
 process.stdout.write(JSON.stringify({ events, ms: performance.now() - started }));`;
 
 /**
+ * A child that asks for the state at seq `process.argv[2]` through the cache with a
+ * `CheckpointMemo`, then times the state one event further, as the inspector steps: the second
+ * resumes from the state the first read, kept in memory.
+ */
+const nextStep = `
+import { CheckpointMemo, replayLogCached } from ${JSON.stringify(dist('store/index.js'))};
+const [log, until] = process.argv.slice(1);
+const memo = new CheckpointMemo();
+await replayLogCached(log, { until: Number(until), memo });
+const started = performance.now();
+const { events } = await replayLogCached(log, { until: Number(until) + 1, memo });
+process.stdout.write(JSON.stringify({ events, ms: performance.now() - started }));`;
+
+/**
  * Time travel on a long log (issue 12, item 4): `truce replay LOG --until N-1000 --json` through
  * the checkpoint cache, after a first replay built it, against a full replay without the cache
  * in the same run; the same `--until` readable and with `status`, and with `--no-cache`, `--at` the instant of that event,
@@ -164,6 +178,10 @@ export default async function run(): Promise<void> {
         {
           label: `replayLogCached to ${until}, in process (cache)`,
           run: () => childFigures(inProcess(true), [log, until]),
+        },
+        {
+          label: `replayLogCached to ${Number(until) + 1} after ${until}, in process (cache, memo)`,
+          run: () => childFigures(nextStep, [log, until]),
         },
       ],
     });

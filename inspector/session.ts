@@ -14,6 +14,7 @@ import { type DealMachine, dealMachine } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer, type ReplaySnapshot } from '../replay/index.js';
 import { type CachedReplayOptions, replayLogCached } from '../store/cachedReplay.js';
+import { CheckpointMemo } from '../store/checkpointCache.js';
 import { committedEnd } from '../store/committedSize.js';
 import type { LogSource } from '../store/logSource.js';
 import { machineGraph } from './graph.js';
@@ -79,6 +80,11 @@ export class LogSession {
   #checkpoints: ReplaySnapshot[] = [];
   /** The last reports asked for, newest last: a page stepping back and forth asks again. */
   readonly #recent = new Map<number, ReplayReport>();
+  /**
+   * A log file's last state read from its cache: stepping on near one checkpoint (the next
+   * event, the one before) resumes from it without reading and parsing its files again.
+   */
+  readonly #memo = new CheckpointMemo();
   #problem: ProblemView | null = null;
   #revision = 0;
   #running: Promise<void> | null = null;
@@ -139,6 +145,7 @@ export class LogSession {
           ...(this.#options.cache ?? {}),
           ...(await committedEnd(this.file)),
           until: seq,
+          memo: this.#memo,
         }));
       } catch {
         // The file changed under us (rewritten, cut short): the next refresh shows it.

@@ -33,6 +33,7 @@ import {
   CHECKPOINT_EVERY,
   CHECKPOINT_SPREAD,
   ChainHasher,
+  type CheckpointMemo,
   cachePathOf,
   cacheUsable,
   closeNextFile,
@@ -90,6 +91,12 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    * the log; the checkpoints between hold what changed since the one before.
    */
   checkpointShare?: number;
+  /**
+   * Keeps the last state read from the cache for the next replay that resumes from the same
+   * checkpoint (see {@link CheckpointMemo}): a program asking for one seq after another near it
+   * reads and parses its files once. None by default: each replay reads its files.
+   */
+  memo?: CheckpointMemo;
   /** The file system; tests inject failures through it. */
   fs?: StoreFs;
   /**
@@ -179,6 +186,7 @@ export async function replayLogCached(
     checkpointSpread,
     idsBlock,
     checkpointShare,
+    memo,
     cacheMinBytes = 256 * 1024,
     fs = nodeFs,
     ...rest
@@ -224,6 +232,7 @@ export async function replayLogCached(
         share: checkpointShare ?? 0.5,
         size: Math.min(Number(stat.size), replay.end ?? Number.POSITIVE_INFINITY),
         before: fingerprintOf(stat),
+        memo,
       },
     );
     try {
@@ -261,6 +270,8 @@ interface RunLimits {
   size: number;
   /** The log's fingerprint before reading. */
   before: LogFingerprint;
+  /** The last state read from the cache, kept for the next replay. */
+  memo: CheckpointMemo | undefined;
 }
 
 type Listed = CacheIndex['checkpoints'][number];
@@ -465,7 +476,13 @@ class CachedRun {
       if (until !== undefined && mark.seq > until) continue;
       if (limit !== undefined && mark.maxAt > limit) continue;
       if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
-      const loaded = await loadCheckpointState(access, verified.checkpoints, i, index?.tails);
+      const loaded = await loadCheckpointState(
+        access,
+        verified.checkpoints,
+        i,
+        index?.tails,
+        this.#limits.memo,
+      );
       if (!loaded.ok) {
         // A file that does not hold: the cache is rebuilt from it on.
         verified = {

@@ -717,6 +717,48 @@ export function sharedOf(replay: ReplaySnapshot): {
 export type LoadedState = { ok: true; replay: ReplaySnapshot } | { ok: false; broken: number };
 
 /**
+ * The last replay state {@link loadCheckpointState} built, kept for the next call that would
+ * build it from the very same files (the same folder, names and SHA-256s, as the index lists
+ * them): a program that asks for one state after another near the same checkpoint (the
+ * inspector stepping through a long log) reads and parses the files once, not at every step.
+ * The files' hashes pin their bytes, so the state is the one they would give again; a replay
+ * resumed from it never changes it (the machine's context is persistent, the projections copy
+ * on write), so it is handed out as it is. Only the caller decides whether the log still holds
+ * (the index is proven against the log before any state is asked for). One state at most.
+ *
+ * @example
+ * const memo = new CheckpointMemo();
+ * await replayLogCached('big.jsonl', { until: 999_000, memo });
+ * await replayLogCached('big.jsonl', { until: 999_001, memo }); // the state at 998,400 again
+ */
+export class CheckpointMemo {
+  #key: string | undefined;
+  #replay: ReplaySnapshot | undefined;
+
+  /** The state built from the files `key` names, if it is the one kept. */
+  get(key: string): ReplaySnapshot | undefined {
+    return key === this.#key ? this.#replay : undefined;
+  }
+
+  /** Keeps `replay`, the state built from the files `key` names, instead of the one before. */
+  set(key: string, replay: ReplaySnapshot): void {
+    this.#key = key;
+    this.#replay = replay;
+  }
+
+  /** Lets the state kept go. */
+  clear(): void {
+    this.#key = undefined;
+    this.#replay = undefined;
+  }
+}
+
+/** What names the files a state is built from: the folder, and each file's name and hash. */
+function memoKey(access: CacheAccess, files: ReadonlyArray<{ file: string; fileHash: string }>) {
+  return JSON.stringify([access.dir, ...files.map(({ file, fileHash }) => [file, fileHash])]);
+}
+
+/**
  * The replay state at `checkpoints[at]`: the nearest whole state at or before it (a checkpoint
  * that holds one, or, among the last checkpoints, the index's `tails` when they hold), with the
  * edits of each checkpoint after it applied in order. Every file is
@@ -732,10 +774,24 @@ export async function loadCheckpointState(
   checkpoints: CacheIndex['checkpoints'],
   at: number,
   tails: CacheIndex['tails'] = [],
+  /** The state last built, kept (see {@link CheckpointMemo}); none by default. */
+  memo?: CheckpointMemo,
 ): Promise<LoadedState> {
   const markAt = (i: number) => checkpoints[i] as CacheIndex['checkpoints'][number];
   const tailOf = (i: number) =>
     i >= checkpoints.length - TAILS ? tails.find((t) => t.seq === markAt(i).seq) : undefined;
+  /** The state from a whole state's file and the edits of checkpoints `first + 1` to `at`. */
+  const built = async (
+    whole: { file: string; fileHash: string },
+    read: () => Promise<LoadedState>,
+  ) => {
+    const key = memo && memoKey(access, [whole, ...checkpoints.slice(first + 1, at + 1)]);
+    const kept = key === undefined ? undefined : memo?.get(key);
+    if (kept !== undefined) return { ok: true, replay: kept } as const;
+    const state = await read();
+    if (state.ok && key !== undefined) memo?.set(key, state.replay);
+    return state;
+  };
   // The nearest whole state at or before `at`: a checkpoint that holds one, or a tail.
   let first = at;
   while (first > 0 && markAt(first).from !== null && tailOf(first) === undefined) first--;
@@ -744,16 +800,18 @@ export async function loadCheckpointState(
     // Read shared, as a replay holds it; the edits after it (the last checkpoint's) are applied
     // by copying what they go through, so an edit of the machine's object never reaches the
     // projection's and the state stays shared (a tail written from it writes them once).
-    const whole = await readCacheCheckpoint(access, { ...markAt(first), ...tail, from: null });
-    if (whole !== undefined) {
-      const state = await applyEditsAfter(access, checkpoints, first, at, whole.replay, true);
-      if (state.ok) return state;
-    }
+    const state = await built(tail, async () => {
+      const whole = await readCacheCheckpoint(access, { ...markAt(first), ...tail, from: null });
+      return whole === undefined
+        ? { ok: false, broken: first }
+        : applyEditsAfter(access, checkpoints, first, at, whole.replay, true);
+    });
+    if (state.ok) return state;
     // A tail that does not hold, or edits after it that do not: the chain from the whole state
     // before it, which says which file is broken.
     while (first > 0 && markAt(first).from !== null) first--;
   }
-  return applyEditsAfter(access, checkpoints, first - 1, at, undefined);
+  return built(markAt(first), () => applyEditsAfter(access, checkpoints, first - 1, at, undefined));
 }
 
 /**

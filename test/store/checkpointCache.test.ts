@@ -32,6 +32,7 @@ import {
 import {
   type CacheAccess,
   type CachedReplayOptions,
+  CheckpointMemo,
   cachePathOf,
   loadCheckpointState,
   nodeFs,
@@ -287,15 +288,20 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
             if (peek > 0 && entry.event.seq % peek === 0) replayer.projection();
           };
           const cutsAfter = cuts.map(([k, byTime]) => cutOf(events, k, byTime));
+          // One memo for the queries: each is asked twice, so the second resumes from the state
+          // the first resumed from (a replay that changed it would be caught here).
+          const memo = new CheckpointMemo();
           for (const [i, cut] of [{}, ...cutsAfter, {}].entries()) {
             const want = await cold(path, cut);
-            const got = await cached(path, cut, {
-              checkpointEvery: every,
-              checkpointSpread: every * spread,
-              ...(i === 0 ? { onEvent } : {}),
-            });
-            if (got !== want) {
-              throw new Error(`at ${JSON.stringify(cut)}: cached ${got}\nbut cold ${want}`);
+            for (let twice = 0; twice < (i === 0 ? 1 : 2); twice++) {
+              const got = await cached(path, cut, {
+                checkpointEvery: every,
+                checkpointSpread: every * spread,
+                ...(i === 0 ? { onEvent } : { memo }),
+              });
+              if (got !== want) {
+                throw new Error(`at ${JSON.stringify(cut)}: cached ${got}\nbut cold ${want}`);
+              }
             }
           }
         },
@@ -526,6 +532,48 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     appendFileSync(log, aidLog(9, 51));
     expect(await cached(log)).toBe(await cold(log));
     expectIds(59);
+  });
+
+  it('given a memo, then a second query resuming from the same checkpoint reads none of its files, answers as a replay without the cache does, and files that changed are read again', async () => {
+    let n = 20;
+    for (; n < 40; n++) {
+      writeFileSync(log, aidLog(n));
+      await cached(log);
+      if (readIndex().tails.some((t) => t.seq === readIndex().checkpoints.at(-2)?.seq)) break;
+    }
+    const index = readIndex();
+    const tail = index.tails[0] as IndexSeen['tails'][number];
+    const last = index.checkpoints.at(-1) as IndexSeen['checkpoints'][number];
+    const memo = new CheckpointMemo();
+    const { opened, watching } = watchOpens();
+    const reads = async (cut: Cut) => {
+      opened.length = 0;
+      expect(await cached(log, cut, { fs: watching, memo })).toBe(await cold(log, cut));
+      return opened.filter((name) => /\.json$/.test(name) && name !== 'index.json');
+    };
+    // From the last checkpoint: the tail and the last one's edits, once.
+    expect(await reads({ until: last.seq + 1 })).toEqual([tail.file, last.file]);
+    expect(await reads({ until: last.seq + 2 })).toEqual([]);
+    expect(await reads({ until: last.seq })).toEqual([]);
+    // Another checkpoint: its files are read, and it is the one kept from then on.
+    expect(await reads({ until: tail.seq + 1 })).toEqual([tail.file]);
+    expect(await reads({ until: tail.seq })).toEqual([]);
+    expect(await reads({ until: last.seq + 1 })).toEqual([tail.file, last.file]);
+    // The tail rewritten with another title, and the index made to list it: another hash, so
+    // it is read again, and the state is the one it now gives (the last checkpoint's edits do
+    // not touch the title).
+    const file = join(cache, tail.file);
+    const text = readFileSync(file, 'utf8');
+    const changed = text.replace('"title":"Cache test"', '"title":"Forged title"');
+    expect(changed).not.toBe(text);
+    writeFileSync(file, changed);
+    tail.fileHash = sha256(readFileSync(file));
+    tail.size = readFileSync(file).length;
+    writeIndex(index);
+    opened.length = 0;
+    const forged = JSON.parse(await cached(log, { until: last.seq + 1 }, { fs: watching, memo }));
+    expect(opened).toContain(tail.file);
+    expect(forged.report.title).toBe('Forged title');
   });
 
   it("given a built cache whose checkpoint before the last holds edits, then its whole state is kept beside it, a query from it reads that one file, and one from the last checkpoint reads it and the last one's edits", async () => {
