@@ -117,6 +117,25 @@ function writeIndex(index: IndexSeen): void {
   writeFileSync(join(cache, 'index.json'), JSON.stringify(index));
 }
 
+/**
+ * Rewrites a tail's file as `edit` makes it (it must change it), with every hash made to
+ * match: the index lists its new hash and size, and its checksum is made again.
+ */
+function forgeTail(
+  index: IndexSeen,
+  tail: IndexSeen['tails'][number],
+  edit: (text: string) => string,
+): void {
+  const file = join(cache, tail.file);
+  const text = readFileSync(file, 'utf8');
+  const forged = edit(text);
+  expect(forged).not.toBe(text);
+  writeFileSync(file, forged);
+  tail.fileHash = sha256(readFileSync(file));
+  tail.size = readFileSync(file).length;
+  writeIndex(index);
+}
+
 /** A file system that lists the names (within the cache) of the files opened through it. */
 function watchOpens(): { opened: string[]; watching: StoreFs } {
   const opened: string[] = [];
@@ -162,6 +181,20 @@ function aidLog(n: number, from = 1): string {
     lines.push(JSON.stringify(event));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes the aid log of the first length (20 events or more, returned) whose built cache has a tail: a
+ * checkpoint before the last that holds edits, whose whole state is kept beside it (whole
+ * states come every few).
+ */
+async function cacheWithTail(): Promise<number> {
+  for (let n = 20; n < 40; n++) {
+    writeFileSync(log, aidLog(n));
+    await cached(log);
+    if (readIndex().tails.some((t) => t.seq === readIndex().checkpoints.at(-2)?.seq)) return n;
+  }
+  throw new Error('no aid log of 20 to 39 events gives a cache with a tail');
 }
 
 describe('ChainHasher', () => {
@@ -535,12 +568,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
   });
 
   it('given a memo, then a second query resuming from the same checkpoint reads none of its files, answers as a replay without the cache does, and files that changed are read again', async () => {
-    let n = 20;
-    for (; n < 40; n++) {
-      writeFileSync(log, aidLog(n));
-      await cached(log);
-      if (readIndex().tails.some((t) => t.seq === readIndex().checkpoints.at(-2)?.seq)) break;
-    }
+    await cacheWithTail();
     const index = readIndex();
     const tail = index.tails[0] as IndexSeen['tails'][number];
     const last = index.checkpoints.at(-1) as IndexSeen['checkpoints'][number];
@@ -562,14 +590,9 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     // The tail rewritten with another title, and the index made to list it: another hash, so
     // it is read again, and the state is the one it now gives (the last checkpoint's edits do
     // not touch the title).
-    const file = join(cache, tail.file);
-    const text = readFileSync(file, 'utf8');
-    const changed = text.replace('"title":"Cache test"', '"title":"Forged title"');
-    expect(changed).not.toBe(text);
-    writeFileSync(file, changed);
-    tail.fileHash = sha256(readFileSync(file));
-    tail.size = readFileSync(file).length;
-    writeIndex(index);
+    forgeTail(index, tail, (text) =>
+      text.replace('"title":"Cache test"', '"title":"Forged title"'),
+    );
     opened.length = 0;
     const forged = JSON.parse(await cached(log, { until: last.seq + 1 }, { fs: watching, memo }));
     expect(opened).toContain(tail.file);
@@ -577,13 +600,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
   });
 
   it("given a built cache whose checkpoint before the last holds edits, then its whole state is kept beside it, a query from it reads that one file, and one from the last checkpoint reads it and the last one's edits", async () => {
-    // A log length whose checkpoint before the last holds edits (whole states come every few).
-    let n = 20;
-    for (; n < 40; n++) {
-      writeFileSync(log, aidLog(n));
-      await cached(log);
-      if (readIndex().tails.some((t) => t.seq === readIndex().checkpoints.at(-2)?.seq)) break;
-    }
+    const n = await cacheWithTail();
     const index = readIndex();
     expect(index.checkpoints.at(-2)?.from).not.toBeNull();
     // One tail, never one for the last checkpoint.
@@ -611,10 +628,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(await cached(log, { until: last.seq })).toBe(await cold(log, { until: last.seq }));
     // Forged with every hash made to match, it is believed: so it is the file read, for a query
     // from it and for one from the last checkpoint.
-    writeFileSync(file, text.replaceAll(/"trucks":(\d+)/g, '"trucks":77$1'));
-    tail.fileHash = sha256(readFileSync(file));
-    tail.size = readFileSync(file).length;
-    writeIndex(index);
+    forgeTail(index, tail, () => text.replaceAll(/"trucks":(\d+)/g, '"trucks":77$1'));
     expect(JSON.parse(await cached(log, until)).report.aid.trucks).not.toBe(
       JSON.parse(want).report.aid.trucks,
     );
@@ -622,10 +636,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     // they do not change (the title) is the forged file's.
     const titled = text.replace('"title":"Cache test"', '"title":"Forged title"');
     expect(titled).not.toBe(text);
-    writeFileSync(file, titled);
-    tail.fileHash = sha256(readFileSync(file));
-    tail.size = readFileSync(file).length;
-    writeIndex(index);
+    forgeTail(index, tail, () => titled);
     const fromLast = { until: last.seq };
     expect(JSON.parse(await cached(log, fromLast)).report.title).toBe('Forged title');
     expect(JSON.parse(await cold(log, fromLast)).report.title).toBe('Cache test');
