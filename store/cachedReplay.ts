@@ -249,10 +249,12 @@ export async function replayLogCached(
 
 /**
  * The spacing of checkpoints before the last stretch: `spread` ({@link CHECKPOINT_SPREAD} when
- * not given) rounded to a multiple of `every`, and at least `every`.
+ * not given) rounded to a multiple of `every`, and `every` itself when `spread` is not more
+ * (or is not a number).
  */
 export function spreadOf(every: number, spread = CHECKPOINT_SPREAD): number {
-  return Math.max(1, Math.round(spread / every)) * every;
+  if (!(spread > every)) return every;
+  return Math.round(spread / every) * every;
 }
 
 interface RunLimits {

@@ -20,7 +20,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type TruceEvent, writeIdFingerprint } from '../../events/index.js';
 import { type ReplayOutcome, type ReplaySnapshot, replayLog } from '../../replay/index.js';
-import { PROVEN_ID_SCANS } from '../../store/cachedReplay.js';
+import { PROVEN_ID_SCANS, spreadOf } from '../../store/cachedReplay.js';
 import {
   CACHE_VERSION,
   ChainHasher,
@@ -343,6 +343,15 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
       // Each run writes files and replays a few times: a quarter of the suite's count.
       Math.ceil(numRuns / 4),
     );
+  });
+
+  it('spaces checkpoints before the last stretch by a multiple of checkpointEvery, and never closer than it', () => {
+    expect(spreadOf(1024)).toBe(4096);
+    expect(spreadOf(3, 10)).toBe(9);
+    expect(spreadOf(3, 11)).toBe(12);
+    expect(spreadOf(3, 3)).toBe(3);
+    for (const spread of [2, 0, -6, Number.NaN]) expect(spreadOf(3, spread)).toBe(3);
+    expect(spreadOf(3, Number.POSITIVE_INFINITY)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('given a long log, then checkpoints are checkpointSpread events apart but over the last stretch before where a replay stops, where they are checkpointEvery apart', async () => {
