@@ -281,6 +281,8 @@ export class LogSession {
     this.#events = [];
     this.#checkpoints = this.#options.source ? [this.#replayer.snapshot()] : [];
     this.#recent.clear();
+    // The state of the file as it was: its checkpoints are not the new file's.
+    this.#memo.clear();
   }
 
   async #read(): Promise<void> {

@@ -166,9 +166,10 @@ const { O_RDONLY, O_NONBLOCK } = constants;
  * {@link replayLog} of a log file through its checkpoint cache (`LOG.truce-cache/`): resumes
  * from the last checkpoint before the point asked for (`until`, `at`) that still holds for the
  * log, replays the rest, and leaves checkpoints for next time: every 4,096 events it passes,
- * and every 1,024 over the last 4,096 before where it stops. The outcome (report, replayer, errors) is exactly that of `replayLog`: a cache that does
- * not hold is ignored and rebuilt. With `onEvent` every event is needed: it replays from the
- * start, and still leaves the checkpoints.
+ * and every 1,024 over the last 4,096 before where it stops. The outcome (report, replayer,
+ * errors) is exactly that of `replayLog`: a cache that does not hold is ignored and rebuilt.
+ * With `onEvent` every event is needed: it replays from the start, and still leaves the
+ * checkpoints.
  *
  * @example
  * const { report } = await replayLogCached('big.jsonl', { until: 999_000 });
