@@ -14,6 +14,7 @@ import {
 } from '../../inspector/index.js';
 import { dealMachine } from '../../machines/index.js';
 import { Replayer, replayLog } from '../../replay/index.js';
+import { CheckpointMemo } from '../../store/index.js';
 import {
   assetsDir,
   november,
@@ -389,6 +390,36 @@ describe('the inspector under hostile use', () => {
       );
     } finally {
       counted.mockRestore();
+      session.close();
+    }
+  });
+  it('steps near one checkpoint resume from the state the session last read from the cache, and answer as replay does', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines);
+    const session = new LogSession(file, {
+      cache: { checkpointEvery: 4, checkpointShare: Number.POSITIVE_INFINITY, cacheMinBytes: 0 },
+    });
+    // Each state read from the cache and kept for the next step.
+    const reads = vi.spyOn(CheckpointMemo.prototype, 'set');
+    try {
+      await session.refresh();
+      // The whole log first: it builds the cache, and reads no state from it.
+      await session.report(lines.length);
+      reads.mockClear();
+      const asked = async (k: number) =>
+        expect(await session.report(k), `report ${k}`).toEqual(
+          (await replayLog(file, { until: k })).report,
+        );
+      // 9, 10 and 11 resume from checkpoint 8: read once.
+      for (const k of [9, 10, 11]) await asked(k);
+      expect(reads).toHaveBeenCalledTimes(1);
+      // 13 from checkpoint 12, then 8 from checkpoint 8 again: each read.
+      await asked(13);
+      expect(reads).toHaveBeenCalledTimes(2);
+      await asked(8);
+      expect(reads).toHaveBeenCalledTimes(3);
+    } finally {
+      reads.mockRestore();
       session.close();
     }
   });
