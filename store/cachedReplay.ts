@@ -575,29 +575,32 @@ class CachedRun {
     let failures = 0;
     const { every, spread, share } = this.#limits;
     /**
-     * Whether event `seq` is in the last stretch ({@link CHECKPOINT_SPREAD}) before where this
-     * run stops (the seq asked for, or the end of the log at the mean size of an event so far),
-     * where a checkpoint falls every `every` events: a query near the end or near a point asked
-     * for replays little, and the long middle of a first replay writes a quarter of the files.
+     * Whether this run stops within `events` events after event `seq`: the seq asked for is that
+     * near, or the bytes left are at most `atMean` events at the mean size of an event so far
+     * (an estimate: it decides which checkpoints are made and kept, never an answer).
      */
-    const nearEnd = (seq: number): boolean => {
-      if (until !== undefined && until - seq < spread) return true;
+    const stopsWithin = (seq: number, events: number, atMean = events): boolean => {
+      if (until !== undefined && until - seq < events) return true;
       const perEvent = (lastEnd - start.bytes) / Math.max(1, seq - start.seq);
-      return to - lastEnd < spread * perEvent;
+      return to - lastEnd <= atMean * perEvent;
     };
+    /**
+     * Whether event `seq` is in the last stretch ({@link CHECKPOINT_SPREAD}) before where this
+     * run stops, where a checkpoint falls every `every` events: a query near the end or near a
+     * point asked for replays little, and the long middle of a first replay writes a quarter of
+     * the files.
+     */
+    const nearEnd = (seq: number): boolean => stopsWithin(seq, spread);
     /**
      * Whether the checkpoint after event `seq` may be one of the last {@link TAILS} of this run,
      * whose whole states are written at its end: its state is kept (sealed, its long lists
      * copied at the next write). Any other is written at once and not kept, so the projection's
-     * long lists are not copied at every checkpoint. From the bytes left at the mean size of an
-     * event so far, with room to spare; a run cut short (`--at`, a rejected event) may end
-     * without the whole states of its last checkpoints, and a query then reads their edits.
+     * long lists are not copied at every checkpoint. With room to spare (twice as many events
+     * by the bytes left); a run cut short (`--at`, a rejected event) may end without the whole
+     * states of its last checkpoints, and a query then reads their edits.
      */
-    const mayBeTail = (seq: number): boolean => {
-      if (until !== undefined && until - seq < (TAILS + 1) * every) return true;
-      const perEvent = (lastEnd - start.bytes) / Math.max(1, seq - start.seq);
-      return to - lastEnd <= 2 * (TAILS + 1) * every * perEvent;
-    };
+    const mayBeTail = (seq: number): boolean =>
+      stopsWithin(seq, (TAILS + 1) * every, 2 * (TAILS + 1) * every);
 
     /** The mark after the last event, its hash peeked (a checkpoint links it once written). */
     const markAt = (bytes: number, seq: number): CacheMark => {
