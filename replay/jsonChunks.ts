@@ -14,23 +14,57 @@ export function* jsonChunks(value: unknown, size = 1 << 16): Generator<string> {
 }
 
 /**
+ * Writers of particular fields for {@link writeCompactJson}, by path: a key whose entry is a
+ * function has its value written by it (exactly `JSON.stringify` of the value, through the
+ * `write` given), a key whose entry is itself such a map is written field by field by it.
+ */
+export interface CompactWriters {
+  readonly [key: string]: CompactWriters | ((value: unknown) => void);
+}
+
+/**
  * `JSON.stringify(value)` (no spaces) handed to `write` in pieces, in order: a checkpoint of a
  * large replay state written without holding its whole text. A piece holds at most about
  * {@link PIECE_NODES} values (a single string longer than that is one piece). Same rules as
- * {@link jsonChunks}.
+ * {@link jsonChunks}. The fields `writers` names are written by its functions.
  *
  * @example
  * writeCompactJson(replayer.snapshot(), (piece) => out.write(piece));
  */
-export function writeCompactJson(value: unknown, write: (piece: string) => void): void {
+export function writeCompactJson(
+  value: unknown,
+  write: (piece: string) => void,
+  writers?: CompactWriters,
+): void {
   if (Array.isArray(value)) {
     // A list is cut into runs as its items are counted, each item once: it is not counted first
     // to learn whether it fits whole (a checkpoint's edits were counted three times over).
     if (value.length === 0) write('[]');
-    else writeLarge(value, write);
-  } else if (typeof value === 'object' && value !== null && fitsIn(value, PIECE_NODES) < 0) {
-    writeLarge(value, write);
+    else writeLarge(value, write, undefined);
+  } else if (
+    typeof value === 'object' &&
+    value !== null &&
+    (writers !== undefined || fitsIn(value, PIECE_NODES) < 0)
+  ) {
+    writeLarge(value, write, writers);
   } else write(JSON.stringify(value) ?? 'null');
+}
+
+/**
+ * The compact text of items `[from, to)` of an array as `JSON.stringify` of the array writes
+ * them, commas between and no brackets, in pieces as {@link writeCompactJson} cuts them: for a
+ * writer that takes part of a list's text from elsewhere.
+ *
+ * @example
+ * write('['); writeCompactItems(list, 0, list.length, write); write(']');
+ */
+export function writeCompactItems(
+  items: readonly unknown[],
+  from: number,
+  to: number,
+  write: (piece: string) => void,
+): void {
+  writeRuns(items, from, runsOf(items, from, to), write);
 }
 
 function* gather(all: Iterable<string>, size: number): Generator<string> {
@@ -104,27 +138,25 @@ function* pieces(value: unknown, depth: number): Generator<string> {
 
 /**
  * The compact text of a container too large for one piece, or of any array but an empty one.
- * An array is written in runs of
- * items that together fit (each item counted once, each run by one native `JSON.stringify`), an
- * item too large for a piece of its own piece by piece; an object entry by entry.
+ * An array is written in runs of items that together fit ({@link writeRuns}); an object entry
+ * by entry.
  */
-function writeLarge(value: object, write: (piece: string) => void): void {
+function writeLarge(
+  value: object,
+  write: (piece: string) => void,
+  writers: CompactWriters | undefined,
+): void {
   if (Array.isArray(value)) {
-    for (const [from, to, fits] of runsOf(value)) {
-      if (fits && from === 0 && to === value.length) {
-        // One run: the list fits a piece.
-        write(JSON.stringify(value));
-        return;
-      }
-      if (fits) writeRun(value, from, to, write);
-      else {
-        // Too large for a piece of its own (a container, or a string written whole).
-        const item: unknown = value[from];
-        write(from === 0 ? '[' : ',');
-        if (typeof item === 'object' && item !== null) writeLarge(item, write);
-        else write(JSON.stringify(item));
-      }
+    const runs = runsOf(value);
+    const first = runs.next();
+    if (!first.done && first.value[2] && first.value[1] === value.length) {
+      // One run: the list fits a piece.
+      write(JSON.stringify(value));
+      return;
     }
+    write('[');
+    if (!first.done) writeRuns(value, 0, [first.value], write);
+    writeRuns(value, 0, { [Symbol.iterator]: () => runs }, write);
     write(']');
     return;
   }
@@ -135,38 +167,52 @@ function writeLarge(value: object, write: (piece: string) => void): void {
     if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
     write(`${first ? '{' : ','}${JSON.stringify(key)}:`);
     first = false;
-    writeCompactJson(item, write);
+    const own = writers !== undefined && Object.hasOwn(writers, key) ? writers[key] : undefined;
+    if (typeof own === 'function') own(item);
+    else writeCompactJson(item, write, own);
   }
   write(first ? '{}' : '}');
 }
 
 /**
- * Items `[from, to)` of an array as its compact text writes them, by one native stringify:
- * `[` (the first run) or `,` before them, no closing bracket.
+ * The items of `runs` ({@link runsOf}, the first starting at `from`) with commas between and no
+ * brackets: each run that fits by one native `JSON.stringify`, each item too large for a piece
+ * of its own piece by piece.
  */
-function writeRun(
+function writeRuns(
   items: readonly unknown[],
   from: number,
-  to: number,
+  runs: Iterable<[number, number, boolean]>,
   write: (piece: string) => void,
 ): void {
-  // As JSON.stringify: an item that has no JSON text is written null, here as there.
-  const text = JSON.stringify(items.slice(from, to));
-  if (from === 0) write(text.slice(0, text.length - 1));
-  else {
-    write(',');
-    write(text.slice(1, text.length - 1));
+  for (const [start, end, fits] of runs) {
+    if (start > from) write(',');
+    if (fits) {
+      // As JSON.stringify: an item that has no JSON text is written null, here as there.
+      const text = JSON.stringify(items.slice(start, end));
+      write(text.slice(1, text.length - 1));
+    } else {
+      // A container, or a string written whole.
+      const item: unknown = items[start];
+      if (typeof item === 'object' && item !== null) writeLarge(item, write, undefined);
+      else write(JSON.stringify(item) ?? 'null');
+    }
   }
 }
 
 /**
- * The array's items as runs `[from, to)` that each fit in a piece ({@link PIECE_NODES} values
- * together), in order; an item too large for one piece is a run of its own (`fits` false).
+ * The array's items `[start, end)` (all by default) as runs `[from, to)` that each fit in a
+ * piece ({@link PIECE_NODES} values together), in order; an item too large for one piece is a
+ * run of its own (`fits` false).
  */
-function* runsOf(items: readonly unknown[]): Generator<[number, number, boolean]> {
-  let from = 0;
+function* runsOf(
+  items: readonly unknown[],
+  start = 0,
+  end = items.length,
+): Generator<[number, number, boolean]> {
+  let from = start;
   let left = PIECE_NODES;
-  for (let i = 0; i < items.length; i++) {
+  for (let i = start; i < end; i++) {
     // Each item counted once, against a whole piece: what a run has left is then subtracted.
     const cost = PIECE_NODES - valueFitsIn(items[i], PIECE_NODES);
     if (cost <= left) {
@@ -182,7 +228,7 @@ function* runsOf(items: readonly unknown[]): Generator<[number, number, boolean]
       left = PIECE_NODES;
     }
   }
-  if (items.length > from) yield [from, items.length, true];
+  if (end > from) yield [from, end, true];
 }
 
 /**

@@ -38,6 +38,8 @@ import {
   cacheUsable,
   closeNextFile,
   fingerprintOf,
+  type ListReuse,
+  type ListTexts,
   type LogFingerprint,
   loadCheckpointState,
   readCacheIds,
@@ -100,6 +102,11 @@ export interface CachedReplayOptions extends ReplayLogOptions {
   /** The file system; tests inject failures through it. */
   fs?: StoreFs;
   /**
+   * Entries of a long list per block a whole state may copy from the last one's file
+   * ({@link LIST_BLOCK} by default; tests use fewer).
+   */
+  listBlock?: number;
+  /**
    * Logs smaller than this replay without a cache (256 KiB by default, about a thousand
    * events: a few milliseconds of replay), so no folder appears beside short logs.
    */
@@ -150,6 +157,13 @@ class ProvenIds {
   }
 }
 
+/**
+ * Entries of a long list per block that a whole state copies from the last whole state's file
+ * when none of them was replaced since (`ListReuse`): 128 entries of the million-event log's
+ * lists are about 20 KB of text.
+ */
+export const LIST_BLOCK = 128;
+
 /** The cache could not give what was needed midway (a file gone): replay without it. */
 class CacheMiss extends Error {}
 
@@ -188,6 +202,7 @@ export async function replayLogCached(
     idsBlock,
     checkpointShare,
     memo,
+    listBlock = LIST_BLOCK,
     cacheMinBytes = 256 * 1024,
     fs = nodeFs,
     ...rest
@@ -234,6 +249,7 @@ export async function replayLogCached(
         size: Math.min(Number(stat.size), replay.end ?? Number.POSITIVE_INFINITY),
         before: fingerprintOf(stat),
         memo,
+        listBlock,
       },
     );
     try {
@@ -275,6 +291,8 @@ interface RunLimits {
   before: LogFingerprint;
   /** The last state read from the cache, kept for the next replay. */
   memo: CheckpointMemo | undefined;
+  /** Entries per block of a long list copied from the last whole state's file. */
+  listBlock: number;
 }
 
 type Listed = CacheIndex['checkpoints'][number];
@@ -442,6 +460,10 @@ class CachedRun {
   readonly #access: CacheAccess;
   readonly #options: ReplayLogOptions;
   readonly #limits: RunLimits;
+  /** Where the long lists lie in the last whole state this run wrote (see `ListReuse`). */
+  #texts: ListTexts | undefined;
+  /** The indexes of the long lists' entries replaced since that whole state, by list. */
+  readonly #replaced = new Map<string, Set<number>>();
 
   constructor(
     handle: FileHandle,
@@ -456,6 +478,8 @@ class CachedRun {
   }
 
   async replay(useCache: boolean): Promise<ReplayOutcome> {
+    this.#texts = undefined;
+    this.#replaced.clear();
     const { until, at, asOf, onEvent, ...read } = this.#options;
     const file = read.file ?? undefined;
     const limit = at === undefined ? undefined : Date.parse(at);
@@ -680,7 +704,8 @@ class CachedRun {
             // The last one is what this run's first new checkpoint may be written against.
             if (links.length < TAILS) {
               // Kept, and the replayer's account of the long lists starts here for the next one.
-              const { state } = replayer.checkpoint(true);
+              const { state, lists } = replayer.checkpoint(true);
+              this.#noteReplaced(lists);
               hold(link.seq, state);
               if (links.length === 0) previous = { seq: link.seq, state };
             }
@@ -693,6 +718,7 @@ class CachedRun {
             const mark = markAt(lastEnd, event.seq);
             const keep = mayBeTail(event.seq);
             const taken = replayer.checkpoint(keep);
+            this.#noteReplaced(taken.lists);
             const written = await this.#checkpoint(
               mark,
               taken,
@@ -812,9 +838,40 @@ class CachedRun {
       false,
       // Another checkpoint, a tail or the index follows: its file is made while the replay goes on.
       true,
+      from === null ? this.#reuse(state) : undefined,
     );
     if (written === undefined) return undefined;
+    if (written.texts !== undefined) {
+      this.#texts = written.texts;
+      this.#replaced.clear();
+    }
     return { ...mark, file: written.file, fileHash: written.fileHash, size: written.size, from };
+  }
+
+  /** Notes the long lists' entries a checkpoint's account says were replaced. */
+  #noteReplaced(lists: Taken['lists']): void {
+    for (const { list, index, was } of lists) {
+      if (was === undefined) continue;
+      const indexes = this.#replaced.get(list) ?? new Set<number>();
+      this.#replaced.set(list, indexes);
+      indexes.add(index);
+    }
+  }
+
+  /** What a whole state of `state` may copy from the last whole state this run wrote. */
+  #reuse(state: ReplaySnapshot): ListReuse {
+    const projection = state.projection as unknown as Record<string, unknown>;
+    const lists = new Map<string, readonly unknown[]>();
+    for (const name of PROJECTION_LISTS) {
+      const items = projection[name];
+      if (Array.isArray(items)) lists.set(name, items);
+    }
+    return {
+      block: this.#limits.listBlock,
+      lists,
+      from: this.#texts,
+      replaced: this.#replaced,
+    };
   }
 
   /**
@@ -838,6 +895,7 @@ class CachedRun {
       { seq, bytes, hash, from: null, replay: state },
       true,
       true,
+      this.#reuse(state),
     );
     return written
       ? [{ seq, file: written.file, fileHash: written.fileHash, size: written.size }]

@@ -1,13 +1,15 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { compileFastDecode, type FastDecode, NOT_SURE } from '../events/fastDecode.js';
 import {
+  type CompactWriters,
   REPLAY_SNAPSHOT_VERSION,
   Replayer,
   type ReplaySnapshot,
+  writeCompactItems,
   writeCompactJson,
 } from '../replay/index.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
@@ -865,7 +867,8 @@ export function checkpointFileName(seq: number, hash: string): string {
 /**
  * Writes a file of the cache atomically: a new temp file (never through a link), renamed over
  * the name (a link there is replaced, not followed). The content is handed over in pieces
- * (`content` calls its `write` with each), so a large state is never one string. Returns the SHA-256 and size of what was written, or undefined.
+ * (`content` calls its `write` with each), so a large state is never one string. Returns the
+ * SHA-256 and size of what was written, or undefined.
  *
  * The file is written with the file system's calls made at once (`…Sync`): a first replay
  * writes a thousand files, and through `fs/promises` each call was a round trip through libuv's
@@ -878,7 +881,7 @@ export function checkpointFileName(seq: number, hash: string): string {
 async function writeAtomic(
   access: CacheAccess,
   name: string,
-  content: (write: (piece: string) => void) => void,
+  content: Content,
   openNext = false,
 ): Promise<{ hash: string; size: number } | undefined> {
   const { fs } = access;
@@ -977,11 +980,7 @@ const WRITE_BUFFER = 1 << 20;
 const freeBuffers: Buffer[] = [];
 
 /** Writes pieces in order through one reused buffer, hashing them; their SHA-256 and size. */
-function writeAll(
-  fs: StoreFs,
-  fd: number,
-  content: (write: (piece: string) => void) => void,
-): { hash: string; size: number } {
+function writeAll(fs: StoreFs, fd: number, content: Content): { hash: string; size: number } {
   const buffer = freeBuffers.pop() ?? Buffer.allocUnsafe(WRITE_BUFFER);
   try {
     return writeThrough(fs, fd, content, buffer);
@@ -994,7 +993,7 @@ function writeAll(
 function writeThrough(
   fs: StoreFs,
   fd: number,
-  content: (write: (piece: string) => void) => void,
+  content: Content,
   buffer: Buffer,
 ): { hash: string; size: number } {
   const hash = createHash('sha256');
@@ -1007,20 +1006,41 @@ function writeThrough(
       done += fs.writeSync(fd, bytes, done, bytes.length - done, null);
     }
   };
-  content((piece) => {
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
-    if (piece.length * 3 <= WRITE_BUFFER - used) {
-      used += buffer.write(piece, used);
-      return;
-    }
-    if (used > 0) out(buffer.subarray(0, used));
-    used = 0;
-    if (piece.length * 3 <= WRITE_BUFFER) used = buffer.write(piece, 0);
-    else out(Buffer.from(piece));
-  });
+  content(
+    (piece) => {
+      if (typeof piece !== 'string') {
+        // Bytes taken as they are (from another file of the cache).
+        if (piece.length <= WRITE_BUFFER - used) {
+          buffer.set(piece, used);
+          used += piece.length;
+          return;
+        }
+        if (used > 0) out(buffer.subarray(0, used));
+        used = 0;
+        out(piece);
+        return;
+      }
+      // A UTF-8 character takes at most 3 bytes per UTF-16 unit.
+      if (piece.length * 3 <= WRITE_BUFFER - used) {
+        used += buffer.write(piece, used);
+        return;
+      }
+      if (used > 0) out(buffer.subarray(0, used));
+      used = 0;
+      if (piece.length * 3 <= WRITE_BUFFER) used = buffer.write(piece, 0);
+      else out(Buffer.from(piece));
+    },
+    () => size + used,
+  );
   if (used > 0) out(buffer.subarray(0, used));
   return { hash: hash.digest('hex'), size };
 }
+
+/**
+ * A file's content, handed to `write` in pieces (text, or bytes taken as they are); `position`
+ * is the number of bytes written so far.
+ */
+type Content = (write: (piece: string | Uint8Array) => void, position: () => number) => void;
 
 /** The caches whose folder this process made or found. */
 const madeDirs = new WeakSet<CacheAccess>();
@@ -1032,8 +1052,50 @@ export type NewCheckpoint = { seq: number; bytes: number; hash: string } & (
 );
 
 /**
+ * Where each block of a whole state's long lists lies in its file: the next whole state written
+ * by the same replay copies the blocks whose entries did not change instead of writing them
+ * again ({@link ListReuse}).
+ */
+export interface ListTexts {
+  /** The file, and what `stat` said of it once in place: it is read only while it says the same. */
+  file: string;
+  stat: FileStat;
+  /** The seq of its state: only a state at that seq or later may take from it. */
+  seq: number;
+  /** Entries a block holds (the last of a list may hold fewer). */
+  block: number;
+  /** Per list: its length, and each block's bytes in the file (start and end, block after block). */
+  lists: Map<string, { length: number; at: number[] }>;
+}
+
+/** A file's identity, size and times, as `stat` gives them: equal, the file was not written to. */
+type FileStat = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+
+/**
+ * What a whole state being written may take from the last one the same replay wrote: the long
+ * lists only append or replace an entry (the replayer accounts for each replaced one), so a
+ * block of entries that the last file holds whole and none of whose entries was replaced since
+ * has the very same text, which is copied from that file rather than written from the state
+ * (a whole state of the million-event log is 28 MB, three quarters of it in these lists).
+ */
+export interface ListReuse {
+  /** Entries per block. */
+  block: number;
+  /** The state's long lists, by name: the arrays it holds (met as a field's value, by identity). */
+  lists: ReadonlyMap<string, readonly unknown[]>;
+  /** The last whole state's blocks, if that replay wrote one. */
+  from: ListTexts | undefined;
+  /** The indexes of each list's entries replaced since that state (more is harmless). */
+  replaced: ReadonlyMap<string, ReadonlySet<number>>;
+}
+
+/** The most bytes of one block copied from another file (a larger block is written anew). */
+const COPY_MAX = 1 << 20;
+
+/**
  * Writes one checkpoint file (as the index's `tail` when `tail` is set); returns its name and
- * hash, or undefined when it could not.
+ * hash, or undefined when it could not. A whole state given `reuse` copies the blocks of its
+ * long lists the last whole state's file holds as they are, and says where its own lie (`texts`).
  */
 export async function writeCacheCheckpoint(
   access: CacheAccess,
@@ -1041,7 +1103,8 @@ export async function writeCacheCheckpoint(
   tail = false,
   /** Another write is to follow: its temp file is made now, in the background (see {@link writeAtomic}). */
   openNext = false,
-): Promise<{ file: string; fileHash: string; size: number } | undefined> {
+  reuse?: ListReuse,
+): Promise<{ file: string; fileHash: string; size: number; texts?: ListTexts } | undefined> {
   const file = `${tail ? 'tail-' : ''}${checkpointFileName(checkpoint.seq, checkpoint.hash)}`;
   // A tail writes what its projection shares with its machine once: a query reads it alone and
   // keeps it shared. Finding what is shared walks the whole state (a few hundred milliseconds
@@ -1051,15 +1114,176 @@ export async function writeCacheCheckpoint(
     checkpoint.from === null && tail
       ? { ...checkpoint, ...sharedOf(checkpoint.replay) }
       : checkpoint;
+  const lists =
+    checkpoint.from === null && reuse !== undefined
+      ? new Map<string, { length: number; at: number[] }>()
+      : undefined;
   const written = await writeAtomic(
     access,
     file,
     // Each piece as it comes: the writer gathers them in its own buffer.
-    (write) =>
-      writeCompactJson({ format: 'truce-checkpoint', version: CACHE_VERSION, ...body }, write),
+    (write, position) => {
+      const value = { format: 'truce-checkpoint', version: CACHE_VERSION, ...body };
+      if (lists === undefined || reuse === undefined) {
+        writeCompactJson(value, write);
+        return;
+      }
+      const copier = new BlockCopier(access, reuse.from, checkpoint.seq);
+      try {
+        writeCompactJson(value, write, listWriters(reuse, copier, lists, write, position));
+      } finally {
+        copier.close();
+      }
+    },
     openNext,
   );
-  return written && { file, fileHash: written.hash, size: written.size };
+  if (written === undefined) return undefined;
+  const made = { file, fileHash: written.hash, size: written.size };
+  if (lists === undefined || reuse === undefined) return made;
+  // What the file is once in place (a rename changes its change time), for the next to check.
+  const stat = access.fs.statSync(join(access.dir, file));
+  if (stat === undefined || stat.size !== written.size) return made;
+  const { dev, ino, size, mtimeMs, ctimeMs } = stat;
+  return {
+    ...made,
+    texts: {
+      file,
+      stat: { dev, ino, size, mtimeMs, ctimeMs },
+      seq: checkpoint.seq,
+      block: reuse.block,
+      lists,
+    },
+  };
+}
+
+/**
+ * The writers of a whole state's long lists ({@link ListReuse}), block by block: each block
+ * copied when it can be, else written from its entries; where each lies is kept in `lists`. A
+ * list that is not the state's own array (a tail's proposals, copied to write what they share
+ * once) is written as any value is, and not kept.
+ */
+function listWriters(
+  reuse: ListReuse,
+  copier: BlockCopier,
+  lists: Map<string, { length: number; at: number[] }>,
+  write: (piece: string | Uint8Array) => void,
+  position: () => number,
+): CompactWriters {
+  const projection: Record<string, (value: unknown) => void> = {};
+  for (const [name, items] of reuse.lists) {
+    projection[name] = (value) => {
+      if (value !== items) {
+        writeCompactJson(value, write);
+        return;
+      }
+      const { block } = reuse;
+      const old = reuse.from?.lists.get(name);
+      // Blocks of the old file that hold an entry replaced since.
+      const changed = new Set<number>();
+      for (const index of reuse.replaced.get(name) ?? []) changed.add(Math.floor(index / block));
+      const at: number[] = [];
+      write('[');
+      for (let from = 0; from < items.length; from += block) {
+        const to = Math.min(items.length, from + block);
+        const i = from / block;
+        if (from > 0) write(',');
+        const start = position();
+        const copied =
+          old !== undefined &&
+          reuse.from?.block === block &&
+          items.length >= old.length &&
+          Math.min(old.length, from + block) === to &&
+          !changed.has(i) &&
+          copier.copy(old.at[2 * i] as number, old.at[2 * i + 1] as number, write);
+        if (!copied) writeCompactItems(items, from, to, write);
+        at.push(start, position());
+      }
+      write(']');
+      lists.set(name, { length: items.length, at });
+    };
+  }
+  return { replay: { projection } };
+}
+
+/**
+ * Copies byte ranges of the last whole state's file, while `stat` says it is the file that was
+ * written and unchanged since (its identity, size, modification and change times: a write to it
+ * changes them, and the change time cannot be set back), each range whole or not at all.
+ */
+class BlockCopier {
+  readonly #access: CacheAccess;
+  readonly #from: ListTexts | undefined;
+  #fd: number | undefined;
+  /** False once the file cannot be used: no range is copied from then on. */
+  #usable: boolean;
+  #buffer: Buffer | undefined;
+
+  constructor(access: CacheAccess, from: ListTexts | undefined, seq: number) {
+    this.#access = access;
+    this.#from = from;
+    this.#usable = from !== undefined && from.seq <= seq;
+  }
+
+  /** Writes bytes `[start, end)` of the file; false, and nothing written, when it cannot. */
+  copy(start: number, end: number, write: (piece: Uint8Array) => void): boolean {
+    if (!this.#usable || !(end > start) || end - start > COPY_MAX) return false;
+    const fd = this.#open();
+    if (fd === undefined) return false;
+    this.#buffer ??= Buffer.allocUnsafe(COPY_MAX);
+    const bytes = this.#buffer.subarray(0, end - start);
+    let done = 0;
+    try {
+      while (done < bytes.length) {
+        const read = this.#access.fs.readSync(fd, bytes, done, bytes.length - done, start + done);
+        if (read === 0) break;
+        done += read;
+      }
+    } catch {
+      done = -1;
+    }
+    if (done !== bytes.length) {
+      this.#usable = false;
+      return false;
+    }
+    write(bytes);
+    return true;
+  }
+
+  #open(): number | undefined {
+    if (this.#fd !== undefined) return this.#fd;
+    const from = this.#from as ListTexts;
+    const { fs } = this.#access;
+    try {
+      const fd = fs.openSync(join(this.#access.dir, from.file), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+      this.#fd = fd;
+      const now = fs.fstatSync(fd);
+      const was = from.stat;
+      if (
+        now.isFile() &&
+        now.dev === was.dev &&
+        now.ino === was.ino &&
+        now.size === was.size &&
+        now.mtimeMs === was.mtimeMs &&
+        now.ctimeMs === was.ctimeMs
+      ) {
+        return fd;
+      }
+    } catch {
+      // Gone, or not a file truce can read: written anew.
+    }
+    this.#usable = false;
+    return undefined;
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    try {
+      this.#access.fs.closeSync(this.#fd);
+    } catch {
+      // Only read: nothing is lost.
+    }
+    this.#fd = undefined;
+  }
 }
 
 /**

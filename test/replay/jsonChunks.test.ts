@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonChunks, writeCompactJson } from '../../replay/index.js';
+import { jsonChunks, writeCompactItems, writeCompactJson } from '../../replay/index.js';
 import { checkProperty } from '../properties/settings.js';
 
 /** The pieces {@link writeCompactJson} hands over, in order. */
@@ -124,5 +124,86 @@ describe('a report written in pieces', () => {
     ]) {
       expect(piecesOf(value)).toEqual([JSON.stringify(value) ?? 'null']);
     }
+  });
+
+  /** Values JSON.stringify treats each its own way, and sizes on either side of a piece. */
+  const awkward = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.constant(undefined),
+    fc.constant(() => 1),
+    fc.constant(Symbol('s')),
+    fc.constantFrom([], {}, [[]], { a: {} }, [undefined], { a: undefined, b: () => 1 }),
+    // Deeply nested, and a string longer than a piece on its own.
+    fc.nat({ max: 200 }).map((depth) => {
+      let v: unknown = ['end'];
+      for (let i = 0; i < depth; i++) v = i % 2 === 0 ? [v, i] : { [`k${i}`]: v, n: null };
+      return v;
+    }),
+    fc.integer({ min: 30_000, max: 70_000 }).map((n) => 'x'.repeat(n)),
+    fc.array(fc.integer(), { minLength: 1000, maxLength: 1100 }),
+  );
+
+  it("gives items [from, to) of any list as JSON.stringify writes them in the list, commas between, no brackets, in pieces of about a piece's size (fast-check)", () => {
+    checkProperty(
+      'json-compact-items-equal-stringify',
+      fc.property(fc.array(awkward, { maxLength: 40 }), fc.nat(), fc.nat(), (items, a, b) => {
+        const from = items.length === 0 ? 0 : a % (items.length + 1);
+        const to = from + (items.length === 0 ? 0 : b % (items.length - from + 1));
+        const pieces: string[] = [];
+        writeCompactItems(items, from, to, (piece) => pieces.push(piece));
+        // The oracle: the list's own text, less the items before and after.
+        const whole = JSON.stringify(items.slice(from, to));
+        if (pieces.join('') !== whole.slice(1, whole.length - 1)) {
+          throw new Error(`the items ${from}–${to} differ`);
+        }
+        // Bounded: a piece longer than 64 KB is one string written whole.
+        for (const piece of pieces) {
+          if (piece.length > 64_000 && !/^"x+"$/.test(piece)) {
+            throw new Error(`a piece of ${piece.length} characters`);
+          }
+        }
+      }),
+      () => [],
+    );
+  });
+
+  it('given writers for some fields, then each writes its field in place, the rest as JSON.stringify writes it; a field left out by JSON.stringify is never handed over', () => {
+    const list = Array.from({ length: 3000 }, (_, i) => ({ i }));
+    const value = {
+      a: 1,
+      skip: undefined,
+      replay: { machine: { x: [1, 2] }, projection: { list, other: 'o', gone: () => 1 } },
+      list,
+    };
+    const seen: unknown[] = [];
+    const pieces: string[] = [];
+    const write = (piece: string) => pieces.push(piece);
+    writeCompactJson(value, write, {
+      skip: () => write('"never"'),
+      replay: {
+        projection: {
+          list: (v) => {
+            seen.push(v);
+            write('"LIST"');
+          },
+          gone: () => write('"never"'),
+        },
+      },
+    });
+    expect(seen).toEqual([list]);
+    // Only the field at that path: the same list elsewhere is written as it is.
+    expect(pieces.join('')).toBe(
+      JSON.stringify({
+        ...value,
+        replay: { ...value.replay, projection: { list: 'LIST', other: 'o' } },
+      }),
+    );
+    // A state small enough for one piece is still written field by field along the paths named.
+    const small = { replay: { projection: { list: [1], other: [] } } };
+    const out: string[] = [];
+    writeCompactJson(small, (p) => out.push(p), {
+      replay: { projection: { list: () => out.push('[9]') } },
+    });
+    expect(out.join('')).toBe('{"replay":{"projection":{"list":[9],"other":[]}}}');
   });
 });

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   appendFileSync,
+  constants,
   existsSync,
   lutimesSync,
   mkdirSync,
@@ -312,7 +313,9 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
         fc.nat({ max: 3 }),
         // Checkpoints that many times further apart before the last stretch (1: every one).
         fc.integer({ min: 1, max: 4 }),
-        async (events, cuts, every, peek, spread) => {
+        // Entries per block a whole state copies from the last one's file.
+        fc.integer({ min: 1, max: 4 }),
+        async (events, cuts, every, peek, spread, listBlock) => {
           const path = join(dir, `log-${++run}.jsonl`);
           writeFileSync(path, toJsonl(events));
           // The first replay builds the cache; each cut after it resumes from it. While it
@@ -330,6 +333,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
               const got = await cached(path, cut, {
                 checkpointEvery: every,
                 checkpointSpread: every * spread,
+                listBlock,
                 ...(i === 0 ? { onEvent } : { memo }),
               });
               if (got !== want) {
@@ -339,7 +343,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
           }
         },
       ),
-      (events, _cuts, _every, _peek, _spread) => events,
+      (events, _cuts, _every, _peek, _spread, _listBlock) => events,
       // Each run writes files and replays a few times: a quarter of the suite's count.
       Math.ceil(numRuns / 4),
     );
@@ -405,6 +409,78 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     for (const field of ['obligations.fulfilled', 'flareUps.restoredAt', 'proposals.status']) {
       expect([...edited]).toContain(field);
     }
+  });
+
+  /**
+   * A file system that notes the names of the cache's whole-state files read a range of (what a
+   * whole state copies from), and runs `beforeOpen` before one is opened to be read.
+   */
+  function watchCopies(beforeOpen: (path: string) => void = () => {}) {
+    const copiedFrom = new Set<string>();
+    const names = new Map<number, string>();
+    const whole = /^[0-9]+-[0-9a-f]{16}\.json$/;
+    const watching: StoreFs = {
+      ...nodeFs,
+      openSync: (path, flags, mode) => {
+        const name = String(path).slice(cache.length + 1);
+        const reading = (flags & (constants.O_WRONLY | constants.O_RDWR)) === 0;
+        if (reading && whole.test(name)) beforeOpen(String(path));
+        const fd = nodeFs.openSync(path, flags, mode);
+        if (reading && whole.test(name)) names.set(fd, name);
+        return fd;
+      },
+      readSync: (fd, buffer, offset, length, position) => {
+        const name = names.get(fd);
+        if (name !== undefined) copiedFrom.add(name);
+        return nodeFs.readSync(fd, buffer, offset, length, position);
+      },
+    };
+    return { copiedFrom, watching };
+  }
+
+  /** Every file of the cache by name, with its bytes. */
+  const cacheFiles = () =>
+    new Map(readdirSync(cache).map((name) => [name, readFileSync(join(cache, name))]));
+
+  it("given a long generated deal, then a whole state copies from the last whole state's file the blocks of its long lists whose entries were not replaced since: every file byte for byte the one written without copying", async () => {
+    const events = [...generatedLog({ events: 3_000, seed: 7 })];
+    writeFileSync(log, toJsonl(events));
+    const options = { checkpointEvery: 7, checkpointShare: 0.5, idsBlock: 64 };
+    const { copiedFrom, watching } = watchCopies();
+    expect(await cached(log, {}, { ...options, listBlock: 3, fs: watching })).toBe(await cold(log));
+    const copying = cacheFiles();
+    const wholes = readIndex().checkpoints.filter((c) => c.from === null);
+    expect(wholes.length).toBeGreaterThan(3);
+    // Blocks were copied from every whole state but the first (whose lists are shorter than a
+    // block): each by the next whole state, the last by the tail.
+    expect([...copiedFrom].sort()).toEqual(
+      wholes
+        .slice(1)
+        .map((c) => c.file)
+        .sort(),
+    );
+    expect(readIndex().tails.length).toBe(1);
+    rmSync(cache, { recursive: true });
+    // Blocks larger than any list: a whole state takes a list only if it did not change at all.
+    expect(await cached(log, {}, { ...options, listBlock: 1e9 })).toBe(await cold(log));
+    expect(cacheFiles()).toEqual(copying);
+    for (const until of [500, 1_234, 2_001, 2_999]) {
+      expect(await cached(log, { until }, options)).toBe(await cold(log, { until }));
+    }
+  });
+
+  it("given the last whole state's file written to since (same size), then nothing is copied from it, and the new whole state is written from the state", async () => {
+    const events = [...generatedLog({ events: 1_500, seed: 3 })];
+    writeFileSync(log, toJsonl(events));
+    const options = { checkpointEvery: 7, checkpointShare: 0.5, listBlock: 2 };
+    expect(await cached(log, {}, options)).toBe(await cold(log));
+    const written = cacheFiles();
+    rmSync(cache, { recursive: true });
+    // Its bytes the same, only its times changed: a write to it, as far as stat can tell.
+    const { copiedFrom, watching } = watchCopies((path) => utimesSync(path, 1, 1));
+    expect(await cached(log, {}, { ...options, fs: watching })).toBe(await cold(log));
+    expect(copiedFrom.size).toBe(0);
+    expect(cacheFiles()).toEqual(written);
   });
 
   it('temp files left by a replay stopped while writing are swept once stale; a fresh one, a link and files of others are left', async () => {
