@@ -280,8 +280,21 @@ export class IdIndex {
  * into `words[2 * at]` and `words[2 * at + 1]`: what the checkpoint cache stores per event.
  */
 export function writeIdFingerprint(id: string, words: Uint32Array, at: number): void {
-  words[2 * at] = hashHi(id);
-  words[2 * at + 1] = hashLo(id);
+  // hashHi and hashLo in one pass over the id: a first replay through the checkpoint cache
+  // fingerprints every id of the log.
+  let hi = 0x811c9dc5;
+  let lo = 0x9747b28c ^ id.length;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    hi = Math.imul(hi ^ c, 0x01000193);
+    let k = Math.imul(c, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    lo ^= Math.imul(k, 0x1b873593);
+    lo = (lo << 13) | (lo >>> 19);
+    lo = (Math.imul(lo, 5) + 0xe6546b64) | 0;
+  }
+  words[2 * at] = hi >>> 0 || 1;
+  words[2 * at + 1] = mixLo(lo);
 }
 
 /** Whether the run holds the number `n` (its numbers increase: a binary search). */
@@ -325,10 +338,15 @@ function hashLo(text: string): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mixLo(h);
+}
+
+/** The last mixing of {@link hashLo}. */
+function mixLo(h: number): number {
+  let m = h ^ (h >>> 16);
+  m = Math.imul(m, 0x85ebca6b);
+  m ^= m >>> 13;
+  m = Math.imul(m, 0xc2b2ae35);
+  m ^= m >>> 16;
+  return m >>> 0;
 }

@@ -139,4 +139,27 @@ describe('IdIndex', () => {
       { numRuns, seed },
     );
   });
+
+  it("gives each id the fingerprint the cache's ids files hold (the values truce wrote before 4 December 2026), the one an index of fingerprints looks for", () => {
+    const known: Array<[string, number, number]> = [
+      ['gen-1', 1375190619, 37040458],
+      ['nov23-001', 3506294097, 1726697405],
+      ['', 2166136261, 3954623016],
+      ['ß∂ƒ', 3605754786, 3743865638],
+      ['\u{1F600}', 3409036472, 2148788507],
+      ['x'.repeat(40), 2226015845, 717675110],
+    ];
+    const words = new Uint32Array(2 * known.length);
+    for (const [i, [id]] of known.entries()) writeIdFingerprint(id, words, i);
+    expect(Array.from(words)).toEqual(known.flatMap(([, hi, lo]) => [hi, lo]));
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme' }), { minLength: 1 }), (ids) => {
+        const prints = new Uint32Array(2 * ids.length);
+        for (const [i, id] of ids.entries()) writeIdFingerprint(id, prints, i);
+        const index = IdIndex.ofFingerprints(prints, ids.length);
+        return ids.every((id) => index.firstLine(id) === 0);
+      }),
+      { numRuns, seed },
+    );
+  });
 });
