@@ -1092,6 +1092,9 @@ export interface ListReuse {
 /** The most bytes of one block copied from another file (a larger block is written anew). */
 const COPY_MAX = 1 << 20;
 
+/** The bytes of the block being copied ({@link BlockCopier}), reused from one block to the next. */
+let copyBuffer = Buffer.allocUnsafe(0);
+
 /**
  * Writes one checkpoint file (as the index's `tail` when `tail` is set); returns its name and
  * hash, or undefined when it could not. A whole state given `reuse` copies the blocks of its
@@ -1216,7 +1219,6 @@ class BlockCopier {
   #fd: number | undefined;
   /** False once the file cannot be used: no range is copied from then on. */
   #usable: boolean;
-  #buffer: Buffer | undefined;
 
   constructor(access: CacheAccess, from: ListTexts | undefined, seq: number) {
     this.#access = access;
@@ -1229,8 +1231,11 @@ class BlockCopier {
     if (!this.#usable || !(end > start) || end - start > COPY_MAX) return false;
     const fd = this.#open();
     if (fd === undefined) return false;
-    this.#buffer ??= Buffer.allocUnsafe(COPY_MAX);
-    const bytes = this.#buffer.subarray(0, end - start);
+    // One buffer for every copy, grown as needed: what is written is taken at once.
+    if (copyBuffer.length < end - start) {
+      copyBuffer = Buffer.allocUnsafe(Math.min(COPY_MAX, 2 ** Math.ceil(Math.log2(end - start))));
+    }
+    const bytes = copyBuffer.subarray(0, end - start);
     let done = 0;
     try {
       while (done < bytes.length) {
