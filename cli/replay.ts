@@ -8,6 +8,7 @@ import {
 } from '../replay/index.js';
 import { replayLogCached } from '../store/cachedReplay.js';
 import {
+  BOUND_AFTER_EVENTS,
   BOUNDED_HEAP_MIN_BYTES,
   boundHeapForLongReplay,
   COLLECT_AFTER_EVENTS,
@@ -134,8 +135,14 @@ async function replayTarget(
     totalBytes: read.end,
     streamsOutput,
   });
-  // This process is the command's: a long log's replay may keep its heap small.
-  const heap = (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES ? boundHeapForLongReplay() : undefined;
+  // This process is the command's: a long log's replay may keep its heap small. A query with a
+  // target, through the cache, reads a checkpoint's state first and replays little after it.
+  const cached = typeof source === 'string' && options.cache !== false;
+  const targeted = read.until !== undefined || read.at !== undefined;
+  const heap =
+    (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES
+      ? boundHeapForLongReplay(cached && targeted ? { youngAfter: BOUND_AFTER_EVENTS } : {})
+      : undefined;
   /** Events replayed here (from a checkpoint, only those after it). */
   let events = 0;
   /** After a long replay: what it let go is freed before more is written. */
@@ -150,7 +157,7 @@ async function replayTarget(
         onEvent: (entry, replayer) => {
           const waiting = onEvent?.(entry, replayer);
           progress.update(++events, entry.end);
-          if ((events & 1023) === 0) heap?.watch();
+          if ((events & 1023) === 0) heap?.watch(events);
           return waiting;
         },
       });
@@ -161,7 +168,7 @@ async function replayTarget(
         ...(onEvent === undefined ? {} : { onEvent }),
         onProgress: (seq, bytes) => {
           progress.update(seq, bytes);
-          if ((++events & 1023) === 0) heap?.watch();
+          if ((++events & 1023) === 0) heap?.watch(events);
         },
         // Before the cache's end (the whole states of its last checkpoints) is written.
         onRead: collect,
