@@ -43,6 +43,31 @@ const lazyChildProcess = {
   },
 };
 
+/**
+ * zod names its 50 translations of its error messages (`z.locales`) from its index, so a bundle
+ * holds all of them, 300 KB of the core's 1 MB, though truce uses only English, which zod sets
+ * itself (`config(en())` in classic/schemas.js): in the bundles that index names English alone.
+ * V8 read, and its code cache carried, every one of their functions at each start.
+ */
+const englishOnly = {
+  name: 'zod-english-only',
+  setup(esbuild) {
+    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes(join('node_modules', 'zod'))
+        ? {
+            path: join(dirname(args.importer), '..', 'locales', 'index.js'),
+            namespace: 'zod-locales',
+          }
+        : undefined,
+    );
+    esbuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: 'export { default as en } from "./en.js";',
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(join(out, 'chunks'), { recursive: true, force: true });
 await build({
   entryPoints: { main: join(root, 'cli', 'main.ts') },
@@ -58,7 +83,7 @@ await build({
   banner: {
     js: "import { createRequire as __truceRequire } from 'node:module'; const require = __truceRequire(import.meta.url);",
   },
-  plugins: [lazyChildProcess],
+  plugins: [lazyChildProcess, englishOnly],
   sourcemap: 'linked',
   logLevel: 'warning',
 });
@@ -81,6 +106,7 @@ await build({
   minifyWhitespace: true,
   plugins: [
     lazyChildProcess,
+    englishOnly,
     {
       name: 'leave-out-other-commands',
       setup(esbuild) {
