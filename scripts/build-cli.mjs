@@ -44,24 +44,32 @@ const lazyChildProcess = {
 };
 
 /**
- * zod names its 50 translations of its error messages (`z.locales`) from its index, so a bundle
- * holds all of them, 300 KB of the core's 1 MB, though truce uses only English, which zod sets
- * itself (`config(en())` in classic/schemas.js): in the bundles that index names English alone.
- * V8 read, and its code cache carried, every one of their functions at each start.
+ * Two parts of zod that truce never uses, left out of the bundles (the library, tsc's output,
+ * keeps zod whole). zod names its 50 translations of its error messages (`z.locales`) from its
+ * index, so a bundle held all of them, 300 KB of the core's 1 MB, though truce uses only
+ * English, which zod sets itself (`config(en())` in classic/schemas.js): that index names
+ * English alone here. `z.fromJSONSchema` (reading a JSON Schema into zod) spread two of zod's
+ * namespaces into an object when loaded, at every start: it throws here instead.
  */
-const englishOnly = {
-  name: 'zod-english-only',
+const zodTrimmed = {
+  name: 'zod-trimmed',
   setup(esbuild) {
-    esbuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+    const stubs = {
+      '../locales/index.js': 'export { default as en } from "./en.js";',
+      './from-json-schema.js':
+        'export function fromJSONSchema() { throw new Error("z.fromJSONSchema is not in the truce command line"); }',
+    };
+    esbuild.onResolve({ filter: /^(\.\.\/locales\/index|\.\/from-json-schema)\.js$/ }, (args) =>
       args.importer.includes(join('node_modules', 'zod'))
         ? {
-            path: join(dirname(args.importer), '..', 'locales', 'index.js'),
-            namespace: 'zod-locales',
+            path: join(dirname(args.importer), args.path),
+            namespace: 'zod-trimmed',
+            pluginData: args.path,
           }
         : undefined,
     );
-    esbuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: 'export { default as en } from "./en.js";',
+    esbuild.onLoad({ filter: /.*/, namespace: 'zod-trimmed' }, (args) => ({
+      contents: stubs[args.pluginData],
       resolveDir: dirname(args.path),
       loader: 'js',
     }));
@@ -83,7 +91,7 @@ await build({
   banner: {
     js: "import { createRequire as __truceRequire } from 'node:module'; const require = __truceRequire(import.meta.url);",
   },
-  plugins: [lazyChildProcess, englishOnly],
+  plugins: [lazyChildProcess, zodTrimmed],
   sourcemap: 'linked',
   logLevel: 'warning',
 });
@@ -106,7 +114,7 @@ await build({
   minifyWhitespace: true,
   plugins: [
     lazyChildProcess,
-    englishOnly,
+    zodTrimmed,
     {
       name: 'leave-out-other-commands',
       setup(esbuild) {
