@@ -27,7 +27,8 @@ export const YOUNG_GENERATION_BOUND = 8 * 1024 * 1024;
 export const OLD_GENERATION_GROWTH = 50;
 
 /**
- * A time-travel query through the checkpoint cache (`--until`, `--at`) bounds its young
+ * A time-travel query through the checkpoint cache (`--until`, `--at`; not `--json` or `--full`,
+ * whose long reports are written in fewer fresh pages with the bound) bounds its young
  * generation once it has replayed this many events, not at its start: it reads the whole state
  * of the checkpoint at or before its target first (28 MB of JSON at seq 998,400 of a million
  * events) and replays at most a few thousand events after it, and with the young generation held
