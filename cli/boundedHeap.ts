@@ -1,5 +1,14 @@
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
+
+// node:v8 is loaded by a replay that bounds its heap, not at every start (about 1.4 ms, 4
+// December 2026): a short log never needs it.
+const requireBuiltin = createRequire(import.meta.url);
+let v8: typeof import('node:v8') | undefined;
+const loadV8 = (): typeof import('node:v8') => {
+  v8 ??= requireBuiltin('node:v8') as typeof import('node:v8');
+  return v8;
+};
 
 /**
  * Logs at least this large (about 170,000 generated events) are replayed with a bounded heap
@@ -18,6 +27,18 @@ export const YOUNG_GENERATION_BOUND = 8 * 1024 * 1024;
 export const OLD_GENERATION_GROWTH = 50;
 
 /**
+ * A time-travel query through the checkpoint cache (`--until`, `--at`; not `--json` or `--full`,
+ * whose long reports are written in fewer fresh pages with the bound) bounds its young
+ * generation once it has replayed this many events, not at its start: it reads the whole state
+ * of the checkpoint at or before its target first (28 MB of JSON at seq 998,400 of a million
+ * events) and replays at most a few thousand events after it, and with the young generation held
+ * at {@link YOUNG_GENERATION_BOUND} while that state was parsed, V8 copied it in 29 scavenges
+ * instead of 11. A replay from the start is not touched by the wait: V8 has the young
+ * generation at 8 MB when a command starts and takes some 6,000 events to grow it to 16 MB.
+ */
+export const BOUND_AFTER_EVENTS = 1024;
+
+/**
  * A replay of at least this many events leaves enough behind (the reader's id index, the old
  * generation's garbage) for a full collection before the report is written to pay: about 50 ms
  * after a million events. A time-travel query answered from a checkpoint replays far fewer.
@@ -27,11 +48,12 @@ export const COLLECT_AFTER_EVENTS = 100_000;
 /** The heap of a long replay, bounded by {@link boundHeapForLongReplay}. */
 export interface BoundedHeap {
   /**
-   * Looks at the young generation and stops its growth once it reaches the bound. Cheap (a few
-   * microseconds): the replay calls it every thousand events or so, often enough that V8 cannot
-   * grow it twice in between.
+   * Given how many events the replay has replayed, looks at the young generation and stops its
+   * growth once it reaches the bound (from {@link BoundedHeapOptions.youngAfter} events on).
+   * Cheap (a few microseconds): the replay calls it every thousand events or so, often enough
+   * that V8 cannot grow it twice in between.
    */
-  watch(): void;
+  watch(events: number): void;
   /**
    * A full collection now: what the replay no longer holds (the reader's id index, 16 MB of a
    * million ids outside V8's heap, and the old generation's garbage) is freed before more is
@@ -40,10 +62,19 @@ export interface BoundedHeap {
   collect(): void;
 }
 
+/** How {@link boundHeapForLongReplay} bounds a heap. */
+export interface BoundedHeapOptions {
+  /**
+   * Events the replay replays before its young generation is bounded: 0, at once, unless it
+   * is expected to resume from a checkpoint near its target ({@link BOUND_AFTER_EVENTS}).
+   */
+  youngAfter?: number;
+}
+
 /**
  * Keeps a long replay's heap small, for this process only: the command line calls it for a
- * replay, `status` or `timeline` of a log of {@link BOUNDED_HEAP_MIN_BYTES} or more; the library
- * never does. Two V8 settings (docs/decisions.md, "The replay engine"): the old generation grows
+ * replay, `status`, `timeline` or `validate` of a log of {@link BOUNDED_HEAP_MIN_BYTES} or more;
+ * the library never does. Two V8 settings (docs/decisions.md, "The replay engine"): the old generation grows
  * by {@link OLD_GENERATION_GROWTH}% of what the last full collection left live before the next
  * (V8's own factor let garbage pile up to 30 MB by the end of a million events), and the young
  * generation, which V8 doubles to 32 MB while a replay allocates, stops growing at
@@ -52,20 +83,21 @@ export interface BoundedHeap {
  *
  * @example
  * const heap = boundHeapForLongReplay();
- * await replayLog(log, { onEvent: (e) => { if (++n % 1024 === 0) heap.watch(); } });
+ * await replayLog(log, { onEvent: (e) => { if (++n % 1024 === 0) heap.watch(n); } });
  * heap.collect(); // then write the report
  */
-export function boundHeapForLongReplay(): BoundedHeap {
+export function boundHeapForLongReplay({ youngAfter = 0 }: BoundedHeapOptions = {}): BoundedHeap {
+  const { getHeapSpaceStatistics, setFlagsFromString } = loadV8();
   setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH}`);
   let bounded = false;
-  const watch = (): void => {
-    if (bounded) return;
+  const watch = (events: number): void => {
+    if (bounded || events < youngAfter) return;
     const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     if (young === undefined || young.space_size < YOUNG_GENERATION_BOUND) return;
     setFlagsFromString('--semi-space-growth-factor=1');
     bounded = true;
   };
-  watch();
+  watch(0);
   return { watch, collect: collectGarbage };
 }
 
@@ -75,6 +107,7 @@ export function boundHeapForLongReplay(): BoundedHeap {
  * the whole heap. The flag is turned off again at once (no global `gc` appears anywhere).
  */
 function collectGarbage(): void {
+  const { setFlagsFromString } = loadV8();
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   setFlagsFromString('--no-expose-gc');

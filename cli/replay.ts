@@ -8,6 +8,7 @@ import {
 } from '../replay/index.js';
 import { replayLogCached } from '../store/cachedReplay.js';
 import {
+  BOUND_AFTER_EVENTS,
   BOUNDED_HEAP_MIN_BYTES,
   boundHeapForLongReplay,
   COLLECT_AFTER_EVENTS,
@@ -115,6 +116,11 @@ interface TargetOptions extends Pick<ReplayLogOptions, 'onEvent'> {
    * does before the checkpoint cache's end is written.
    */
   writesReport?: boolean;
+  /**
+   * Whether that report lists every entry (`--json`, `--full`): tens of MB of text at the end of
+   * a million events, written with a bounded young generation in fewer fresh pages of memory.
+   */
+  longReport?: boolean;
 }
 
 /**
@@ -126,7 +132,7 @@ interface TargetOptions extends Pick<ReplayLogOptions, 'onEvent'> {
 async function replayTarget(
   [source, read]: [string | AsyncIterable<Uint8Array>, ReplayLogOptions],
   options: TimeTravelOptions,
-  { onEvent, streamsOutput = false, writesReport = false }: TargetOptions = {},
+  { onEvent, streamsOutput = false, writesReport = false, longReport = false }: TargetOptions = {},
 ): Promise<ReplayOutcome> {
   const name = read.file ?? (typeof source === 'string' ? source : 'the log');
   const progress = startProgress({
@@ -134,8 +140,17 @@ async function replayTarget(
     totalBytes: read.end,
     streamsOutput,
   });
-  // This process is the command's: a long log's replay may keep its heap small.
-  const heap = (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES ? boundHeapForLongReplay() : undefined;
+  // This process is the command's: a long log's replay may keep its heap small. A query with a
+  // target, through the cache, reads a checkpoint's state first and replays little after it;
+  // unless a long report follows, its young generation is left to grow while it reads.
+  const cached = typeof source === 'string' && options.cache !== false;
+  const targeted = read.until !== undefined || read.at !== undefined;
+  const heap =
+    (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES
+      ? boundHeapForLongReplay(
+          cached && targeted && !longReport ? { youngAfter: BOUND_AFTER_EVENTS } : {},
+        )
+      : undefined;
   /** Events replayed here (from a checkpoint, only those after it). */
   let events = 0;
   /** After a long replay: what it let go is freed before more is written. */
@@ -150,7 +165,7 @@ async function replayTarget(
         onEvent: (entry, replayer) => {
           const waiting = onEvent?.(entry, replayer);
           progress.update(++events, entry.end);
-          if ((events & 1023) === 0) heap?.watch();
+          if ((events & 1023) === 0) heap?.watch(events);
           return waiting;
         },
       });
@@ -161,7 +176,7 @@ async function replayTarget(
         ...(onEvent === undefined ? {} : { onEvent }),
         onProgress: (seq, bytes) => {
           progress.update(seq, bytes);
-          if ((++events & 1023) === 0) heap?.watch();
+          if ((++events & 1023) === 0) heap?.watch(events);
         },
         // Before the cache's end (the whole states of its last checkpoints) is written.
         onRead: collect,
@@ -207,7 +222,10 @@ export function registerReplay(program: Command): void {
       ),
   ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
-      replayTarget(await replayInput(log, options), options, { writesReport: true }),
+      replayTarget(await replayInput(log, options), options, {
+        writesReport: true,
+        longReport: options.json === true || options.full === true,
+      }),
     );
     if (options.json) {
       const report = options.next

@@ -111,7 +111,7 @@ export function registerValidate(program: Command): void {
               }
               previousAt = entry.event.at;
               progress.update(++events, entry.end);
-              if ((events & 1023) === 0) heap?.watch();
+              if ((events & 1023) === 0) heap?.watch(events);
             },
           });
         } finally {

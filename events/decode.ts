@@ -168,7 +168,7 @@ function warmingDecoder(type: EventType): FastDecode | null {
   let lines = 0;
   return (value) => {
     if (++lines === LINES_BEFORE_GENERATED) {
-      fastDecoders.set(type, compileFastDecode(lineSchema(type)));
+      fastDecoders.set(type, compileFastDecode(lineSchema(type), { generated: true }));
     }
     return closures(value);
   };

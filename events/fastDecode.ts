@@ -35,10 +35,20 @@ export function declareShortcut(schema: z.ZodType, accepts: (text: string) => bo
 export interface FastDecodeOptions {
   /**
    * Decode by the same decoder generated as JavaScript source ({@link compileGeneratedDecode}),
-   * where code can be made (true by default; off, by closures alone, as the tests compare).
+   * where code can be made: true, at once; false, never (the closures alone, as the tests
+   * compare); by default, once the closures have decoded {@link VALUES_BEFORE_GENERATED}
+   * values.
    */
   generated?: boolean;
 }
+
+/**
+ * Values a {@link compileFastDecode} decoder with the default options decodes by its closures
+ * before it generates its source: generating and compiling the source (V8 keeps no code cache
+ * for it) cost a query through the checkpoint cache about 4 ms to read the cache's index once
+ * (4 December 2026), where the closures took 2; a decoder asked for many values earns it back.
+ */
+export const VALUES_BEFORE_GENERATED = 1000;
 
 /**
  * Compiles a zod schema into a {@link FastDecode}, reading the schema's own definition: object
@@ -58,10 +68,24 @@ export function compileFastDecode(
   schema: z.ZodType,
   options: FastDecodeOptions = {},
 ): FastDecode | null {
-  // The closures are built only where the generated decoder cannot be: building both cost a
-  // short log's replay (`truce status`) a tenth more time.
-  const generated = options.generated === false ? null : compileGeneratedDecode(schema);
-  if (generated !== null) return generated;
+  if (options.generated === true) {
+    // The closures are built only where the generated decoder cannot be: building both cost a
+    // short log's replay (`truce status`) a tenth more time.
+    const generated = compileGeneratedDecode(schema);
+    if (generated !== null) return generated;
+  }
+  const closures = compileClosures(schema);
+  if (closures === null || options.generated !== undefined) return closures;
+  let values = 0;
+  let decode = closures;
+  return (value) => {
+    if (++values === VALUES_BEFORE_GENERATED) decode = compileGeneratedDecode(schema) ?? closures;
+    return decode(value);
+  };
+}
+
+/** The closures of {@link compileFastDecode}, or null for a schema they do not cover. */
+function compileClosures(schema: z.ZodType): FastDecode | null {
   try {
     return compile(schema as unknown as Node);
   } catch (error) {

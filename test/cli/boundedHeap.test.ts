@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  BOUND_AFTER_EVENTS,
   BOUNDED_HEAP_MIN_BYTES,
   COLLECT_AFTER_EVENTS,
   YOUNG_GENERATION_BOUND,
@@ -161,6 +162,29 @@ describe('the bounded heap of a long replay', () => {
     const cached = truceFlags(['replay', long, '--json']);
     expect(cached.stdout).toBe(replay.stdout);
     expect(cached.flags).toContain('--heap-growing-percent=50');
+    expect(cached.flags).toContain('--semi-space-growth-factor=1');
     expect(collections(cached.flags)).toBe(0);
+    // A query with a target reads the state of the checkpoint there with the young generation
+    // left to V8, and bounds it only once it has replayed as many events as a long replay.
+    const at = String(BOUND_AFTER_EVENTS * 64);
+    const query = truceFlags(['replay', long, '--until', at]);
+    expect(query.stdout).toBe(truceFlags(['replay', long, '--until', at, '--no-cache']).stdout);
+    expect(query.flags).toEqual(['--heap-growing-percent=50']);
+    // Unless it writes a report that lists everything: that is written in fewer fresh pages
+    // with the young generation bounded from the start.
+    for (const all of [['--json'], ['--full']]) {
+      const listing = truceFlags(['replay', long, '--until', at, ...all]);
+      expect(listing.status).toBe(0);
+      expect(listing.flags).toContain('--semi-space-growth-factor=1');
+    }
+    // 3,172 events past the checkpoint there (the next is 4,096 on): long enough to be bounded.
+    const further = truceFlags([
+      'status',
+      long,
+      '--until',
+      String(Number(at) + BOUND_AFTER_EVENTS * 3 + 100),
+    ]);
+    expect(further.status).toBe(0);
+    expect(further.flags).toContain('--semi-space-growth-factor=1');
   }, 120_000);
 });

@@ -8,6 +8,7 @@ import {
   compileGeneratedDecode,
   compileSameCheck,
   NOT_SURE,
+  VALUES_BEFORE_GENERATED,
 } from '../../events/fastDecode.js';
 import {
   decodeEvent,
@@ -324,7 +325,7 @@ describe('what the compiler leaves to zod', () => {
 
   it.each([
     ['closures', { generated: false }],
-    ['generated source', {}],
+    ['generated source', { generated: true }],
   ] as const)(
     'given a value a check refuses, then a good one: its %s give the good one back as it is',
     (_, options) => {
@@ -343,6 +344,19 @@ describe('what the compiler leaves to zod', () => {
       expect(decode?.(good)).toBe(good);
     },
   );
+
+  it(`by default gives the same answers before and after its ${VALUES_BEFORE_GENERATED}th value, when it generates its source`, () => {
+    const decode = compileFastDecode(
+      z.looseObject({ name: z.string().refine((s) => s !== 'no'), n: z.int() }),
+    );
+    for (let i = 1; i <= VALUES_BEFORE_GENERATED + 4; i++) {
+      const inOrder = { name: 'yes', n: i };
+      expect(decode?.(inOrder)).toBe(inOrder);
+      expect(JSON.stringify(decode?.({ n: i, name: 'yes' }))).toBe(`{"name":"yes","n":${i}}`);
+      expect(decode?.({ name: 'no', n: i })).toBe(NOT_SURE);
+      expect(decode?.({ name: 'yes', n: i + 0.5 })).toBe(NOT_SURE);
+    }
+  });
 
   it('gives a line back as it is when its fields are in zod order, else in zod order', () => {
     const decode = compileFastDecode(z.looseObject({ a: z.string(), b: z.number() }));
