@@ -491,7 +491,7 @@ class CachedRun {
     const index = useCache && writable ? await readCacheIndex(access) : undefined;
     let verified: VerifiedIndex = index
       ? await verifyCacheIndex(this.#handle, index, this.#limits.size, this.#limits.before)
-      : { checkpoints: [], end: undefined, whole: false };
+      : { checkpoints: [], end: undefined, whole: false, rehashed: false };
     if (index && !verified.whole) {
       access.note('the log changed before the end of the checkpoint cache; it is rebuilt past it');
     }
@@ -516,6 +516,7 @@ class CachedRun {
           checkpoints: verified.checkpoints.slice(0, loaded.broken),
           end: undefined,
           whole: false,
+          rehashed: verified.rehashed,
         };
         i = Math.min(i, loaded.broken);
         continue;
@@ -785,6 +786,8 @@ class CachedRun {
         }
       } else if (writable && index !== undefined && !verified.whole) {
         await this.#cutBack(verified.checkpoints, index);
+      } else if (writable && index !== undefined && verified.rehashed) {
+        await this.#refresh(index);
       }
     } finally {
       // The temp file made ahead for a checkpoint that did not come.
@@ -941,6 +944,24 @@ class CachedRun {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * Records the log's fingerprint as it is now in an index all of whose marks the log's prefix,
+   * hashed again, still holds: the next query reads back the last lines instead of hashing the
+   * whole log again. The fingerprint of the log had changed without its prefix changing (an
+   * append, or only its metadata: a new hard link or `chmod` changes its change time), and a
+   * query that does not extend the cache would otherwise hash the log at every run. Only if the
+   * log did not change during this run, and the index is still the one this run read (a newer
+   * one another writer put there is left as it is).
+   */
+  async #refresh(index: CacheIndex): Promise<void> {
+    const log = await this.#fingerprintNow();
+    if (log === null) return;
+    const current = await readCacheIndex(this.#access);
+    if (current?.checksum !== index.checksum) return;
+    const { checksum: _checksum, ...body } = index;
+    await writeCacheIndex(this.#access, { ...body, log });
   }
 
   /** Rewrites the index with only the checkpoints that still hold (none: no index). */

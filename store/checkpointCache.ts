@@ -1474,6 +1474,11 @@ export interface VerifiedIndex {
   end: CacheIndex['end'] | undefined;
   /** Whether everything the index lists holds. */
   whole: boolean;
+  /**
+   * Whether the log's prefix was hashed again (its fingerprint was not the one the index
+   * records: an append, an edit, or only its metadata, such as a new hard link or `chmod`).
+   */
+  rehashed: boolean;
 }
 
 /**
@@ -1498,7 +1503,7 @@ export async function verifyCacheIndex(
     index.end.bytes <= size &&
     (await lastLineHolds(handle, index.end as LineMark, size))
   ) {
-    return { checkpoints: index.checkpoints, end: index.end, whole: true };
+    return { checkpoints: index.checkpoints, end: index.end, whole: true, rehashed: false };
   }
   const checkpoints: CacheIndex['checkpoints'] = [];
   let end: CacheIndex['end'] | undefined;
@@ -1530,5 +1535,5 @@ export async function verifyCacheIndex(
     }
   }
   if (ok) check();
-  return { checkpoints, end, whole: end !== undefined };
+  return { checkpoints, end, whole: end !== undefined, rehashed: true };
 }

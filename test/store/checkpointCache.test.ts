@@ -4,12 +4,14 @@ import {
   appendFileSync,
   constants,
   existsSync,
+  linkSync,
   lutimesSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   truncateSync,
   utimesSync,
@@ -104,6 +106,7 @@ interface IndexSeen {
   checkpoints: { seq: number; file: string; from: number | null; size: number }[];
   ids: { file: string; count: number; fileHash: string };
   tails: { seq: number; file: string; fileHash: string; size: number }[];
+  log: Record<string, string> | null;
   checksum?: string;
 }
 
@@ -529,6 +532,34 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     }
     for (const until of [2, 17, 25, 30])
       expect(await cached(log, { until })).toBe(await cold(log, { until }));
+  });
+
+  it("given a built cache, when only the log's metadata changes (a new hard link, its times set back), then the next query proves its prefix again and records the log as it is now, so the one after need not", async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    const built = readIndex();
+    linkSync(log, join(dir, 'another-name.jsonl'));
+    // Times set to a fixed instant: the fingerprint differs even where the clock is coarse.
+    utimesSync(log, new Date(Date.UTC(2001, 0, 1)), new Date(Date.UTC(2001, 0, 1)));
+    const now = statSync(log, { bigint: true });
+    expect(built.log?.mtimeNs).not.toBe(String(now.mtimeNs));
+    expect(await cached(log, { until: 10 })).toBe(await cold(log, { until: 10 }));
+    const refreshed = readIndex();
+    expect(refreshed.log).toEqual({
+      dev: String(now.dev),
+      ino: String(now.ino),
+      size: String(now.size),
+      mtimeNs: String(now.mtimeNs),
+      ctimeNs: String(now.ctimeNs),
+    });
+    // Nothing else changed: the same checkpoints, files and end.
+    expect({ ...refreshed, log: null, checksum: '' }).toEqual({
+      ...built,
+      log: null,
+      checksum: '',
+    });
+    expect(await cached(log, { until: 17 })).toBe(await cold(log, { until: 17 }));
+    expect(readIndex()).toEqual(refreshed);
   });
 
   it('given a built cache, when an earlier line is rewritten in place (same length), then it is rebuilt, never trusted', async () => {
