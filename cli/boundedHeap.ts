@@ -39,6 +39,36 @@ export const OLD_GENERATION_GROWTH = 50;
 export const BOUND_AFTER_EVENTS = 1024;
 
 /**
+ * A query through the cache that resumes at least this many events before the seq it asked for
+ * (`--until`), or, without one, this many bytes before the end of the log, is a long replay: its
+ * young generation is bounded before the checkpoint's state is read, as from the first line
+ * (resuming 100,000 events before its target with the young generation left to grow while the
+ * state was read, a query peaked at 212 MB instead of 189).
+ */
+export const RESUME_FAR_EVENTS = 16_384;
+
+/** {@link RESUME_FAR_EVENTS} for a query without a seq (`--at`): bytes left in the log. */
+export const RESUME_FAR_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether a replay that resumes at `seq` (at byte `bytes`) will replay many events: at least
+ * {@link RESUME_FAR_EVENTS} before the seq it stops after (`until`), or, when it has none, at
+ * least {@link RESUME_FAR_BYTES} before the end of the log (`end`; unknown counts as far).
+ *
+ * @example
+ * resumesFar({ until: 999_000 }, 998_400, 184_000_000); // false: 600 events to replay
+ */
+export function resumesFar(
+  stop: { until?: number | undefined; end?: number | undefined },
+  seq: number,
+  bytes: number,
+): boolean {
+  return stop.until !== undefined
+    ? stop.until - seq >= RESUME_FAR_EVENTS
+    : (stop.end ?? Number.POSITIVE_INFINITY) - bytes >= RESUME_FAR_BYTES;
+}
+
+/**
  * A replay of at least this many events leaves enough behind (the reader's id index, the old
  * generation's garbage) for a full collection before the report is written to pay: about 50 ms
  * after a million events. A time-travel query answered from a checkpoint replays far fewer.
@@ -54,6 +84,11 @@ export interface BoundedHeap {
    * that V8 cannot grow it twice in between.
    */
   watch(events: number): void;
+  /**
+   * Bounds the young generation from now on, whatever {@link BoundedHeapOptions.youngAfter}
+   * said: the replay was found to be long (it resumes far from where it stops).
+   */
+  boundYoungNow(): void;
   /**
    * A full collection now: what the replay no longer holds (the reader's id index, 16 MB of a
    * million ids outside V8's heap, and the old generation's garbage) is freed before more is
@@ -90,15 +125,20 @@ export function boundHeapForLongReplay({ youngAfter = 0 }: BoundedHeapOptions = 
   const { getHeapSpaceStatistics, setFlagsFromString } = loadV8();
   setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWTH}`);
   let bounded = false;
+  let after = youngAfter;
   const watch = (events: number): void => {
-    if (bounded || events < youngAfter) return;
+    if (bounded || events < after) return;
     const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     if (young === undefined || young.space_size < YOUNG_GENERATION_BOUND) return;
     setFlagsFromString('--semi-space-growth-factor=1');
     bounded = true;
   };
   watch(0);
-  return { watch, collect: collectGarbage };
+  const boundYoungNow = (): void => {
+    after = 0;
+    watch(0);
+  };
+  return { watch, boundYoungNow, collect: collectGarbage };
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   BOUNDED_HEAP_MIN_BYTES,
   boundHeapForLongReplay,
   COLLECT_AFTER_EVENTS,
+  resumesFar,
 } from './boundedHeap.js';
 import { isCalendarDate } from './dates.js';
 import {
@@ -180,6 +181,10 @@ async function replayTarget(
         },
         // Before the cache's end (the whole states of its last checkpoints) is written.
         onRead: collect,
+        // A query resuming far from its target replays many events: bounded before it reads.
+        onResume: (seq, bytes) => {
+          if (resumesFar(read, seq, bytes)) heap?.boundYoungNow();
+        },
         ...(debug ? { note: (m: string) => progress.note(`note: ${m}\n`) } : {}),
       });
     }

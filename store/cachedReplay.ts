@@ -71,6 +71,13 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    * collect it here.
    */
   onRead?: () => void;
+  /**
+   * Told where the replay resumes before it reads anything there: the seq and byte offset of the
+   * checkpoint whose state it is about to load (again for an earlier one if that one does not
+   * hold), or 0 and 0 when it replays from the first line. A command line may size its heap by
+   * how far that is from where it stops before the state is parsed.
+   */
+  onResume?: (seq: number, bytes: number) => void;
   /** Where a line about the cache goes (why it is not used); nowhere by default. */
   note?: (message: string) => void;
   /** Events between checkpoints ({@link CHECKPOINT_EVERY} by default; tests use fewer). */
@@ -196,6 +203,7 @@ export async function replayLogCached(
     cache = true,
     onProgress,
     onRead,
+    onResume,
     note = () => {},
     checkpointEvery,
     checkpointSpread,
@@ -242,6 +250,7 @@ export async function replayLogCached(
       {
         onProgress,
         onRead,
+        onResume,
         every: checkpointEvery ?? CHECKPOINT_EVERY,
         spread: spreadOf(checkpointEvery ?? CHECKPOINT_EVERY, checkpointSpread),
         idsBlock: idsBlock ?? Fingerprints.BLOCK,
@@ -279,6 +288,8 @@ interface RunLimits {
   onProgress: ((seq: number, bytes: number) => void) | undefined;
   /** Told when the log is read and the ids let go. */
   onRead: (() => void) | undefined;
+  /** Told where the replay resumes, before it reads there. */
+  onResume: ((seq: number, bytes: number) => void) | undefined;
   every: number;
   /** Events between checkpoints before the last stretch (a multiple of `every`). */
   spread: number;
@@ -503,6 +514,7 @@ class CachedRun {
       if (until !== undefined && mark.seq > until) continue;
       if (limit !== undefined && mark.maxAt > limit) continue;
       if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
+      this.#limits.onResume?.(mark.seq, mark.bytes);
       const loaded = await loadCheckpointState(
         access,
         verified.checkpoints,
@@ -529,6 +541,7 @@ class CachedRun {
         // A state the replayer cannot resume from: an earlier checkpoint may do.
       }
     }
+    if (base === undefined) this.#limits.onResume?.(0, 0);
     // Where the log is proven: every event up to it was checked (ids unique, each taken).
     const proven: CacheMark | undefined = verified.end ?? verified.checkpoints.at(-1);
     const provenSeq = proven?.seq ?? 0;

@@ -7,6 +7,9 @@ import {
   BOUND_AFTER_EVENTS,
   BOUNDED_HEAP_MIN_BYTES,
   COLLECT_AFTER_EVENTS,
+  RESUME_FAR_BYTES,
+  RESUME_FAR_EVENTS,
+  resumesFar,
   YOUNG_GENERATION_BOUND,
 } from '../../cli/boundedHeap.js';
 import { truceBin } from './truce.js';
@@ -63,6 +66,25 @@ describe('the bounded heap of a long replay', () => {
     const script = join(fixtures, 'youngGeneration.mjs');
     expect(Number(node([script, dist]))).toBeGreaterThan(YOUNG_GENERATION_BOUND);
     expect(Number(node([script, dist, 'bounded']))).toBe(YOUNG_GENERATION_BOUND);
+    // Told to wait for more events than come, it is left to V8, unless told the replay is long.
+    expect(Number(node([script, dist, 'later']))).toBeGreaterThan(YOUNG_GENERATION_BOUND);
+    expect(Number(node([script, dist, 'now']))).toBe(YOUNG_GENERATION_BOUND);
+  });
+
+  it('takes a query resuming far from where it stops for a long replay: 16,384 events before its seq, or 4 MiB before the end', () => {
+    expect(resumesFar({ until: 999_000 }, 998_400, 184_000_000)).toBe(false);
+    expect(resumesFar({ until: 100_000 }, 100_000 - RESUME_FAR_EVENTS + 1, 0)).toBe(false);
+    expect(resumesFar({ until: 100_000 }, 100_000 - RESUME_FAR_EVENTS, 0)).toBe(true);
+    // From the first line (no checkpoint there) to a seq far on.
+    expect(resumesFar({ until: 100_000, end: 1_000 }, 0, 0)).toBe(true);
+    // Without a seq, by the bytes left (`--at`), and far when the end is not known.
+    expect(resumesFar({ end: 100 * 1024 * 1024 }, 1, 100 * 1024 * 1024 - RESUME_FAR_BYTES)).toBe(
+      true,
+    );
+    expect(
+      resumesFar({ end: 100 * 1024 * 1024 }, 1, 100 * 1024 * 1024 - RESUME_FAR_BYTES + 1),
+    ).toBe(false);
+    expect(resumesFar({}, 5, 5)).toBe(true);
   });
 
   it('collects what nothing holds any more (a dropped id index) and leaves no gc function about', () => {

@@ -562,6 +562,28 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(readIndex()).toEqual(refreshed);
   });
 
+  it('tells where a replay resumes before it reads there: the checkpoint at or before its target, an earlier one when that one does not hold, or the first line', async () => {
+    writeFileSync(log, aidLog(20));
+    const told: Array<[number, number]> = [];
+    const onResume = (seq: number, bytes: number) => told.push([seq, bytes]);
+    // No cache yet: from the first line.
+    expect(await cached(log, {}, { onResume })).toBe(await cold(log));
+    expect(told).toEqual([[0, 0]]);
+    const { checkpoints } = readIndex() as IndexSeen & {
+      checkpoints: Array<{ seq: number; bytes: number; file: string }>;
+    };
+    const at = checkpoints.find((c) => c.seq === 12);
+    expect(at).toBeDefined();
+    told.length = 0;
+    expect(await cached(log, { until: 13 }, { onResume })).toBe(await cold(log, { until: 13 }));
+    expect(told).toEqual([[12, at?.bytes]]);
+    // Its file gone: the one before is told too, before it is read.
+    rmSync(join(cache, at?.file as string));
+    told.length = 0;
+    expect(await cached(log, { until: 13 }, { onResume })).toBe(await cold(log, { until: 13 }));
+    expect(told.map(([seq]) => seq)).toEqual([12, 9]);
+  });
+
   it('given a built cache, when an earlier line is rewritten in place (same length), then it is rebuilt, never trusted', async () => {
     writeFileSync(log, aidLog(20));
     await cached(log);
