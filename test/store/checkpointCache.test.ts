@@ -103,7 +103,7 @@ const cached = (path: string, cut: Cut = {}, options: CachedReplayOptions = {}) 
 
 interface IndexSeen {
   end: { seq: number };
-  checkpoints: { seq: number; file: string; from: number | null; size: number }[];
+  checkpoints: { seq: number; bytes: number; file: string; from: number | null; size: number }[];
   ids: { file: string; count: number; fileHash: string };
   tails: { seq: number; file: string; fileHash: string; size: number }[];
   log: Record<string, string> | null;
@@ -569,9 +569,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     // No cache yet: from the first line.
     expect(await cached(log, {}, { onResume })).toBe(await cold(log));
     expect(told).toEqual([[0, 0]]);
-    const { checkpoints } = readIndex() as IndexSeen & {
-      checkpoints: Array<{ seq: number; bytes: number; file: string }>;
-    };
+    const { checkpoints } = readIndex();
     const at = checkpoints.find((c) => c.seq === 12);
     expect(at).toBeDefined();
     told.length = 0;
