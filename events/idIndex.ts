@@ -132,8 +132,9 @@ export class IdIndex {
       }
       if (holds(run, n)) return 0;
     }
-    const hi = hashHi(id);
-    const lo = hashLo(id);
+    writeIdFingerprint(id, pair, 0);
+    const hi = pair[0] as number;
+    const lo = pair[1] as number;
     const slots = this.#slots;
     const mask = this.#capacity - 1;
     for (let slot = lo & mask; ; slot = (slot + 1) & mask) {
@@ -163,7 +164,8 @@ export class IdIndex {
       for (const known of exact.keys()) {
         if (this.#extendRun(known)) continue;
         if ((this.#size + 1) * 2 > this.#capacity) this.#resize(this.#capacity * 2);
-        this.#insert(hashHi(known), hashLo(known));
+        writeIdFingerprint(known, pair, 0);
+        this.#insert(pair[0] as number, pair[1] as number);
       }
     }
     const run = this.#newRun;
@@ -186,7 +188,10 @@ export class IdIndex {
       this.#slots[2 * last] = this.#lastHi;
       this.#slots[2 * last + 1] = this.#lastLo;
       this.#size++;
-    } else this.#insert(hashHi(id), hashLo(id));
+    } else {
+      writeIdFingerprint(id, pair, 0);
+      this.#insert(pair[0] as number, pair[1] as number);
+    }
   }
 
   /**
@@ -280,8 +285,9 @@ export class IdIndex {
  * into `words[2 * at]` and `words[2 * at + 1]`: what the checkpoint cache stores per event.
  */
 export function writeIdFingerprint(id: string, words: Uint32Array, at: number): void {
-  // hashHi and hashLo in one pass over the id: a first replay through the checkpoint cache
-  // fingerprints every id of the log.
+  // Both hashes in one pass over the id: FNV-1a (never 0: 0 marks an empty slot), and a second,
+  // independent one (murmur3-style mixing with another seed). The index and the checkpoint
+  // cache's ids file take them from here alone.
   let hi = 0x811c9dc5;
   let lo = 0x9747b28c ^ id.length;
   for (let i = 0; i < id.length; i++) {
@@ -296,6 +302,9 @@ export function writeIdFingerprint(id: string, words: Uint32Array, at: number): 
   words[2 * at] = hi >>> 0 || 1;
   words[2 * at + 1] = mixLo(lo);
 }
+
+/** Where the index takes an id's two hashes ({@link writeIdFingerprint}) before using them. */
+const pair = new Uint32Array(2);
 
 /** Whether the run holds the number `n` (its numbers increase: a binary search). */
 function holds(run: Run, n: number): boolean {
@@ -318,30 +327,7 @@ function tableSizeFor(count: number): number {
   return capacity;
 }
 
-/** FNV-1a over UTF-16 code units, never 0 (0 marks an empty slot). */
-function hashHi(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0 || 1;
-}
-
-/** A second, independent 32-bit hash (murmur3-style mixing with another seed). */
-function hashLo(text: string): number {
-  let h = 0x9747b28c ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    let k = Math.imul(text.charCodeAt(i), 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  return mixLo(h);
-}
-
-/** The last mixing of {@link hashLo}. */
+/** The last mixing of the second hash of {@link writeIdFingerprint}. */
 function mixLo(h: number): number {
   let m = h ^ (h >>> 16);
   m = Math.imul(m, 0x85ebca6b);
