@@ -156,7 +156,7 @@ function writeLarge(
     }
     write('[');
     if (!first.done) writeRuns(value, 0, [first.value], write);
-    writeRuns(value, 0, { [Symbol.iterator]: () => runs }, write);
+    writeRuns(value, 0, runs, write);
     write(']');
     return;
   }
