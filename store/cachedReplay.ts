@@ -45,6 +45,7 @@ import {
   readCacheIds,
   readCacheIndex,
   replayShape,
+  sameFingerprint,
   TAILS,
   type VerifiedIndex,
   verifyCacheIndex,
@@ -947,13 +948,7 @@ class CachedRun {
   async #fingerprintNow(): Promise<LogFingerprint | null> {
     try {
       const now = fingerprintOf(await this.#handle.stat({ bigint: true }));
-      const before = this.#limits.before;
-      const same =
-        now.size === before.size &&
-        now.mtimeNs === before.mtimeNs &&
-        now.ctimeNs === before.ctimeNs &&
-        now.ino === before.ino;
-      return same ? now : null;
+      return sameFingerprint(this.#limits.before, now) ? now : null;
     } catch {
       return null;
     }
