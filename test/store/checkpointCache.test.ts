@@ -597,6 +597,39 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(readIndex()).toEqual(refreshed);
   });
 
+  it("given an index that records the log as it is, when its end's last line does not read back (its hash damaged, the checksum made to match), then the query proves the prefix again, answers right, and neither reads nor writes the index again: there is nothing new to record", async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    const index = readIndex() as IndexSeen & { end: { lastLineHash: string } };
+    const now = statSync(log, { bigint: true });
+    expect(index.log?.ctimeNs).toBe(String(now.ctimeNs));
+    index.end.lastLineHash = '0'.repeat(64);
+    writeIndex(index);
+    const before = readFileSync(join(cache, 'index.json'));
+    const { ino, mtimeNs } = statSync(join(cache, 'index.json'), { bigint: true });
+    // Each time the index is opened (to be read) or renamed into place (written).
+    let reads = 0;
+    let writes = 0;
+    const counting: StoreFs = {
+      ...nodeFs,
+      open: (path, ...rest) => {
+        if (String(path) === join(cache, 'index.json')) reads++;
+        return nodeFs.open(path, ...rest);
+      },
+      renameSync: (from, to) => {
+        if (String(to) === join(cache, 'index.json')) writes++;
+        nodeFs.renameSync(from, to);
+      },
+    };
+    for (const until of [10, 17]) {
+      expect(await cached(log, { until }, { fs: counting })).toBe(await cold(log, { until }));
+    }
+    expect({ reads, writes }).toEqual({ reads: 2, writes: 0 });
+    expect(readFileSync(join(cache, 'index.json'))).toEqual(before);
+    const after = statSync(join(cache, 'index.json'), { bigint: true });
+    expect([after.ino, after.mtimeNs]).toEqual([ino, mtimeNs]);
+  });
+
   it('tells where a replay resumes before it reads there: the checkpoint at or before its target, an earlier one when that one does not hold, or the first line', async () => {
     writeFileSync(log, aidLog(20));
     const told: Array<[number, number]> = [];
