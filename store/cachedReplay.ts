@@ -45,6 +45,7 @@ import {
   readCacheIds,
   readCacheIndex,
   replayShape,
+  sameFingerprint,
   TAILS,
   type VerifiedIndex,
   verifyCacheIndex,
@@ -947,13 +948,7 @@ class CachedRun {
   async #fingerprintNow(): Promise<LogFingerprint | null> {
     try {
       const now = fingerprintOf(await this.#handle.stat({ bigint: true }));
-      const before = this.#limits.before;
-      const same =
-        now.size === before.size &&
-        now.mtimeNs === before.mtimeNs &&
-        now.ctimeNs === before.ctimeNs &&
-        now.ino === before.ino;
-      return same ? now : null;
+      return sameFingerprint(this.#limits.before, now) ? now : null;
     } catch {
       return null;
     }
@@ -966,11 +961,13 @@ class CachedRun {
    * append, or only its metadata: a new hard link or `chmod` changes its change time), and a
    * query that does not extend the cache would otherwise hash the log at every run. Only if the
    * log did not change during this run, and the index is still the one this run read (a newer
-   * one another writer put there is left as it is).
+   * one another writer put there is left as it is); and not when the index already records the
+   * log as it is (its prefix was hashed again only because a last line did not read back):
+   * there would be nothing new to write.
    */
   async #refresh(index: CacheIndex): Promise<void> {
     const log = await this.#fingerprintNow();
-    if (log === null) return;
+    if (log === null || sameFingerprint(index.log, log)) return;
     const current = await readCacheIndex(this.#access);
     if (current?.checksum !== index.checksum) return;
     const { checksum: _checksum, ...body } = index;

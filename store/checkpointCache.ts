@@ -1,5 +1,5 @@
 import { createHash, type Hash, randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -265,7 +265,12 @@ const checkpointSchema = z
 /** A checkpoint file as read back. */
 export type CacheCheckpoint = z.infer<typeof checkpointSchema>;
 
-/** A log's size, identity and times, as decimal strings (nanoseconds). */
+/**
+ * A file's identity, size and times (device, inode, size, modification and change times in
+ * nanoseconds), as decimal strings: the log's, as the index records it, and a whole state's file
+ * a block is copied from ({@link ListTexts}). While two are the same ({@link sameFingerprint})
+ * nothing was written to the file: a write changes them, and the change time cannot be set back.
+ */
 export type LogFingerprint = NonNullable<CacheIndex['log']>;
 
 /** The fingerprint of a `stat({ bigint: true })`. */
@@ -285,7 +290,11 @@ export function fingerprintOf(stat: {
   };
 }
 
-function sameFingerprint(a: LogFingerprint | null, b: LogFingerprint): boolean {
+/**
+ * Whether two fingerprints are of the same file, not written to between them; the one rule of
+ * "unchanged" for the log and the cache's own files. Null (none recorded) is never the same.
+ */
+export function sameFingerprint(a: LogFingerprint | null, b: LogFingerprint): boolean {
   return (
     a !== null &&
     a.dev === b.dev &&
@@ -1057,9 +1066,9 @@ export type NewCheckpoint = { seq: number; bytes: number; hash: string } & (
  * again ({@link ListReuse}).
  */
 export interface ListTexts {
-  /** The file, and what `stat` said of it once in place: it is read only while it says the same. */
+  /** The file, and its fingerprint once in place: it is read only while its fingerprint is that. */
   file: string;
-  stat: FileStat;
+  fingerprint: LogFingerprint;
   /** The seq of its state: only a state at that seq or later may take from it. */
   seq: number;
   /** Entries a block holds (the last of a list may hold fewer). */
@@ -1067,9 +1076,6 @@ export interface ListTexts {
   /** Per list: its length, and each block's bytes in the file (start and end, block after block). */
   lists: Map<string, { length: number; at: number[] }>;
 }
-
-/** A file's identity, size and times, as `stat` gives them: equal, the file was not written to. */
-type FileStat = Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
 
 /**
  * What a whole state being written may take from the last one the same replay wrote: the long
@@ -1144,14 +1150,19 @@ export async function writeCacheCheckpoint(
   const made = { file, fileHash: written.hash, size: written.size };
   if (lists === undefined || reuse === undefined) return made;
   // What the file is once in place (a rename changes its change time), for the next to check.
-  const stat = access.fs.statSync(join(access.dir, file));
-  if (stat === undefined || stat.size !== written.size) return made;
-  const { dev, ino, size, mtimeMs, ctimeMs } = stat;
+  let stat: ReturnType<StoreFs['statBigIntSync']>;
+  try {
+    stat = access.fs.statBigIntSync(join(access.dir, file));
+  } catch {
+    // Written, but not known as it is now: the next whole state copies nothing from it.
+    return made;
+  }
+  if (stat === undefined || stat.size !== BigInt(written.size)) return made;
   return {
     ...made,
     texts: {
       file,
-      stat: { dev, ino, size, mtimeMs, ctimeMs },
+      fingerprint: fingerprintOf(stat),
       seq: checkpoint.seq,
       block: reuse.block,
       lists,
@@ -1209,9 +1220,8 @@ function listWriters(
 }
 
 /**
- * Copies byte ranges of the last whole state's file, while `stat` says it is the file that was
- * written and unchanged since (its identity, size, modification and change times: a write to it
- * changes them, and the change time cannot be set back), each range whole or not at all.
+ * Copies byte ranges of the last whole state's file, while its fingerprint is the one it had
+ * once written ({@link sameFingerprint}, as the log's is checked), each range whole or not at all.
  */
 class BlockCopier {
   readonly #access: CacheAccess;
@@ -1261,18 +1271,8 @@ class BlockCopier {
     try {
       const fd = fs.openSync(join(this.#access.dir, from.file), O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
       this.#fd = fd;
-      const now = fs.fstatSync(fd);
-      const was = from.stat;
-      if (
-        now.isFile() &&
-        now.dev === was.dev &&
-        now.ino === was.ino &&
-        now.size === was.size &&
-        now.mtimeMs === was.mtimeMs &&
-        now.ctimeMs === was.ctimeMs
-      ) {
-        return fd;
-      }
+      const now = fs.fstatBigIntSync(fd);
+      if (now.isFile() && sameFingerprint(from.fingerprint, fingerprintOf(now))) return fd;
     } catch {
       // Gone, or not a file truce can read: written anew.
     }

@@ -29,8 +29,15 @@ export interface StoreFs {
   openFd: (path: string, flags: number, mode?: number) => Promise<number>;
   closeSync: (fd: number) => void;
   fstatSync: (fd: number) => fs.Stats;
+  /**
+   * `fstat` with its times in nanoseconds, as bigints: what a file's fingerprint is made of
+   * (`fingerprintOf`), where milliseconds as floats would take two states of a file for one.
+   */
+  fstatBigIntSync: (fd: number) => fs.BigIntStats;
   /** `stat`, undefined when nothing is at `path`. */
   statSync: (path: string) => fs.Stats | undefined;
+  /** {@link StoreFs.statSync} in nanoseconds, as {@link StoreFs.fstatBigIntSync}. */
+  statBigIntSync: (path: string) => fs.BigIntStats | undefined;
   lstatSync: (path: string) => fs.Stats;
   /** Reads into `buffer[offset, offset + length)` from `position`; the bytes read. */
   readSync: (
@@ -80,7 +87,9 @@ export const nodeFs: StoreFs = {
     }),
   closeSync: (fd) => fs.closeSync(fd),
   fstatSync: (fd) => fs.fstatSync(fd),
+  fstatBigIntSync: (fd) => fs.fstatSync(fd, { bigint: true }),
   statSync: (path) => fs.statSync(path, { throwIfNoEntry: false }),
+  statBigIntSync: (path) => fs.statSync(path, { bigint: true, throwIfNoEntry: false }),
   lstatSync: (path) => fs.lstatSync(path),
   readSync: (fd, buffer, offset, length, position) =>
     fs.readSync(fd, buffer, offset, length, position),

@@ -438,7 +438,9 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
         return nodeFs.readSync(fd, buffer, offset, length, position);
       },
     };
-    return { copiedFrom, watching };
+    /** Whether `fd` is a whole state's file opened to be read. */
+    const isWhole = (fd: number) => names.has(fd);
+    return { copiedFrom, watching, isWhole };
   }
 
   /** Every file of the cache by name, with its bytes. */
@@ -483,6 +485,39 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     const { copiedFrom, watching } = watchCopies((path) => utimesSync(path, 1, 1));
     expect(await cached(log, {}, { ...options, fs: watching })).toBe(await cold(log));
     expect(copiedFrom.size).toBe(0);
+    expect(cacheFiles()).toEqual(written);
+  });
+
+  it("given the last whole state's file changed within a millisecond of being written (its times a nanosecond later, finer than milliseconds as floats tell), then nothing is copied from it", async () => {
+    const events = [...generatedLog({ events: 1_500, seed: 3 })];
+    writeFileSync(log, toJsonl(events));
+    const options = { checkpointEvery: 7, checkpointShare: 0.5, listBlock: 2 };
+    expect(await cached(log, {}, options)).toBe(await cold(log));
+    const written = cacheFiles();
+    rmSync(cache, { recursive: true });
+    // A file system that records times to the nanosecond: the file copied from was written to
+    // once more, a nanosecond after it was made. In milliseconds, as a float (a quarter of a
+    // microsecond apart at today's times), most often no time moved.
+    const { copiedFrom, watching, isWhole } = watchCopies();
+    const later: StoreFs = {
+      ...watching,
+      fstatBigIntSync: (fd) => {
+        const stat = nodeFs.fstatBigIntSync(fd);
+        if (isWhole(fd)) {
+          stat.mtimeNs += 1n;
+          stat.ctimeNs += 1n;
+        }
+        return stat;
+      },
+    };
+    expect(await cached(log, {}, { ...options, fs: later })).toBe(await cold(log));
+    expect(copiedFrom.size).toBe(0);
+    expect(cacheFiles()).toEqual(written);
+    // The same file system with the times as they are: blocks are copied, the files the same.
+    rmSync(cache, { recursive: true });
+    const same = watchCopies();
+    expect(await cached(log, {}, { ...options, fs: same.watching })).toBe(await cold(log));
+    expect(same.copiedFrom.size).toBeGreaterThan(0);
     expect(cacheFiles()).toEqual(written);
   });
 
@@ -560,6 +595,39 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     });
     expect(await cached(log, { until: 17 })).toBe(await cold(log, { until: 17 }));
     expect(readIndex()).toEqual(refreshed);
+  });
+
+  it("given an index that records the log as it is, when its end's last line does not read back (its hash damaged, the checksum made to match), then the query proves the prefix again, answers right, and neither reads nor writes the index again: there is nothing new to record", async () => {
+    writeFileSync(log, aidLog(20));
+    await cached(log);
+    const index = readIndex() as IndexSeen & { end: { lastLineHash: string } };
+    const now = statSync(log, { bigint: true });
+    expect(index.log?.ctimeNs).toBe(String(now.ctimeNs));
+    index.end.lastLineHash = '0'.repeat(64);
+    writeIndex(index);
+    const before = readFileSync(join(cache, 'index.json'));
+    const { ino, mtimeNs } = statSync(join(cache, 'index.json'), { bigint: true });
+    // Each time the index is opened (to be read) or renamed into place (written).
+    let reads = 0;
+    let writes = 0;
+    const counting: StoreFs = {
+      ...nodeFs,
+      open: (path, ...rest) => {
+        if (String(path) === join(cache, 'index.json')) reads++;
+        return nodeFs.open(path, ...rest);
+      },
+      renameSync: (from, to) => {
+        if (String(to) === join(cache, 'index.json')) writes++;
+        nodeFs.renameSync(from, to);
+      },
+    };
+    for (const until of [10, 17]) {
+      expect(await cached(log, { until }, { fs: counting })).toBe(await cold(log, { until }));
+    }
+    expect({ reads, writes }).toEqual({ reads: 2, writes: 0 });
+    expect(readFileSync(join(cache, 'index.json'))).toEqual(before);
+    const after = statSync(join(cache, 'index.json'), { bigint: true });
+    expect([after.ino, after.mtimeNs]).toEqual([ino, mtimeNs]);
   });
 
   it('tells where a replay resumes before it reads there: the checkpoint at or before its target, an earlier one when that one does not hold, or the first line', async () => {
