@@ -14,7 +14,12 @@ import { type DealMachine, dealMachine } from '../machines/index.js';
 import type { ReplayReport } from '../projections/index.js';
 import { Replayer, type ReplaySnapshot } from '../replay/index.js';
 import { type CachedReplayOptions, replayLogCached } from '../store/cachedReplay.js';
-import { CheckpointMemo } from '../store/checkpointCache.js';
+import {
+  CheckpointMemo,
+  fingerprintOf,
+  type LogFingerprint,
+  sameFingerprint,
+} from '../store/checkpointCache.js';
 import { committedEnd } from '../store/committedSize.js';
 import type { LogSource } from '../store/logSource.js';
 import { machineGraph } from './graph.js';
@@ -92,7 +97,8 @@ export class LogSession {
   #restarted = false;
   #watcher: FSWatcher | null = null;
   #poll: NodeJS.Timeout | null = null;
-  #lastStat = '';
+  /** What the last poll saw of the log and its lock (null: no log); undefined before the first. */
+  #lastLook: Look | null | undefined;
   #unwatch: Promise<(() => Promise<void>) | undefined> | null = null;
 
   constructor(file: string, options: LogSessionOptions = {}) {
@@ -239,15 +245,16 @@ export class LogSession {
    * either changed since the last look.
    */
   async poll(): Promise<void> {
-    let key: string;
+    let look: Look | null;
     try {
-      const s = await stat(this.file);
-      key = `${s.ino}:${s.size}:${s.mtimeMs}:${await lockKey(this.file)}`;
+      const log = fingerprintOf(await stat(this.file, { bigint: true }));
+      look = { log, lock: await lockFingerprint(this.file) };
     } catch {
-      key = 'missing';
+      look = null;
     }
-    if (key === this.#lastStat) return;
-    this.#lastStat = key;
+    const was = this.#lastLook;
+    if (was !== undefined && sameLook(was, look)) return;
+    this.#lastLook = look;
     await this.refresh();
   }
 
@@ -366,17 +373,32 @@ export class LogSession {
 }
 
 /**
- * The state of the log's lock, as part of what a poll compares: a read made while a writer held
+ * What a poll compares: the log's fingerprint and its lock's. A write changes a file's
+ * fingerprint (its change time cannot be set back), so a line rewritten in place, its size and
+ * modification time kept, is read again.
+ */
+interface Look {
+  log: LogFingerprint;
+  lock: LogFingerprint | null;
+}
+
+function sameLook(a: Look | null, b: Look | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (!sameFingerprint(a.log, b.log)) return false;
+  return a.lock === null || b.lock === null ? a.lock === b.lock : sameFingerprint(a.lock, b.lock);
+}
+
+/**
+ * The fingerprint of the log's lock, null when there is none: a read made while a writer held
  * the lock stops where the writer recorded (its line may be written but not yet acknowledged),
  * and nothing in the log itself changes when the writer then records its new end or lets go.
  * Without this, a poll that fell between the write and the release would never read that line.
  */
-async function lockKey(file: string): Promise<string> {
+async function lockFingerprint(file: string): Promise<LogFingerprint | null> {
   try {
-    const lock = await stat(`${await realpath(file)}.lock`);
-    return `${lock.ino}:${lock.mtimeMs}:${lock.size}`;
+    return fingerprintOf(await stat(`${await realpath(file)}.lock`, { bigint: true }));
   } catch {
-    return 'unlocked';
+    return null;
   }
 }
 

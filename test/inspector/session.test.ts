@@ -1,4 +1,4 @@
-import { appendFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { LogSession } from '../../inspector/session.js';
@@ -38,5 +38,26 @@ describe('LogSession: following a log as it grows', () => {
     expect(session.view().steps.map((s) => s.seq)).toEqual(
       Array.from({ length: 13 }, (_, i) => i + 1),
     );
+  });
+
+  it('a line rewritten in place, the size and modification time of the log kept, is read again at the next look', async () => {
+    const lines = novemberLines();
+    const file = writeLog(lines.slice(0, 12));
+    // Whole seconds: the time set back below is then exactly the time seen before.
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    const session = new LogSession(file);
+    await session.poll();
+    expect(session.view().steps.at(-1)?.event.at).toBe('2023-11-26T15:00:00Z');
+
+    const changed = (lines[11] ?? '').replace(
+      '"at":"2023-11-26T15:00:00Z"',
+      '"at":"2023-11-26T15:00:01Z"',
+    );
+    expect(changed.length).toBe(lines[11]?.length);
+    writeFileSync(file, [...lines.slice(0, 11), changed].join(''));
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
+    expect(statSync(file).mtimeMs).toBe(1_700_000_000_000);
+    await session.poll();
+    expect(session.view().steps.at(-1)?.event.at).toBe('2023-11-26T15:00:01Z');
   });
 });
