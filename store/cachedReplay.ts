@@ -10,6 +10,7 @@ import {
   LogChecker,
   type LogEntry,
   lineTooLongAsValidation,
+  type RawLine,
   splitLineBatches,
   splitLines,
   writeIdFingerprint,
@@ -349,14 +350,23 @@ class Fingerprints {
   }
 
   /**
-   * The blocks before the last, taken out to be written (all full): what is held from then on
-   * starts after them. Called between events, so they hold only events replayed.
+   * The full blocks before the last that hold only fingerprints 1..`count`, taken out to be
+   * written: what is held from then on starts after them. The lines of a chunk are checked
+   * before its events are replayed, so the blocks may already hold ids of events not replayed
+   * yet, which stay (a replay that stops before them writes none of them).
    */
-  takeFull(): Uint32Array[] {
-    const full = this.#parts.slice(0, -1);
-    if (full.length === 0) return [];
-    this.#parts = this.#parts.slice(-1);
-    for (const part of full) this.#taken += part.used;
+  takeFull(count: number): Uint32Array[] {
+    let taken = 0;
+    let end = this.#taken;
+    for (; taken < this.#parts.length - 1; taken++) {
+      const used = (this.#parts[taken] as { used: number }).used;
+      if (end + used > count) break;
+      end += used;
+    }
+    if (taken === 0) return [];
+    const full = this.#parts.slice(0, taken);
+    this.#parts = this.#parts.slice(taken);
+    this.#taken = end;
     return full.map((part) => part.words.subarray(0, 2 * part.used));
   }
 
@@ -669,38 +679,125 @@ class CachedRun {
     })();
 
     let failure: unknown;
-    try {
-      // A chunk's lines at a time: one await per chunk, not per line.
-      lines: for await (const raws of splitLineBatches(chunks, {
+    /** Why the lines below stopped before the log's end: set with the entry past the point. */
+    let stop: ReplayOutcome['stoppedBy'] = 'end';
+    /**
+     * The entries each chunk completes, checked in order (a chunk's lines at a time: one await
+     * per chunk, not per line). It stops at the first event past the point asked for (`until`,
+     * `at`), which it leaves out: no line after that one is checked, so none past it loads the
+     * ids or reads the log to settle an id. Like `readLogBatches`, an error comes after the good
+     * entries before it, so the events before a bad line are applied first.
+     */
+    const checked = async function* (this: CachedRun): AsyncGenerator<LogEntry[]> {
+      for await (const raws of splitLineBatches(chunks, {
         maxLineBytes: DEFAULT_MAX_LINE_BYTES,
       })) {
-        for (const raw of raws) {
-          line = start.seq + raw.line;
-          if (line > provenSeq && !fromStart && known === undefined) {
-            const loaded = await this.#loadIds(index, provenSeq);
-            known = new ProvenIds(loaded, provenSeq);
-            prints = new Fingerprints(idsBlock, loaded, provenSeq);
-          }
-          let entry: LogEntry | null;
-          for (;;) {
-            try {
-              entry = checker.check(raw);
-              break;
-            } catch (error) {
-              if (!(error instanceof SettleId)) throw error;
-              settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
+        const entries: LogEntry[] = [];
+        try {
+          // By index: an array's iterator, in a generator, made a result object per line.
+          for (let i = 0; i < raws.length; i++) {
+            const raw = raws[i] as RawLine;
+            line = start.seq + raw.line;
+            if (line > provenSeq && !fromStart && known === undefined) {
+              const loaded = await this.#loadIds(index, provenSeq);
+              known = new ProvenIds(loaded, provenSeq);
+              prints = new Fingerprints(idsBlock, loaded, provenSeq);
             }
+            let entry: LogEntry | null;
+            for (;;) {
+              try {
+                entry = checker.check(raw);
+                break;
+              } catch (error) {
+                if (!(error instanceof SettleId)) throw error;
+                settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
+              }
+            }
+            if (entry === null) continue;
+            const { event } = entry;
+            if (until !== undefined && event.seq > until) stop = 'until';
+            else if (limit !== undefined && Date.parse(event.at) > limit) stop = 'at';
+            else {
+              entries.push(entry);
+              continue;
+            }
+            yield entries;
+            return;
           }
-          if (entry === null) continue;
+        } catch (error) {
+          if (entries.length > 0) yield entries;
+          throw error;
+        }
+        yield entries;
+      }
+    }.call(this);
+    /**
+     * What the run does at a checkpoint's event: link one the cache has, or write a new one, and
+     * pass on the ids' fingerprints. Apart from the loop below, which stays small enough for the
+     * engine to inline the replayer's step into it.
+     */
+    const atCheckpoint = async (seq: number): Promise<void> => {
+      if (!canWrite) return;
+      if (links[0] !== undefined && links[0].bytes === lastEnd) {
+        // A checkpoint the cache already has: the chain goes through it.
+        (hasher as ChainHasher).mark(lastEnd);
+        const link = links.shift() as Listed;
+        // The last one is what this run's first new checkpoint may be written against.
+        if (links.length < TAILS) {
+          // Kept, and the replayer's account of the long lists starts here for the next one.
+          const { state, lists } = replayer.checkpoint(true);
+          this.#noteReplaced(lists);
+          hold(link.seq, state);
+          if (links.length === 0) previous = { seq: link.seq, state };
+        }
+      } else if (seq % every === 0 && seq > provenSeq && (seq % spread === 0 || nearEnd(seq))) {
+        // Linked into the chain only once written: a checkpoint left out leaves no trace.
+        const mark = markAt(lastEnd, seq);
+        const keep = mayBeTail(seq);
+        const taken = replayer.checkpoint(keep);
+        this.#noteReplaced(taken.lists);
+        const written = await this.#checkpoint(
+          mark,
+          taken,
+          previous,
+          [...verified.checkpoints, ...added],
+          share,
+        );
+        if (written === undefined) {
+          // One file that cannot be written (a folder at its name) is skipped; a disk that
+          // takes none stops the writing. The lists' edits since the last one listed went
+          // with it: the next checkpoint holds a whole state.
+          previous = undefined;
+          if (++failures >= 3) canWrite = false;
+        } else {
+          (hasher as ChainHasher).mark(lastEnd);
+          added.push(written);
+          previous = { seq, state: taken.state };
+          if (keep) hold(seq, taken.state);
+          failures = 0;
+        }
+      }
+      if (idsOut !== undefined && prints !== undefined && seq % every === 0) {
+        const full = prints.takeFull(seq);
+        if (full.length > 0) {
+          await idsOut.write(full);
+          prints.giveBack(full);
+        }
+      }
+    };
+    // The next seq at which a checkpoint may be linked or written: a multiple of `every`, or
+    // the seq of the next checkpoint the cache already has (which need not be one).
+    const nextStop = (seq: number): number => {
+      const linked = links[0]?.seq ?? Number.POSITIVE_INFINITY;
+      return Math.min(linked, (Math.floor(seq / every) + 1) * every);
+    };
+    let next = nextStop(start.seq);
+    try {
+      for await (const entries of checked) {
+        // By index: an array's iterator, across the awaits below, made a result object per event.
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i] as LogEntry;
           const { event } = entry;
-          if (until !== undefined && event.seq > until) {
-            stoppedBy = 'until';
-            break lines;
-          }
-          if (limit !== undefined && Date.parse(event.at) > limit) {
-            stoppedBy = 'at';
-            break lines;
-          }
           replayer.apply(event, entry.line);
           const waiting = onEvent?.(entry, replayer);
           if (waiting !== undefined) await waiting;
@@ -710,60 +807,14 @@ class CachedRun {
           lastSeq = event.seq;
           this.#limits.onProgress?.(lastSeq, lastEnd);
           // Only the bytes since the last line stay held, however far apart the checkpoints.
-          if ((event.seq & 255) === 0) hasher?.hashTo(lastStart);
-          if (!canWrite) continue;
-          if (links[0] !== undefined && links[0].bytes === lastEnd) {
-            // A checkpoint the cache already has: the chain goes through it.
-            (hasher as ChainHasher).mark(lastEnd);
-            const link = links.shift() as Listed;
-            // The last one is what this run's first new checkpoint may be written against.
-            if (links.length < TAILS) {
-              // Kept, and the replayer's account of the long lists starts here for the next one.
-              const { state, lists } = replayer.checkpoint(true);
-              this.#noteReplaced(lists);
-              hold(link.seq, state);
-              if (links.length === 0) previous = { seq: link.seq, state };
-            }
-          } else if (
-            event.seq % every === 0 &&
-            event.seq > provenSeq &&
-            (event.seq % spread === 0 || nearEnd(event.seq))
-          ) {
-            // Linked into the chain only once written: a checkpoint left out leaves no trace.
-            const mark = markAt(lastEnd, event.seq);
-            const keep = mayBeTail(event.seq);
-            const taken = replayer.checkpoint(keep);
-            this.#noteReplaced(taken.lists);
-            const written = await this.#checkpoint(
-              mark,
-              taken,
-              previous,
-              [...verified.checkpoints, ...added],
-              share,
-            );
-            if (written === undefined) {
-              // One file that cannot be written (a folder at its name) is skipped; a disk that
-              // takes none stops the writing. The lists' edits since the last one listed went
-              // with it: the next checkpoint holds a whole state.
-              previous = undefined;
-              if (++failures >= 3) canWrite = false;
-            } else {
-              (hasher as ChainHasher).mark(lastEnd);
-              added.push(written);
-              previous = { seq: event.seq, state: taken.state };
-              if (keep) hold(event.seq, taken.state);
-              failures = 0;
-            }
-          }
-          if (idsOut !== undefined && prints !== undefined && event.seq % every === 0) {
-            const full = prints.takeFull();
-            if (full.length > 0) {
-              await idsOut.write(full);
-              prints.giveBack(full);
-            }
+          if ((lastSeq & 255) === 0) hasher?.hashTo(lastStart);
+          if (lastSeq >= next) {
+            await atCheckpoint(lastSeq);
+            next = nextStop(lastSeq);
           }
         }
       }
+      stoppedBy = stop;
     } catch (error) {
       failure = lineTooLongAsValidation(error, file);
     }

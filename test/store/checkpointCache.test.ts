@@ -771,6 +771,29 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expectIds(59);
   });
 
+  it('given a replay stopped by an event the machine refuses, ids past it already checked, then the ids file holds those of the events replayed and the index ends there', async () => {
+    // One chunk: every line is checked before its events are replayed, so the fingerprints of
+    // the events after the refused one (52) are taken while the blocks of two are written out.
+    const opened = JSON.parse(aidLog(1).trim()) as { seq: number; id: string };
+    const refused = JSON.stringify({ ...opened, seq: 52, id: 'e52' });
+    writeFileSync(log, `${aidLog(51)}${refused}\n${aidLog(8, 53)}`);
+    const want = await cold(log);
+    expect(want).toContain('RejectedEventError');
+    expect(await cached(log)).toBe(want);
+    const index = readIndex();
+    expect(index.end.seq).toBe(51);
+    const bytes = readFileSync(join(cache, index.ids.file));
+    expect(bytes.length).toBe(8 * 51);
+    const words = new Uint32Array(2);
+    for (let seq = 1; seq <= 51; seq++) {
+      writeIdFingerprint(`e${seq}`, words, 0);
+      expect(bytes.readUInt32LE(8 * (seq - 1)), `seq ${seq}`).toBe(words[0]);
+      expect(bytes.readUInt32LE(8 * (seq - 1) + 4), `seq ${seq}`).toBe(words[1]);
+    }
+    // Resumed from there, the query after it answers as a replay without the cache.
+    expect(await cached(log, { until: 51 })).toBe(await cold(log, { until: 51 }));
+  });
+
   it('given a memo, then a second query resuming from the same checkpoint reads none of its files, answers as a replay without the cache does, and files that changed are read again', async () => {
     await cacheWithTail();
     const index = readIndex();
