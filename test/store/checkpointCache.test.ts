@@ -474,13 +474,21 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     }
   });
 
-  it("given the last whole state's file written to since (same size), then nothing is copied from it, and the new whole state is written from the state", async () => {
-    const events = [...generatedLog({ events: 1_500, seed: 3 })];
-    writeFileSync(log, toJsonl(events));
+  /**
+   * A generated deal's cache whose whole states copy blocks of two entries, built once and
+   * removed: its files, to compare a second build's with, and the options that built it.
+   */
+  const cacheOfWholeStates = async () => {
+    writeFileSync(log, toJsonl([...generatedLog({ events: 1_500, seed: 3 })]));
     const options = { checkpointEvery: 7, checkpointShare: 0.5, listBlock: 2 };
     expect(await cached(log, {}, options)).toBe(await cold(log));
     const written = cacheFiles();
     rmSync(cache, { recursive: true });
+    return { options, written };
+  };
+
+  it("given the last whole state's file written to since (same size), then nothing is copied from it, and the new whole state is written from the state", async () => {
+    const { options, written } = await cacheOfWholeStates();
     // Its bytes the same, only its times changed: a write to it, as far as stat can tell.
     const { copiedFrom, watching } = watchCopies((path) => utimesSync(path, 1, 1));
     expect(await cached(log, {}, { ...options, fs: watching })).toBe(await cold(log));
@@ -489,12 +497,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
   });
 
   it("given the last whole state's file changed within a millisecond of being written (its times a nanosecond later, finer than milliseconds as floats tell), then nothing is copied from it", async () => {
-    const events = [...generatedLog({ events: 1_500, seed: 3 })];
-    writeFileSync(log, toJsonl(events));
-    const options = { checkpointEvery: 7, checkpointShare: 0.5, listBlock: 2 };
-    expect(await cached(log, {}, options)).toBe(await cold(log));
-    const written = cacheFiles();
-    rmSync(cache, { recursive: true });
+    const { options, written } = await cacheOfWholeStates();
     // A file system that records times to the nanosecond: the file copied from was written to
     // once more, a nanosecond after it was made. In milliseconds, as a float (a quarter of a
     // microsecond apart at today's times), most often no time moved.
