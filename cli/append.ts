@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
 import type { NewEvent } from '../store/index.js';
+import { randomUUID } from '../store/nodeCrypto.js';
 import { parseEventTime } from './dates.js';
 import { noteCommitted } from './output.js';
 import { newEventWarnings, previewAppend } from './preview.js';

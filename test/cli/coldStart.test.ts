@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -63,6 +63,41 @@ describe('cold start', () => {
     expect(run.stdout).toMatch(/^collapsed at seq 22/);
     expect(run.modules).toContain('zod');
     expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
+  });
+
+  it.each([
+    ['status', ['status', november]],
+    ['replay --json', ['replay', november, '--json']],
+    ['timeline', ['timeline', november]],
+    ['validate', ['validate', november]],
+  ])(
+    '%s of a log too short for the checkpoint cache loads neither node:crypto nor node:net',
+    (_name, args) => {
+      const run = loaded(args);
+      expect(run.status).toBe(0);
+      expect(run.modules).toContain('zod');
+      // Nothing is hashed (no cache), no lock taken (node:os names its host), no pipe read.
+      expect(run.modules.filter((url) => /^node:(crypto|net|os)$/.test(url))).toEqual([]);
+    },
+  );
+
+  it('a query through the checkpoint cache loads node:crypto (it proves what it reads by hashes), not node:net', () => {
+    const log = join(dir, 'cached.jsonl');
+    const generated = spawnSync(process.execPath, [truceBin, 'generate', '--events', '3000'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      timeout: 60_000,
+    });
+    // Above the 256 KiB under which a log is replayed without a cache.
+    expect(generated.stdout.length).toBeGreaterThan(256 * 1024);
+    writeFileSync(log, generated.stdout);
+    const first = loaded(['status', log]);
+    expect(first.status).toBe(0);
+    const query = loaded(['status', log, '--until', '2048']);
+    expect(query.status).toBe(0);
+    expect(query.stdout).toMatch(/ at seq 2048 /);
+    expect(query.modules).toContain('node:crypto');
+    expect(query.modules).not.toContain('node:net');
   });
 
   it('the commands that read or write a log run from the code-cached core, not the chunks', () => {
