@@ -197,7 +197,7 @@ export function registerAppend(program: Command): void {
       for (const warning of newEventWarnings(events, await opened.lastEventAt(), batchName)) {
         process.stderr.write(`${warning}\n`);
       }
-      const store = opened.store({ batchName });
+      const store = await opened.store({ batchName });
       const result = await store.append(events, expectation);
       if (result.written < events.length) {
         const known = events.length - result.written;
