@@ -140,7 +140,9 @@ if (dynamic)
   throw new Error(`${core} holds an import() (${dynamic[0]}…): it would fail from the code cache`);
 
 // The cache: every function a run of each cached command compiles, made by running them once
-// in a fresh process (the same Node, no flags: V8 refuses a cache made under other flags).
+// in a fresh process (the same Node, no flags: V8 refuses a cache made under other flags), and
+// the code of the modules those runs did not import (the checkpoint cache's, which a short log
+// does not load: importOnDemand in cli/core.ts), as when every command imported them.
 const warm = mkdtempSync(join(tmpdir(), 'truce-warm-'));
 try {
   const log = join(warm, 'warm.jsonl');
@@ -197,6 +199,7 @@ for (const line of ${JSON.stringify(lines)}) {
   const code = await core.exports.main([process.execPath, 'truce', ...line]);
   if (code !== 0) throw new Error('truce ' + line.join(' ') + ' exited ' + code);
 }
+await core.exports.importOnDemand();
 writeFileSync(${JSON.stringify(`${core}.cache`)}, core.createCache());
 `;
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
