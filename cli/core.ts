@@ -19,15 +19,3 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   await closeOpenLogs();
   return code;
 }
-
-/**
- * Imports the modules the commands import only when they use them (the checkpoint cache's
- * code): the build's warm-up calls it after running the commands, so that their modules' own
- * code is in the code cache as it was when every command imported them (scripts/build-cli.mjs).
- *
- * @example
- * await importOnDemand(); // then the code cache is made
- */
-export async function importOnDemand(): Promise<void> {
-  await import('../store/cachedReplay.js');
-}

@@ -135,18 +135,35 @@ describe('cold start', () => {
     expect(run.modules.some((url) => /node_modules\/pg\//.test(url))).toBe(true);
   });
 
-  it("V8 takes the core's code cache made by the build (dist/cli/core.cjs.cache)", () => {
-    const loader = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'cachedScript.js');
-    const core = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'core.cjs');
-    const script = `import { loadCachedScript } from ${JSON.stringify(loader)};
-const { cacheUsed, exports } = loadCachedScript(${JSON.stringify(core)});
+  it.each([['reads'], ['writes']])(
+    "V8 takes the core's %s code cache made by the build (dist/cli/core.cjs.%s.cache)",
+    (kind) => {
+      const loader = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'cachedScript.js');
+      const dist = join(import.meta.dirname, '..', '..', 'dist', 'cli');
+      const script = `import { coreCachePath, loadCachedScript } from ${JSON.stringify(loader)};
+const dist = ${JSON.stringify(dist)};
+const { cacheUsed, exports } = loadCachedScript(dist + '/core.cjs', coreCachePath(dist, ${JSON.stringify(kind)}));
 process.stdout.write(JSON.stringify({ cacheUsed, main: typeof exports.main }));`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ cacheUsed: true, main: 'function' });
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ cacheUsed: true, main: 'function' });
+    },
+  );
+
+  it('the commands that read a log take the reads cache, those that write the writes cache', () => {
+    expect(
+      commands.filter((entry) => entry.cached !== undefined).map((e) => [e.name, e.cached]),
+    ).toEqual([
+      ['append', 'writes'],
+      ['init', 'writes'],
+      ['replay', 'reads'],
+      ['status', 'reads'],
+      ['timeline', 'reads'],
+      ['validate', 'reads'],
+    ]);
   });
 });
 
