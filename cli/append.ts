@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
 import type { NewEvent } from '../store/index.js';
+import { randomUUID } from '../store/nodeCrypto.js';
 import { parseEventTime } from './dates.js';
 import { noteCommitted } from './output.js';
 import { newEventWarnings, previewAppend } from './preview.js';
@@ -197,7 +197,7 @@ export function registerAppend(program: Command): void {
       for (const warning of newEventWarnings(events, await opened.lastEventAt(), batchName)) {
         process.stderr.write(`${warning}\n`);
       }
-      const store = opened.store({ batchName });
+      const store = await opened.store({ batchName });
       const result = await store.append(events, expectation);
       if (result.written < events.length) {
         const known = events.length - result.written;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import type { CodeCache } from './commands.js';
 
 /** A CommonJS bundle run by {@link loadCachedScript}. */
 export interface CachedScript<T> {
@@ -17,8 +18,8 @@ export interface CachedScript<T> {
 }
 
 /**
- * Runs a CommonJS bundle (`FILE`) with the V8 code cache made for it at build time
- * (`FILE.cache`, scripts/build-cli.mjs): the functions a command runs arrive compiled instead
+ * Runs a CommonJS bundle (`FILE`) with a V8 code cache made for it at build time (`cache`,
+ * `FILE.cache` by default; scripts/build-cli.mjs): the functions a command runs arrive compiled instead
  * of being parsed and compiled again on every start, which was most of `truce append`'s time
  * beyond Node's own start. Node 20 has no compile cache for modules (22's
  * `module.enableCompileCache`), hence a script. Without the cache, or with one V8 refuses (made
@@ -30,11 +31,11 @@ export interface CachedScript<T> {
  * const core = loadCachedScript<typeof import('./core.js')>('/…/dist/cli/core.cjs');
  * process.exitCode = await core.exports.main(process.argv);
  */
-export function loadCachedScript<T>(file: string): CachedScript<T> {
+export function loadCachedScript<T>(file: string, cache = `${file}.cache`): CachedScript<T> {
   const source = readFileSync(file, 'utf8');
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(`${file}.cache`);
+    cachedData = readFileSync(cache);
   } catch {
     cachedData = undefined;
   }
@@ -62,14 +63,29 @@ export function loadCachedScript<T>(file: string): CachedScript<T> {
 }
 
 /**
- * `main` of the code-cached bundle `DIR/core.cjs` (cli/core.ts, built with its cache by
- * scripts/build-cli.mjs), or undefined when there is none (a build without the bundle).
+ * The code cache of `DIR/core.cjs` that the commands of a kind run with: `core.cjs.reads.cache`
+ * or `core.cjs.writes.cache`, each made by scripts/build-cli.mjs from runs of those commands.
  *
  * @example
- * const run = cachedCore(dirname(fileURLToPath(import.meta.url))) ?? main;
+ * loadCachedScript(join(dir, 'core.cjs'), coreCachePath(dir, 'reads'));
  */
-export function cachedCore(dir: string): typeof import('./core.js').main | undefined {
+export function coreCachePath(dir: string, kind: CodeCache): string {
+  return join(dir, `core.cjs.${kind}.cache`);
+}
+
+/**
+ * `main` of the code-cached bundle `DIR/core.cjs` (cli/core.ts, built with its caches by
+ * scripts/build-cli.mjs) with the code cache of the commands of `kind`, or undefined when there
+ * is no bundle (a build without it).
+ *
+ * @example
+ * const run = cachedCore(dirname(fileURLToPath(import.meta.url)), 'reads') ?? main;
+ */
+export function cachedCore(
+  dir: string,
+  kind: CodeCache,
+): typeof import('./core.js').main | undefined {
   const file = join(dir, 'core.cjs');
   if (!existsSync(file)) return undefined;
-  return loadCachedScript<typeof import('./core.js')>(file).exports.main;
+  return loadCachedScript<typeof import('./core.js')>(file, coreCachePath(dir, kind)).exports.main;
 }

@@ -16,12 +16,17 @@ export interface CommandEntry {
   /** Imports the module that registers the command (options, help, action). */
   load: () => Promise<(program: Command) => void>;
   /**
-   * Whether `truce` runs it from the code-cached bundle `dist/cli/core.cjs` (cli/core.ts): the
-   * commands that read or write a log, whose start is mostly compiling the catalogue, the
-   * statechart and the store.
+   * Whether `truce` runs it from the code-cached bundle `dist/cli/core.cjs` (cli/core.ts), and
+   * with which of its code caches: the commands that read or write a log, whose start is mostly
+   * compiling the catalogue, the statechart and the store. Those that read (`reads`) take the
+   * functions of reading, replaying and querying the checkpoint cache; those that write
+   * (`writes`) those of appending, so neither deserializes the other's at every start.
    */
-  cached?: boolean;
+  cached?: CodeCache;
 }
+
+/** Which code cache of the core a command runs with (see {@link CommandEntry.cached}). */
+export type CodeCache = 'reads' | 'writes';
 
 const replay = async () => (await import('./replay.js')).registerReplay;
 
@@ -35,7 +40,7 @@ export const commands: readonly CommandEntry[] = [
     term: 'append [options] [log]',
     description: 'append one event, or a batch with --from, checked against the deal first',
     load: async () => (await import('./append.js')).registerAppend,
-    cached: true,
+    cached: 'writes',
   },
   {
     name: 'db',
@@ -66,7 +71,7 @@ export const commands: readonly CommandEntry[] = [
     term: 'init [options] [log]',
     description: 'start a new log with its negotiation.opened event',
     load: async () => (await import('./init.js')).registerInit,
-    cached: true,
+    cached: 'writes',
   },
   {
     name: 'inspect',
@@ -79,21 +84,21 @@ export const commands: readonly CommandEntry[] = [
     term: 'replay [options] [log]',
     description: 'replay a log through the statechart and print where the deal stands',
     load: replay,
-    cached: true,
+    cached: 'reads',
   },
   {
     name: 'status',
     term: 'status [options] [log]',
     description: 'print one line: state, phase and the headline counts',
     load: replay,
-    cached: true,
+    cached: 'reads',
   },
   {
     name: 'timeline',
     term: 'timeline [options] [log]',
     description: 'print one plain-language line per event, checking each against the statechart',
     load: replay,
-    cached: true,
+    cached: 'reads',
   },
   {
     name: 'schema',
@@ -107,7 +112,7 @@ export const commands: readonly CommandEntry[] = [
     description:
       'check a log: every line a valid event, seq and ids in order, and every event legal in the statechart',
     load: async () => (await import('./validate.js')).registerValidate,
-    cached: true,
+    cached: 'reads',
   },
 ];
 

@@ -111,7 +111,7 @@ export function registerInit(program: Command): void {
         },
         ...sourceOf(options),
       } as NewEvent;
-      const store = opened.store({ batchName: 'the opening event' });
+      const store = await opened.store({ batchName: 'the opening event' });
       try {
         await store.append([event], { expectedVersion: 0 });
       } catch (error) {

@@ -8,13 +8,13 @@ import { invokedCommand } from './commands.js';
 const debug = process.argv.includes('--debug');
 if (debug) process.setSourceMapsEnabled(true);
 
-// A command that reads or writes a log runs from the code-cached bundle beside this file, when
-// the build made one (nothing else is loaded for it here); `--version`, `--help` and the other
-// commands load what they use, chunk by chunk, and so does every command with --debug (Node
-// applies no source map to a script run through node:vm).
+// A command that reads or writes a log runs from the code-cached bundle beside this file, with
+// the code cache of its kind (reads or writes), when the build made one (nothing else is loaded
+// for it here); `--version`, `--help` and the other commands load what they use, chunk by
+// chunk, and so does every command with --debug (Node applies no source map to a script run
+// through node:vm).
+const kind = debug ? undefined : invokedCommand(process.argv.slice(2))?.cached;
 const cached =
-  !debug && invokedCommand(process.argv.slice(2))?.cached
-    ? cachedCore(dirname(fileURLToPath(import.meta.url)))
-    : undefined;
+  kind === undefined ? undefined : cachedCore(dirname(fileURLToPath(import.meta.url)), kind);
 const main = cached ?? (await import('./core.js')).main;
 process.exitCode = await main(process.argv);

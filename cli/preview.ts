@@ -8,15 +8,11 @@ import {
   type TruceEvent,
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
-import {
-  type AppendOptions,
-  committedEnd,
-  committedSize,
-  type LogState,
-  lastWholeLine,
-  type NewEvent,
-  prepareAppend,
-} from '../store/index.js';
+// The store's modules one by one, not its barrel (see cli/source.ts, which imports this).
+import { committedEnd, committedSize } from '../store/committedSize.js';
+import type { AppendOptions, NewEvent } from '../store/eventStore.js';
+import { lastWholeLine } from '../store/logFile.js';
+import { type LogState, prepareAppend } from '../store/prepareAppend.js';
 import { formatStatus } from './format.js';
 
 /** Options of {@link previewAppend}. */

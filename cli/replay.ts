@@ -6,7 +6,7 @@ import {
   type ReplayOutcome,
   replayLog,
 } from '../replay/index.js';
-import { replayLogCached } from '../store/cachedReplay.js';
+import { CACHE_MIN_BYTES } from '../store/cacheMinBytes.js';
 import {
   BOUND_AFTER_EVENTS,
   BOUNDED_HEAP_MIN_BYTES,
@@ -160,7 +160,15 @@ async function replayTarget(
   };
   let outcome: ReplayOutcome;
   try {
-    if (typeof source !== 'string' || options.cache === false) {
+    // Less than the cache's minimum to read: replayed without the cache, as replayLogCached
+    // would do by the file's size, and the cache's code (its index's schema, its writers) is
+    // not even loaded: about 3 ms of a short log's start.
+    if (
+      typeof source !== 'string' ||
+      options.cache === false ||
+      read.end === undefined ||
+      read.end < CACHE_MIN_BYTES
+    ) {
       outcome = await replayLog(source, {
         ...read,
         onEvent: (entry, replayer) => {
@@ -172,6 +180,7 @@ async function replayTarget(
       });
     } else {
       const debug = process.argv.includes('--debug');
+      const { replayLogCached } = await import('../store/cachedReplay.js');
       outcome = await replayLogCached(source, {
         ...read,
         ...(onEvent === undefined ? {} : { onEvent }),

@@ -1,16 +1,17 @@
 import { stat } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ioReason, type ReadLogOptions, StoreError, TruceError } from '../events/index.js';
+// The store's modules one by one, not its barrel: reading a file loads neither the file
+// store's writer nor the checkpoint cache (imported when used).
+import { committedEnd } from '../store/committedSize.js';
+import type { EventStore } from '../store/eventStore.js';
+import type { LogSource } from '../store/logSource.js';
 import {
-  committedEnd,
-  type EventStore,
-  FileEventStore,
-  type LogSource,
   PostgresEventStore,
   parseStoreUrl,
   parseStreamName,
   type StoreUrl,
-} from '../store/index.js';
+} from '../store/postgres/index.js';
 import { trackOpen } from './openLogs.js';
 import { lastEventAt } from './preview.js';
 
@@ -105,8 +106,11 @@ export interface OpenLog {
    * lock began), or the stream's bytes. Fails (exit 4) for a file or stream that does not exist.
    */
   readable(): Promise<{ source: string | AsyncIterable<Uint8Array>; options: ReadLogOptions }>;
-  /** The store to append to (the file is created by the first append). */
-  store(options: { batchName: string }): EventStore;
+  /**
+   * The store to append to (the file is created by the first append); the file store's module
+   * is imported here, not by every command that reads a log.
+   */
+  store(options: { batchName: string }): Promise<EventStore>;
   /** Fails (exit 4) unless the log exists, with a hint at `truce init`; `verb`: `append to`. */
   requireExisting(verb: string): Promise<void>;
   /** The `at` of the log's last event, or null (empty, unreadable): for the order warning. */
@@ -158,7 +162,7 @@ export function openTarget(target: LogTarget): OpenLog {
       await mustExist('start one with truce init or truce import');
       return { source: store().lines(), options: { file: target.name } };
     },
-    store: (options) => {
+    store: async (options) => {
       batchName = options.batchName;
       return store();
     },
@@ -189,7 +193,10 @@ function openFile(target: Extract<LogTarget, { kind: 'file' }>): OpenLog {
       source: path,
       options: { file: path, ...(await committedEnd(path)) },
     }),
-    store: (options) => new FileEventStore(path, { batchName: options.batchName }),
+    store: async (options) => {
+      const { FileEventStore } = await import('../store/fileEventStore.js');
+      return new FileEventStore(path, { batchName: options.batchName });
+    },
     requireExisting: async (verb) => {
       try {
         await stat(path);

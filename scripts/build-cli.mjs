@@ -2,11 +2,12 @@
 // cold start reads a handful of files instead of ~180 modules: `truce --version` loads the
 // entry only (README, "Cold start"). The commands that read or write a log (`cached` in
 // cli/commands.ts) run from dist/cli/core.cjs instead: cli/core.ts bundled on its own as a
-// script, with a V8 code cache (core.cjs.cache) made here by running those commands once, so
-// their functions arrive compiled (cli/cachedScript.ts). The chunks stay for a build without it.
+// script, with two V8 code caches (core.cjs.reads.cache, core.cjs.writes.cache) made here by
+// running those commands once, so their functions arrive compiled (cli/cachedScript.ts). The
+// chunks stay for a build without it.
 // The library (dist/index.js and the rest of dist/) stays tsc's output, module by module.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,62 +135,93 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-rmSync(`${core}.cache`, { force: true });
+for (const stale of [`${core}.cache`, `${core}.reads.cache`, `${core}.writes.cache`]) {
+  rmSync(stale, { force: true });
+}
 const dynamic = /\bimport\(\s*["'`]/.exec(readFileSync(core, 'utf8'));
 if (dynamic)
   throw new Error(`${core} holds an import() (${dynamic[0]}…): it would fail from the code cache`);
 
-// The cache: every function a run of each cached command compiles, made by running them once
-// in a fresh process (the same Node, no flags: V8 refuses a cache made under other flags).
+// The caches: every function the runs of the cached commands of a kind compile, made by running
+// them once in a fresh process (the same Node, no flags: V8 refuses a cache made under other
+// flags). Those that read a log (`reads` in cli/commands.ts) also query a generated log through
+// its checkpoint cache, made beforehand by another process: the index, the proof of a line, a
+// checkpoint's state, the replay after it. Those that write (`writes`) append. A command
+// deserializes only its kind's functions at every start (cli/cachedScript.ts).
 const warm = mkdtempSync(join(tmpdir(), 'truce-warm-'));
 try {
   const log = join(warm, 'warm.jsonl');
   const november = join(warm, 'november.jsonl');
+  const generated = join(warm, 'generated.jsonl');
   copyFileSync(join(root, 'examples', 'november-2023.jsonl'), november);
-  const lines = [
-    [
-      'init',
-      log,
-      '--title',
-      'Warm-up',
-      '--party',
-      'a:A:principal',
-      '--party',
-      'b:B:principal',
-      '--at',
-      '2023-11-22T08:00:00Z',
+  // 2,000 events (370 KB, over the 256 KiB under which a log has no cache): checkpoints at
+  // 1,024 and after 2,000.
+  const main = join(out, 'main.js');
+  const made = spawnSync(process.execPath, [main, 'generate', '--events', '2000', '--seed', '7'], {
+    cwd: warm,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 << 20,
+  });
+  if (made.status !== 0) throw new Error(`truce generate failed:\n${made.stderr}`);
+  writeFileSync(generated, made.stdout);
+  const first = spawnSync(process.execPath, [main, 'status', generated], {
+    cwd: warm,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  if (first.status !== 0)
+    throw new Error(`truce status (the warm-up's cache) failed:\n${first.stderr}`);
+  const runs = {
+    writes: [
+      [
+        'init',
+        log,
+        '--title',
+        'Warm-up',
+        '--party',
+        'a:A:principal',
+        '--party',
+        'b:B:principal',
+        '--at',
+        '2023-11-22T08:00:00Z',
+      ],
+      [
+        'append',
+        log,
+        '--type',
+        'aid.delivered',
+        '--data',
+        '{"region":"south","trucks":1}',
+        '--at',
+        '2023-11-23T08:00:00Z',
+        '--id',
+        'w1',
+      ],
+      [
+        'append',
+        log,
+        '--type',
+        'aid.delivered',
+        '--data',
+        '{"region":"south","trucks":2}',
+        '--at',
+        '2023-11-23T09:00:00Z',
+        '--id',
+        'w2',
+      ],
     ],
-    [
-      'append',
-      log,
-      '--type',
-      'aid.delivered',
-      '--data',
-      '{"region":"south","trucks":1}',
-      '--at',
-      '2023-11-23T08:00:00Z',
-      '--id',
-      'w1',
+    reads: [
+      ['status', november],
+      ['replay', november],
+      ['replay', november, '--json'],
+      ['timeline', november],
+      ['validate', november],
+      ['status', generated, '--until', '1024'],
+      ['replay', generated, '--until', '1500'],
     ],
-    [
-      'append',
-      log,
-      '--type',
-      'aid.delivered',
-      '--data',
-      '{"region":"south","trucks":2}',
-      '--at',
-      '2023-11-23T09:00:00Z',
-      '--id',
-      'w2',
-    ],
-    ['status', november],
-    ['replay', november],
-    ['replay', november, '--json'],
-    ['timeline', november],
-    ['validate', november],
-  ];
-  const script = `
+  };
+  for (const [kind, lines] of Object.entries(runs)) {
+    const script = `
 import { writeFileSync } from 'node:fs';
 import { loadCachedScript } from ${JSON.stringify(join(out, 'cachedScript.js'))};
 const core = loadCachedScript(${JSON.stringify(core)});
@@ -197,14 +229,17 @@ for (const line of ${JSON.stringify(lines)}) {
   const code = await core.exports.main([process.execPath, 'truce', ...line]);
   if (code !== 0) throw new Error('truce ' + line.join(' ') + ' exited ' + code);
 }
-writeFileSync(${JSON.stringify(`${core}.cache`)}, core.createCache());
+writeFileSync(${JSON.stringify(`${core}.${kind}.cache`)}, core.createCache());
 `;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: warm,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    encoding: 'utf8',
-  });
-  if (run.status !== 0) throw new Error(`making the code cache of ${core} failed:\n${run.stderr}`);
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: warm,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    if (run.status !== 0) {
+      throw new Error(`making the ${kind} code cache of ${core} failed:\n${run.stderr}`);
+    }
+  }
 } finally {
   rmSync(warm, { recursive: true, force: true });
 }

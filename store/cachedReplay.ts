@@ -24,6 +24,7 @@ import {
   type ReplaySnapshot,
   replayLog,
 } from '../replay/index.js';
+import { CACHE_MIN_BYTES } from './cacheMinBytes.js';
 import { lastLineHolds } from './checkpoint.js';
 import {
   CACHE_VERSION,
@@ -116,8 +117,8 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    */
   listBlock?: number;
   /**
-   * Logs smaller than this replay without a cache (256 KiB by default, about a thousand
-   * events: a few milliseconds of replay), so no folder appears beside short logs.
+   * Logs smaller than this replay without a cache ({@link CACHE_MIN_BYTES} by default, about a
+   * thousand events: a few milliseconds of replay), so no folder appears beside short logs.
    */
   cacheMinBytes?: number;
 }
@@ -213,7 +214,7 @@ export async function replayLogCached(
     checkpointShare,
     memo,
     listBlock = LIST_BLOCK,
-    cacheMinBytes = 256 * 1024,
+    cacheMinBytes = CACHE_MIN_BYTES,
     fs = nodeFs,
     ...rest
   } = options;

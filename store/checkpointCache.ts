@@ -1,4 +1,4 @@
-import { createHash, type Hash, randomBytes } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import {
 } from '../replay/index.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
 import { chunksOf, sha256 } from './logFile.js';
+import { createHash, randomBytes } from './nodeCrypto.js';
 import { replaySnapshotSchema } from './snapshot.js';
 import { applyStateDelta, type StateEdit } from './stateDelta.js';
 import { errnoOf, type StoreFs } from './storeFs.js';

@@ -1,13 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { hostname } from 'node:os';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { ioReason, StoreError } from '../events/index.js';
 import { encodeLockInfo, type LockInfo, readLockFile } from './lockRecord.js';
 import { writeAllSync } from './logFile.js';
+import { randomBytes } from './nodeCrypto.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 export type { LockInfo } from './lockRecord.js';
+
+// node:os is loaded by the first lock or lock file looked at, not by every command that
+// imports the store.
+const requireBuiltin = createRequire(import.meta.url);
+const hostname = (): string => (requireBuiltin('node:os') as typeof import('node:os')).hostname();
 
 /** Options of {@link FileLock.acquire}. */
 export interface LockOptions {
@@ -274,17 +279,21 @@ export class FileLock {
   }
 }
 
-/** This process's half of every nonce; the other half counts its acquisitions. */
-const NONCE_BASE = randomBytes(4).toString('hex');
+/**
+ * This process's half of every nonce, drawn at its first lock (not when this module loads: a
+ * command that takes no lock does not load node:crypto); the other half counts its acquisitions.
+ */
+let nonceBase: string | undefined;
 let acquisitions = 0;
 
 function newInfo(log: { dev: string; ino: string } | undefined): LockInfo {
   acquisitions = (acquisitions + 1) % 0x1_0000_0000;
+  nonceBase ??= randomBytes(4).toString('hex');
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
     // Unique per acquisition (the pid tells processes apart), without asking for randomness each time.
-    nonce: `${NONCE_BASE}${acquisitions.toString(16).padStart(8, '0')}`,
+    nonce: `${nonceBase}${acquisitions.toString(16).padStart(8, '0')}`,
     at: new Date().toISOString(),
   };
   if (log !== undefined) info.log = log;

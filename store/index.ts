@@ -1,4 +1,5 @@
 export * from './cachedReplay.js';
+export * from './cacheMinBytes.js';
 export * from './checkpoint.js';
 export * from './checkpointCache.js';
 export * from './committedSize.js';

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { createHash } from './nodeCrypto.js';
 import type { StoreFs } from './storeFs.js';
 
 /** Bytes read per call when the store reads its log. */

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { ioReason, StoreError } from '../events/index.js';
 import { readRangeSync, syncDir, writeAllSync } from './logFile.js';
+import { randomBytes } from './nodeCrypto.js';
 import type { StoreFs } from './storeFs.js';
 
 /**

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { DealProjection } from '../projections/index.js';
 import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../replay/index.js';
 import type { Checkpoint } from './checkpoint.js';
+import { randomBytes } from './nodeCrypto.js';
 import type { StoreFs } from './storeFs.js';
 
 /** The snapshot sidecar (`LOG.snapshot.json`): the replay state at a byte offset of the log. */

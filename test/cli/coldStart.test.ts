@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -65,6 +65,41 @@ describe('cold start', () => {
     expect(run.modules.filter((url) => HEAVY.test(url))).toEqual([]);
   });
 
+  it.each([
+    ['status', ['status', november]],
+    ['replay --json', ['replay', november, '--json']],
+    ['timeline', ['timeline', november]],
+    ['validate', ['validate', november]],
+  ])(
+    '%s of a log too short for the checkpoint cache loads neither node:crypto nor node:net',
+    (_name, args) => {
+      const run = loaded(args);
+      expect(run.status).toBe(0);
+      expect(run.modules).toContain('zod');
+      // Nothing is hashed (no cache), no lock taken (node:os names its host), no pipe read.
+      expect(run.modules.filter((url) => /^node:(crypto|net|os)$/.test(url))).toEqual([]);
+    },
+  );
+
+  it('a query through the checkpoint cache loads node:crypto (it proves what it reads by hashes), not node:net', () => {
+    const log = join(dir, 'cached.jsonl');
+    const generated = spawnSync(process.execPath, [truceBin, 'generate', '--events', '3000'], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+      timeout: 60_000,
+    });
+    // Above the 256 KiB under which a log is replayed without a cache.
+    expect(generated.stdout.length).toBeGreaterThan(256 * 1024);
+    writeFileSync(log, generated.stdout);
+    const first = loaded(['status', log]);
+    expect(first.status).toBe(0);
+    const query = loaded(['status', log, '--until', '2048']);
+    expect(query.status).toBe(0);
+    expect(query.stdout).toMatch(/ at seq 2048 /);
+    expect(query.modules).toContain('node:crypto');
+    expect(query.modules).not.toContain('node:net');
+  });
+
   it('the commands that read or write a log run from the code-cached core, not the chunks', () => {
     const run = loaded(['status', november]);
     expect(run.status).toBe(0);
@@ -100,18 +135,35 @@ describe('cold start', () => {
     expect(run.modules.some((url) => /node_modules\/pg\//.test(url))).toBe(true);
   });
 
-  it("V8 takes the core's code cache made by the build (dist/cli/core.cjs.cache)", () => {
-    const loader = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'cachedScript.js');
-    const core = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'core.cjs');
-    const script = `import { loadCachedScript } from ${JSON.stringify(loader)};
-const { cacheUsed, exports } = loadCachedScript(${JSON.stringify(core)});
+  it.each([['reads'], ['writes']])(
+    "V8 takes the core's %s code cache made by the build (dist/cli/core.cjs.*.cache)",
+    (kind) => {
+      const loader = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'cachedScript.js');
+      const dist = join(import.meta.dirname, '..', '..', 'dist', 'cli');
+      const script = `import { coreCachePath, loadCachedScript } from ${JSON.stringify(loader)};
+const dist = ${JSON.stringify(dist)};
+const { cacheUsed, exports } = loadCachedScript(dist + '/core.cjs', coreCachePath(dist, ${JSON.stringify(kind)}));
 process.stdout.write(JSON.stringify({ cacheUsed, main: typeof exports.main }));`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({ cacheUsed: true, main: 'function' });
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout)).toEqual({ cacheUsed: true, main: 'function' });
+    },
+  );
+
+  it('the commands that read a log take the reads cache, those that write the writes cache', () => {
+    expect(
+      commands.filter((entry) => entry.cached !== undefined).map((e) => [e.name, e.cached]),
+    ).toEqual([
+      ['append', 'writes'],
+      ['init', 'writes'],
+      ['replay', 'reads'],
+      ['status', 'reads'],
+      ['timeline', 'reads'],
+      ['validate', 'reads'],
+    ]);
   });
 });
 
