@@ -1,0 +1,172 @@
+import { DEFAULT_EXACT_LIMIT, IdIndex } from '../events/index.js';
+import { chunksOfFd } from './logFile.js';
+import type { IdSeqs } from './prepareAppend.js';
+import type { StoreFs } from './storeFs.js';
+
+/** An id that only the log can place was asked for before the log was read for it. */
+export class UnsettledId extends Error {
+  constructor(readonly id: string) {
+    super(`the log must be read for id ${id} first`);
+  }
+}
+
+/**
+ * Every id of a log with its seq, in little memory: an {@link IdIndex} (its line is the seq),
+ * exact up to {@link DEFAULT_EXACT_LIMIT} ids, then counting runs and 64-bit fingerprints, about
+ * 8–16 bytes an id where a `Map` of a million ids took some 100 MB.
+ *
+ * Past the exact ids the index knows an id is stored (a run holds its number: sure, but without
+ * its seq; a fingerprint: maybe another id's) without knowing where. Such an id is *unsure*:
+ * {@link get} answers it only once the log was read for it ({@link settle}), so an id is never
+ * taken for a stored one because it shares a fingerprint, and a repeat gets the seq the log
+ * says. An id the index does not hold is surely new.
+ *
+ * @example
+ * const unsure = ids.unsure(batchIds);
+ * for (const [id, seq] of await findIdSeqs(fs, fd, bytes, unsure)) ids.settle(id, seq);
+ */
+export class StoredIds implements IdSeqs {
+  readonly index: IdIndex;
+  /** What the log said of unsure ids: their seq, or undefined for one it does not hold. */
+  readonly #settled = new Map<string, number | undefined>();
+
+  /** The ids of `index` (an empty one, exact up to `exactLimit` ids, by default). */
+  constructor(index?: IdIndex, exactLimit = DEFAULT_EXACT_LIMIT) {
+    this.index = index ?? new IdIndex({ exactLimit });
+  }
+
+  /** How many ids are stored. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The seq `id` is stored at, or undefined; throws {@link UnsettledId} for an unsure id not settled. */
+  get(id: string): number | undefined {
+    const first = this.index.firstLine(id);
+    if (first !== 0) return first;
+    if (!this.#settled.has(id)) throw new UnsettledId(id);
+    return this.#settled.get(id);
+  }
+
+  /** Records `id` as stored at `seq`; it was found new ({@link get}). */
+  set(id: string, seq: number): this {
+    this.index.add(id, seq);
+    if (this.#settled.has(id)) this.#settled.set(id, seq);
+    return this;
+  }
+
+  /** The ids among `ids` only the log can place (not settled yet). */
+  unsure(ids: Iterable<string>): Set<string> {
+    const unsure = new Set<string>();
+    for (const id of ids) {
+      if (this.index.firstLine(id) === 0 && !this.#settled.has(id)) unsure.add(id);
+    }
+    return unsure;
+  }
+
+  /** Records what the log says of an unsure id: its seq, or undefined when it does not hold it. */
+  settle(id: string, seq: number | undefined): void {
+    this.#settled.set(id, seq);
+  }
+
+  /** Forgets what the log said: asked again, an unsure id is read for again. */
+  forgetSettled(): void {
+    this.#settled.clear();
+  }
+}
+
+/** Looked for one by one (a search of the raw bytes for each) up to this many; more parse every line. */
+const SEARCHED_IDS = 16;
+const NEWLINE = 10;
+const BACKSLASH = 92;
+
+/**
+ * The seq of each of `ids` among the lines of bytes `[0, end)` of an open log (line n holds
+ * seq n: the lines were checked), for those it holds. Read from the log itself, which alone
+ * says whether an id the index only fingerprints is there.
+ *
+ * A line is parsed only if it may hold one of the ids: up to {@link SEARCHED_IDS} ids, a line
+ * holding one of them as a JSON string written plainly (`"id"`), or holding a backslash (an id
+ * can be spelt with escapes only where one is); more ids, every line. Stops once all are found.
+ *
+ * @example
+ * const seqs = await findIdSeqs(fs, fd, checkpoint.bytes, new Set(['gen-41']), wrap);
+ */
+export async function findIdSeqs(
+  fs: StoreFs,
+  fd: number,
+  end: number,
+  ids: ReadonlySet<string>,
+  wrap: (error: unknown) => Error,
+): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  if (ids.size === 0 || end === 0) return found;
+  const patterns =
+    ids.size <= SEARCHED_IDS ? [...ids].map((id) => Buffer.from(JSON.stringify(id))) : undefined;
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
+  /** Lines before the block being read. */
+  let line = 0;
+  let carry: Buffer | undefined;
+
+  /** Parses the line `[from, to)` of `block` (line number `at`) and records its id if asked. */
+  const look = (block: Buffer, from: number, to: number, at: number) => {
+    try {
+      const text =
+        at === 1 ? decoder.decode(block.subarray(from, to)) : block.toString('utf8', from, to);
+      const id = (JSON.parse(text) as { id?: unknown }).id;
+      if (typeof id === 'string' && ids.has(id) && !found.has(id)) found.set(id, at);
+    } catch {
+      // Not an event: the checked part of a log has none such, and it cannot hold an id.
+    }
+  };
+
+  /** Each line of `block` (whole lines) that may hold an id asked for, looked at. */
+  const scan = (block: Buffer) => {
+    const starts = patterns === undefined ? undefined : candidateStarts(block, patterns);
+    let start = 0;
+    let next = 0;
+    while (start < block.length) {
+      const nl = block.indexOf(NEWLINE, start);
+      const stop = nl === -1 ? block.length : nl;
+      line++;
+      if (starts === undefined) look(block, start, stop, line);
+      else if (next < starts.length && starts[next] === start) {
+        look(block, start, stop, line);
+        next++;
+      }
+      start = stop + 1;
+    }
+  };
+
+  for await (const chunk of chunksOfFd(fs, fd, 0, end, wrap)) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    const block = carry === undefined ? bytes : Buffer.concat([carry, bytes]);
+    const last = block.lastIndexOf(NEWLINE);
+    // The chunk's buffer is read into again: what is carried is copied.
+    carry = last === block.length - 1 ? undefined : Buffer.from(block.subarray(last + 1));
+    if (last >= 0) scan(block.subarray(0, last + 1));
+    if (found.size === ids.size) return found;
+  }
+  if (carry !== undefined) scan(carry);
+  return found;
+}
+
+/**
+ * Where the lines of `block` start that hold one of `patterns` or a backslash, increasing and
+ * each once.
+ */
+function candidateStarts(block: Buffer, patterns: readonly Buffer[]): number[] {
+  const starts = new Set<number>();
+  const mark = (at: number) => {
+    starts.add(block.lastIndexOf(NEWLINE, at) + 1);
+  };
+  for (const pattern of patterns) {
+    for (let at = block.indexOf(pattern); at !== -1; at = block.indexOf(pattern, at + 1)) mark(at);
+  }
+  for (let at = block.indexOf(BACKSLASH); at !== -1; ) {
+    mark(at);
+    const nl = block.indexOf(NEWLINE, at);
+    at = nl === -1 ? -1 : block.indexOf(BACKSLASH, nl);
+  }
+  return [...starts].sort((a, b) => a - b);
+}
