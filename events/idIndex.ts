@@ -72,7 +72,7 @@ export class IdIndex {
    * Open-addressing table: per slot two 32-bit hashes side by side (hi never 0 when used), 8
    * bytes an id. Side by side, a probe reads one cache line, not one in each of two arrays.
    */
-  #slots = new Uint32Array(0);
+  #slots: Uint32Array = new Uint32Array(0);
   /** Slots in the table (half the words). */
   #capacity = 0;
   #size = 0;
@@ -132,7 +132,8 @@ export class IdIndex {
    * The index {@link IdIndex.toParts} described, past its exact ids (its runs and table), or
    * undefined when the parts could not have come from one: a run whose numbers do not increase
    * or do not fit its shape, a table not a power of two, fuller than half, or with a
-   * fingerprint its probe would not reach. The parts are copied: the index owns what it holds.
+   * fingerprint its probe would not reach. The runs' numbers are copied; the slots are the
+   * index's from then on (the caller hands them over).
    *
    * @example
    * const ids = IdIndex.fromParts({ runs, slots });
@@ -169,7 +170,7 @@ export class IdIndex {
     }
     const size = reachableSlots(slots, capacity);
     if (size === undefined || size * 2 > capacity) return undefined;
-    index.#slots = slots.slice();
+    index.#slots = slots;
     index.#capacity = capacity;
     index.#size = size;
     return index;

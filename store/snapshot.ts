@@ -35,9 +35,9 @@ export interface StoreSnapshot {
 
 /**
  * The ids of a long log as the store's index holds them past its exact ids (`IdIndex`): its
- * runs of counting ids as numbers, and its table of 64-bit fingerprints as it lies in memory,
- * each little-endian and in base64, so a million ids load as a few strings decoded, not a
- * million parsed.
+ * runs of counting ids as numbers, and its table of 64-bit fingerprints slot by slot, each
+ * little-endian and in base64, so a million ids load as a few strings decoded, not a million
+ * parsed.
  */
 export interface CompactIds {
   /**
@@ -52,8 +52,13 @@ export interface CompactIds {
     values?: string | undefined;
     spans?: string | undefined;
   }>;
-  /** The table's slots, two 32-bit words each (`writeIdFingerprint`'s; 0, 0 when empty). */
-  table: string;
+  /**
+   * The table: its number of slots, and `used`: a bit a slot (set when it holds a fingerprint,
+   * lowest bit first), then the fingerprint of each slot so marked, two 32-bit words
+   * (`writeIdFingerprint`'s), in slot order. Half the bytes of the slots as they lie in memory
+   * (at most half of them are used).
+   */
+  table: { slots: number; used: string };
   /** The SHA-256 of the runs (shape, count, bytes) and the table's bytes: a damaged file is not used. */
   hash: string;
 }
@@ -97,7 +102,7 @@ const compactIdsSchema = z
         .strict()
         .refine((run) => (run.values === undefined) !== (run.spans === undefined)),
     ),
-    table: z.string(),
+    table: z.object({ slots: count, used: z.string() }).strict(),
     hash: z.string().regex(/^[0-9a-f]{64}$/),
   })
   .strict();
@@ -245,9 +250,10 @@ export function idsField(index: IdIndex): StoreSnapshot['ids'] | undefined {
     hash.update(JSON.stringify([prefix, width, values.length, kind])).update(bytes);
     return { prefix, width, count: values.length, [kind]: bytes.toString('base64') };
   });
-  const table = bytesOf(parts.slots);
-  hash.update(table);
-  return { runs, table: table.toString('base64'), hash: hash.digest('hex') };
+  const slots = parts.slots.length / 2;
+  const used = packTable(parts.slots);
+  hash.update(JSON.stringify(['table', slots])).update(used);
+  return { runs, table: { slots, used: used.toString('base64') }, hash: hash.digest('hex') };
 }
 
 /** The exact ids of a sidecar, seq i + 1 for the i-th; undefined if one is repeated. */
@@ -280,11 +286,11 @@ function compactIdsOf(compact: CompactIds): StoredIds | undefined {
     if (values === undefined || values.length !== run.count) return undefined;
     runs.push({ prefix: run.prefix, width: run.width, values });
   }
-  const table = Buffer.from(compact.table, 'base64');
-  hash.update(table);
-  if (hash.digest('hex') !== compact.hash || table.length % 8 !== 0) return undefined;
-  const slots = new Uint32Array(table.length / 4);
-  new Uint8Array(slots.buffer).set(table);
+  const used = Buffer.from(compact.table.used, 'base64');
+  hash.update(JSON.stringify(['table', compact.table.slots])).update(used);
+  if (hash.digest('hex') !== compact.hash) return undefined;
+  const slots = unpackTable(used, compact.table.slots);
+  if (slots === undefined) return undefined;
   const index = IdIndex.fromParts({ runs, slots });
   return index === undefined ? undefined : new StoredIds(index);
 }
@@ -317,6 +323,48 @@ function unspan(spans: Float64Array, count: number): Float64Array | undefined {
     for (let k = 0; k < length; k++) values[at++] = first + k;
   }
   return at === count && spans.length % 2 === 0 ? values : undefined;
+}
+
+/**
+ * A table's slots as {@link CompactIds}' `used`: a bit a slot, then the used slots' words. The
+ * index's tables have a power of two of slots, at least 1,024: the bits fill whole words.
+ */
+function packTable(slots: Uint32Array): Buffer {
+  const capacity = slots.length / 2;
+  let size = 0;
+  for (let slot = 0; slot < capacity; slot++) if (slots[2 * slot] !== 0) size++;
+  const words = new Uint32Array(capacity / 32 + 2 * size);
+  let at = capacity / 32;
+  for (let slot = 0; slot < capacity; slot++) {
+    const hi = slots[2 * slot] as number;
+    if (hi === 0) continue;
+    words[slot >>> 5] = (words[slot >>> 5] as number) | (1 << (slot & 31));
+    words[at++] = hi;
+    words[at++] = slots[2 * slot + 1] as number;
+  }
+  return bytesOf(words);
+}
+
+/** The slots {@link packTable} packed, or undefined when the bytes are not of that shape. */
+function unpackTable(used: Buffer, capacity: number): Uint32Array | undefined {
+  if (capacity < 1024 || capacity > 2 ** 30 || (capacity & (capacity - 1)) !== 0) return;
+  if (used.length % 4 !== 0 || used.length < capacity / 8) return;
+  // A view of the decoded bytes when they lie on a 4-byte boundary (a decoded buffer of its
+  // own does), else a copy.
+  const words =
+    used.byteOffset % 4 === 0
+      ? new Uint32Array(used.buffer, used.byteOffset, used.length / 4)
+      : new Uint32Array(Uint8Array.from(used).buffer);
+  const slots = new Uint32Array(2 * capacity);
+  let at = capacity / 32;
+  for (let slot = 0; slot < capacity; slot++) {
+    if (((words[slot >>> 5] as number) & (1 << (slot & 31))) === 0) continue;
+    const hi = words[at++];
+    if (hi === undefined || hi === 0) return;
+    slots[2 * slot] = hi;
+    slots[2 * slot + 1] = words[at++] as number;
+  }
+  return at === words.length ? slots : undefined;
 }
 
 /** The bytes of an array of numbers, as they lie in memory. */
