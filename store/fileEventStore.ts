@@ -15,7 +15,12 @@ import {
   type TruceEvent,
   ValidationError,
 } from '../events/index.js';
-import { type Checkpoint, emptyCheckpoint, verifyCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  emptyCheckpoint,
+  type FileLogState,
+  verifyCheckpoint,
+} from './checkpoint.js';
 import { committedSize } from './committedSize.js';
 import type {
   AppendOptions,
@@ -39,7 +44,7 @@ import { identityOf, realLogPathSync } from './logPath.js';
 import { leftDirty, prepareAppend } from './prepareAppend.js';
 import { moveAside } from './recovery.js';
 import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
-import { findIdSeqs, type StoredIds, UnsettledId } from './storedIds.js';
+import { findIdSeqs, UnsettledId } from './storedIds.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link FileEventStore}. */
@@ -276,7 +281,7 @@ export class FileEventStore implements EventStore {
       try {
         // Ids the compact index cannot place are looked for in the log first: prepareAppend
         // then gets the seq of each, or knows it is new.
-        await this.#placeIds(fd, checkpoint.bytes, state.ids, idsOf(events));
+        await this.#placeIds(fd, checkpoint.bytes, state, idsOf(events));
         prepared = prepareAppend(state, events, {
           ...options,
           file: this.#name,
@@ -609,7 +614,7 @@ export class FileEventStore implements EventStore {
           } catch (error) {
             // An id the compact index cannot place: the lines before this one say.
             if (!(error instanceof UnsettledId)) throw error;
-            await this.#placeIds(fd, start, state.ids, [error.id]);
+            await this.#placeIds(fd, start, state, [error.id]);
           }
         }
       } catch (error) {
@@ -665,20 +670,21 @@ export class FileEventStore implements EventStore {
 
   /**
    * Settles the ids among `ids` the store's index cannot place (see {@link StoredIds}) by
-   * reading bytes `[0, end)` of the log: the seq of each, or that it is not there.
+   * reading bytes `[0, end)` of the log, the `state.head` events `state` describes: the seq of
+   * each, or that it is not there.
    */
   async #placeIds(
     fd: number,
     end: number,
-    stored: StoredIds,
+    state: FileLogState,
     ids: Iterable<string>,
   ): Promise<void> {
-    const unsure = stored.unsure(ids);
+    const unsure = state.ids.unsure(ids);
     if (unsure.size === 0) return;
-    const found = await findIdSeqs(this.#fs, fd, end, unsure, (error) =>
+    const found = await findIdSeqs(this.#fs, fd, end, state.head, unsure, (error) =>
       this.#ioError('read', error),
     );
-    for (const id of unsure) stored.settle(id, found.get(id));
+    for (const id of unsure) state.ids.settle(id, found.get(id));
   }
 
   #moveAside(fd: number, from: number, to: number, real: string): Promise<string> {

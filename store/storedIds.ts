@@ -1,5 +1,5 @@
 import { DEFAULT_EXACT_LIMIT, IdIndex } from '../events/index.js';
-import { chunksOfFd } from './logFile.js';
+import { CHUNK, readRangeSync } from './logFile.js';
 import type { IdSeqs } from './prepareAppend.js';
 import type { StoreFs } from './storeFs.js';
 
@@ -77,25 +77,32 @@ export class StoredIds implements IdSeqs {
 
 /** Looked for one by one (a search of the raw bytes for each) up to this many; more parse every line. */
 const SEARCHED_IDS = 16;
+/** Chunks read between two looks at the event loop (4 MB). */
+const YIELD_EVERY = 64;
 const NEWLINE = 10;
 const BACKSLASH = 92;
 
 /**
- * The seq of each of `ids` among the lines of bytes `[0, end)` of an open log (line n holds
- * seq n: the lines were checked), for those it holds. Read from the log itself, which alone
- * says whether an id the index only fingerprints is there.
+ * The seq of each of `ids` among the `lines` lines of bytes `[0, end)` of an open log, for
+ * those it holds. Read from the log itself, which alone says whether an id the index only
+ * fingerprints is there.
  *
- * A line is parsed only if it may hold one of the ids: up to {@link SEARCHED_IDS} ids, a line
- * holding one of them as a JSON string written plainly (`"id"`), or holding a backslash (an id
- * can be spelt with escapes only where one is); more ids, every line. Stops once all are found.
+ * The log is read from its end back, a chunk at a time, and the reading stops once every id
+ * is found: a batch run again after a crash names the last events. A line is parsed only if
+ * it may hold one of the ids: up to {@link SEARCHED_IDS} ids, a line holding one of them as a
+ * JSON string written plainly (`"id"`), or holding a backslash (an id can be spelt with
+ * escapes only where one is); more ids, every line. Line n holds seq n (the lines were
+ * checked); a line found whose `seq` says otherwise means the store's state does not describe
+ * the log, and is an error rather than a wrong seq.
  *
  * @example
- * const seqs = await findIdSeqs(fs, fd, checkpoint.bytes, new Set(['gen-41']), wrap);
+ * const seqs = await findIdSeqs(fs, fd, checkpoint.bytes, state.head, new Set(['gen-41']), wrap);
  */
 export async function findIdSeqs(
   fs: StoreFs,
   fd: number,
   end: number,
+  lines: number,
   ids: ReadonlySet<string>,
   wrap: (error: unknown) => Error,
 ): Promise<Map<string, number>> {
@@ -104,50 +111,80 @@ export async function findIdSeqs(
   const patterns =
     ids.size <= SEARCHED_IDS ? [...ids].map((id) => Buffer.from(JSON.stringify(id))) : undefined;
   const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
-  /** Lines before the block being read. */
-  let line = 0;
-  let carry: Buffer | undefined;
 
-  /** Parses the line `[from, to)` of `block` (line number `at`) and records its id if asked. */
+  /** Parses the line `[from, to)` of `block`, line `at`, and records its id if asked for. */
   const look = (block: Buffer, from: number, to: number, at: number) => {
+    let value: { id?: unknown; seq?: unknown };
     try {
-      const text =
-        at === 1 ? decoder.decode(block.subarray(from, to)) : block.toString('utf8', from, to);
-      const id = (JSON.parse(text) as { id?: unknown }).id;
-      if (typeof id === 'string' && ids.has(id) && !found.has(id)) found.set(id, at);
+      const bytes = block.subarray(from, to);
+      value = JSON.parse(at === 1 ? decoder.decode(bytes) : bytes.toString('utf8'));
     } catch {
       // Not an event: the checked part of a log has none such, and it cannot hold an id.
+      return;
     }
+    const id = value?.id;
+    if (typeof id !== 'string' || !ids.has(id) || found.has(id)) return;
+    if (value.seq !== at) {
+      throw wrap(
+        new Error(
+          `line ${at} holds seq ${String(value.seq)}, not ${at}: the log changed under the store's checkpoint`,
+        ),
+      );
+    }
+    found.set(id, at);
   };
 
-  /** Each line of `block` (whole lines) that may hold an id asked for, looked at. */
-  const scan = (block: Buffer) => {
+  /** Each line of `block` (whole lines, the first of them line `first`) that may hold an id, looked at. */
+  const scan = (block: Buffer, first: number) => {
     const starts = patterns === undefined ? undefined : candidateStarts(block, patterns);
+    let line = first;
     let start = 0;
     let next = 0;
     while (start < block.length) {
       const nl = block.indexOf(NEWLINE, start);
       const stop = nl === -1 ? block.length : nl;
-      line++;
       if (starts === undefined) look(block, start, stop, line);
       else if (next < starts.length && starts[next] === start) {
         look(block, start, stop, line);
         next++;
       }
+      line++;
       start = stop + 1;
     }
   };
 
-  for await (const chunk of chunksOfFd(fs, fd, 0, end, wrap)) {
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    const block = carry === undefined ? bytes : Buffer.concat([carry, bytes]);
-    const last = block.lastIndexOf(NEWLINE);
-    // The chunk's buffer is read into again: what is carried is copied.
-    carry = last === block.length - 1 ? undefined : Buffer.from(block.subarray(last + 1));
-    if (last >= 0) scan(block.subarray(0, last + 1));
-    if (found.size === ids.size) return found;
+  /** Whole lines after the block being read. */
+  let after = 0;
+  let reads = 0;
+  /** The end of the line the last chunk read began inside, with its `\n`. */
+  let carry: Buffer | undefined;
+  for (let position = end; position > 0; ) {
+    const length = Math.min(CHUNK, position);
+    position -= length;
+    let chunk: Buffer;
+    try {
+      chunk = readRangeSync(fs, fd, position, position + length);
+    } catch (error) {
+      throw wrap(error);
+    }
+    if (chunk.length !== length) throw wrap(new Error('the log is shorter than the store read it'));
+    const block = carry === undefined ? chunk : Buffer.concat([chunk, carry]);
+    // Up to its first newline, the block ends a line begun before it (none before byte 0).
+    const cut = position === 0 ? 0 : block.indexOf(NEWLINE) + 1;
+    if (cut === 0 && position > 0) {
+      carry = block;
+      continue;
+    }
+    carry = cut === 0 ? undefined : block.subarray(0, cut);
+    const whole = block.subarray(cut);
+    let count = 0;
+    for (let at = whole.indexOf(NEWLINE); at !== -1; at = whole.indexOf(NEWLINE, at + 1)) count++;
+    scan(whole, lines - after - count + 1);
+    after += count;
+    if (found.size === ids.size) break;
+    // A whole log read in one go would hold the event loop for a few hundred milliseconds.
+    if (++reads % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  if (carry !== undefined) scan(carry);
   return found;
 }
 

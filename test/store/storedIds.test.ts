@@ -11,13 +11,15 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The seqs `findIdSeqs` finds for `ids` in a log of `text`. */
+/** The seqs `findIdSeqs` finds for `ids` in a log of `text` (its lines before `end`). */
 async function find(text: string, ids: string[], end = Buffer.byteLength(text)) {
   const path = join(dir, 'log.jsonl');
   writeFileSync(path, text);
+  const lines = Buffer.from(text).subarray(0, end).toString().split('\n').length - 1;
   const fd = openSync(path, 'r');
   try {
-    return Object.fromEntries(await findIdSeqs(nodeFs, fd, end, new Set(ids), (e) => e as Error));
+    const found = await findIdSeqs(nodeFs, fd, end, lines, new Set(ids), (e) => e as Error);
+    return Object.fromEntries(found);
   } finally {
     closeSync(fd);
   }
@@ -60,6 +62,14 @@ describe('findIdSeqs', () => {
     // Only the bytes before `end` are read.
     const end = Buffer.byteLength(text.split('\n').slice(0, 100).join('\n')) + 1;
     expect(await find(text, ['e-100', 'e-101'], end)).toEqual({ 'e-100': 100 });
+  });
+
+  it('reads from the end back and stops once all are found; a line found whose seq is not its place is an error, never a wrong seq', async () => {
+    const pad = `,"data":{"text":"${'x'.repeat(700)}"}`;
+    let text = line(7, 'wrong', pad);
+    for (let seq = 2; seq <= 300; seq++) text += line(seq, `e-${seq}`, pad);
+    expect(await find(text, ['e-299', 'e-250'])).toEqual({ 'e-299': 299, 'e-250': 250 });
+    await expect(find(text, ['wrong'])).rejects.toThrow(/line 1 holds seq 7/);
   });
 });
 
