@@ -12,8 +12,8 @@ export class UnsettledId extends Error {
 
 /**
  * Every id of a log with its seq, in little memory: an {@link IdIndex} (its line is the seq),
- * exact up to {@link DEFAULT_EXACT_LIMIT} ids, then counting runs and 64-bit fingerprints, about
- * 8–16 bytes an id where a `Map` of a million ids took some 100 MB.
+ * exact up to {@link DEFAULT_EXACT_LIMIT} ids, then counting runs and 64-bit fingerprints
+ * (8–16 bytes an id; a `Map` of a million ids and their strings took about 100 MB).
  *
  * Past the exact ids the index knows an id is stored (a run holds its number: sure, but without
  * its seq; a fingerprint: maybe another id's) without knowing where. Such an id is *unsure*:
@@ -23,7 +23,8 @@ export class UnsettledId extends Error {
  *
  * @example
  * const unsure = ids.unsure(batchIds);
- * for (const [id, seq] of await findIdSeqs(fs, fd, bytes, unsure)) ids.settle(id, seq);
+ * const found = await findIdSeqs(fs, fd, checkpoint.bytes, head, unsure, wrap);
+ * for (const id of unsure) ids.settle(id, found.get(id));
  */
 export class StoredIds implements IdSeqs {
   readonly index: IdIndex;
