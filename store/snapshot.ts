@@ -157,7 +157,11 @@ export async function loadSnapshot(
 ): Promise<Checkpoint | undefined> {
   let value: unknown;
   try {
-    value = JSON.parse(await fs.readFile(path, 'utf8'));
+    const bytes = await fs.readFile(path);
+    // A sidecar of another version (or anything else) is not parsed at all: the first append
+    // after an upgrade would otherwise hold a million ids parsed for nothing while it replays.
+    if (!bytes.subarray(0, OPENING.length).equals(OPENING)) return;
+    value = JSON.parse(bytes.toString('utf8'));
   } catch {
     return;
   }
@@ -218,6 +222,11 @@ export async function saveSnapshot(
     return false;
   }
 }
+
+/** How every sidecar of this version begins (`saveSnapshot` writes these fields first). */
+const OPENING = Buffer.from(
+  `{"format":"truce-store-snapshot","version":${STORE_SNAPSHOT_VERSION},`,
+);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
