@@ -72,7 +72,7 @@ export class IdIndex {
    * Open-addressing table: per slot two 32-bit hashes side by side (hi never 0 when used), 8
    * bytes an id. Side by side, a probe reads one cache line, not one in each of two arrays.
    */
-  #slots = new Uint32Array(0);
+  #slots: Uint32Array = new Uint32Array(0);
   /** Slots in the table (half the words). */
   #capacity = 0;
   #size = 0;
@@ -105,6 +105,74 @@ export class IdIndex {
     for (let i = 0; i < count; i++) {
       index.#insert(words[2 * i] as number, words[2 * i + 1] as number);
     }
+    return index;
+  }
+
+  /**
+   * The index's contents, to be saved and loaded back with {@link IdIndex.fromParts}: the exact
+   * ids (the index's own map, in the order added: read it, do not change it) while it keeps
+   * them, else its runs (each one's numbers, a view) and its table's slots (a view). Undefined
+   * for an index of fingerprints ({@link IdIndex.ofFingerprints}), which has no runs.
+   *
+   * @example
+   * const parts = ids.toParts();
+   */
+  toParts(): IdIndexParts | undefined {
+    if (this.#exact) return { exact: this.#exact, runs: [], slots: new Uint32Array(0) };
+    if (this.#runs === undefined) return undefined;
+    const runs = [...this.#runs.values()].map((run) => ({
+      prefix: run.prefix,
+      width: run.width,
+      values: run.values.subarray(0, run.count),
+    }));
+    return { runs, slots: this.#slots.subarray(0, 2 * this.#capacity) };
+  }
+
+  /**
+   * The index {@link IdIndex.toParts} described, past its exact ids (its runs and table), or
+   * undefined when the parts could not have come from one: a run whose numbers do not increase
+   * or do not fit its shape, a table not a power of two, fuller than half, or with a
+   * fingerprint its probe would not reach. The runs' numbers are copied; the slots are the
+   * index's from then on (the caller hands them over).
+   *
+   * @example
+   * const ids = IdIndex.fromParts({ runs, slots });
+   */
+  static fromParts(parts: Pick<IdIndexParts, 'runs' | 'slots'>): IdIndex | undefined {
+    const index = new IdIndex({ exactLimit: 0 });
+    index.#exact = undefined;
+    const runs = new Map<string, Run>();
+    if (parts.runs.length > MAX_RUNS) return undefined;
+    for (const { prefix, width, values } of parts.runs) {
+      if (!Number.isInteger(width) || width < 1 || width > MAX_DIGITS) return undefined;
+      const end = prefix.charCodeAt(prefix.length - 1) - 48;
+      if (end >= 0 && end <= 9) return undefined;
+      const key = `${width} ${prefix}`;
+      if (runs.has(key)) return undefined;
+      const limit = 10 ** width;
+      let last = -1;
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i] as number;
+        if (!Number.isInteger(v) || v <= last || v >= limit) return undefined;
+        last = v;
+      }
+      // Room to grow past the numbers loaded: the next appends extend the run without a copy.
+      const held = new Float64Array(Math.max(16, values.length + 1024));
+      held.set(values);
+      runs.set(key, { prefix, width, values: held, count: values.length });
+      index.#inRuns += values.length;
+    }
+    index.#runs = runs;
+    const slots = parts.slots;
+    const capacity = slots.length / 2;
+    if (!Number.isInteger(capacity) || capacity < 1024 || (capacity & (capacity - 1)) !== 0) {
+      return undefined;
+    }
+    const size = reachableSlots(slots, capacity);
+    if (size === undefined || size * 2 > capacity) return undefined;
+    index.#slots = slots;
+    index.#capacity = capacity;
+    index.#size = size;
     return index;
   }
 
@@ -301,6 +369,50 @@ export function writeIdFingerprint(id: string, words: Uint32Array, at: number): 
   }
   words[2 * at] = hi >>> 0 || 1;
   words[2 * at + 1] = mixLo(lo);
+}
+
+/** What an {@link IdIndex} holds ({@link IdIndex.toParts}), to save it and load it back. */
+export interface IdIndexParts {
+  /** The exact ids with the line that first used each, in the order added, while kept. */
+  exact?: ReadonlyMap<string, number>;
+  /** Past the exact ids: each run's shape and its numbers, increasing. */
+  runs: Array<{ prefix: string; width: number; values: Float64Array }>;
+  /** Past the exact ids: the table, two words a slot (a first word of 0 is an empty slot). */
+  slots: Uint32Array;
+}
+
+/**
+ * How many slots of an open-addressing table hold a fingerprint, or undefined when one of them
+ * lies where a probe from its home slot (its second word's low bits) would not reach it: past
+ * an empty slot, as a damaged or hand-made table could have it, and a look-up would then miss
+ * an id the table holds. Also undefined when no slot is empty (a probe would never end).
+ */
+function reachableSlots(slots: Uint32Array, capacity: number): number | undefined {
+  const mask = capacity - 1;
+  let empty = -1;
+  for (let slot = 0; slot < capacity; slot++) {
+    if (slots[2 * slot] === EMPTY) {
+      empty = slot;
+      break;
+    }
+  }
+  if (empty === -1) return undefined;
+  let size = 0;
+  // Around the ring from an empty slot: each run of full slots starts after an empty one, and
+  // a fingerprint is reached when its home lies within its run, at or before it.
+  let start = 1;
+  for (let step = 1; step <= capacity; step++) {
+    const slot = (empty + step) & mask;
+    if (slots[2 * slot] === EMPTY) {
+      start = step + 1;
+      continue;
+    }
+    size++;
+    const home = (slots[2 * slot + 1] as number) & mask;
+    const back = (slot - home) & mask;
+    if (back > step - start) return undefined;
+  }
+  return size;
 }
 
 /** Where the index takes an id's two hashes ({@link writeIdFingerprint}) before using them. */

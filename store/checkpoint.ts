@@ -3,7 +3,13 @@ import { DEFAULT_MAX_LINE_BYTES } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
 import { readRange, readRangeSync, sha256 } from './logFile.js';
 import type { LogState } from './prepareAppend.js';
+import { StoredIds } from './storedIds.js';
 import type { StoreFs } from './storeFs.js';
+
+/** A log's state as the file store keeps it: its ids compact ({@link StoredIds}). */
+export interface FileLogState extends LogState {
+  ids: StoredIds;
+}
 
 /**
  * The state of a log at a byte offset (head, ids, replayer), with what identifies the file at
@@ -11,7 +17,7 @@ import type { StoreFs } from './storeFs.js';
  * before each use, so a log edited or replaced since is replayed again rather than trusted.
  */
 export interface Checkpoint {
-  state: LogState;
+  state: FileLogState;
   /** Bytes of the log covered, ending with a whole line. */
   bytes: number;
   /** The log file's inode. */
@@ -23,10 +29,13 @@ export interface Checkpoint {
   snapshotSeq: number;
 }
 
-/** The checkpoint of an empty log. */
-export function emptyCheckpoint(ino: number, file: string): Checkpoint {
+/**
+ * The checkpoint of an empty log; its ids exact up to `exactLimit` (IdIndex's default: tests
+ * use fewer).
+ */
+export function emptyCheckpoint(ino: number, file: string, exactLimit?: number): Checkpoint {
   return {
-    state: { head: 0, ids: new Map(), replayer: new Replayer({ file }) },
+    state: { head: 0, ids: new StoredIds(undefined, exactLimit), replayer: new Replayer({ file }) },
     bytes: 0,
     ino,
     lastLineStart: 0,

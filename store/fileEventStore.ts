@@ -15,7 +15,12 @@ import {
   type TruceEvent,
   ValidationError,
 } from '../events/index.js';
-import { type Checkpoint, emptyCheckpoint, verifyCheckpoint } from './checkpoint.js';
+import {
+  type Checkpoint,
+  emptyCheckpoint,
+  type FileLogState,
+  verifyCheckpoint,
+} from './checkpoint.js';
 import { committedSize } from './committedSize.js';
 import type {
   AppendOptions,
@@ -39,6 +44,7 @@ import { identityOf, realLogPathSync } from './logPath.js';
 import { leftDirty, prepareAppend } from './prepareAppend.js';
 import { moveAside } from './recovery.js';
 import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
+import { findIdSeqs, UnsettledId } from './storedIds.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link FileEventStore}. */
@@ -58,6 +64,11 @@ export interface FileEventStoreOptions {
   name?: string;
   /** What the batch is called in error messages (`the batch` by default). */
   batchName?: string;
+  /**
+   * How many ids are kept exactly, with their seqs, before the compact form (IdIndex's 100,000
+   * by default; tests use fewer to reach it with short logs).
+   */
+  exactIds?: number;
 }
 
 const { O_RDWR, O_RDONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -91,6 +102,7 @@ export class FileEventStore implements EventStore {
   readonly #snapshotEvery: number;
   readonly #name: string;
   readonly #batchName: string;
+  readonly #exactIds: number | undefined;
   #cached: Checkpoint | undefined;
   /** The lock paths this store has swept for orphan temp files already. */
   readonly #swept = new Set<string>();
@@ -112,6 +124,7 @@ export class FileEventStore implements EventStore {
     this.#snapshotEvery = options.snapshotEvery ?? 256;
     this.#name = options.name ?? path;
     this.#batchName = options.batchName ?? 'the batch';
+    this.#exactIds = options.exactIds;
   }
 
   /** The lock file beside the log, as named (the store locks beside the log's real path). */
@@ -266,6 +279,9 @@ export class FileEventStore implements EventStore {
       const { state } = checkpoint;
       let prepared: ReturnType<typeof prepareAppend>;
       try {
+        // Ids the compact index cannot place are looked for in the log first: prepareAppend
+        // then gets the seq of each, or knows it is new.
+        await this.#placeIds(fd, checkpoint.bytes, state, idsOf(events));
         prepared = prepareAppend(state, events, {
           ...options,
           file: this.#name,
@@ -274,6 +290,8 @@ export class FileEventStore implements EventStore {
       } catch (error) {
         if (leftDirty(error)) this.#cached = undefined;
         throw error;
+      } finally {
+        state.ids.forgetSettled();
       }
       const written = prepared.events.length;
       if (written > 0) {
@@ -555,14 +573,14 @@ export class FileEventStore implements EventStore {
         verifyCheckpoint(
           fs,
           fd,
-          await loadSnapshot(snapshotPathOf(real), this.#name, fs),
+          await loadSnapshot(snapshotPathOf(real), this.#name, fs, this.#exactIds),
           size,
           ino,
         );
     } catch (error) {
       throw this.#ioError('read', error);
     }
-    base ??= emptyCheckpoint(ino, this.#name);
+    base ??= emptyCheckpoint(ino, this.#name, this.#exactIds);
     if (base.bytes !== size) return this.#replayTail(fd, base, size, real);
     this.#cached = base;
     return base;
@@ -589,7 +607,16 @@ export class FileEventStore implements EventStore {
       const start = bytes;
       let entry: LogEntry | null;
       try {
-        entry = checker.check(raw);
+        for (;;) {
+          try {
+            entry = checker.check(raw);
+            break;
+          } catch (error) {
+            // An id the compact index cannot place: the lines before this one say.
+            if (!(error instanceof UnsettledId)) throw error;
+            await this.#placeIds(fd, start, state, [error.id]);
+          }
+        }
       } catch (error) {
         if (!(error instanceof ValidationError && error.torn)) throw error;
         const side = await this.#moveAside(fd, start, size, real);
@@ -639,6 +666,25 @@ export class FileEventStore implements EventStore {
     };
     this.#cached = checkpoint;
     return checkpoint;
+  }
+
+  /**
+   * Settles the ids among `ids` the store's index cannot place (see {@link StoredIds}) by
+   * reading bytes `[0, end)` of the log, the `state.head` events `state` describes: the seq of
+   * each, or that it is not there.
+   */
+  async #placeIds(
+    fd: number,
+    end: number,
+    state: FileLogState,
+    ids: Iterable<string>,
+  ): Promise<void> {
+    const unsure = state.ids.unsure(ids);
+    if (unsure.size === 0) return;
+    const found = await findIdSeqs(this.#fs, fd, end, state.head, unsure, (error) =>
+      this.#ioError('read', error),
+    );
+    for (const id of unsure) state.ids.settle(id, found.get(id));
   }
 
   #moveAside(fd: number, from: number, to: number, real: string): Promise<string> {
@@ -715,6 +761,17 @@ async function* namedLines(lines: AsyncIterable<RawLine>, name: string): AsyncGe
   } catch (error) {
     throw lineTooLongAsValidation(error, name);
   }
+}
+
+/** The string ids of a batch (anything else is left to `prepareAppend` to refuse). */
+function idsOf(events: readonly NewEvent[]): string[] {
+  const ids: string[] = [];
+  for (const event of events as readonly unknown[]) {
+    const id =
+      typeof event === 'object' && event !== null ? (event as { id?: unknown }).id : undefined;
+    if (typeof id === 'string') ids.push(id);
+  }
+  return ids;
 }
 
 /** How a non-regular file is named in a refusal. */

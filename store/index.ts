@@ -15,4 +15,5 @@ export * from './postgres/index.js';
 export * from './prepareAppend.js';
 export * from './recovery.js';
 export * from './snapshot.js';
+export * from './storedIds.js';
 export * from './storeFs.js';

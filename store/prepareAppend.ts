@@ -10,12 +10,21 @@ import {
 import type { Replayer } from '../replay/index.js';
 import type { AppendOptions, NewEvent } from './eventStore.js';
 
+/**
+ * Every id of a log with its seq: a `Map`, or the file store's compact `StoredIds`. `get` must
+ * be exact: the seq an id is stored at, or undefined for an id not in the log.
+ */
+export interface IdSeqs {
+  get(id: string): number | undefined;
+  set(id: string, seq: number): unknown;
+}
+
 /** What an append is checked against: the log's head, its ids and the machine after its last event. */
 export interface LogState {
   /** The seq of the last event, 0 when empty. */
   head: number;
   /** Every id in the log with its seq. */
-  ids: Map<string, number>;
+  ids: IdSeqs;
   /** The statechart and projections after the last event. */
   replayer: Replayer;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IdIndex, writeIdFingerprint } from '../../events/index.js';
+import { IdIndex, type IdIndexParts, writeIdFingerprint } from '../../events/index.js';
 import { numRuns, seed } from '../properties/settings.js';
 
 describe('IdIndex', () => {
@@ -161,5 +161,94 @@ describe('IdIndex', () => {
       }),
       { numRuns, seed },
     );
+  });
+
+  it('given an index past its exact ids saved and loaded back (toParts, fromParts), then it answers as the map of every id added, and goes on adding (fast-check)', () => {
+    const id = fc.oneof(
+      fc
+        .tuple(fc.constantFrom('gen-', 'a', 'x-'), fc.nat({ max: 3000 }))
+        .map(([p, n]) => `${p}${n}`),
+      fc.string({ maxLength: 5 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(id, { minLength: 1, maxLength: 3000 }),
+        fc.array(id, { maxLength: 200 }),
+        (before, after) => {
+          const ids = new IdIndex({ exactLimit: 0 });
+          const first = new Map<string, number>();
+          const add = (index: IdIndex, one: string) => {
+            if (first.has(one)) return;
+            first.set(one, first.size + 1);
+            index.add(one, first.size);
+          };
+          for (const one of before) add(ids, one);
+          const parts = ids.toParts();
+          expect(parts?.exact).toBeUndefined();
+          const loaded = IdIndex.fromParts(parts as IdIndexParts) as IdIndex;
+          expect(loaded.size).toBe(first.size);
+          for (const one of [...before, ...after]) {
+            expect(loaded.firstLine(one)).toBe(first.has(one) ? 0 : undefined);
+          }
+          for (const one of after) {
+            if (!first.has(one)) expect(loaded.firstLine(one)).toBeUndefined();
+            add(loaded, one);
+            expect(loaded.firstLine(one)).toBe(0);
+          }
+          expect(loaded.size).toBe(first.size);
+        },
+      ),
+      { numRuns, seed },
+    );
+  });
+
+  it('gives its exact ids with their lines while it keeps them', () => {
+    const ids = new IdIndex({ exactLimit: 3 });
+    ids.add('b', 1);
+    ids.add('a', 2);
+    expect([...(ids.toParts()?.exact ?? [])]).toEqual([
+      ['b', 1],
+      ['a', 2],
+    ]);
+    expect(IdIndex.ofFingerprints(new Uint32Array(0), 0).toParts()).toBeUndefined();
+  });
+
+  it('refuses parts no index could have: numbers that do not increase or fit the run, a table not a power of two, fuller than half, or with a fingerprint its probe would not reach', () => {
+    const ids = new IdIndex({ exactLimit: 0 });
+    for (let n = 1; n <= 20; n++) ids.add(`gen-${n}`, n);
+    for (let n = 0; n < 20; n++) ids.add(`x${String.fromCharCode(97 + n)}`, 20 + n);
+    const good = ids.toParts() as IdIndexParts;
+    expect(IdIndex.fromParts(good)?.size).toBe(40);
+    const run = good.runs[0] as IdIndexParts['runs'][number];
+    const withRun = (change: Partial<IdIndexParts['runs'][number]>) =>
+      IdIndex.fromParts({ ...good, runs: [{ ...run, ...change }, ...good.runs.slice(1)] });
+    expect(withRun({ values: Float64Array.from([1, 3, 2]) })).toBeUndefined();
+    expect(withRun({ values: Float64Array.from([1, 1]) })).toBeUndefined();
+    expect(withRun({ width: 1, values: Float64Array.from([1, 10]) })).toBeUndefined();
+    expect(withRun({ values: Float64Array.from([0.5]) })).toBeUndefined();
+    expect(withRun({ prefix: 'gen-1' })).toBeUndefined();
+    expect(IdIndex.fromParts({ ...good, runs: [run, run] })).toBeUndefined();
+    expect(IdIndex.fromParts({ ...good, slots: good.slots.subarray(0, 1536) })).toBeUndefined();
+    const full = new Uint32Array(2048);
+    for (let slot = 0; slot < 600; slot++) {
+      full[2 * slot] = 7;
+      full[2 * slot + 1] = slot;
+    }
+    expect(IdIndex.fromParts({ runs: [], slots: full })).toBeUndefined();
+    expect(
+      IdIndex.fromParts({ runs: [], slots: full.map((w, i) => (i >= 2 * 500 ? 0 : w)) })?.size,
+    ).toBe(500);
+    // A fingerprint at slot 9 whose home is slot 5, with slot 7 empty between: not reachable.
+    const gap = new Uint32Array(2048);
+    for (const slot of [5, 6, 8]) [gap[2 * slot], gap[2 * slot + 1]] = [3, slot];
+    expect(IdIndex.fromParts({ runs: [], slots: gap })?.size).toBe(3);
+    [gap[18], gap[19]] = [3, 5];
+    expect(IdIndex.fromParts({ runs: [], slots: gap })).toBeUndefined();
+    [gap[14], gap[15]] = [3, 7];
+    expect(IdIndex.fromParts({ runs: [], slots: gap })?.size).toBe(5);
+    // Around the end of the table: home 1023, at slot 0.
+    const wrap = new Uint32Array(2048);
+    [wrap[2046], wrap[2047], wrap[0], wrap[1]] = [3, 1023, 3, 1023];
+    expect(IdIndex.fromParts({ runs: [], slots: wrap })?.size).toBe(2);
   });
 });

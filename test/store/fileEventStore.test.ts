@@ -14,9 +14,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../cli/run.js';
-import { readLog, StoreError, ValidationError } from '../../events/index.js';
+import { IdIndex, readLog, StoreError, ValidationError } from '../../events/index.js';
 import { replayLog } from '../../replay/index.js';
-import { decodeLockInfo, FileEventStore, nodeFs, type StoreFs } from '../../store/index.js';
+import {
+  decodeLockInfo,
+  FileEventStore,
+  idsField,
+  nodeFs,
+  type StoreFs,
+} from '../../store/index.js';
 import { readAll, storeContract } from './contract.js';
 import { aid, illegal, opened } from './fixtures.js';
 
@@ -187,6 +193,130 @@ describe('FileEventStore', () => {
       const lines = readFileSync(log, 'utf8').split('\n');
       writeFileSync(log, `${lines.slice(0, 2).join('\n')}\n`);
       expect(await open().append([aid('a2')])).toMatchObject({ seqs: [3], written: 1 });
+    });
+  });
+
+  describe('ids past the exact ones (compact in memory and in the sidecar)', () => {
+    // Ids kept exactly up to 3: the rest are counting runs (a1, a2…) and fingerprints (x-…).
+    const small = (options: ConstructorParameters<typeof FileEventStore>[1] = {}) =>
+      open({ exactIds: 3, snapshotEvery: 1, ...options });
+    const sidecar = () => JSON.parse(readFileSync(`${log}.snapshot.json`, 'utf8'));
+    const stored = ['open', 'a1', 'x-b', 'a2', 'x-c', 'a3'];
+    const fill = () => small().append(stored.map((id) => (id === 'open' ? opened() : aid(id))));
+
+    it.each([
+      ['a counting id (a run holds its number)', 'a2', 4],
+      ['a fingerprinted id', 'x-c', 5],
+      ['the first id (exact until the log grew past 3)', 'open', 1],
+    ])(
+      'given a log past its exact ids, when %s stored there is appended again, then its original seq is returned and nothing is written',
+      async (_kind, id, seq) => {
+        await fill();
+        expect(Array.isArray(sidecar().ids)).toBe(false);
+        const before = readFileSync(log);
+        // From the sidecar (a new store), and from the state the store kept (the same one).
+        const store = small();
+        expect(await store.append([aid(id)])).toMatchObject({ seqs: [seq], written: 0 });
+        expect(await store.append([aid('new1'), aid(id)])).toMatchObject({
+          seqs: [7, seq],
+          written: 1,
+        });
+        expect(readFileSync(log).subarray(0, before.length).equals(before)).toBe(true);
+        expect(await small().append([aid(id), aid('new1')])).toMatchObject({
+          seqs: [seq, 7],
+          written: 0,
+        });
+        expect(readFileSync(log, 'utf8').split('\n')).toHaveLength(8);
+      },
+    );
+
+    it('given more ids to place than are searched for one by one, then each gets its seq from the log', async () => {
+      const many = Array.from(
+        { length: 40 },
+        (_, i) => `x-${String.fromCharCode(65 + (i % 26))}${'z'.repeat(i >> 4)}`,
+      );
+      await small().append([opened(), ...many.map((id) => aid(id))]);
+      const before = readFileSync(log);
+      const again = await small().append(many.map((id) => aid(id)));
+      expect(again).toMatchObject({ written: 0, seqs: many.map((_, i) => i + 2) });
+      expect(readFileSync(log).equals(before)).toBe(true);
+    });
+
+    /**
+     * The sidecar with the fingerprint of `id` in the place of `victim`'s: `id` then shares a
+     * fingerprint with an event of the log, though it is not in it.
+     */
+    const forgeFingerprint = (victim: string, id: string) => {
+      const snapshot = sidecar();
+      const forged = new IdIndex({ exactLimit: 0 });
+      const lines = readFileSync(log, 'utf8').trim().split('\n').slice(0, snapshot.seq);
+      lines.forEach((line, i) => {
+        const stored = JSON.parse(line).id as string;
+        forged.add(stored === victim ? id : stored, i + 1);
+      });
+      writeFileSync(`${log}.snapshot.json`, JSON.stringify({ ...snapshot, ids: idsField(forged) }));
+    };
+
+    it('given a new id whose fingerprint the sidecar holds for another id, then the log settles it: the event is appended', async () => {
+      await fill();
+      forgeFingerprint('x-b', 'zz-new');
+      expect(await small().append([aid('zz-new')])).toMatchObject({ seqs: [7], written: 1 });
+      const ids = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id);
+      expect(ids).toEqual([...stored, 'zz-new']);
+    });
+
+    it('given lines written past the sidecar, then a new id sharing a fingerprint is replayed as new, and a repeated one is named with the line that first used it', async () => {
+      await fill();
+      forgeFingerprint('x-b', 'zz-tail');
+      const line = (seq: number, id: string) => `${JSON.stringify({ seq, ...aid(id) })}\n`;
+      writeFileSync(log, line(7, 'zz-tail'), { flag: 'a' });
+      expect(await small().append([aid('after')])).toMatchObject({ seqs: [8], written: 1 });
+      forgeFingerprint('x-b', 'zz-tail');
+      writeFileSync(log, line(9, 'x-c'), { flag: 'a' });
+      await expect(small().append([aid('later')])).rejects.toThrow(
+        /line 9 .*"x-c" already used on line 5/,
+      );
+    });
+
+    it('given a sidecar of version 1 (every id as a string), then it is ignored: the log is replayed and the answer is right', async () => {
+      await open({ snapshotEvery: 1 }).append([opened(), aid('a1'), aid('a2')]);
+      const snapshot = sidecar();
+      expect(snapshot.version).toBe(2);
+      // Were it trusted, a1 would be unknown and written twice.
+      writeFileSync(
+        `${log}.snapshot.json`,
+        JSON.stringify({ ...snapshot, version: 1, ids: ['open', 'not-a1', 'a2'] }),
+      );
+      const before = readFileSync(log);
+      expect(await open().append([aid('a1')])).toMatchObject({ seqs: [2], written: 0 });
+      expect(readFileSync(log).equals(before)).toBe(true);
+      expect(await open({ snapshotEvery: 1 }).append([aid('a3')])).toMatchObject({ seqs: [4] });
+      expect(sidecar()).toMatchObject({ version: 2, ids: ['open', 'a1', 'a2', 'a3'] });
+    });
+
+    it('given a damaged compact sidecar (a fingerprint changed, or the hash), then it is ignored', async () => {
+      await fill();
+      const snapshot = sidecar();
+      // Every fingerprint's first word changed (past the bits that say which slots are used).
+      const { slots, used } = snapshot.ids.table;
+      const table = Buffer.from(used, 'base64');
+      for (let at = slots / 8; at < table.length; at += 8) table[at] = (table[at] as number) ^ 1;
+      writeFileSync(
+        `${log}.snapshot.json`,
+        JSON.stringify({
+          ...snapshot,
+          ids: { ...snapshot.ids, table: { slots, used: table.toString('base64') } },
+        }),
+      );
+      expect(await small().append([aid('x-b')])).toMatchObject({ seqs: [3], written: 0 });
+      writeFileSync(
+        `${log}.snapshot.json`,
+        JSON.stringify({ ...snapshot, ids: { ...snapshot.ids, hash: '0'.repeat(64) } }),
+      );
+      expect(await small().append([aid('x-c')])).toMatchObject({ seqs: [5], written: 0 });
     });
   });
 
