@@ -57,6 +57,7 @@ import {
 import { chunksOf, sha256 } from './logFile.js';
 import { realLogPath } from './logPath.js';
 import { fieldEdits, type PathStep, type StateEdit, stateDelta } from './stateDelta.js';
+import { UnsettledId } from './storedIds.js';
 import { nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link replayLogCached}. */
@@ -176,13 +177,6 @@ export const LIST_BLOCK = 128;
 
 /** The cache could not give what was needed midway (a file gone): replay without it. */
 class CacheMiss extends Error {}
-
-/** An id of the proven part has the fingerprint of a new event's: settled by reading the log. */
-class SettleId extends Error {
-  constructor(readonly id: string) {
-    super(`settle id ${id}`);
-  }
-}
 
 const { O_RDONLY, O_NONBLOCK } = constants;
 
@@ -578,7 +572,7 @@ class CachedRun {
         if (first !== undefined) return named(first);
         if (known?.has(id) !== true) return undefined;
         // The fingerprint of an id of the proven part: the log says whether it is the same id.
-        if (!settled.has(id)) throw new SettleId(id);
+        if (!settled.has(id)) throw new UnsettledId(id);
         const settledLine = settled.get(id);
         return settledLine === undefined ? undefined : named(settledLine);
       },
@@ -710,7 +704,7 @@ class CachedRun {
                 entry = checker.check(raw);
                 break;
               } catch (error) {
-                if (!(error instanceof SettleId)) throw error;
+                if (!(error instanceof UnsettledId)) throw error;
                 settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
               }
             }
