@@ -774,6 +774,20 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expectIds(59);
   });
 
+  it('given events past the proven part, a query that stops before them checks no line after the first event past its point: it does not read the ids file', async () => {
+    writeFileSync(log, aidLog(20));
+    expect(await cached(log)).toBe(await cold(log));
+    appendFileSync(log, aidLog(10, 21));
+    const { opened, watching: fs } = watchOpens();
+    // Event 20, the last proven one, is the first past seq 19: it is checked (a replay without
+    // the cache checks it too); the appended lines after it, in the same chunk, are not.
+    expect(await cached(log, { until: 19 }, { fs })).toBe(await cold(log, { until: 19 }));
+    expect(opened.filter((name) => name.startsWith('ids-'))).toEqual([]);
+    // Asked past the proven part, the same query reads it.
+    expect(await cached(log, { until: 25 }, { fs })).toBe(await cold(log, { until: 25 }));
+    expect(opened.filter((name) => name.startsWith('ids-'))).toHaveLength(1);
+  });
+
   it('given a replay stopped by an event the machine refuses, ids past it already checked, then the ids file holds those of the events replayed and the index ends there', async () => {
     // One chunk: every line is checked before its events are replayed, so the fingerprints of
     // the events after the refused one (52) are taken while the blocks of two are written out.
