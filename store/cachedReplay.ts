@@ -57,7 +57,7 @@ import {
 import { chunksOf, sha256 } from './logFile.js';
 import { realLogPath } from './logPath.js';
 import { fieldEdits, type PathStep, type StateEdit, stateDelta } from './stateDelta.js';
-import { UnsettledId } from './storedIds.js';
+import { checkSettling, UnsettledId } from './storedIds.js';
 import { nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link replayLogCached}. */
@@ -699,14 +699,12 @@ class CachedRun {
               prints = new Fingerprints(idsBlock, loaded, provenSeq);
             }
             let entry: LogEntry | null;
-            for (;;) {
-              try {
-                entry = checker.check(raw);
-                break;
-              } catch (error) {
-                if (!(error instanceof UnsettledId)) throw error;
-                settled.set(error.id, await this.#settle(error.id, proven as CacheMark));
-              }
+            try {
+              entry = checker.check(raw);
+            } catch (error) {
+              entry = await checkSettling(checker, raw, error, async (id) => {
+                settled.set(id, await this.#settle(id, proven as CacheMark));
+              });
             }
             if (entry === null) continue;
             const { event } = entry;

@@ -44,7 +44,7 @@ import { identityOf, realLogPathSync } from './logPath.js';
 import { leftDirty, prepareAppend } from './prepareAppend.js';
 import { moveAside } from './recovery.js';
 import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
-import { findIdSeqs, UnsettledId } from './storedIds.js';
+import { checkSettling, findIdSeqs } from './storedIds.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link FileEventStore}. */
@@ -607,15 +607,13 @@ export class FileEventStore implements EventStore {
       const start = bytes;
       let entry: LogEntry | null;
       try {
-        for (;;) {
-          try {
-            entry = checker.check(raw);
-            break;
-          } catch (error) {
-            // An id the compact index cannot place: the lines before this one say.
-            if (!(error instanceof UnsettledId)) throw error;
-            await this.#placeIds(fd, start, state, [error.id]);
-          }
+        try {
+          entry = checker.check(raw);
+        } catch (error) {
+          // An id the compact index cannot place: the lines before this one say.
+          entry = await checkSettling(checker, raw, error, (id) =>
+            this.#placeIds(fd, start, state, [id]),
+          );
         }
       } catch (error) {
         if (!(error instanceof ValidationError && error.torn)) throw error;

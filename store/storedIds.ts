@@ -1,4 +1,10 @@
-import { DEFAULT_EXACT_LIMIT, IdIndex } from '../events/index.js';
+import {
+  DEFAULT_EXACT_LIMIT,
+  IdIndex,
+  type LogChecker,
+  type LogEntry,
+  type RawLine,
+} from '../events/index.js';
 import { CHUNK, readRangeSync } from './logFile.js';
 import type { IdSeqs } from './prepareAppend.js';
 import type { StoreFs } from './storeFs.js';
@@ -7,6 +13,33 @@ import type { StoreFs } from './storeFs.js';
 export class UnsettledId extends Error {
   constructor(readonly id: string) {
     super(`the log must be read for id ${id} first`);
+  }
+}
+
+/**
+ * The entry of a line whose check threw `error`: when it is an {@link UnsettledId}, `settle`
+ * reads the log for that id and the line is checked again (as often as another id is
+ * unsettled); any other error is thrown. Called only once a check threw, so a line whose ids
+ * the lookup places pays no promise.
+ *
+ * @example
+ * let entry;
+ * try { entry = checker.check(raw); } catch (error) { entry = await checkSettling(checker, raw, error, settle); }
+ */
+export async function checkSettling(
+  checker: LogChecker,
+  raw: RawLine,
+  error: unknown,
+  settle: (id: string) => Promise<void>,
+): Promise<LogEntry | null> {
+  for (let thrown = error; ; ) {
+    if (!(thrown instanceof UnsettledId)) throw thrown;
+    await settle(thrown.id);
+    try {
+      return checker.check(raw);
+    } catch (again) {
+      thrown = again;
+    }
   }
 }
 
