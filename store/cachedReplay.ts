@@ -25,6 +25,7 @@ import {
   replayLog,
 } from '../replay/index.js';
 import { CACHE_MIN_BYTES } from './cacheMinBytes.js';
+import type { ProveOptions } from './chainProof.js';
 import { lastLineHolds } from './checkpoint.js';
 import {
   CACHE_VERSION,
@@ -42,6 +43,7 @@ import {
   fingerprintOf,
   type ListReuse,
   type ListTexts,
+  type LoadedState,
   type LogFingerprint,
   loadCheckpointState,
   readCacheIds,
@@ -122,6 +124,12 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    * thousand events: a few milliseconds of replay), so no folder appears beside short logs.
    */
   cacheMinBytes?: number;
+  /**
+   * Whether a log whose fingerprint changed since the cache proved it is hashed again on a
+   * thread of its own, while the state to resume from is read: from 16 MiB of log by default
+   * (`'auto'`); tests choose `'always'` or `'never'`.
+   */
+  proofThread?: ProveOptions['thread'];
 }
 
 /**
@@ -209,6 +217,7 @@ export async function replayLogCached(
     memo,
     listBlock = LIST_BLOCK,
     cacheMinBytes = CACHE_MIN_BYTES,
+    proofThread,
     fs = nodeFs,
     ...rest
   } = options;
@@ -256,6 +265,7 @@ export async function replayLogCached(
         before: fingerprintOf(stat),
         memo,
         listBlock,
+        proofThread,
       },
     );
     try {
@@ -301,6 +311,8 @@ interface RunLimits {
   memo: CheckpointMemo | undefined;
   /** Entries per block of a long list copied from the last whole state's file. */
   listBlock: number;
+  /** Whether the log's prefix is hashed on a thread of its own (by its size unless told). */
+  proofThread: ProveOptions['thread'];
 }
 
 type Listed = CacheIndex['checkpoints'][number];
@@ -506,8 +518,23 @@ class CachedRun {
     const access = this.#access;
     const writable = await cacheUsable(access);
     const index = useCache && writable ? await readCacheIndex(access) : undefined;
-    let verified: VerifiedIndex = index
-      ? await verifyCacheIndex(this.#handle, index, this.#limits.size, this.#limits.before)
+    const proving = index
+      ? verifyCacheIndex(this.#handle, index, this.#limits.size, this.#limits.before, {
+          thread: this.#limits.proofThread ?? 'auto',
+          note: access.note,
+        })
+      : undefined;
+    // The checkpoint to resume from, if the index holds: the last before the point asked for.
+    const wanted = (mark: Listed) =>
+      (until === undefined || mark.seq <= until) && (limit === undefined || mark.maxAt <= limit);
+    // Read while the log's prefix is proven (on a thread of its own when the log changed and is
+    // long): the proof decides below whether it is used.
+    let early = index && onEvent === undefined ? this.#readEarly(index, wanted) : undefined;
+    let verified: VerifiedIndex = proving
+      ? await proving.catch(async (error: unknown) => {
+          await early?.loaded;
+          throw error;
+        })
       : { checkpoints: [], end: undefined, whole: false, rehashed: false };
     if (index && !verified.whole) {
       access.note('the log changed before the end of the checkpoint cache; it is rebuilt past it');
@@ -517,17 +544,23 @@ class CachedRun {
     let base: { mark: Listed; state: ReplaySnapshot; replayer: Replayer } | undefined;
     for (let i = verified.checkpoints.length - 1; onEvent === undefined && i >= 0; i--) {
       const mark = verified.checkpoints[i] as Listed;
-      if (until !== undefined && mark.seq > until) continue;
-      if (limit !== undefined && mark.maxAt > limit) continue;
-      if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) continue;
-      this.#limits.onResume?.(mark.seq, mark.bytes);
-      const loaded = await loadCheckpointState(
-        access,
-        verified.checkpoints,
-        i,
-        index?.tails,
-        this.#limits.memo,
-      );
+      if (!wanted(mark)) continue;
+      const read = early?.at === i ? (await early.loaded)() : undefined;
+      early = undefined;
+      if (read === null) continue;
+      if (read === undefined && !(await lastLineHolds(this.#handle, mark, this.#limits.size))) {
+        continue;
+      }
+      if (read === undefined) this.#limits.onResume?.(mark.seq, mark.bytes);
+      const loaded =
+        read ??
+        (await loadCheckpointState(
+          access,
+          verified.checkpoints,
+          i,
+          index?.tails,
+          this.#limits.memo,
+        ));
       if (!loaded.ok) {
         // A file that does not hold: the cache is rebuilt from it on.
         verified = {
@@ -961,6 +994,40 @@ class CachedRun {
     return written
       ? [{ seq, file: written.file, fileHash: written.fileHash, size: written.size }]
       : [];
+  }
+
+  /**
+   * The state of the last checkpoint of `index` that a replay would resume from (its last line
+   * read back first), read before the index is proven: null when that line does not hold. An
+   * error is kept and thrown where the state is used, as if it had been read there.
+   */
+  #readEarly(
+    index: CacheIndex,
+    wanted: (mark: Listed) => boolean,
+  ): { at: number; loaded: Promise<() => LoadedState | null> } | undefined {
+    const at = index.checkpoints.findLastIndex(wanted);
+    const mark = index.checkpoints[at];
+    if (mark === undefined) return undefined;
+    const read = async (): Promise<LoadedState | null> => {
+      if (!(await lastLineHolds(this.#handle, mark, this.#limits.size))) return null;
+      this.#limits.onResume?.(mark.seq, mark.bytes);
+      return loadCheckpointState(
+        this.#access,
+        index.checkpoints,
+        at,
+        index.tails,
+        this.#limits.memo,
+      );
+    };
+    return {
+      at,
+      loaded: read().then(
+        (state) => () => state,
+        (error: unknown) => () => {
+          throw error;
+        },
+      ),
+    };
   }
 
   /** The fingerprints of the ids of events 1..provenSeq, from the cache's ids file. */

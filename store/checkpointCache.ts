@@ -12,8 +12,9 @@ import {
   writeCompactItems,
   writeCompactJson,
 } from '../replay/index.js';
+import { type ProveOptions, proveMarks, startLink } from './chainProof.js';
 import { type LineMark, lastLineHolds } from './checkpoint.js';
-import { chunksOf, sha256 } from './logFile.js';
+import { sha256 } from './logFile.js';
 import { createHash, randomBytes } from './nodeCrypto.js';
 import { replaySnapshotSchema } from './snapshot.js';
 import { applyStateDelta, type StateEdit } from './stateDelta.js';
@@ -324,7 +325,7 @@ export class ChainHasher {
   #link: { at: number; hash: string };
 
   constructor(previous = '', at = 0) {
-    this.#hash = createHash('sha256').update(previous);
+    this.#hash = startLink(createHash, previous);
     this.#hashed = at;
     this.#link = { at, hash: previous };
   }
@@ -374,7 +375,7 @@ export class ChainHasher {
     if (to === this.#link.at) return this.#link.hash;
     this.#advance(to);
     const digest = this.#hash.digest('hex');
-    this.#hash = createHash('sha256').update(digest);
+    this.#hash = startLink(createHash, digest);
     this.#link = { at: to, hash: digest };
     return digest;
   }
@@ -1495,6 +1496,7 @@ export async function verifyCacheIndex(
   index: CacheIndex,
   size: number,
   now: LogFingerprint,
+  options: ProveOptions = {},
 ): Promise<VerifiedIndex> {
   const marks = [...index.checkpoints, index.end];
   // Unchanged since proven: the end's last line is read back (and the checkpoint a replay
@@ -1506,35 +1508,13 @@ export async function verifyCacheIndex(
   ) {
     return { checkpoints: index.checkpoints, end: index.end, whole: true, rehashed: false };
   }
-  const checkpoints: CacheIndex['checkpoints'] = [];
-  let end: CacheIndex['end'] | undefined;
-  const limit = Math.min(size, index.end.bytes);
-  const hasher = new ChainHasher();
-  let next = 0;
-  const check = (): boolean => {
-    while (next < marks.length && (marks[next] as CacheMark).bytes <= hasher.readTo) {
-      const mark = marks[next] as CacheMark;
-      const isEnd = next === marks.length - 1;
-      const hash = isEnd ? hasher.peek(mark.bytes) : hasher.mark(mark.bytes);
-      if (hash !== mark.hash) return false;
-      if (isEnd) end = index.end;
-      else checkpoints.push(index.checkpoints[next] as CacheIndex['checkpoints'][number]);
-      next++;
-    }
-    return true;
-  };
-  let ok = true;
-  const chunks = chunksOf(handle, 0, limit, (error) => error as Error, {
-    readAhead: true,
-    chunkSize: PROOF_CHUNK,
-  });
-  for await (const chunk of chunks) {
-    hasher.feed(chunk);
-    if (!check()) {
-      ok = false;
-      break;
-    }
-  }
-  if (ok) check();
+  const held = await proveMarks(
+    handle.fd,
+    marks.map((mark, i) => ({ bytes: mark.bytes, hash: mark.hash, link: i < marks.length - 1 })),
+    Math.min(size, index.end.bytes),
+    { chunk: PROOF_CHUNK, ...options },
+  );
+  const checkpoints = index.checkpoints.slice(0, held);
+  const end = held === marks.length ? index.end : undefined;
   return { checkpoints, end, whole: end !== undefined, rehashed: true };
 }

@@ -549,28 +549,35 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(await cached(log, { until: 25 })).toBe(await cold(log, { until: 25 }));
   });
 
-  it('given a built cache, when events are appended, then it extends it: old checkpoints kept, new ones added', async () => {
-    writeFileSync(log, aidLog(20));
-    expect(await cached(log)).toBe(await cold(log));
-    const before = checkpointFiles();
-    expect(before).toHaveLength(6);
-    appendFileSync(log, aidLog(10, 21));
-    expect(await cached(log)).toBe(await cold(log));
-    expect(readIndex().end.seq).toBe(30);
-    const after = checkpointFiles();
-    expect(after).toEqual(expect.arrayContaining(before));
-    expect(after).toHaveLength(10);
-    // Whole states and the edits between them, each edit against the checkpoint before it.
-    const { checkpoints } = readIndex();
-    expect(checkpoints[0]?.from).toBeNull();
-    expect(checkpoints.some((c) => c.from === null && c !== checkpoints[0])).toBe(true);
-    expect(checkpoints.filter((c) => c.from !== null).length).toBeGreaterThan(4);
-    for (const [i, c] of checkpoints.entries()) {
-      if (c.from !== null) expect(c.from).toBe(checkpoints[i - 1]?.seq);
-    }
-    for (const until of [2, 17, 25, 30])
-      expect(await cached(log, { until })).toBe(await cold(log, { until }));
-  });
+  it.each(['auto', 'always'] as const)(
+    'given a built cache, when events are appended, then it extends it: old checkpoints kept, new ones added (prefix hashed: %s)',
+    async (proofThread) => {
+      writeFileSync(log, aidLog(20));
+      expect(await cached(log)).toBe(await cold(log));
+      const before = checkpointFiles();
+      expect(before).toHaveLength(6);
+      appendFileSync(log, aidLog(10, 21));
+      const notes: string[] = [];
+      const note = (message: string) => notes.push(message);
+      expect(await cached(log, {}, { proofThread, note })).toBe(await cold(log));
+      // A thread asked for did the hashing (it says so when it falls back to this one).
+      expect(notes.filter((m) => /main thread/.test(m))).toEqual([]);
+      expect(readIndex().end.seq).toBe(30);
+      const after = checkpointFiles();
+      expect(after).toEqual(expect.arrayContaining(before));
+      expect(after).toHaveLength(10);
+      // Whole states and the edits between them, each edit against the checkpoint before it.
+      const { checkpoints } = readIndex();
+      expect(checkpoints[0]?.from).toBeNull();
+      expect(checkpoints.some((c) => c.from === null && c !== checkpoints[0])).toBe(true);
+      expect(checkpoints.filter((c) => c.from !== null).length).toBeGreaterThan(4);
+      for (const [i, c] of checkpoints.entries()) {
+        if (c.from !== null) expect(c.from).toBe(checkpoints[i - 1]?.seq);
+      }
+      for (const until of [2, 17, 25, 30])
+        expect(await cached(log, { until })).toBe(await cold(log, { until }));
+    },
+  );
 
   it("given a built cache, when only the log's metadata changes (a new hard link, its times set back), then the next query proves its prefix again and records the log as it is now, so the one after need not", async () => {
     writeFileSync(log, aidLog(20));
@@ -653,27 +660,31 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(told.map(([seq]) => seq)).toEqual([12, 9]);
   });
 
-  it('given a built cache, when an earlier line is rewritten in place (same length), then it is rebuilt, never trusted', async () => {
-    writeFileSync(log, aidLog(20));
-    await cached(log);
-    const old = checkpointFiles();
-    // trucks 5 → 9 on seq 5: same bytes count, same inode, same last lines.
-    const text = readFileSync(log, 'utf8').replace('"trucks":5}', '"trucks":9}');
-    writeFileSync(log, text);
-    for (const until of [19, 4, 12, undefined]) {
-      const cut = until === undefined ? {} : { until };
-      expect(await cached(log, cut)).toBe(await cold(log, cut));
-    }
-    expect(JSON.parse(await cached(log, { until: 19 })).report.aid.trucks).toBe(
-      JSON.parse(await cold(log, { until: 19 })).report.aid.trucks,
-    );
-    // The checkpoints made before the rewritten line hold; those after it are gone.
-    expect(
-      checkpointFiles()
-        .filter((name) => old.includes(name))
-        .map((n) => Number(n.split('-')[0])),
-    ).toEqual([3]);
-  });
+  // The prefix is hashed on the caller's thread for a log this short, or on one of its own.
+  it.each(['auto', 'always'] as const)(
+    'given a built cache, when an earlier line is rewritten in place (same length), then it is rebuilt, never trusted (prefix hashed: %s)',
+    async (proofThread) => {
+      writeFileSync(log, aidLog(20));
+      await cached(log);
+      const old = checkpointFiles();
+      // trucks 5 → 9 on seq 5: same bytes count, same inode, same last lines.
+      const text = readFileSync(log, 'utf8').replace('"trucks":5}', '"trucks":9}');
+      writeFileSync(log, text);
+      for (const until of [19, 4, 12, undefined]) {
+        const cut = until === undefined ? {} : { until };
+        expect(await cached(log, cut, { proofThread })).toBe(await cold(log, cut));
+      }
+      expect(JSON.parse(await cached(log, { until: 19 }, { proofThread })).report.aid.trucks).toBe(
+        JSON.parse(await cold(log, { until: 19 })).report.aid.trucks,
+      );
+      // The checkpoints made before the rewritten line hold; those after it are gone.
+      expect(
+        checkpointFiles()
+          .filter((name) => old.includes(name))
+          .map((n) => Number(n.split('-')[0])),
+      ).toEqual([3]);
+    },
+  );
 
   it("given a built cache, when the log is cut short or replaced by another, then the answer is the new log's", async () => {
     writeFileSync(log, aidLog(20));
