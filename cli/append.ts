@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
-import type { NewEvent } from '../store/index.js';
+import type { EventStore, NewEvent } from '../store/index.js';
 import { randomUUID } from '../store/nodeCrypto.js';
 import { parseEventTime } from './dates.js';
 import { noteCommitted } from './output.js';
 import { newEventWarnings, previewAppend } from './preview.js';
-import { openLog, type StoreSelection, storeOption, streamOption } from './source.js';
+import { startProgress } from './progress.js';
+import { type OpenLog, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** The `--source-*` and `--confidence` options shared by `init` and `append`. */
 export interface SourceOptions {
@@ -24,6 +25,15 @@ export interface AppendCommandOptions extends SourceOptions, StoreSelection {
   expect?: number;
   from?: string;
   dryRun?: boolean;
+}
+
+/** The log file's size, for the progress line's share; undefined for a stream. */
+async function sizeOf(opened: OpenLog): Promise<number | undefined> {
+  if (opened.target.kind !== 'file') return undefined;
+  return stat(opened.target.path).then(
+    (found) => found.size,
+    () => undefined,
+  );
 }
 
 /** A fresh unique event id for events appended without `--id`. */
@@ -197,8 +207,22 @@ export function registerAppend(program: Command): void {
       for (const warning of newEventWarnings(events, await opened.lastEventAt(), batchName)) {
         process.stderr.write(`${warning}\n`);
       }
-      const store = await opened.store({ batchName });
-      const result = await store.append(events, expectation);
+      // A log with no sidecar yet (or long past it) is replayed first: seconds for a million events.
+      const progress = startProgress({
+        what: `appending to ${log}`,
+        totalBytes: await sizeOf(opened),
+      });
+      let result: Awaited<ReturnType<EventStore['append']>>;
+      try {
+        const store = await opened.store({
+          batchName,
+          onProgress: (seq, bytes) => progress.update(seq, bytes),
+          warn: (message) => progress.note(`warning: ${message}\n`),
+        });
+        result = await store.append(events, expectation);
+      } finally {
+        progress.done();
+      }
       if (result.written < events.length) {
         const known = events.length - result.written;
         process.stderr.write(

@@ -110,7 +110,7 @@ export interface OpenLog {
    * The store to append to (the file is created by the first append); the file store's module
    * is imported here, not by every command that reads a log.
    */
-  store(options: { batchName: string }): Promise<EventStore>;
+  store(options: StoreOptions): Promise<EventStore>;
   /** Fails (exit 4) unless the log exists, with a hint at `truce init`; `verb`: `append to`. */
   requireExisting(verb: string): Promise<void>;
   /** The `at` of the log's last event, or null (empty, unreadable): for the order warning. */
@@ -119,6 +119,19 @@ export interface OpenLog {
   liveSource(): Promise<LogSource | undefined>;
   /** Closes connections. */
   close(): Promise<void>;
+}
+
+/** What a command asks of the store it appends with. */
+export interface StoreOptions {
+  /** What the events are called in messages: `the new event`, `stdin`, a file's name. */
+  batchName: string;
+  /**
+   * Told how far the file store replays the log before it appends (the seq and the byte offset
+   * past it), for a progress line; a PostgreSQL stream's store reads no log to append.
+   */
+  onProgress?: (seq: number, bytes: number) => void;
+  /** Where the file store's warnings (a torn last line repaired) go; stderr by default. */
+  warn?: (message: string) => void;
 }
 
 /** The LOG argument's help, where `--store URL --stream NAME` may stand in for it. */
@@ -193,9 +206,13 @@ function openFile(target: Extract<LogTarget, { kind: 'file' }>): OpenLog {
       source: path,
       options: { file: path, ...(await committedEnd(path)) },
     }),
-    store: async (options) => {
+    store: async ({ batchName, onProgress, warn }) => {
       const { FileEventStore } = await import('../store/fileEventStore.js');
-      return new FileEventStore(path, { batchName: options.batchName });
+      return new FileEventStore(path, {
+        batchName,
+        ...(onProgress ? { onProgress } : {}),
+        ...(warn ? { warn } : {}),
+      });
     },
     requireExisting: async (verb) => {
       try {

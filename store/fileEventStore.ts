@@ -69,6 +69,12 @@ export interface FileEventStoreOptions {
    * by default; tests use fewer to reach it with short logs).
    */
   exactIds?: number;
+  /**
+   * Told how far a replay of the log past its sidecar is: the seq just replayed and the byte
+   * offset past its line (a whole log when there is no sidecar yet: seconds for a million
+   * events), for a progress line.
+   */
+  onProgress?: (seq: number, bytes: number) => void;
 }
 
 const { O_RDWR, O_RDONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -103,6 +109,7 @@ export class FileEventStore implements EventStore {
   readonly #name: string;
   readonly #batchName: string;
   readonly #exactIds: number | undefined;
+  readonly #onProgress: ((seq: number, bytes: number) => void) | undefined;
   #cached: Checkpoint | undefined;
   /** The lock paths this store has swept for orphan temp files already. */
   readonly #swept = new Set<string>();
@@ -125,6 +132,7 @@ export class FileEventStore implements EventStore {
     this.#name = options.name ?? path;
     this.#batchName = options.batchName ?? 'the batch';
     this.#exactIds = options.exactIds;
+    this.#onProgress = options.onProgress;
   }
 
   /** The lock file beside the log, as named (the store locks beside the log's real path). */
@@ -638,6 +646,7 @@ export class FileEventStore implements EventStore {
       lastLineStart = start;
       bytes = base.bytes + raw.end;
       if (!raw.terminated) unterminated = true;
+      this.#onProgress?.(event.seq, bytes);
     }
     if (!moved && bytes < size) {
       // Only blank lines follow the last event (an editor's extra newline): the next event

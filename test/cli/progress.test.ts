@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,28 @@ describe('progress of truce commands', () => {
     },
   );
 
+  it.skipIf(!hasScript)(
+    'append shows progress while it replays a log it has no sidecar for, then clears it',
+    () => {
+      copyFileSync(log, join(dir, 'appended.jsonl'));
+      const run = onTerminal([
+        'append',
+        'appended.jsonl',
+        '--type',
+        'aid.delivered',
+        '--at',
+        '2999-01-01T00:00:00Z',
+        '--data',
+        '{"region":"north","trucks":1}',
+      ]);
+      expect(run.status).toBe(0);
+      expect(run.terminal).toMatch(
+        /appending to appended\.jsonl: [\d,]+ events?, [\d,]+ events\/s, \d+%/,
+      );
+      expect(run.terminal.endsWith('\r\u001b[K')).toBe(true);
+    },
+  );
+
   it.skipIf(!hasScript)('generate shows progress when its output goes to a file', () => {
     const run = onTerminal(['generate', '--events', '100000']);
     expect(run.status).toBe(0);
@@ -154,12 +176,24 @@ describe('progress of truce commands', () => {
   });
 
   it('nothing at all when stderr is not a terminal', () => {
+    const quiet = join(dir, 'quiet.jsonl');
+    copyFileSync(log, quiet);
     for (const args of [
       ['validate', log],
       ['replay', log],
       ['status', log],
       ['timeline', log],
       ['generate', '--events', '20000'],
+      [
+        'append',
+        quiet,
+        '--type',
+        'aid.delivered',
+        '--at',
+        '2999-01-01T00:00:00Z',
+        '--data',
+        '{"region":"north","trucks":1}',
+      ],
     ]) {
       const run = spawnSync(process.execPath, [truceBin, ...args], {
         encoding: 'utf8',

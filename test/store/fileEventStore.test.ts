@@ -70,6 +70,27 @@ describe('FileEventStore', () => {
     expect(entries).toEqual(['open', 'a1']);
   });
 
+  it('tells how far it replays a log it has no sidecar for: every event in order, the last at the byte where the log ended', async () => {
+    await open().append([opened(), ...Array.from({ length: 9 }, (_, i) => aid(`a${i}`))]);
+    rmSync(`${log}.snapshot.json`, { force: true });
+    const text = readFileSync(log, 'utf8');
+    // Where each line ends, counted from the file itself.
+    const ends: number[] = [];
+    let end = 0;
+    for (const line of text.split('\n').slice(0, -1)) {
+      end += Buffer.byteLength(line) + 1;
+      ends.push(end);
+    }
+    const told: Array<[number, number]> = [];
+    const store = open({ onProgress: (seq, bytes) => told.push([seq, bytes]) });
+    expect(await store.append([aid('b1')])).toMatchObject({ seqs: [11], written: 1 });
+    expect(told).toEqual(ends.map((bytes, i) => [i + 1, bytes]));
+    // The store's own state is current now: the next append replays nothing.
+    told.length = 0;
+    await store.append([aid('b2')]);
+    expect(told).toEqual([]);
+  });
+
   it('keeps unknown fields of an appended event', async () => {
     await open().append([{ ...opened(), note: 'kept' } as never]);
     expect(JSON.parse(readFileSync(log, 'utf8'))).toMatchObject({ note: 'kept' });
