@@ -49,6 +49,11 @@ export interface PrepareAppendOptions extends AppendOptions {
   batchName?: string;
   /** The longest line allowed, in bytes with its `\n`: the reader's cap (64 MiB) by default. */
   maxLineBytes?: number;
+  /**
+   * Lines of the batch before the first of `input` (0 by default): an import hands a long file
+   * over in parts, and an error names the line of the whole.
+   */
+  lineOffset?: number;
 }
 
 /**
@@ -71,6 +76,7 @@ export function prepareAppend(
   options: PrepareAppendOptions = {},
 ): PreparedAppend {
   const batchName = options.batchName ?? 'the batch';
+  const offset = options.lineOffset ?? 0;
   const seqs: number[] = [];
   const fresh: Array<{ index: number; raw: Record<string, unknown> }> = [];
   const inBatch = new Map<string, number>();
@@ -78,7 +84,7 @@ export function prepareAppend(
     const raw = item as unknown;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new ValidationError(
-        { line: index + 1 },
+        { line: offset + index + 1 },
         '',
         `expected a JSON object, found ${describe(raw)}`,
         { file: batchName },
@@ -87,7 +93,7 @@ export function prepareAppend(
     const id = (raw as { id?: unknown }).id;
     if (typeof id !== 'string') {
       throw new ValidationError(
-        { line: index + 1 },
+        { line: offset + index + 1 },
         'id',
         `expected a string (the event's unique id), found ${id === undefined ? 'nothing' : describe(id)}`,
         { file: batchName },
@@ -96,9 +102,9 @@ export function prepareAppend(
     const first = inBatch.get(id);
     if (first !== undefined) {
       throw new ValidationError(
-        { line: index + 1 },
+        { line: offset + index + 1 },
         'id',
-        `expected a unique id, found ${describe(id)} already used on line ${first + 1} of ${batchName}`,
+        `expected a unique id, found ${describe(id)} already used on line ${offset + first + 1} of ${batchName}`,
         { file: batchName },
       );
     }
@@ -130,7 +136,7 @@ export function prepareAppend(
       const bytes = Buffer.byteLength(text);
       if (bytes > maxLineBytes) {
         throw new ValidationError(
-          { line: index + 1, seq },
+          { line: offset + index + 1, seq },
           '',
           `expected an event of at most ${sizeOf(maxLineBytes)} as one log line (the longest line a reader takes), found ${sizeOf(bytes)}; nothing was written to ${options.file ?? 'the log'}`,
           { file: batchName, rule: 'format.tooLong' },
@@ -141,7 +147,9 @@ export function prepareAppend(
         const issue = decoded.issues[0];
         const type = typeof rest.type === 'string' ? rest.type : undefined;
         throw new ValidationError(
-          type === undefined ? { line: index + 1, seq } : { line: index + 1, seq, type },
+          type === undefined
+            ? { line: offset + index + 1, seq }
+            : { line: offset + index + 1, seq, type },
           issue?.path ?? '',
           issue?.message ?? 'not a valid event',
           { file: batchName },

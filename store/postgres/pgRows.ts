@@ -20,9 +20,16 @@ export interface Row {
   line: string;
 }
 
+/** The end of a statement that moves the stream's head and notifies, its parameters numbered. */
+function movedAndNotified(stream: string, head: string, channel: string): string {
+  return `moved AS (UPDATE truce.streams SET head = ${head} WHERE name = ${stream} RETURNING head)
+       SELECT pg_notify(${channel}, json_build_object('stream', ${stream}::text, 'head', (SELECT head FROM moved))::text)`;
+}
+
 /**
- * Inserts the rows into `stream`, moves its head to `head` and notifies {@link NOTIFY_CHANNEL},
- * in the open transaction: one statement (one round trip) for a batch of up to 1,000 events.
+ * Inserts the rows into `stream`, in the open transaction, and with `head` moves its head there
+ * and notifies {@link NOTIFY_CHANNEL}: one statement (one round trip) for a batch of up to 1,000
+ * events. An import writes its parts without `head` and moves it with the last.
  *
  * @example
  * await writeRows(client, 'nov-2023', rows, 42);
@@ -31,7 +38,7 @@ export async function writeRows(
   client: PoolClient,
   stream: string,
   rows: readonly Row[],
-  head: number,
+  head: number | undefined,
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_ROWS) {
     const part = rows.slice(i, i + INSERT_ROWS);
@@ -53,18 +60,24 @@ export async function writeRows(
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::int[], $6::float8[], $7::text[],
                    $8::text[], $9::float8[], $10::text[])
          AS r(seq, id, type, v, at_ms, data, source, recorded_ms, line)`;
-    if (i + INSERT_ROWS < rows.length) {
+    if (i + INSERT_ROWS < rows.length || head === undefined) {
       await client.query(insert, columns);
       continue;
     }
     // The last part moves the head and notifies in the same statement.
     await client.query(
       `WITH inserted AS (${insert} RETURNING 1),
-            moved AS (UPDATE truce.streams SET head = $11 WHERE name = $1 RETURNING head)
-       SELECT pg_notify($12, json_build_object('stream', $1::text, 'head', (SELECT head FROM moved))::text),
+            ${movedAndNotified('$1', '$11', '$12')},
               (SELECT count(*) FROM inserted) AS inserted`,
       [...columns, head, NOTIFY_CHANNEL],
     );
+  }
+  if (rows.length === 0 && head !== undefined) {
+    await client.query(`WITH ${movedAndNotified('$1', '$2', '$3')}`, [
+      stream,
+      head,
+      NOTIFY_CHANNEL,
+    ]);
   }
 }
 

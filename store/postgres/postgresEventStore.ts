@@ -3,7 +3,7 @@ import {
   buildCompleteReadLogOptions,
   DEFAULT_MAX_LINE_BYTES,
   LogChecker,
-  readLog,
+  readLogBatches,
   StoreError,
   splitLines,
   TruceError,
@@ -52,6 +52,19 @@ export interface PostgresEventStoreOptions {
   lockTimeoutMs?: number;
   /** How long to wait for a connection, in ms (10 s). */
   connectTimeoutMs?: number;
+}
+
+/** Events of a file {@link PostgresEventStore.importLog} checks and writes at a time. */
+export const IMPORT_BATCH = 10_000;
+
+/** Options of {@link PostgresEventStore.importLog}. */
+export interface ImportOptions {
+  /** The file's name in messages. */
+  file: string;
+  /** Events checked and written at a time ({@link IMPORT_BATCH}; tests use fewer). */
+  batch?: number;
+  /** Told how far the import is: the file's lines read as events, and the bytes read. */
+  onProgress?: (events: number, bytes: number) => void;
 }
 
 /** What {@link PostgresEventStore.importLog} did. */
@@ -161,48 +174,93 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Imports a log file's bytes into the stream in one transaction, keeping every line exactly
-   * (BOM, CRLF, a last line without `\n`, unknown fields), so {@link lines} with `exact` gives the file
+   * Imports a log file into the stream in one transaction, keeping every line exactly (BOM,
+   * CRLF, a last line without `\n`, unknown fields), so {@link lines} with `exact` gives the file
    * back byte for byte. The file is read as `truce validate` reads it and each event is checked
    * against the statechart. A stream that already holds the file's first lines gets only the
    * rest; one that holds anything else is a `CONCURRENCY_CONFLICT` (exit 3).
    *
+   * `source` is the file's bytes, or its chunks as read: the file is read, checked and written
+   * a part at a time ({@link ImportOptions.batch} events), so a long file is never held whole;
+   * nothing is committed unless all of it is.
+   *
    * @example
-   * await store.importLog(await readFile('deal.jsonl'), { file: 'deal.jsonl' });
+   * await store.importLog(createReadStream('deal.jsonl'), { file: 'deal.jsonl' });
    */
-  importLog(bytes: Uint8Array, options: { file: string }): Promise<ImportResult> {
-    const run = this.#queue.then(async () => {
-      const lines: string[] = [];
-      const texts: string[] = [];
-      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      let start = 0;
-      for await (const entry of readLog(once(bytes), { file: options.file })) {
-        lines.push(buffer.subarray(start, entry.end).toString('utf8'));
-        texts.push(entry.text);
-        start = entry.end;
-      }
-      return this.#transaction([], async (client, locked) => {
-        const skipped = await this.#matchPrefix(client, locked.head, texts, options.file);
+  importLog(
+    source: Uint8Array | AsyncIterable<Uint8Array>,
+    options: ImportOptions,
+  ): Promise<ImportResult> {
+    const run = this.#queue.then(() =>
+      this.#transaction([], async (client, locked) => {
         const state = await this.#state(client, locked);
-        const events = texts.slice(skipped).map((text) => JSON.parse(text) as NewEvent);
-        let prepared: ReturnType<typeof prepareAppend>;
-        try {
-          prepared = prepareAppend(state.log, events, {
-            expectedVersion: locked.head,
-            file: options.file,
-            batchName: options.file,
-          });
-        } catch (error) {
-          if (leftDirty(error)) this.#cached = undefined;
-          throw error;
+        const file = options.file;
+        const batch = Math.max(1, options.batch ?? IMPORT_BATCH);
+        const kept = new KeptLines(source instanceof Uint8Array ? once(source) : source);
+        const stored = new StoredPrefix(client, this.stream, locked.head, (why) =>
+          this.#conflict(locked.head, why),
+        );
+        let taken = 0;
+        let skipped = 0;
+        let pending: Array<{ text: string; line: string }> = [];
+        const flush = async (last: boolean) => {
+          let prepared: ReturnType<typeof prepareAppend>;
+          try {
+            prepared = prepareAppend(
+              state.log,
+              pending.map((p) => JSON.parse(p.text) as NewEvent),
+              {
+                expectedVersion: state.log.head,
+                file,
+                batchName: file,
+                lineOffset: taken - skipped - pending.length,
+              },
+            );
+          } catch (error) {
+            if (leftDirty(error)) this.#cached = undefined;
+            throw error;
+          }
+          const rows = prepared.events.map((event, i) =>
+            rowOf(event, (pending[i] as { line: string }).line),
+          );
+          pending = [];
+          state.log.head = prepared.head;
+          if (last) await this.#write(client, rows, prepared.head, state);
+          else await writeRows(client, this.stream, rows, undefined);
+        };
+        for await (const entries of readLogBatches(kept.chunks, { file })) {
+          for (const entry of entries) {
+            const line = kept.take(entry.end);
+            taken++;
+            if (taken <= locked.head) {
+              await stored.match(taken, entry.text, file);
+              skipped++;
+            } else {
+              pending.push({ text: entry.text, line });
+            }
+          }
+          if (pending.length >= batch) await flush(false);
+          const last = entries.at(-1);
+          if (last !== undefined) options.onProgress?.(taken, last.end);
         }
-        const rows = prepared.events.map((event, i) => rowOf(event, lines[skipped + i] as string));
-        if (rows.length > 0) await this.#write(client, rows, prepared.head, state);
-        return { result: { skipped, written: rows.length, head: prepared.head }, state };
-      });
-    });
+        if (taken < locked.head) {
+          throw this.#conflict(locked.head, `${file} has only ${taken}`);
+        }
+        const written = state.log.head + pending.length - locked.head;
+        if (written > 0) await flush(true);
+        return { result: { skipped, written, head: state.log.head }, state };
+      }),
+    );
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** The error for a file that does not continue what the stream holds. */
+  #conflict(head: number, why: string): TruceError {
+    return new TruceError(
+      'CONCURRENCY_CONFLICT',
+      `${this.name} already holds ${head} ${head === 1 ? 'event' : 'events'} and ${why}; import into a new --stream`,
+    );
   }
 
   /** Yields the stored events, from `from` on, as they stood when the read began. */
@@ -444,42 +502,6 @@ export class PostgresEventStore implements EventStore {
       this.#options.snapshotEvery ?? 256,
     );
   }
-
-  /**
-   * How many of the file's first lines the stream already holds, identical; a
-   * `ConcurrencyError` when the stream holds anything else.
-   */
-  async #matchPrefix(
-    client: PoolClient,
-    head: number,
-    texts: readonly string[],
-    file: string,
-  ): Promise<number> {
-    if (head === 0) return 0;
-    const conflict = (why: string) =>
-      new TruceError(
-        'CONCURRENCY_CONFLICT',
-        `${this.name} already holds ${head} ${head === 1 ? 'event' : 'events'} and ${why}; import into a new --stream`,
-      );
-    if (head > texts.length) {
-      throw conflict(`${file} has only ${texts.length}`);
-    }
-    let seq = 1;
-    while (seq <= head) {
-      const { rows } = await client.query<{ line: string }>(
-        'SELECT line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq',
-        [this.stream, seq, Math.min(head, seq + PAGE - 1)],
-      );
-      for (const row of rows) {
-        if (bare(row.line) !== texts[seq - 1]) {
-          throw conflict(`its seq ${seq} differs from line ${seq} of ${file}`);
-        }
-        seq++;
-      }
-      if (rows.length === 0) break;
-    }
-    return head;
-  }
 }
 
 /** The stream's row as locked by an append, with the batch's ids it already holds. */
@@ -502,4 +524,90 @@ interface LoadedState {
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
+}
+
+/**
+ * A source's chunks passed on to the reader, kept until the lines in them are taken: the exact
+ * bytes of each line (BOM, CR, the blank lines before it), as the stream stores them.
+ */
+class KeptLines {
+  readonly chunks: AsyncIterable<Uint8Array>;
+  readonly #held: Uint8Array[] = [];
+  /** The offset of the first held chunk's first byte. */
+  #first = 0;
+  /** The offset of the next line's first byte. */
+  #next = 0;
+
+  constructor(source: AsyncIterable<Uint8Array>) {
+    this.chunks = this.#pass(source);
+  }
+
+  async *#pass(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of source) {
+      this.#held.push(chunk);
+      yield chunk;
+    }
+  }
+
+  /** The text of the bytes from the end of the last line taken up to `end`. */
+  take(end: number): string {
+    const parts: Uint8Array[] = [];
+    let at = this.#first;
+    for (const chunk of this.#held) {
+      const from = Math.max(this.#next, at);
+      const to = Math.min(end, at + chunk.length);
+      if (to > from) parts.push(chunk.subarray(from - at, to - at));
+      at += chunk.length;
+      if (at >= end) break;
+    }
+    this.#next = end;
+    while (this.#held.length > 0 && this.#first + (this.#held[0] as Uint8Array).length <= end) {
+      this.#first += (this.#held.shift() as Uint8Array).length;
+    }
+    const only = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+    return Buffer.from(only.buffer, only.byteOffset, only.byteLength).toString('utf8');
+  }
+}
+
+/**
+ * The lines a stream already holds, compared one by one with a file's first lines as they are
+ * read (a page of them fetched at a time).
+ */
+class StoredPrefix {
+  readonly #client: PoolClient;
+  readonly #stream: string;
+  readonly #head: number;
+  readonly #conflict: (why: string) => TruceError;
+  #page: string[] = [];
+  /** The seq of `#page[0]`. */
+  #from = 1;
+
+  constructor(
+    client: PoolClient,
+    stream: string,
+    head: number,
+    conflict: (why: string) => TruceError,
+  ) {
+    this.#client = client;
+    this.#stream = stream;
+    this.#head = head;
+    this.#conflict = conflict;
+  }
+
+  /** Throws the conflict unless the stream's event `seq` is the file's line `text`. */
+  async match(seq: number, text: string, file: string): Promise<void> {
+    if (seq >= this.#from + this.#page.length) {
+      const { rows } = await this.#client.query<{ line: string }>(
+        'SELECT line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq',
+        [this.#stream, seq, Math.min(this.#head, seq + PAGE - 1)],
+      );
+      this.#page = rows.map((row) => row.line);
+      this.#from = seq;
+    }
+    const line = this.#page[seq - this.#from];
+    // A row the table lacks is not compared (as before: the head says it is there).
+    if (line !== undefined && bare(line) !== text) {
+      throw this.#conflict(`its seq ${seq} differs from line ${seq} of ${file}`);
+    }
+  }
 }

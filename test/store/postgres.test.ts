@@ -73,6 +73,13 @@ function open(
   return store;
 }
 
+/** The bytes in chunks of 1 to 7 bytes: lines, BOM, CRLF and UTF-8 split across them. */
+async function* dribbled(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let at = 0, n = 1; at < bytes.length; at += n, n = (n % 7) + 1) {
+    yield bytes.slice(at, at + n);
+  }
+}
+
 /** Polls `check` until it holds, up to a generous bound (no timing is asserted). */
 async function eventually(check: () => Promise<boolean>, what: string, limitMs = 60_000) {
   const deadline = Date.now() + limitMs;
@@ -268,6 +275,65 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       expect(Buffer.concat(await collect(store.lines({ exact: true }))).equals(bytes)).toBe(true);
     });
 
+    it('imported in parts, from chunks of a few bytes, a file gives the same stream as imported whole, and a grown file adds its new lines in parts too', async () => {
+      const odd = Buffer.from(
+        `\uFEFF${JSON.stringify({ seq: 1, ...opened() })}\r\n${JSON.stringify({ seq: 2, ...aid('s\u00e9') })}\n${JSON.stringify({ seq: 3, ...aid('t') })}`,
+      );
+      for (const bytes of [
+        odd,
+        ...examples.map((name) => readFileSync(join(root, 'examples', `${name}.jsonl`))),
+      ]) {
+        const whole = open();
+        const parts = open();
+        const told: Array<[number, number]> = [];
+        const onProgress = (events: number, end: number) => told.push([events, end]);
+        const result = await whole.importLog(bytes, { file: 'f.jsonl' });
+        expect(
+          await parts.importLog(dribbled(bytes), { file: 'f.jsonl', batch: 3, onProgress }),
+        ).toEqual(result);
+        const exported = Buffer.concat(await collect(parts.lines({ exact: true })));
+        expect(exported.equals(bytes)).toBe(true);
+        expect(await parts.head()).toBe(await whole.head());
+        // Progress ends at the last event, at the end of the file.
+        expect(told.at(-1)).toEqual([result.head, bytes.length]);
+        // The same file again, grown by what the whole import holds: only the new lines, in parts.
+        const half = bytes.subarray(0, bytes.indexOf('\n', bytes.length >> 1) + 1);
+        const grown = open();
+        const first = await grown.importLog(half, { file: 'f.jsonl', batch: 2 });
+        expect(await grown.importLog(dribbled(bytes), { file: 'f.jsonl', batch: 2 })).toEqual({
+          skipped: first.head,
+          written: result.head - first.head,
+          head: result.head,
+        });
+        expect(Buffer.concat(await collect(grown.lines({ exact: true }))).equals(bytes)).toBe(true);
+      }
+    });
+
+    it('an import rejected in a later part writes nothing, names the line of the file, and leaves the store usable', async () => {
+      const lines = [
+        JSON.stringify({ seq: 1, ...opened() }),
+        ...Array.from({ length: 8 }, (_, i) => JSON.stringify({ seq: i + 2, ...aid(`a${i}`) })),
+        JSON.stringify({
+          seq: 10,
+          id: 'p',
+          type: 'phase.started',
+          at: '2023-11-25T00:00:00Z',
+          data: { phase: 1 },
+        }),
+      ];
+      const store = open();
+      const error = await store
+        .importLog(dribbled(Buffer.from(lines.join('\n'))), { file: 'bad.jsonl', batch: 3 })
+        .catch((e) => e);
+      expect(error.code).toBe('REJECTED_EVENT');
+      expect(error.message).toMatch(/line 10 \(seq 10, type phase\.started\): rejected in state/);
+      expect(await store.head()).toBe(0);
+      expect(
+        await sql('SELECT 1 FROM truce.events WHERE stream = $1', [store.stream]),
+      ).toHaveLength(0);
+      expect(await store.append([opened(), aid('b')])).toMatchObject({ seqs: [1, 2] });
+    });
+
     it('an import with an event the statechart rejects writes nothing and names the line', async () => {
       const text = [
         JSON.stringify({ seq: 1, ...opened() }),
@@ -391,6 +457,26 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         await writer.append([aid('a1')]);
         await eventually(async () => heard >= 1, 'the notification');
         await writer.append([aid('a2')]);
+        await eventually(async () => heard >= 2, 'the second notification');
+        expect(heard).toBe(2);
+      } finally {
+        await stop();
+      }
+    });
+    it('an import in parts is heard once, as it commits: the head moves with its last part', async () => {
+      const stream = freshStream('live');
+      const reader = open(stream);
+      const writer = open(stream);
+      let heard = 0;
+      const stop = await reader.watch(() => {
+        heard++;
+      });
+      try {
+        const bytes = readFileSync(join(root, 'examples', 'november-2023.jsonl'));
+        await writer.importLog(dribbled(bytes), { file: 'f.jsonl', batch: 3 });
+        await eventually(async () => heard >= 1, 'the notification');
+        // Notifications come in commit order: the append's is heard after all of the import's.
+        await writer.append([aid('after')]);
         await eventually(async () => heard >= 2, 'the second notification');
         expect(heard).toBe(2);
       } finally {

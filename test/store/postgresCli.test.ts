@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,6 +156,38 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
         status: 4,
       });
     });
+
+    it("a file that cannot be read is the file's error (exit 4), not the database's", () => {
+      const folder = truce(['import', dir, ...at(fresh())]);
+      expect(folder.status).toBe(4);
+      expect(folder.stderr).toMatch(/^error: cannot read .*truce-pg-cli-\w+: /);
+      expect(folder.stderr).not.toMatch(/PostgreSQL|postgresql/);
+    });
+
+    it.skipIf(spawnSync('script', ['--version']).status !== 0)(
+      'on a terminal, import shows how far it is, then clears the line',
+      () => {
+        const out = join(dir, 'imported.txt');
+        const command = [
+          process.execPath,
+          truceBin,
+          'import',
+          example('talks-2024'),
+          ...at(fresh()),
+        ]
+          .map((a) => `'${a}'`)
+          .join(' ');
+        const run = spawnSync('script', ['-qec', `${command} > '${out}'`, '/dev/null'], {
+          encoding: 'utf8',
+          env: { ...process.env, TRUCE_PROGRESS: 'eager' },
+          timeout: 120_000,
+        });
+        expect(run.status).toBe(0);
+        expect(run.stdout).toMatch(/importing .*talks-2024\.jsonl: [\d,]+ events?, /);
+        expect(run.stdout.endsWith('\r\u001b[K')).toBe(true);
+        expect(readFileSync(out, 'utf8')).toMatch(/imported \d+ events into stream/);
+      },
+    );
 
     it('export of a stream that does not exist names the streams there (exit 4)', () => {
       const stream = importExample('talks-2024');
