@@ -1,6 +1,7 @@
 import type { Hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createHash } from './nodeCrypto.js';
+import type { StoreFs } from './storeFs.js';
 
 /**
  * The start of a link of the checkpoint cache's chained hash: the SHA-256 of the previous
@@ -27,13 +28,7 @@ export interface ProofMark {
 
 /** What {@link proveChain} needs, passed in so that its text runs on a thread of its own. */
 export interface ProofTools {
-  readSync: (
-    fd: number,
-    buffer: Uint8Array,
-    offset: number,
-    length: number,
-    position: number,
-  ) => number;
+  readSync: StoreFs['readSync'];
   createHash: (algorithm: string) => Hash;
   startLink: typeof startLink;
 }

@@ -118,6 +118,18 @@ describe('progress of truce commands', () => {
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
 
+  /** `truce append` of one aid delivery, dated after every generated event. */
+  const appendTo = (path: string) => [
+    'append',
+    path,
+    '--type',
+    'aid.delivered',
+    '--at',
+    '2999-01-01T00:00:00Z',
+    '--data',
+    '{"region":"north","trucks":1}',
+  ];
+
   it.skipIf(!hasScript)(
     'validate, replay and status show progress on a terminal, then clear it',
     () => {
@@ -140,16 +152,7 @@ describe('progress of truce commands', () => {
     'append shows progress while it replays a log it has no sidecar for, then clears it',
     () => {
       copyFileSync(log, join(dir, 'appended.jsonl'));
-      const run = onTerminal([
-        'append',
-        'appended.jsonl',
-        '--type',
-        'aid.delivered',
-        '--at',
-        '2999-01-01T00:00:00Z',
-        '--data',
-        '{"region":"north","trucks":1}',
-      ]);
+      const run = onTerminal(appendTo('appended.jsonl'));
       expect(run.status).toBe(0);
       expect(run.terminal).toMatch(
         /appending to appended\.jsonl: [\d,]+ events?, [\d,]+ events\/s, \d+%/,
@@ -184,16 +187,7 @@ describe('progress of truce commands', () => {
       ['status', log],
       ['timeline', log],
       ['generate', '--events', '20000'],
-      [
-        'append',
-        quiet,
-        '--type',
-        'aid.delivered',
-        '--at',
-        '2999-01-01T00:00:00Z',
-        '--data',
-        '{"region":"north","trucks":1}',
-      ],
+      appendTo(quiet),
     ]) {
       const run = spawnSync(process.execPath, [truceBin, ...args], {
         encoding: 'utf8',
