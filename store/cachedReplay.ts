@@ -96,7 +96,7 @@ export interface CachedReplayOptions extends ReplayLogOptions {
    */
   checkpointSpread?: number;
   /**
-   * Ids whose fingerprints are held before they are written to the ids file (65,536 by
+   * Ids whose fingerprints are held before they are written to the ids file (16,384 by
    * default; tests use fewer).
    */
   idsBlock?: number;
@@ -324,7 +324,12 @@ type Listed = CacheIndex['checkpoints'][number];
  * all held.
  */
 class Fingerprints {
-  static readonly BLOCK = 1 << 16;
+  /**
+   * 16,384 fingerprints (128 KiB): a block is written once full, so a run holds one being
+   * filled, one full until the next checkpoint and two given back. Blocks of 65,536 held 2 MB
+   * outside V8's heap through a first replay, 1.5 MB more at its peak for nothing.
+   */
+  static readonly BLOCK = 1 << 14;
   readonly #block: number;
   #parts: Array<{ words: Uint32Array; used: number }> = [];
   #length = 0;
@@ -379,7 +384,7 @@ class Fingerprints {
 
   /**
    * Blocks from {@link takeFull}, once written: they take the next fingerprints, instead of a
-   * new block of 512 KiB outside V8's heap each time (freed only by a full collection).
+   * new block of 128 KiB outside V8's heap each time (freed only by a full collection).
    */
   giveBack(written: readonly Uint32Array[]): void {
     for (const words of written) {
@@ -482,6 +487,68 @@ function listEdits(lists: Taken['lists']): StateEdit[] {
 
 /** A replay's state at a checkpoint (`Replayer.checkpoint`) and its lists' edits since the last. */
 type Taken = ReturnType<Replayer['checkpoint']>;
+
+/**
+ * A state this run holds for a tail (the whole state of the checkpoint before the last, written
+ * at the run's end). One taken without sealing its long lists (`Replayer.checkpoint(false)`)
+ * shares them with the replay, which goes on appending to them and replacing their entries
+ * (nothing else changes them: the edits between checkpoints are built on the same rule). It
+ * keeps each list's length at its checkpoint and, from the replayer's account of the lists at
+ * each checkpoint after it ({@link HeldState.note}), the entries replaced since, as they were:
+ * the lists as they stood are rebuilt only for the one state whose whole state is written.
+ * Sealing every state that might be the tail made the replay copy its long lists at the next
+ * event (a copy of each, then a larger one as it grew: 2.7 MB of V8's large objects for each of
+ * the last five checkpoints of a million events, just before the replay's peak of memory).
+ */
+class HeldState {
+  readonly #state: ReplaySnapshot;
+  /** By list shared with the replay: its length then, and the entries replaced since as they were. */
+  readonly #lists: Map<string, { length: number; was: Map<number, unknown> }> | undefined;
+
+  /** `state` as it is, or, with `shared`, a state whose lists of those names the replay goes on changing. */
+  constructor(state: ReplaySnapshot, shared?: Iterable<string>) {
+    this.#state = state;
+    if (shared === undefined) return;
+    const projection = state.projection as unknown as Record<string, unknown>;
+    this.#lists = new Map();
+    for (const name of shared) {
+      const items = projection[name];
+      if (Array.isArray(items)) this.#lists.set(name, { length: items.length, was: new Map() });
+    }
+  }
+
+  /** Whether the state shares its lists with the replay (it needs every account after it). */
+  get shared(): boolean {
+    return this.#lists !== undefined;
+  }
+
+  /**
+   * Takes the replayer's account of the lists at a later checkpoint: each entry replaced since
+   * the one before is given as it was then, which for the first such account of an entry is
+   * as it was at this state's checkpoint.
+   */
+  note(lists: Taken['lists']): void {
+    if (this.#lists === undefined) return;
+    for (const edit of lists) {
+      if (!('was' in edit)) continue;
+      const list = this.#lists.get(edit.list);
+      if (list === undefined || edit.index >= list.length || list.was.has(edit.index)) continue;
+      list.was.set(edit.index, edit.was);
+    }
+  }
+
+  /** The state as it stood at its checkpoint, once every account after it was noted. */
+  state(): ReplaySnapshot {
+    if (this.#lists === undefined) return this.#state;
+    const projection = { ...this.#state.projection } as unknown as Record<string, unknown>;
+    for (const [name, { length, was }] of this.#lists) {
+      const list = (projection[name] as unknown[]).slice(0, length);
+      for (const [index, item] of was) list[index] = item;
+      projection[name] = list;
+    }
+    return { ...this.#state, projection: projection as unknown as ReplaySnapshot['projection'] };
+  }
+}
 
 /** One replay through the cache. */
 class CachedRun {
@@ -638,12 +705,16 @@ class CachedRun {
       state: base.state,
     };
     /** The states this run holds of the last checkpoints, for their whole states (`tails`). */
-    const held = new Map<number, ReplaySnapshot>();
-    const hold = (seq: number, state: ReplaySnapshot) => {
+    const held = new Map<number, HeldState>();
+    const hold = (seq: number, state: HeldState) => {
       held.set(seq, state);
       for (const key of held.keys()) if (held.size > TAILS) held.delete(key);
     };
-    if (base !== undefined) hold(base.mark.seq, base.state);
+    /** The replayer's account of its long lists at a checkpoint, for the states held before it. */
+    const account = (lists: Taken['lists']) => {
+      for (const state of held.values()) state.note(lists);
+    };
+    if (base !== undefined) hold(base.mark.seq, new HeldState(base.state));
     const latest = new Latest(start.maxAt);
     let lastSeq = start.seq;
     let lastStart = start.bytes;
@@ -773,15 +844,18 @@ class CachedRun {
           // Kept, and the replayer's account of the long lists starts here for the next one.
           const { state, lists } = replayer.checkpoint(true);
           this.#noteReplaced(lists);
-          hold(link.seq, state);
+          account(lists);
+          hold(link.seq, new HeldState(state));
           if (links.length === 0) previous = { seq: link.seq, state };
         }
       } else if (seq % every === 0 && seq > provenSeq && (seq % spread === 0 || nearEnd(seq))) {
         // Linked into the chain only once written: a checkpoint left out leaves no trace.
         const mark = markAt(lastEnd, seq);
         const keep = mayBeTail(seq);
-        const taken = replayer.checkpoint(keep);
+        // Never sealed: a state held for a tail shares the lists with the replay (HeldState).
+        const taken = replayer.checkpoint(false);
         this.#noteReplaced(taken.lists);
+        account(taken.lists);
         const written = await this.#checkpoint(
           mark,
           taken,
@@ -799,7 +873,7 @@ class CachedRun {
           (hasher as ChainHasher).mark(lastEnd);
           added.push(written);
           previous = { seq, state: taken.state };
-          if (keep) hold(seq, taken.state);
+          if (keep) hold(seq, new HeldState(taken.state, PROJECTION_LISTS));
           failures = 0;
         }
       }
@@ -857,7 +931,9 @@ class CachedRun {
         const end = markAt(lastEnd, lastSeq);
         const checkpoints = [...verified.checkpoints, ...added];
         const idsFile = await idsOut?.finish(lastIds, lastSeq);
-        const tails = await this.#tails(checkpoints, held, index?.tails ?? []);
+        const tails = await this.#tails(checkpoints, held, index?.tails ?? [], () =>
+          account(replayer.checkpoint(false).lists),
+        );
         if (idsFile !== undefined) {
           await writeCacheIndex(
             access,
@@ -974,15 +1050,19 @@ class CachedRun {
    */
   async #tails(
     checkpoints: readonly Listed[],
-    held: ReadonlyMap<number, ReplaySnapshot>,
+    held: ReadonlyMap<number, HeldState>,
     had: CacheIndex['tails'],
+    /** Gives the held states the replayer's account of its lists since the last checkpoint. */
+    settle: () => void,
   ): Promise<CacheIndex['tails']> {
     const before = checkpoints.at(-2);
     if (before === undefined || before.from === null) return [];
     const kept = had.find((t) => t.seq === before.seq);
     if (kept !== undefined) return [kept];
-    const state = held.get(before.seq);
-    if (state === undefined) return [];
+    const heldState = held.get(before.seq);
+    if (heldState === undefined) return [];
+    if (heldState.shared) settle();
+    const state = heldState.state();
     const { seq, bytes, hash } = before;
     const written = await writeCacheCheckpoint(
       this.#access,

@@ -96,7 +96,7 @@ const tempName = /^\..+\.[0-9a-f]{12}\.tmp$/;
 /**
  * A temp file of the cache untouched for this long was left by a replay stopped while writing
  * (Ctrl-C, SIGKILL, a crash): a live one writes a checkpoint within seconds, and adds to its ids
- * file at least every 65,536 events.
+ * file at least every 16,384 events.
  */
 export const STALE_TEMP_MS = 60 * 60 * 1000;
 

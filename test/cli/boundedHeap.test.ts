@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -208,5 +208,11 @@ describe('the bounded heap of a long replay', () => {
     ]);
     expect(further.status).toBe(0);
     expect(further.flags).toContain('--semi-space-growth-factor=1');
+    // A first replay through the cache collects once, before the cache's end, not again before
+    // its report: only what writing the cache's end let go is left then.
+    rmSync(`${realpathSync(long)}.truce-cache`, { recursive: true, force: true });
+    const firstReport = truceFlags(['replay', long, '--json']);
+    expect(firstReport.stdout).toBe(replay.stdout);
+    expect(collections(firstReport.flags)).toBe(1);
   }, 120_000);
 });

@@ -1031,6 +1031,56 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
     expect(linked).toBeGreaterThan(0);
   });
 
+  it('given entries of the long lists replaced after the checkpoint before the last (before and after the last one), then its tail is the state of a replay cut there', async () => {
+    const events = [...generatedLog({ events: 700, seed: 7 })];
+    const access: CacheAccess = { dir: cache, fs: nodeFs, note: () => {} };
+    /** The lists' entries below their length in `tail`, as there in `before`, that `after` changed. */
+    const replaced = (tail: ReplaySnapshot, before: ReplaySnapshot, after: ReplaySnapshot) => {
+      let count = 0;
+      const lists = (state: ReplaySnapshot) =>
+        state.projection as unknown as Record<string, unknown[] | undefined>;
+      for (const [name, items] of Object.entries(lists(tail))) {
+        if (!Array.isArray(items)) continue;
+        for (let i = 0; i < items.length; i++) {
+          const was = JSON.stringify(lists(before)[name]?.[i]);
+          const unchanged = JSON.stringify(items[i]) === was;
+          if (unchanged && was !== JSON.stringify(lists(after)[name]?.[i])) count++;
+        }
+      }
+      return count;
+    };
+    let beforeLast = 0;
+    let afterLast = 0;
+    for (let n = 612; n <= 630; n++) {
+      rmSync(cache, { recursive: true, force: true });
+      writeFileSync(log, toJsonl(events.slice(0, n)));
+      await cached(log);
+      const read = await readCacheIndex(access);
+      const verified = read?.checkpoints ?? [];
+      const [tail] = read?.tails ?? [];
+      const last = verified.at(-1);
+      if (last === undefined) throw new Error(`no checkpoint at ${n} events`);
+      // A checkpoint before the last that holds a whole state needs no tail.
+      if (tail === undefined) {
+        expect(verified.at(-2)?.from).toBeNull();
+        continue;
+      }
+      expect(verified.at(-2)?.seq).toBe(tail.seq);
+      const loaded = await loadCheckpointState(access, verified, verified.length - 2, read?.tails);
+      if (!loaded.ok) throw new Error(`tail ${tail.file} not read`);
+      // The oracle: replays without the cache, cut at the tail, at the last checkpoint, at the end.
+      const at = async (until: number) => (await replayLog(log, { until })).replayer.snapshot();
+      const want = await at(tail.seq);
+      expect(JSON.stringify(loaded.replay)).toBe(JSON.stringify(want));
+      const atLast = await at(last.seq);
+      beforeLast += replaced(want, want, atLast);
+      afterLast += replaced(want, atLast, await at(n));
+    }
+    // Both kinds of replacement the tail must undo came up.
+    expect(beforeLast).toBeGreaterThan(0);
+    expect(afterLast).toBeGreaterThan(0);
+  });
+
   /**
    * The test's own search for what a state's projection shares with its machine: every object
    * of the machine by the first place JSON writes it, then the projection walked, each object
