@@ -35,6 +35,12 @@ interface Transition<C, E> {
   actions: Array<(context: C, event: E) => C>;
 }
 
+/** A leaf's transitions: by event type, and the eventless ones, each leaf first. */
+interface Leaf<C, E> {
+  on: Map<string, Transition<C, E>[]>;
+  always: Transition<C, E>[];
+}
+
 /** A compiled chart: per leaf, the transitions by event type and the eventless ones, leaf first. */
 export interface CompiledChart<C, E extends { type: string }> {
   readonly initial: ChartState<C>;
@@ -144,8 +150,8 @@ export function compileChart<C, E extends { type: string }>(
     };
   };
 
-  const on = new Map<string, Map<string, Transition<C, E>[]>>();
-  const always = new Map<string, Transition<C, E>[]>();
+  /** Per leaf (a dotted path): its transitions by event type and its eventless ones, leaf first. */
+  const leafTransitions = new Map<string, Leaf<C, E>>();
   const walk = (node: AnyStateNode): void => {
     if (node.type !== 'compound' && node.type !== 'atomic') {
       throw unsupported(`${node.id} is a ${node.type} state`);
@@ -174,9 +180,20 @@ export function compileChart<C, E extends { type: string }>(
       }
       for (const t of node.always ?? []) eventless.push(transitionOf(t, node));
     }
-    on.set(path, byType);
-    always.set(path, eventless);
+    leafTransitions.set(path, { on: byType, always: eventless });
   }
+
+  // The leaf of the last state asked about: most events leave the chart in the leaf it was in,
+  // and its transitions were looked up by path at each event and at each eventless step.
+  let lastPath: string | undefined;
+  let lastLeaf: Leaf<C, E> | undefined;
+  const leafAt = (path: string): Leaf<C, E> | undefined => {
+    if (path !== lastPath) {
+      lastLeaf = leafTransitions.get(path);
+      lastPath = path;
+    }
+    return lastLeaf;
+  };
 
   const select = (list: readonly Transition<C, E>[] | undefined, context: C, event: E) => {
     if (list === undefined) return undefined;
@@ -192,7 +209,7 @@ export function compileChart<C, E extends { type: string }>(
   const settle = (state: ChartState<C>, event: E): ChartState<C> => {
     let current = state;
     for (let steps = 0; ; steps++) {
-      const t = select(always.get(current.path), current.context, event);
+      const t = select(leafAt(current.path)?.always, current.context, event);
       if (t === undefined) return current;
       if (steps > 1000) throw new Error(`eventless transitions loop in ${current.path}`);
       current = take(t, current, event);
@@ -207,7 +224,7 @@ export function compileChart<C, E extends { type: string }>(
   return {
     initial: settle({ path: initialPath, context: (initialContext ?? {}) as C }, initEvent),
     send(state, event) {
-      const t = select(on.get(state.path)?.get(event.type), state.context, event);
+      const t = select(leafAt(state.path)?.on.get(event.type), state.context, event);
       if (t === undefined) return null;
       return settle(take(t, state, event), event);
     },
