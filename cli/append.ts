@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ioReason, StoreError, TruceError, ValidationError } from '../events/index.js';
-import type { EventStore, NewEvent } from '../store/index.js';
+import type { AppendResult, NewEvent } from '../store/index.js';
 import { randomUUID } from '../store/nodeCrypto.js';
 import { parseEventTime } from './dates.js';
 import { noteCommitted } from './output.js';
@@ -212,7 +212,7 @@ export function registerAppend(program: Command): void {
         what: `appending to ${log}`,
         totalBytes: await sizeOf(opened),
       });
-      let result: Awaited<ReturnType<EventStore['append']>>;
+      let result: AppendResult;
       try {
         const store = await opened.store({
           batchName,

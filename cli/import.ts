@@ -1,28 +1,16 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ioReason, StoreError } from '../events/index.js';
-import { PostgresEventStore, parseStreamName, streamNameOf } from '../store/index.js';
+import { fileChunks, ioError } from '../events/index.js';
+import {
+  type ImportResult,
+  PostgresEventStore,
+  parseStreamName,
+  streamNameOf,
+} from '../store/index.js';
 import { storeUrlOf } from './db.js';
 import { noteCommitted } from './output.js';
 import { startProgress } from './progress.js';
 import { storeOption, streamOption } from './source.js';
-
-/**
- * The file's bytes a MiB at a time; a read that fails is the file's error, not the database's
- * (the import reads inside its transaction).
- */
-async function* chunksOf(handle: FileHandle, file: string): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    let read: { bytesRead: number; buffer: Buffer };
-    try {
-      read = await handle.read(Buffer.allocUnsafe(1 << 20), 0, 1 << 20, null);
-    } catch (error) {
-      throw new StoreError(`cannot read ${file}: ${ioReason(error)}`, { cause: error });
-    }
-    if (read.bytesRead === 0) return;
-    yield read.buffer.subarray(0, read.bytesRead);
-  }
-}
 
 /**
  * Adds `truce import FILE --store URL [--stream NAME]`: copies a log file into a PostgreSQL
@@ -43,33 +31,33 @@ export function registerImport(program: Command): void {
     .action(async (file: string, options: { store?: string; stream?: string }) => {
       const url = storeUrlOf(options.store);
       const stream = parseStreamName(options.stream ?? streamNameOf(file));
-      let handle: FileHandle;
       let size: number;
       try {
-        handle = await open(file, 'r');
-        size = (await handle.stat()).size;
+        size = (await stat(file)).size;
       } catch (error) {
-        throw new StoreError(`cannot read ${file}: ${ioReason(error)}`, { cause: error });
+        throw ioError(file, error);
       }
       const store = new PostgresEventStore({ url, stream, batchName: file });
       const progress = startProgress({ what: `importing ${file}`, totalBytes: size });
+      let imported: ImportResult;
       try {
-        const { skipped, written, head } = await store.importLog(chunksOf(handle, file), {
+        // Read as the log reader reads a file: a failed read is the file's error (a
+        // StoreError), never worded as the database's, though it comes inside the transaction.
+        imported = await store.importLog(fileChunks(file, { chunkSize: 1 << 20, name: file }), {
           file,
           onProgress: (events, bytes) => progress.update(events, bytes),
         });
-        progress.done();
-        const events = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`;
-        if (written > 0) noteCommitted(`${events(written)} imported into stream ${stream}`);
-        process.stdout.write(
-          written === 0
-            ? `${file}: stream ${stream} already holds its ${events(skipped)}; nothing to import\n`
-            : `${file}: imported ${events(written)} into stream ${stream} (seq ${head - written + 1}–${head}${skipped > 0 ? `; the first ${skipped} were already there` : ''})\n`,
-        );
       } finally {
         progress.done();
-        await handle.close().catch(() => undefined);
         await store.close();
       }
+      const { skipped, written, head } = imported;
+      const events = (n: number) => `${n} ${n === 1 ? 'event' : 'events'}`;
+      if (written > 0) noteCommitted(`${events(written)} imported into stream ${stream}`);
+      process.stdout.write(
+        written === 0
+          ? `${file}: stream ${stream} already holds its ${events(skipped)}; nothing to import\n`
+          : `${file}: imported ${events(written)} into stream ${stream} (seq ${head - written + 1}–${head}${skipped > 0 ? `; the first ${skipped} were already there` : ''})\n`,
+      );
     });
 }

@@ -213,7 +213,7 @@ export class PostgresEventStore implements EventStore {
                 expectedVersion: state.log.head,
                 file,
                 batchName: file,
-                lineOffset: taken - skipped - pending.length,
+                lineOffset: taken - pending.length,
               },
             );
           } catch (error) {
