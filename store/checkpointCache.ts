@@ -489,12 +489,6 @@ function folderUsable(access: CacheAccess): boolean {
  */
 export const INDEX_MAX_BYTES = 64 * 1024 * 1024;
 
-/**
- * Bytes read at a time when the log's prefix is hashed again (after an append, or any change):
- * 1 MiB, not the replay's 64 KiB, since nothing but the hash works on them between reads.
- */
-const PROOF_CHUNK = 1024 * 1024;
-
 let shape: string | undefined;
 
 /** The {@link CacheIndex.shape} of this build of truce. */
@@ -1512,7 +1506,7 @@ export async function verifyCacheIndex(
     handle.fd,
     marks.map((mark, i) => ({ bytes: mark.bytes, hash: mark.hash, link: i < marks.length - 1 })),
     Math.min(size, index.end.bytes),
-    { chunk: PROOF_CHUNK, ...options },
+    options,
   );
   const checkpoints = index.checkpoints.slice(0, held);
   const end = held === marks.length ? index.end : undefined;

@@ -44,9 +44,9 @@ export interface ChunksOptions {
    */
   readAhead?: boolean;
   /**
-   * Bytes a read-ahead chunk holds ({@link CHUNK} by default). A caller that only hashes what
-   * it reads asks for more: each read is a round trip through libuv's thread pool, and 2,800 of
-   * them for a 185 MB log kept the hash waiting.
+   * Bytes a read-ahead chunk holds ({@link CHUNK} by default). A caller that does little with
+   * each chunk may ask for more: each read is a round trip through libuv's thread pool, and
+   * 2,800 of them for a 185 MB log kept a hash of it waiting.
    */
   chunkSize?: number;
 }
