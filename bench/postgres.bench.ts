@@ -19,7 +19,8 @@ async function replayRate(source: string | AsyncIterable<Uint8Array>): Promise<n
 /**
  * The PostgreSQL store beside the JSONL file store, same machine, same run, alternating: durable
  * single appends, batches of 1,000, and replay (read + decode + statechart + projections) of the
- * 20,001 events the batches wrote. A throwaway PostgreSQL 15 cluster with fsync on (its data
+ * 20,001 events the batches wrote, and the state after them from the first event against from
+ * the snapshot the appends stored (what `status` of a stream does). A throwaway PostgreSQL 15 cluster with fsync on (its data
  * folder under the same temporary folder as the file store's logs), or `TRUCE_BENCH_PG_URL`.
  * Medians of five interleaved runs, and the ratio PostgreSQL / file (the baseline).
  */
@@ -100,6 +101,36 @@ export default async function run(): Promise<void> {
           },
         ],
       }),
+    );
+    // `status` of a stream: the state after its last event from the first event, against from
+    // the snapshot its appends stored (the batches' stream has one at its head).
+    const stateAt = async (fromSnapshot: boolean) => {
+      const store = pg as PostgresEventStore;
+      const started = performance.now();
+      const from = fromSnapshot ? await store.replayStart() : undefined;
+      if (fromSnapshot && from === undefined) throw new Error('the stream has no stored snapshot');
+      const { events: replayed } = await replayLog(store.lines({ from: (from?.seq ?? 0) + 1 }), {
+        file: 'bench',
+        ...(from === undefined ? {} : { from }),
+      });
+      if (replayed !== BATCHES * BATCH_SIZE + 1) throw new Error(`replayed ${replayed} events`);
+      return { ms: performance.now() - started };
+    };
+    printComparison(
+      await compare({
+        bench: 'postgres-state',
+        baseline: {
+          label: `PostgreSQL, state after ${events} events, from the first`,
+          run: () => stateAt(false),
+        },
+        subjects: [
+          {
+            label: `PostgreSQL, state after ${events} events, from its snapshot`,
+            run: () => stateAt(true),
+          },
+        ],
+      }),
+      { figure: 'ms', unit: 'ms', digits: 1 },
     );
   } finally {
     await Promise.all(stores.map((store) => store.close()));

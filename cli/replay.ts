@@ -79,7 +79,7 @@ function withTimeTravel(command: Command): Command {
     )
     .option(
       '--no-cache',
-      'neither read nor write the checkpoint cache beside the log (LOG.truce-cache/)',
+      'neither read nor write the checkpoint cache beside the log (LOG.truce-cache/); for a stream, replay from its first event, not from its stored snapshot',
     );
 }
 
@@ -90,14 +90,32 @@ function parseAsOf(value: string): string {
 
 /**
  * What `replayLog` reads: a file up to where a writer holding its lock began (a write in
- * progress is not torn), or a PostgreSQL stream's committed events.
+ * progress is not torn), or a PostgreSQL stream's committed events. With `resume` (`replay`,
+ * `status`; not with `--no-cache`, nor `--at`, whose stop the snapshot cannot place), a stream's
+ * events from its stored snapshot on, when one serves: the answer is the same as from its first
+ * event (test/store/pgResume.test.ts).
  */
 async function replayInput(
   log: string | undefined,
   options: TimeTravelOptions,
+  resume = false,
 ): Promise<[string | AsyncIterable<Uint8Array>, ReplayLogOptions]> {
-  const { source, options: read } = await openLog(log, options).readable();
+  const {
+    source,
+    options: read,
+    from,
+  } = await openLog(log, options).readable(
+    resume && options.cache !== false && options.at === undefined
+      ? {
+          ...(options.until === undefined ? {} : { until: options.until }),
+          ...(process.argv.includes('--debug')
+            ? { note: (m: string) => process.stderr.write(`note: ${m}\n`) }
+            : {}),
+        }
+      : undefined,
+  );
   const out: ReplayLogOptions = { ...read };
+  if (from !== undefined) out.from = from;
   if (options.until !== undefined) out.until = options.until;
   if (options.at !== undefined) out.at = options.at;
   if (options.asOf !== undefined) out.asOf = options.asOf;
@@ -242,7 +260,7 @@ export function registerReplay(program: Command): void {
       ),
   ).action(async (log: string | undefined, options: ReplayOptions) => {
     const outcome = await withLogErrorJson(options.json === true, async () =>
-      replayTarget(await replayInput(log, options), options, {
+      replayTarget(await replayInput(log, options, true), options, {
         writesReport: true,
         longReport: options.json === true || options.full === true,
       }),
@@ -276,7 +294,7 @@ export function registerReplay(program: Command): void {
       .argument('[log]', LOG_ARGUMENT)
       .option('--next', 'also list the event types the current state takes, from the statechart'),
   ).action(async (log: string | undefined, options: TimeTravelOptions & { next?: boolean }) => {
-    const outcome = await replayTarget(await replayInput(log, options), options);
+    const outcome = await replayTarget(await replayInput(log, options, true), options);
     process.stdout.write(formatStatus(outcome.report));
     if (options.next) {
       process.stdout.write(formatNext(outcome.report.state, outcome.replayer.next()));

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { ioReason, type ReadLogOptions, StoreError, TruceError } from '../events/index.js';
+import type { ReplayStart } from '../replay/index.js';
 // The store's modules one by one, not its barrel: reading a file loads neither the file
 // store's writer nor the checkpoint cache (imported when used).
 import { committedEnd } from '../store/committedSize.js';
@@ -105,7 +106,12 @@ export interface OpenLog {
    * What to hand `readLog`/`replayLog`: the file's path (read up to where a writer holding its
    * lock began), or the stream's bytes. Fails (exit 4) for a file or stream that does not exist.
    */
-  readable(): Promise<{ source: string | AsyncIterable<Uint8Array>; options: ReadLogOptions }>;
+  readable(resume?: ResumeRequest): Promise<{
+    source: string | AsyncIterable<Uint8Array>;
+    options: ReadLogOptions;
+    /** The state the source's lines follow, when `resume` was asked and a stored one serves. */
+    from?: ReplayStart;
+  }>;
   /**
    * The store to append to (the file is created by the first append); the file store's module
    * is imported here, not by every command that reads a log.
@@ -119,6 +125,16 @@ export interface OpenLog {
   liveSource(): Promise<LogSource | undefined>;
   /** Closes connections. */
   close(): Promise<void>;
+}
+
+/**
+ * A replay that may go on from a PostgreSQL stream's stored snapshot instead of its first event
+ * (`replay`, `status`): up to `until`; `note` hears why one is or is not used (`--debug`). A
+ * file goes through its checkpoint cache instead (store/cachedReplay.ts).
+ */
+export interface ResumeRequest {
+  until?: number;
+  note?: (message: string) => void;
 }
 
 /** What a command asks of the store it appends with. */
@@ -171,9 +187,12 @@ export function openTarget(target: LogTarget): OpenLog {
   return {
     target,
     name: target.name,
-    readable: async () => {
+    readable: async (resume) => {
       await mustExist('start one with truce init or truce import');
-      return { source: store().lines(), options: { file: target.name } };
+      const from = resume === undefined ? undefined : await store().replayStart(resume);
+      const options = { file: target.name };
+      if (from === undefined) return { source: store().lines(), options };
+      return { source: store().lines({ from: from.seq + 1 }), options, from };
     },
     store: async (options) => {
       batchName = options.batchName;

@@ -87,12 +87,17 @@ export async function* readLog(
  * is thrown only after the good entries before it were yielded, so a caller meets the events
  * in order, then the error, exactly as with {@link readLog}.
  *
+ * With `resume`, `source` holds the lines after the first `resume.line` of a log, already
+ * checked (a store's stream read from a snapshot on): lines are numbered and seqs counted on
+ * from there, and ids are checked against `resume.ids`.
+ *
  * @example
  * for await (const entries of readLogBatches('deal.jsonl')) for (const e of entries) fold(e);
  */
 export async function* readLogBatches(
   source: string | AsyncIterable<Uint8Array>,
   options?: ReadLogOptions,
+  resume?: ResumePoint,
 ): AsyncGenerator<LogEntry[]> {
   const path = typeof source === 'string' ? source : undefined;
   const opts = buildCompleteReadLogOptions(options, path);
@@ -107,7 +112,7 @@ export async function* readLogBatches(
           ...(options?.end === undefined ? {} : { end: options.end }),
         })
       : source;
-  const checker = new LogChecker(opts);
+  const checker = new LogChecker(opts, resume);
   try {
     for await (const raws of splitLineBatches(chunks, { maxLineBytes: opts.maxLineBytes })) {
       const entries: LogEntry[] = [];

@@ -51,6 +51,8 @@ export interface CompiledChart<C, E extends { type: string }> {
   send(state: ChartState<C>, event: E): ChartState<C> | null;
   /** The XState state value of a dotted path (`{negotiating: 'suspended'}`). */
   valueOf(path: string): StateValue;
+  /** Whether a dotted path is a leaf of the chart: a state a snapshot may stand in. */
+  isLeaf(path: string): boolean;
 }
 
 /**
@@ -227,6 +229,9 @@ export function compileChart<C, E extends { type: string }>(
       const t = select(leafAt(state.path)?.on.get(event.type), state.context, event);
       if (t === undefined) return null;
       return settle(take(t, state, event), event);
+    },
+    isLeaf(path) {
+      return leafTransitions.has(path);
     },
     valueOf(path) {
       const parts = path.split('.');

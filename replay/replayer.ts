@@ -83,7 +83,13 @@ export class Replayer {
     this.#chart = compiledDealChart();
     if (from) {
       const machine = from.machine as SnapshotFrom<DealMachine>;
-      this.#state = { path: statePath(machine.value), context: machine.context };
+      const path = statePath(machine.value);
+      // A snapshot is read back from a cache: one naming no state of the chart is refused
+      // here, not by the chart at the next event.
+      if (!this.#chart.isLeaf(path)) {
+        throw new Error(`expected a snapshot in a state of the deal chart, found "${path}"`);
+      }
+      this.#state = { path, context: machine.context };
       this.#active = machine.status === 'active';
     } else {
       this.#state = this.#chart.initial;

@@ -6,7 +6,8 @@ import {
   StoreError,
   splitLines,
 } from '../../events/index.js';
-import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../../replay/index.js';
+import { Replayer, type ReplaySnapshot } from '../../replay/index.js';
+import { replaySnapshotSchema } from '../snapshot.js';
 import { PAGE } from './pgRows.js';
 import type { StoreUrl } from './storeUrl.js';
 
@@ -21,6 +22,58 @@ export interface StreamState extends LockedStream {
   replayer: Replayer;
   /** The seq of the snapshot stored in the database. */
   snapshotSeq: number;
+}
+
+/** A stream's stored snapshot as this truce can go on from it. */
+export interface StoredSnapshot {
+  seq: number;
+  replay: ReplaySnapshot;
+}
+
+/** The row of `truce.snapshots` as the driver gives it (`json` is parsed, its text kept as is). */
+export interface SnapshotRow {
+  seq: string;
+  replay: unknown;
+}
+
+/** A stream's snapshot row ({@link SnapshotRow}), none when it has none; `$1`: the stream. */
+export const SELECT_SNAPSHOT = 'SELECT seq, replay FROM truce.snapshots WHERE stream = $1';
+
+/**
+ * The stored snapshot, or undefined unless this truce can go on from it: its envelope as the
+ * replay snapshot's schema wants it, of this `REPLAY_SNAPSHOT_VERSION`, at the seq its row names
+ * and no further than the stream's head, with the projection's and the machine context's fields
+ * those of this truce (the snapshot is a cache: one an older truce wrote before the state gained
+ * a field is not used, as the file cache's shape check refuses its checkpoints). Whether the
+ * replayer accepts the rest is for its constructor to say.
+ */
+export function usableSnapshot(
+  row: SnapshotRow | undefined,
+  head: number,
+): StoredSnapshot | undefined {
+  if (row === undefined) return undefined;
+  const parsed = replaySnapshotSchema.safeParse(row.replay);
+  if (!parsed.success) return undefined;
+  const replay = parsed.data as ReplaySnapshot;
+  const seq = Number(row.seq);
+  if (replay.seq !== seq || seq > head || !sameFields(replay)) return undefined;
+  return { seq, replay };
+}
+
+let emptyFields: string | undefined;
+
+/** The fields of a snapshot's projection and machine context, in order. */
+function fieldsOf(replay: ReplaySnapshot): string {
+  const context = (replay.machine as { context?: unknown }).context;
+  const keys = (value: unknown) =>
+    typeof value === 'object' && value !== null ? Object.keys(value) : null;
+  return JSON.stringify([keys(replay.projection), keys(context)]);
+}
+
+/** Whether `replay` has the fields an empty replay of this truce has. */
+function sameFields(replay: ReplaySnapshot): boolean {
+  emptyFields ??= fieldsOf(new Replayer().snapshot());
+  return fieldsOf(replay) === emptyFields;
 }
 
 /** Where a stream is, for the state's queries and its messages. */
@@ -46,21 +99,12 @@ export async function loadStreamState(
 ): Promise<StreamState> {
   let replayer = new Replayer({ file: ref.name });
   let seq = 0;
-  const { rows } = await client.query<{ seq: string; replay: ReplaySnapshot }>(
-    'SELECT seq, replay FROM truce.snapshots WHERE stream = $1',
-    [ref.stream],
-  );
-  const stored = rows[0];
-  if (
-    stored !== undefined &&
-    Number(stored.seq) <= locked.head &&
-    stored.replay?.format === 'truce-replay-snapshot' &&
-    stored.replay.version === REPLAY_SNAPSHOT_VERSION &&
-    stored.replay.seq === Number(stored.seq)
-  ) {
+  const { rows } = await client.query<SnapshotRow>(SELECT_SNAPSHOT, [ref.stream]);
+  const stored = usableSnapshot(rows[0], locked.head);
+  if (stored !== undefined) {
     try {
       replayer = new Replayer({ from: stored.replay, file: ref.name });
-      seq = Number(stored.seq);
+      seq = stored.seq;
     } catch {
       // A snapshot this truce cannot use is only a cache: fold from the start.
     }

@@ -9,7 +9,7 @@ import {
   TruceError,
   type TruceEvent,
 } from '../../events/index.js';
-import { Replayer } from '../../replay/index.js';
+import { Replayer, type ReplayStart } from '../../replay/index.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -26,8 +26,11 @@ import {
   advanceStreamState,
   type LockedStream,
   loadStreamState,
+  SELECT_SNAPSHOT,
+  type SnapshotRow,
   type StreamRef,
   type StreamState,
+  usableSnapshot,
 } from './pgState.js';
 import { listen } from './pgWatch.js';
 import { parseStoreUrl, type StoreUrl } from './storeUrl.js';
@@ -314,6 +317,46 @@ export class PostgresEventStore implements EventStore {
       }
       yield Buffer.from(text, 'utf8');
     }
+  }
+
+  /**
+   * Where a replay of the stream may go on from instead of its first event: the snapshot its
+   * appends and imports store (`truce.snapshots`), as a replayer at its seq, when this truce can
+   * use it and it lies no further than `until`; else undefined, and `note` says why. The lines
+   * after it are {@link lines} from the seq after it (`replayLog`'s `from`). It is trusted as
+   * the stream's own appends trust it: it is written in the transaction that writes the events
+   * it covers, and the events table refuses every change.
+   *
+   * @example
+   * const from = await store.replayStart({ until: 500 });
+   * const outcome = await replayLog(store.lines({ from: (from?.seq ?? 0) + 1 }), { from, file });
+   */
+  async replayStart(
+    options: { until?: number; note?: (message: string) => void } = {},
+  ): Promise<ReplayStart | undefined> {
+    const note = options.note ?? (() => undefined);
+    const fromStart = (why: string) => {
+      note(`${why}: ${this.name} is replayed from its first event`);
+      return undefined;
+    };
+    // The snapshot before the head: a snapshot is written with the head it stands at, so the
+    // head read after it is at least its seq.
+    const rows = await this.#db.query<SnapshotRow>('read', SELECT_SNAPSHOT, [this.stream]);
+    if (rows[0] === undefined) return fromStart('no snapshot is stored');
+    const stored = usableSnapshot(rows[0], await this.head());
+    if (stored === undefined)
+      return fromStart('the stored snapshot is damaged or of another truce');
+    if (options.until !== undefined && stored.seq > options.until) {
+      return fromStart(`the stored snapshot is at seq ${stored.seq}, after seq ${options.until}`);
+    }
+    let replayer: Replayer;
+    try {
+      replayer = new Replayer({ from: stored.replay, file: this.name });
+    } catch {
+      return fromStart('the stored snapshot is not a state this truce can go on from');
+    }
+    note(`${this.name} is replayed from its stored snapshot at seq ${stored.seq}`);
+    return { replayer, seq: stored.seq };
   }
 
   /** The seq of the stream's last event, 0 when it is empty or does not exist. */

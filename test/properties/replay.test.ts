@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RejectedEventError, type TruceEvent } from '../../events/index.js';
 import { Replayer, type ReplaySnapshot, replayLog } from '../../replay/index.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
@@ -113,6 +113,17 @@ describe('replay laws (fast-check)', { timeout: propertyTimeout }, () => {
       ),
       ([events]) => events,
     );
+  });
+
+  it('a snapshot naming no state of the chart (a parent, an unknown one) is refused when read, not at the next event', () => {
+    const snapshot = JSON.parse(JSON.stringify(replayAll([]).snapshot())) as ReplaySnapshot;
+    expect(() => new Replayer({ from: snapshot })).not.toThrow();
+    for (const value of ['nowhere', 'negotiating', { negotiating: 'nowhere' }, 7, {}]) {
+      const from = { ...snapshot, machine: { ...(snapshot.machine as object), value } };
+      expect(() => new Replayer({ from }), JSON.stringify(value)).toThrow(
+        /expected a snapshot in a state of the deal chart/,
+      );
+    }
   });
 
   it('a mutated log streamed from its bytes ends as it does in memory: same report, or the same rejection', async () => {

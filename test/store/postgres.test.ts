@@ -3,10 +3,16 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConcurrencyError, StoreError, type TruceError } from '../../events/index.js';
-import { replayLog } from '../../replay/index.js';
+import {
+  ConcurrencyError,
+  StoreError,
+  type TruceError,
+  type TruceEvent,
+} from '../../events/index.js';
+import { type ReplayLogOptions, type ReplayOutcome, replayLog } from '../../replay/index.js';
 import {
   migrateDatabase,
   type NewEvent,
@@ -15,6 +21,9 @@ import {
   parseStoreUrl,
   redactUrl,
 } from '../../store/index.js';
+import { legalLog } from '../../testing/generator/legalLog.js';
+import { mutatedLog } from '../arbitraries/mutatedLog.js';
+import { checkAsyncProperty, numRuns, propertyTimeout } from '../properties/settings.js';
 import { readAll, storeContract } from './contract.js';
 import { aid, opened } from './fixtures.js';
 import { type PgForTests, pgSkipReason, startPg } from './pgCluster.js';
@@ -354,6 +363,188 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
     });
   });
 
+  describe('replay from the stored snapshot', { timeout: propertyTimeout }, () => {
+    /** What a replay answered, every part of it, key order included. */
+    const answer = (outcome: ReplayOutcome) =>
+      JSON.stringify({
+        events: outcome.events,
+        stoppedBy: outcome.stoppedBy,
+        report: outcome.report,
+        state: outcome.replayer.snapshot(),
+        next: outcome.replayer.next(),
+      });
+
+    /** The stream replayed from its first event, as `--no-cache` does. */
+    const fromFirst = async (store: PostgresEventStore, until?: number) =>
+      answer(
+        await replayLog(store.lines(), {
+          file: store.name,
+          ...(until === undefined ? {} : { until }),
+        }),
+      );
+
+    /** The stream replayed from its stored snapshot when one serves, as `replay` and `status` do. */
+    async function fromSnapshot(store: PostgresEventStore, until?: number) {
+      const notes: string[] = [];
+      const from = await store.replayStart({
+        ...(until === undefined ? {} : { until }),
+        note: (m) => notes.push(m),
+      });
+      const options: ReplayLogOptions = { file: store.name };
+      if (from !== undefined) options.from = from;
+      if (until !== undefined) options.until = until;
+      const outcome = await replayLog(store.lines({ from: (from?.seq ?? 0) + 1 }), options);
+      return { seq: from?.seq, answer: answer(outcome), notes };
+    }
+
+    /** The event as an append takes it (no seq), its keys in reverse order when asked. */
+    const asNew = (event: TruceEvent, reverse: boolean): NewEvent => {
+      const { seq: _seq, ...rest } = event;
+      const entries = Object.entries(rest);
+      return Object.fromEntries(reverse ? entries.reverse() : entries) as NewEvent;
+    };
+
+    it('answers as a replay from the first event, for logs imported and appended in any parts (property)', async () => {
+      await checkAsyncProperty(
+        'pg-snapshot-equals-replay-from-first',
+        fc.asyncProperty(
+          fc.oneof(
+            legalLog({ maxEvents: 30 }),
+            mutatedLog({ maxEvents: 30 }).map((m) => m.mutated),
+          ),
+          // How many events come first by import (its lines as written), then batch sizes.
+          fc.nat({ max: 30 }),
+          fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 8 }),
+          fc.integer({ min: 1, max: 6 }),
+          fc.boolean(),
+          fc.nat(),
+          async (events, imported, sizes, every, reverse, untilDraw) => {
+            const stream = freshStream('resume');
+            // Closed at the end of each run, not kept for afterAll: a few hundred runs.
+            const store = (options: Partial<PostgresEventStoreOptions> = {}) =>
+              new PostgresEventStore({ url: url(), stream, warn: () => undefined, ...options });
+            const writer = store({ snapshotEvery: every });
+            const reader = store();
+            try {
+              const first = Math.min(imported, events.length);
+              let head = 0;
+              try {
+                if (first > 0) {
+                  const text = events
+                    .slice(0, first)
+                    .map(
+                      (event) =>
+                        `${JSON.stringify(asNew(event, reverse)).replace('{', `{"seq":${event.seq},`)}\n`,
+                    )
+                    .join('');
+                  head = (await writer.importLog(Buffer.from(text), { file: 'part.jsonl' })).head;
+                }
+                for (let i = first, b = 0; i < events.length; b++) {
+                  const part = events.slice(i, i + (sizes[b % sizes.length] as number));
+                  head = (await writer.append(part.map((event) => asNew(event, !reverse)))).head;
+                  i += part.length;
+                }
+              } catch (error) {
+                // A mutated log: the stream keeps what was accepted before the refused part.
+                if ((error as TruceError).code === undefined) throw error;
+              }
+              if (head === 0) return;
+              const rows = await sql<{ seq: string }>(
+                'SELECT seq FROM truce.snapshots WHERE stream = $1',
+                [stream],
+              );
+              const stored = rows[0] === undefined ? undefined : Number(rows[0].seq);
+              for (const until of [undefined, (untilDraw % head) + 1]) {
+                const got = await fromSnapshot(reader, until);
+                // The snapshot is used whenever there is one at or before the seq asked for.
+                const usable = stored !== undefined && (until === undefined || stored <= until);
+                expect(got.seq, got.notes.join('; ')).toBe(usable ? stored : undefined);
+                expect(got.answer).toBe(await fromFirst(reader, until));
+              }
+            } finally {
+              await writer.close();
+              await reader.close();
+            }
+          },
+        ),
+        (events, _imported, _sizes, _every, _reverse, _untilDraw) => events,
+        // Each run makes a stream and a few transactions: a fifth of the suite's count.
+        Math.ceil(numRuns / 5),
+      );
+    });
+
+    it('a snapshot that is damaged, of another truce or past the seq asked for is not used, and the answer is the same', async () => {
+      const stream = freshStream('resume-bad');
+      const writer = open(stream, { snapshotEvery: 3 });
+      await writer.append([opened(), aid('a1'), aid('a2')]);
+      await writer.append([aid('a3'), aid('a4')]);
+      const [row] = await sql<{ seq: string; replay: Record<string, unknown> }>(
+        'SELECT seq, replay FROM truce.snapshots WHERE stream = $1',
+        [stream],
+      );
+      const good = row?.replay as {
+        seq: number;
+        version: number;
+        machine: object;
+        projection: object;
+      };
+      expect(good.seq).toBe(3);
+      const reader = open(stream);
+      const want = await fromFirst(reader);
+      expect((await fromSnapshot(reader)).seq).toBe(3);
+      // Written as text, so the keys keep the order given (a jsonb round trip would sort them).
+      const store = async (seq: number, replay: unknown) =>
+        sql('UPDATE truce.snapshots SET seq = $2, replay = $3::json WHERE stream = $1', [
+          stream,
+          seq,
+          JSON.stringify(replay),
+        ]);
+      const { flareUps: _dropped, ...withoutFlareUps } = good.projection as Record<string, unknown>;
+      const damaged: Array<[string, number, unknown, string]> = [
+        ['not a snapshot', 3, { format: 'nonsense' }, 'damaged or of another truce'],
+        [
+          'another version',
+          3,
+          { ...good, version: good.version + 1 },
+          'damaged or of another truce',
+        ],
+        [
+          'a field missing',
+          3,
+          { ...good, projection: withoutFlareUps },
+          'damaged or of another truce',
+        ],
+        ['past the head', 9, { ...good, seq: 9 }, 'damaged or of another truce'],
+        ['a seq not its row', 2, good, 'damaged or of another truce'],
+        [
+          'a state the machine has not',
+          3,
+          { ...good, machine: { ...good.machine, value: 'nowhere' } },
+          'not a state this truce can go on from',
+        ],
+      ];
+      for (const [what, seq, replay, why] of damaged) {
+        await store(seq, replay);
+        const got = await fromSnapshot(reader);
+        expect(got.seq, what).toBeUndefined();
+        expect(got.notes, what).toEqual([
+          `the stored snapshot is ${why}: stream ${stream} is replayed from its first event`,
+        ]);
+        expect(got.answer, what).toBe(want);
+      }
+      await store(3, good);
+      const early = await fromSnapshot(reader, 2);
+      expect(early.seq).toBeUndefined();
+      expect(early.notes).toEqual([
+        `the stored snapshot is at seq 3, after seq 2: stream ${stream} is replayed from its first event`,
+      ]);
+      expect(early.answer).toBe(await fromFirst(reader, 2));
+      await sql('DELETE FROM truce.snapshots WHERE stream = $1', [stream]);
+      expect((await fromSnapshot(reader)).notes).toEqual([
+        `no snapshot is stored: stream ${stream} is replayed from its first event`,
+      ]);
+    });
+  });
   describe('state, snapshots and live updates', () => {
     it('a second process (a fresh store) checks appends against the stored state, via the snapshot', async () => {
       const stream = freshStream('snap');

@@ -128,6 +128,44 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       });
     }
 
+    it("replay and status go on from the stream's stored snapshot, with the same answer; --no-cache, --at and timeline do not", () => {
+      const file = join(dir, `generated-${randomBytes(4).toString('hex')}.jsonl`);
+      const generated = truce(['generate', '--events', '700', '--seed', '5']);
+      expect(generated.status).toBe(0);
+      writeFileSync(file, generated.stdout);
+      const stream = fresh('long');
+      expect(truce(['import', file, ...at(stream)]).status).toBe(0);
+      const resumed = `note: stream ${stream} is replayed from its stored snapshot at seq 700\n`;
+      const fromFile = (...args: string[]) => truce([...args, file, '--no-cache']);
+      const fromPg = (...args: string[]) => truce([...args, ...at(stream), '--debug']);
+
+      for (const args of [['status'], ['replay', '--json'], ['replay', '--next']]) {
+        const want = fromFile(...args);
+        expect(want.status, args.join(' ')).toBe(0);
+        expect(fromPg(...args), args.join(' ')).toMatchObject({
+          status: 0,
+          stdout: want.stdout,
+          stderr: resumed,
+        });
+      }
+      const early = fromPg('status', '--until', '650');
+      expect(early).toMatchObject({
+        status: 0,
+        stdout: fromFile('status', '--until', '650').stdout,
+      });
+      expect(early.stderr).toBe(
+        `note: the stored snapshot is at seq 700, after seq 650: stream ${stream} is replayed from its first event\n`,
+      );
+      const lastAt = JSON.parse(generated.stdout.trim().split('\n').at(-1) as string).at as string;
+      for (const args of [['status', '--no-cache'], ['status', '--at', lastAt], ['timeline']]) {
+        const run = fromPg(...args);
+        expect(run, args.join(' ')).toMatchObject({ status: 0, stderr: '' });
+        expect(run.stdout, args.join(' ')).toBe(
+          fromFile(...args.filter((a) => a !== '--no-cache')).stdout,
+        );
+      }
+    });
+
     it('the stream name defaults to the file name; a re-import imports nothing', () => {
       const name = `d-${randomBytes(4).toString('hex')}`;
       const file = join(dir, `${name}.jsonl`);
