@@ -40,6 +40,12 @@ export interface LogSessionOptions {
    * no event and no replay state of its own.
    */
   checkpointEvery?: number;
+  /**
+   * For a `source` log: the most replay states kept ({@link SOURCE_CHECKPOINTS} by default).
+   * Past it every other one is let go and the spacing doubles, so a long stream keeps a bounded
+   * number, at most twice as far apart as the stream's length over this.
+   */
+  checkpointsKept?: number;
   /** Passed on to the file's checkpoint cache (tests use small checkpoints). */
   cache?: Pick<
     CachedReplayOptions,
@@ -54,6 +60,13 @@ const graphIndex = machineGraph(dealMachine);
 
 /** Reports kept after they were asked for. */
 const RECENT_REPORTS = 32;
+
+/**
+ * The replay states a session of a `source` log keeps at most. Each is a hand-out of the
+ * projections, whose long lists the replay copies at its next write: a state every 64 events of
+ * a million-event stream grew the inspector past 4 GB within a minute of opening it.
+ */
+export const SOURCE_CHECKPOINTS = 128;
 
 /**
  * One log replayed for the inspector: the steps with the transitions each took, the report
@@ -81,8 +94,10 @@ export class LogSession {
   #hashes: number[] = [];
   /** For a `source` log only: the events applied, from which a report is replayed. */
   #events: TruceEvent[] = [];
-  /** For a `source` log only: the replay state after step `i × checkpointEvery`. */
+  /** For a `source` log only: the replay state after step `i × #spacing`. */
   #checkpoints: ReplaySnapshot[] = [];
+  /** Steps between two of `#checkpoints`: `checkpointEvery`, doubled each time they are thinned. */
+  #spacing = 64;
   /** The last reports asked for, newest last: a page stepping back and forth asks again. */
   readonly #recent = new Map<number, ReplayReport>();
   /**
@@ -128,6 +143,14 @@ export class LogSession {
     };
   }
 
+  /**
+   * The replay states the session holds for its reports (a `source` log's; a file's come from its
+   * checkpoint cache): what its memory grows with besides one step a line.
+   */
+  get heldStates(): number {
+    return this.#checkpoints.length;
+  }
+
   /** The revision, bumped by every change of the steps or the problem. */
   get revision(): number {
     return this.#revision;
@@ -170,16 +193,12 @@ export class LogSession {
 
   /** A `source` log's report after `seq`, replayed from its nearest checkpoint in memory. */
   #fromMemory(seq: number): ReplayReport {
-    const every = this.#checkpointEvery;
+    const every = this.#spacing;
     const base = Math.floor(seq / every);
     const from = this.#checkpoints[base];
     const replayer = new Replayer({ file: this.file, ...(from ? { from } : {}) });
     for (let i = base * every; i < seq; i++) replayer.apply(this.#events[i] as TruceEvent);
     return replayer.report();
-  }
-
-  get #checkpointEvery(): number {
-    return this.#options.checkpointEvery ?? 64;
   }
 
   /** Registers a listener for changes; returns its removal. */
@@ -287,6 +306,7 @@ export class LogSession {
     this.#hashes = [];
     this.#events = [];
     this.#checkpoints = this.#options.source ? [this.#replayer.snapshot()] : [];
+    this.#spacing = Math.max(1, this.#options.checkpointEvery ?? 64);
     this.#recent.clear();
     // The state of the file as it was: its checkpoints are not the new file's.
     this.#memo.clear();
@@ -366,8 +386,14 @@ export class LogSession {
     this.#hashes.push(lineHash(entry.text));
     if (!this.#options.source) return;
     this.#events.push(entry.event);
-    if (this.#events.length % this.#checkpointEvery === 0) {
-      this.#checkpoints.push(this.#replayer.snapshot());
+    if (this.#events.length % this.#spacing !== 0) return;
+    this.#checkpoints.push(this.#replayer.snapshot());
+    if (
+      this.#checkpoints.length > Math.max(2, this.#options.checkpointsKept ?? SOURCE_CHECKPOINTS)
+    ) {
+      // Keep those after a multiple of twice the spacing (the first, after step 0, among them).
+      this.#checkpoints = this.#checkpoints.filter((_, i) => i % 2 === 0);
+      this.#spacing *= 2;
     }
   }
 }

@@ -1,8 +1,12 @@
 import { appendFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { LogSession } from '../../inspector/session.js';
+import { LogSession, SOURCE_CHECKPOINTS } from '../../inspector/session.js';
+import { replayLog } from '../../replay/index.js';
 import { encodeLockInfo } from '../../store/lockRecord.js';
+import type { LogSource } from '../../store/logSource.js';
+import { generatedLog } from '../../testing/generator/generatedLog.js';
+import { toJsonl } from '../properties/settings.js';
 import { novemberLines, writeLog } from './fixtures.js';
 
 describe('LogSession: following a log as it grows', () => {
@@ -59,5 +63,49 @@ describe('LogSession: following a log as it grows', () => {
     expect(statSync(file).mtimeMs).toBe(1_700_000_000_000);
     await session.poll();
     expect(session.view().steps.at(-1)?.event.at).toBe('2023-11-26T15:00:01Z');
+  });
+});
+
+describe('LogSession: a log read from a source (a PostgreSQL stream)', () => {
+  /** A source holding `text`, as a stream's `logSource()` gives its lines. */
+  const sourceOf = (text: string): LogSource => ({
+    name: 'stream generated',
+    chunks: async function* () {
+      yield Buffer.from(text);
+    },
+    watch: async () => async () => undefined,
+  });
+
+  it('keeps a bounded number of replay states, twice as far apart each time it thins them, and every report is what replay gives', async () => {
+    const text = toJsonl([...generatedLog({ events: 300, seed: 11 })]);
+    for (const [every, kept] of [
+      [1, 4],
+      [3, 5],
+      [64, SOURCE_CHECKPOINTS],
+    ] as const) {
+      const session = new LogSession('generated.jsonl', {
+        source: sourceOf(text),
+        checkpointEvery: every,
+        checkpointsKept: kept,
+      });
+      await session.refresh();
+      expect(session.view().steps).toHaveLength(300);
+      expect(session.heldStates).toBeLessThanOrEqual(kept);
+      // One state a `every` steps, halved until they fit: the state after step 0 stays.
+      let spacing = every;
+      while (Math.floor(300 / spacing) + 1 > kept) spacing *= 2;
+      expect(session.heldStates, `every ${every}, kept ${kept}`).toBe(
+        Math.floor(300 / spacing) + 1,
+      );
+      for (let seq = 0; seq <= 300; seq++) {
+        const want = await replayLog(sourceOf(text).chunks(), {
+          until: seq,
+          file: 'stream generated',
+        });
+        expect(JSON.stringify(await session.report(seq)), `seq ${seq}`).toBe(
+          JSON.stringify(want.report),
+        );
+      }
+    }
   });
 });
