@@ -163,13 +163,22 @@ function problemItem(p: ProblemView): HTMLLIElement {
 
 function apply(view: LogView): void {
   const wasAtEnd = current >= steps.length;
-  const from = Math.min(view.from, steps.length);
+  const shown = steps.length;
+  const from = Math.min(view.from, shown);
   if (view.from < steps.length || view.revision !== revision) reports.clear();
   revision = view.revision;
-  steps = [...steps.slice(0, from), ...view.steps];
+  steps = steps.slice(0, from).concat(view.steps);
   problem = view.problem;
   fill(ui.file, view.file);
-  ui.list.replaceChildren(...steps.map(logItem), ...(problem ? [problemItem(problem)] : []));
+  const tail = [...view.steps.map(logItem), ...(problem ? [problemItem(problem)] : [])];
+  if (from === shown && from > 0) {
+    // Events appended: the items listed stay, the line of a problem (always last) goes, and the
+    // new ones follow. Building every item again cost each append time in the log's length.
+    ui.list.querySelector('li.rejected')?.remove();
+    ui.list.append(...tail);
+  } else {
+    ui.list.replaceChildren(...steps.slice(0, from).map(logItem), ...tail);
+  }
   renderProblem(ui.problem, problem);
   void go(wasAtEnd || current > steps.length ? steps.length : current);
 }

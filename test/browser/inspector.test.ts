@@ -376,11 +376,16 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
     const { url } = await inspect(file);
     const { page, problems } = await openPage(url);
     await waitShown(page, 12);
+    // An item already listed is kept as it is when events are appended, not built again.
+    await page.evaluate(() =>
+      document.querySelector('#log li[data-seq="1"]')?.setAttribute('data-kept', 'yes'),
+    );
     for (const k of [13, 14]) {
       truceAppend(file, lines[k - 1] ?? '');
       await waitShown(page, k, 120_000);
       expect(await page.textContent('[data-field="seq"]')).toBe(String(k));
       expect(await page.locator('#log li').count()).toBe(k);
+      expect(await page.locator('#log li[data-kept="yes"]').count()).toBe(1);
     }
     // Away from the end, the view stays put while the log grows.
     await page.keyboard.press('ArrowLeft');
