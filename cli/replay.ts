@@ -91,9 +91,9 @@ function parseAsOf(value: string): string {
 /**
  * What `replayLog` reads: a file up to where a writer holding its lock began (a write in
  * progress is not torn), or a PostgreSQL stream's committed events. With `resume` (`replay`,
- * `status`; not with `--no-cache`, nor `--at`, whose stop the snapshot cannot place), a stream's
- * events from its stored snapshot on, when one serves: the answer is the same as from its first
- * event (test/store/pgResume.test.ts).
+ * `status`; not with `--no-cache`), a stream's events from its stored snapshot on, when one
+ * serves: the answer is the same as from its first event (test/store/postgres.test.ts, "replay
+ * from the stored snapshot").
  */
 async function replayInput(
   log: string | undefined,
@@ -105,9 +105,10 @@ async function replayInput(
     options: read,
     from,
   } = await openLog(log, options).readable(
-    resume && options.cache !== false && options.at === undefined
+    resume && options.cache !== false
       ? {
           ...(options.until === undefined ? {} : { until: options.until }),
+          ...(options.at === undefined ? {} : { at: options.at }),
           ...(process.argv.includes('--debug')
             ? { note: (m: string) => process.stderr.write(`note: ${m}\n`) }
             : {}),

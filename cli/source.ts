@@ -129,11 +129,12 @@ export interface OpenLog {
 
 /**
  * A replay that may go on from a PostgreSQL stream's stored snapshot instead of its first event
- * (`replay`, `status`): up to `until`; `note` hears why one is or is not used (`--debug`). A
- * file goes through its checkpoint cache instead (store/cachedReplay.ts).
+ * (`replay`, `status`): up to `until`, or `at`; `note` hears why one is or is not used
+ * (`--debug`). A file goes through its checkpoint cache instead (store/cachedReplay.ts).
  */
 export interface ResumeRequest {
   until?: number;
+  at?: string;
   note?: (message: string) => void;
 }
 

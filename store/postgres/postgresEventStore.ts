@@ -322,7 +322,8 @@ export class PostgresEventStore implements EventStore {
   /**
    * Where a replay of the stream may go on from instead of its first event: the snapshot its
    * appends and imports store (`truce.snapshots`), as a replayer at its seq, when this truce can
-   * use it and it lies no further than `until`; else undefined, and `note` says why. The lines
+   * use it, it lies no further than `until`, and (with `at`, a replay by date) no event up to it
+   * happened after `at`; else undefined, and `note` says why. The lines
    * after it are {@link lines} from the seq after it (`replayLog`'s `from`). It is trusted as
    * the stream's own appends trust it: it is written in the transaction that writes the events
    * it covers, and the events table refuses every change.
@@ -332,7 +333,7 @@ export class PostgresEventStore implements EventStore {
    * const outcome = await replayLog(store.lines({ from: (from?.seq ?? 0) + 1 }), { from, file });
    */
   async replayStart(
-    options: { until?: number; note?: (message: string) => void } = {},
+    options: { until?: number; at?: string; note?: (message: string) => void } = {},
   ): Promise<ReplayStart | undefined> {
     const note = options.note ?? (() => undefined);
     const fromStart = (why: string) => {
@@ -349,6 +350,11 @@ export class PostgresEventStore implements EventStore {
     if (options.until !== undefined && stored.seq > options.until) {
       return fromStart(`the stored snapshot is at seq ${stored.seq}, after seq ${options.until}`);
     }
+    if (options.at !== undefined && !(await this.#allBy(stored.seq, options.at))) {
+      return fromStart(
+        `an event up to the stored snapshot (seq ${stored.seq}) happened after ${options.at}`,
+      );
+    }
     let replayer: Replayer;
     try {
       replayer = new Replayer({ from: stored.replay, file: this.name });
@@ -357,6 +363,26 @@ export class PostgresEventStore implements EventStore {
     }
     note(`${this.name} is replayed from its stored snapshot at seq ${stored.seq}`);
     return { replayer, seq: stored.seq };
+  }
+
+  /**
+   * Whether every event up to `seq` happened at or before `at`, as a replay by date compares
+   * them (`Date.parse` of each event's `at`, to the millisecond, against that of `at`): the
+   * `at` column holds each event's instant converted from that very millisecond count by the
+   * expression below (pgRows.ts), which orders them as the counts are ordered. A row written
+   * from the text of its `at` instead (finer than a millisecond) can only be later than its
+   * count, so it can only send a replay back to the first event, never past where it stops.
+   */
+  async #allBy(seq: number, at: string): Promise<boolean> {
+    const limit = Date.parse(at);
+    if (Number.isNaN(limit)) return false;
+    const rows = await this.#db.query<{ within: boolean | null }>(
+      'read',
+      `SELECT max(at) <= to_timestamp($3::float8 / 1000.0) AS within
+       FROM truce.events WHERE stream = $1 AND seq <= $2`,
+      [this.stream, seq, limit],
+    );
+    return rows[0]?.within === true;
   }
 
   /** The seq of the stream's last event, 0 when it is empty or does not exist. */

@@ -374,25 +374,19 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         next: outcome.replayer.next(),
       });
 
+    /** Where a replay stops: after a seq, before the first event after an instant, or both. */
+    type Cut = { until?: number; at?: string };
+
     /** The stream replayed from its first event, as `--no-cache` does. */
-    const fromFirst = async (store: PostgresEventStore, until?: number) =>
-      answer(
-        await replayLog(store.lines(), {
-          file: store.name,
-          ...(until === undefined ? {} : { until }),
-        }),
-      );
+    const fromFirst = async (store: PostgresEventStore, cut: Cut = {}) =>
+      answer(await replayLog(store.lines(), { file: store.name, ...cut }));
 
     /** The stream replayed from its stored snapshot when one serves, as `replay` and `status` do. */
-    async function fromSnapshot(store: PostgresEventStore, until?: number) {
+    async function fromSnapshot(store: PostgresEventStore, cut: Cut = {}) {
       const notes: string[] = [];
-      const from = await store.replayStart({
-        ...(until === undefined ? {} : { until }),
-        note: (m) => notes.push(m),
-      });
-      const options: ReplayLogOptions = { file: store.name };
+      const from = await store.replayStart({ ...cut, note: (m) => notes.push(m) });
+      const options: ReplayLogOptions = { file: store.name, ...cut };
       if (from !== undefined) options.from = from;
-      if (until !== undefined) options.until = until;
       const outcome = await replayLog(store.lines({ from: (from?.seq ?? 0) + 1 }), options);
       return { seq: from?.seq, answer: answer(outcome), notes };
     }
@@ -404,7 +398,17 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       return Object.fromEntries(reverse ? entries.reverse() : entries) as NewEvent;
     };
 
-    it('answers as a replay from the first event, for logs imported and appended in any parts (property)', async () => {
+    /** The events, one of them (`late`: which, and by how many hours) reported later. */
+    const withLate = (events: TruceEvent[], late: [number, number] | null): TruceEvent[] => {
+      const copy = events.map((event) => ({ ...event }));
+      const event = late === null ? undefined : copy[late[0] % copy.length];
+      if (event !== undefined && late !== null) {
+        event.at = new Date(Date.parse(event.at) + late[1] * 3_600_000).toISOString();
+      }
+      return copy;
+    };
+
+    it('answers as a replay from the first event, by seq and by date, for logs imported and appended in any parts (property)', async () => {
       await checkAsyncProperty(
         'pg-snapshot-equals-replay-from-first',
         fc.asyncProperty(
@@ -417,8 +421,15 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
           fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 8 }),
           fc.integer({ min: 1, max: 6 }),
           fc.boolean(),
+          // Where the cuts fall: a seq, and the instant of an event, a millisecond either side.
           fc.nat(),
-          async (events, imported, sizes, every, reverse, untilDraw) => {
+          fc.nat(),
+          fc.integer({ min: -1, max: 1 }),
+          // An event reported with a later `at` than those after it, so the latest instant
+          // before the snapshot is not its last event's.
+          fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 2_000 }))),
+          async (drawn, imported, sizes, every, reverse, untilDraw, atDraw, atNudge, late) => {
+            const events = withLate(drawn, late);
             const stream = freshStream('resume');
             // Closed at the end of each run, not kept for afterAll: a few hundred runs.
             const store = (options: Partial<PostgresEventStoreOptions> = {}) =>
@@ -445,7 +456,7 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
                   i += part.length;
                 }
               } catch (error) {
-                // A mutated log: the stream keeps what was accepted before the refused part.
+                // A refused part: the stream keeps what was accepted before it.
                 if ((error as TruceError).code === undefined) throw error;
               }
               if (head === 0) return;
@@ -454,12 +465,30 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
                 [stream],
               );
               const stored = rows[0] === undefined ? undefined : Number(rows[0].seq);
-              for (const until of [undefined, (untilDraw % head) + 1]) {
-                const got = await fromSnapshot(reader, until);
-                // The snapshot is used whenever there is one at or before the seq asked for.
-                const usable = stored !== undefined && (until === undefined || stored <= until);
-                expect(got.seq, got.notes.join('; ')).toBe(usable ? stored : undefined);
-                expect(got.answer).toBe(await fromFirst(reader, until));
+              const until = (untilDraw % head) + 1;
+              const instant = Date.parse((events[atDraw % head] as TruceEvent).at) + atNudge;
+              const iso = (ms: number) => new Date(ms).toISOString();
+              const cuts: Cut[] = [
+                {},
+                { until },
+                { at: iso(instant) },
+                { until, at: iso(instant) },
+              ];
+              // The latest instant up to the snapshot, and a millisecond before it: the edge.
+              const latest = Math.max(...events.slice(0, stored ?? 0).map((e) => Date.parse(e.at)));
+              if (stored !== undefined) cuts.push({ at: iso(latest) }, { at: iso(latest - 1) });
+              for (const cut of cuts) {
+                const got = await fromSnapshot(reader, cut);
+                // The snapshot is used whenever there is one before the seq asked for and no
+                // event up to it happened after the instant asked for.
+                const usable =
+                  stored !== undefined &&
+                  (cut.until === undefined || stored <= cut.until) &&
+                  (cut.at === undefined || latest <= Date.parse(cut.at));
+                expect(got.seq, `${JSON.stringify(cut)}: ${got.notes.join('; ')}`).toBe(
+                  usable ? stored : undefined,
+                );
+                expect(got.answer, JSON.stringify(cut)).toBe(await fromFirst(reader, cut));
               }
             } finally {
               await writer.close();
@@ -467,7 +496,8 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
             }
           },
         ),
-        (events, _imported, _sizes, _every, _reverse, _untilDraw) => events,
+        (drawn, _imported, _sizes, _every, _reverse, _untilDraw, _atDraw, _atNudge, late) =>
+          withLate(drawn, late),
         // Each run makes a stream and a few transactions: a fifth of the suite's count.
         Math.ceil(numRuns / 5),
       );
@@ -533,12 +563,12 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         expect(got.answer, what).toBe(want);
       }
       await store(3, good);
-      const early = await fromSnapshot(reader, 2);
+      const early = await fromSnapshot(reader, { until: 2 });
       expect(early.seq).toBeUndefined();
       expect(early.notes).toEqual([
         `the stored snapshot is at seq 3, after seq 2: stream ${stream} is replayed from its first event`,
       ]);
-      expect(early.answer).toBe(await fromFirst(reader, 2));
+      expect(early.answer).toBe(await fromFirst(reader, { until: 2 }));
       await sql('DELETE FROM truce.snapshots WHERE stream = $1', [stream]);
       expect((await fromSnapshot(reader)).notes).toEqual([
         `no snapshot is stored: stream ${stream} is replayed from its first event`,

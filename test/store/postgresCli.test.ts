@@ -128,7 +128,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       });
     }
 
-    it("replay and status go on from the stream's stored snapshot, with the same answer; --no-cache, --at and timeline do not", () => {
+    it("replay and status go on from the stream's stored snapshot, by seq and by date, with the same answer; --no-cache and timeline do not", () => {
       const file = join(dir, `generated-${randomBytes(4).toString('hex')}.jsonl`);
       const generated = truce(['generate', '--events', '700', '--seed', '5']);
       expect(generated.status).toBe(0);
@@ -156,8 +156,23 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       expect(early.stderr).toBe(
         `note: the stored snapshot is at seq 700, after seq 650: stream ${stream} is replayed from its first event\n`,
       );
-      const lastAt = JSON.parse(generated.stdout.trim().split('\n').at(-1) as string).at as string;
-      for (const args of [['status', '--no-cache'], ['status', '--at', lastAt], ['timeline']]) {
+      // By date: from the snapshot when no event up to it happened after the instant.
+      const ats = generated.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).at as string);
+      const [last, earlier] = [ats[699] as string, ats[649] as string];
+      expect(fromPg('status', '--at', last)).toMatchObject({
+        status: 0,
+        stdout: fromFile('status', '--at', last).stdout,
+        stderr: resumed,
+      });
+      expect(fromPg('status', '--at', earlier)).toMatchObject({
+        status: 0,
+        stdout: fromFile('status', '--at', earlier).stdout,
+        stderr: `note: an event up to the stored snapshot (seq 700) happened after ${earlier}: stream ${stream} is replayed from its first event\n`,
+      });
+      for (const args of [['status', '--no-cache'], ['timeline']]) {
         const run = fromPg(...args);
         expect(run, args.join(' ')).toMatchObject({ status: 0, stderr: '' });
         expect(run.stdout, args.join(' ')).toBe(
