@@ -342,7 +342,14 @@ export class PostgresEventStore implements EventStore {
     };
     // The snapshot before the head: a snapshot is written with the head it stands at, so the
     // head read after it is at least its seq.
-    const rows = await this.#db.query<SnapshotRow>('read', SELECT_SNAPSHOT, [this.stream]);
+    let rows: SnapshotRow[];
+    try {
+      rows = await this.#db.query<SnapshotRow>('read', SELECT_SNAPSHOT, [this.stream]);
+    } catch (error) {
+      // Only a cache: a role that may read the events but not it (or any failure to read it)
+      // replays from the first event, and a server gone fails there, as it did before.
+      return fromStart(`the stored snapshot cannot be read (${(error as Error).message})`);
+    }
     if (rows[0] === undefined) return fromStart('no snapshot is stored');
     const stored = usableSnapshot(rows[0], await this.head());
     if (stored === undefined)

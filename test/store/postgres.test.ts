@@ -503,6 +503,38 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       );
     });
 
+    it('a role that may read the events but not the snapshots replays from the first event', async () => {
+      const stream = freshStream('resume-role');
+      const writer = open(stream, { snapshotEvery: 2 });
+      await writer.append([opened(), aid('a1'), aid('a2')]);
+      const role = `reader_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE ROLE ${role} LOGIN`);
+      await sql(`GRANT USAGE ON SCHEMA truce TO ${role}`);
+      await sql(`GRANT SELECT ON truce.events, truce.streams, truce.migrations TO ${role}`);
+      const asRole = new URL(url());
+      asRole.username = role;
+      asRole.password = '';
+      const reader = new PostgresEventStore({ url: asRole.toString(), stream });
+      let got: Awaited<ReturnType<typeof fromSnapshot>>;
+      try {
+        got = await fromSnapshot(reader);
+      } finally {
+        // A role belongs to the whole server (TRUCE_TEST_PG_URL may name one that stays).
+        await reader.close();
+        await sql(`DROP OWNED BY ${role}`);
+        await sql(`DROP ROLE ${role}`);
+      }
+      expect(got.seq).toBeUndefined();
+      expect(got.notes).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^the stored snapshot cannot be read \\(.*permission denied.*\\): stream ${stream} is replayed from its first event$`,
+          ),
+        ),
+      ]);
+      expect(got.answer).toBe(await fromFirst(open(stream)));
+    });
+
     it('a snapshot that is damaged, of another truce or past the seq asked for is not used, and the answer is the same', async () => {
       const stream = freshStream('resume-bad');
       const writer = open(stream, { snapshotEvery: 3 });
