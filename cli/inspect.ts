@@ -6,6 +6,7 @@ import { StoreError } from '../events/index.js';
 // loads only with --stately.
 import { DEFAULT_INSPECTOR_PORT, startInspector } from '../inspector/server.js';
 import type { StatelyBridge } from '../inspector/stately.js';
+import { type Progress, startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
 
 /** Options of `truce inspect`. */
@@ -56,10 +57,12 @@ export async function inspectCommand(
   const opened = openLog(given, options);
   const log = opened.name;
   const source = await opened.liveSource();
+  let size: number | undefined;
   if (source === undefined) {
     try {
       const info = await stat(log);
       if (!info.isFile()) throw new Error('not a file');
+      size = info.size;
     } catch (error) {
       throw new StoreError(`${log}: cannot read the log: no such file`, { cause: error });
     }
@@ -73,6 +76,9 @@ export async function inspectCommand(
     });
   }
   let inspector: Awaited<ReturnType<typeof startInspector>>;
+  // A long log takes a while to open: a progress line on a terminal until the address is known
+  // (the reads that follow the log as it grows draw none).
+  let opening: Progress | undefined = startProgress({ what: `opening ${log}`, totalBytes: size });
   try {
     inspector = await startInspector({
       file: log,
@@ -80,20 +86,18 @@ export async function inspectCommand(
       port: options.port,
       host: options.host,
       ...(bridge ? { inspect: bridge.inspect } : {}),
+      onRead: (lines, bytes) => opening?.update(lines, bytes),
     });
   } catch (error) {
     await bridge?.close();
     throw error;
+  } finally {
+    opening.done();
+    opening = undefined;
   }
-  process.stdout.write(`truce inspector for ${log}: ${inspector.url}\n`);
-  if (bridge) process.stdout.write(`Stately inspector bridge: ${bridge.url}\n`);
-  process.stdout.write('Press Ctrl-C to stop.\n');
-  if (options.open) {
-    openInBrowser(inspector.url);
-    if (bridge && options.statelyUrl === undefined) openInBrowser(bridge.url);
-  }
-
-  await new Promise<void>((resolve) => {
+  // Listening for the stop before the address is printed: a supervisor that stops the
+  // inspector as soon as it reads the address still has it close its server and watchers.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -102,6 +106,14 @@ export async function inspectCommand(
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  process.stdout.write(`truce inspector for ${log}: ${inspector.url}\n`);
+  if (bridge) process.stdout.write(`Stately inspector bridge: ${bridge.url}\n`);
+  process.stdout.write('Press Ctrl-C to stop.\n');
+  if (options.open) {
+    openInBrowser(inspector.url);
+    if (bridge && options.statelyUrl === undefined) openInBrowser(bridge.url);
+  }
+  await stopped;
   await bridge?.close();
   await inspector.close();
 }

@@ -27,6 +27,8 @@ export interface InspectorOptions {
   source?: LogSource;
   /** Where a warning goes (binding beyond loopback); stderr by default. */
   warn?: (message: string) => void;
+  /** Told of each line read, as the session's `onRead`: its first read is the inspector's start. */
+  onRead?: (lines: number, bytes: number) => void;
   /**
    * Bytes a live page may leave unread before it is dropped (1 MiB by default); it reconnects
    * and gets the whole view again, so a stalled client costs bounded memory.
@@ -100,6 +102,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     ...(options.inspect ? { inspect: options.inspect } : {}),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     ...(options.source ? { source: options.source } : {}),
+    ...(options.onRead ? { onRead: options.onRead } : {}),
   });
   await session.refresh();
   session.watch();

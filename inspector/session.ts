@@ -46,6 +46,11 @@ export interface LogSessionOptions {
    * number, at most twice as far apart as the stream's length over this.
    */
   checkpointsKept?: number;
+  /**
+   * Told of each line read (how many so far, and the byte just past it), on every read of the
+   * log: a progress line while a long log opens.
+   */
+  onRead?: (lines: number, bytes: number) => void;
   /** Passed on to the file's checkpoint cache (tests use small checkpoints). */
   cache?: Pick<
     CachedReplayOptions,
@@ -324,7 +329,9 @@ export class LogSession {
       const log = source
         ? readLog(source.chunks(), { file: source.name })
         : readLog(this.file, await committedEnd(this.file));
+      const onRead = this.#options.onRead;
       for await (entry of log) {
+        onRead?.(index + 1, entry.end);
         if (index < this.#steps.length) {
           if (this.#hashes[index] !== lineHash(entry.text)) {
             // The file was rewritten under us: replay it again from the start.

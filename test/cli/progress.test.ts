@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,35 @@ describe('progress of truce commands', () => {
     },
   );
 
+  /**
+   * A shell line that starts `truce inspect LOG` on a free port, waits until it prints its address
+   * (stdout to `out`), then stops it with SIGTERM (a job started with `&` ignores Ctrl-C's): the
+   * inspector runs until told to stop.
+   */
+  const inspectThenStop = (logName: string, out: string) =>
+    `${[process.execPath, truceBin, 'inspect', logName, '--port', '0'].map((a) => `'${a}'`).join(' ')} > '${out}' & pid=$!; ` +
+    `until grep -q http '${out}'; do kill -0 $pid || exit 9; sleep 0.1; done; kill -TERM $pid; wait $pid`;
+
+  it.skipIf(!hasScript)('inspect shows progress while it opens a log, then clears it', () => {
+    const out = join(dir, 'inspect-out.txt');
+    const run = spawnSync(
+      'script',
+      ['-qec', `cd '${dir}' || exit 8; ${inspectThenStop('generated.jsonl', out)}`, '/dev/null'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, TRUCE_PROGRESS: 'eager' },
+        timeout: 120_000,
+      },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/opening generated\.jsonl: [\d,]+ events?, [\d,]+ events\/s, \d+%/);
+    // Cleared before anything else: the address is on stdout (a file here), nothing follows.
+    expect(run.stdout.endsWith('\r\u001b[K')).toBe(true);
+    expect(readFileSync(out, 'utf8')).toMatch(
+      /^truce inspector for generated\.jsonl: http:\/\/127\.0\.0\.1:\d+\/\n/,
+    );
+  });
+
   it.skipIf(!hasScript)('generate shows progress when its output goes to a file', () => {
     const run = onTerminal(['generate', '--events', '100000']);
     expect(run.status).toBe(0);
@@ -176,6 +205,21 @@ describe('progress of truce commands', () => {
     );
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('');
+  });
+
+  it('inspect draws nothing when stderr is not a terminal', () => {
+    const out = join(dir, 'inspect-quiet.txt');
+    const run = spawnSync(
+      'bash',
+      ['-c', `cd '${dir}' || exit 8; ${inspectThenStop('generated.jsonl', out)}`],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, TRUCE_PROGRESS: 'eager' },
+        timeout: 120_000,
+      },
+    );
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
   });
 
   it('nothing at all when stderr is not a terminal', () => {
