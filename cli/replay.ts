@@ -9,9 +9,9 @@ import {
 import { CACHE_MIN_BYTES } from '../store/cacheMinBytes.js';
 import {
   BOUND_AFTER_EVENTS,
-  BOUNDED_HEAP_MIN_BYTES,
   boundHeapForLongReplay,
   COLLECT_AFTER_EVENTS,
+  isLongRead,
   resumesFar,
 } from './boundedHeap.js';
 import { isCalendarDate } from './dates.js';
@@ -99,11 +99,12 @@ async function replayInput(
   log: string | undefined,
   options: TimeTravelOptions,
   resume = false,
-): Promise<[string | AsyncIterable<Uint8Array>, ReplayLogOptions]> {
+): Promise<ReplayInput> {
   const {
     source,
     options: read,
     from,
+    events,
   } = await openLog(log, options).readable(
     resume && options.cache !== false
       ? {
@@ -120,8 +121,11 @@ async function replayInput(
   if (options.until !== undefined) out.until = options.until;
   if (options.at !== undefined) out.at = options.at;
   if (options.asOf !== undefined) out.asOf = options.asOf;
-  return [source, out];
+  return [source, out, events];
 }
+
+/** What {@link replayTarget} replays: the source, how, and a stream's events to read. */
+type ReplayInput = [string | AsyncIterable<Uint8Array>, ReplayLogOptions, number | undefined];
 
 /** How {@link replayTarget} runs, beyond what the command line gives. */
 interface TargetOptions extends Pick<ReplayLogOptions, 'onEvent'> {
@@ -150,7 +154,7 @@ interface TargetOptions extends Pick<ReplayLogOptions, 'onEvent'> {
  * is not used is said under `--debug` only. A long log is replayed with a bounded heap.
  */
 async function replayTarget(
-  [source, read]: [string | AsyncIterable<Uint8Array>, ReplayLogOptions],
+  [source, read, toRead]: ReplayInput,
   options: TimeTravelOptions,
   { onEvent, streamsOutput = false, writesReport = false, longReport = false }: TargetOptions = {},
 ): Promise<ReplayOutcome> {
@@ -165,12 +169,11 @@ async function replayTarget(
   // unless a long report follows, its young generation is left to grow while it reads.
   const cached = typeof source === 'string' && options.cache !== false;
   const targeted = read.until !== undefined || read.at !== undefined;
-  const heap =
-    (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES
-      ? boundHeapForLongReplay(
-          cached && targeted && !longReport ? { youngAfter: BOUND_AFTER_EVENTS } : {},
-        )
-      : undefined;
+  const heap = isLongRead({ end: read.end, events: toRead })
+    ? boundHeapForLongReplay(
+        cached && targeted && !longReport ? { youngAfter: BOUND_AFTER_EVENTS } : {},
+      )
+    : undefined;
   /** Events replayed here (from a checkpoint, only those after it). */
   let events = 0;
   /** Whether the replay's end was collected already (before the checkpoint cache's end). */

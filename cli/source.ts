@@ -111,6 +111,11 @@ export interface OpenLog {
     options: ReadLogOptions;
     /** The state the source's lines follow, when `resume` was asked and a stored one serves. */
     from?: ReplayStart;
+    /**
+     * A stream's events to read (past `from`) as the read began: how long the read is, where a
+     * file's size (`options.end`) says it.
+     */
+    events?: number;
   }>;
   /**
    * The store to append to (the file is created by the first append); the file store's module
@@ -180,27 +185,33 @@ export function openTarget(target: LogTarget): OpenLog {
     });
     return pg;
   };
-  const mustExist = async (hint: string) => {
+  /** The stream's head; fails (exit 4) when it holds nothing. */
+  const mustExist = async (hint: string): Promise<number> => {
     const db = store();
-    if (await db.exists()) return;
+    const head = await db.head();
+    if (head > 0) return head;
     throw new StoreError(`${await db.missing()}; ${hint}`);
   };
   return {
     target,
     name: target.name,
     readable: async (resume) => {
-      await mustExist('start one with truce init or truce import');
+      const head = await mustExist('start one with truce init or truce import');
       const from = resume === undefined ? undefined : await store().replayStart(resume);
       const options = { file: target.name };
-      if (from === undefined) return { source: store().lines(), options };
-      return { source: store().lines({ from: from.seq + 1 }), options, from };
+      if (from === undefined) return { source: store().lines(), options, events: head };
+      const source = store().lines({ from: from.seq + 1 });
+      return { source, options, from, events: Math.max(0, head - from.seq) };
     },
     store: async (options) => {
       batchName = options.batchName;
       return store();
     },
-    requireExisting: (verb) =>
-      mustExist(`start it with truce init --store URL --stream ${target.stream}, then ${verb} it`),
+    requireExisting: async (verb) => {
+      await mustExist(
+        `start it with truce init --store URL --stream ${target.stream}, then ${verb} it`,
+      );
+    },
     lastEventAt: async () => {
       const line = await store()
         .lastLine()

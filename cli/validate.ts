@@ -7,7 +7,7 @@ import {
   readLogBatches,
 } from '../events/index.js';
 import { Replayer } from '../replay/index.js';
-import { BOUNDED_HEAP_MIN_BYTES, boundHeapForLongReplay } from './boundedHeap.js';
+import { boundHeapForLongReplay, isLongRead } from './boundedHeap.js';
 import { withLogErrorJson } from './logErrorJson.js';
 import { startProgress } from './progress.js';
 import { LOG_ARGUMENT, openLog, type StoreSelection, storeOption, streamOption } from './source.js';
@@ -91,12 +91,13 @@ export function registerValidate(program: Command): void {
       const replayer = options.formatOnly ? null : new Replayer({ file: log });
       let previousAt: string | null = null;
       const summary = await withLogErrorJson(json, async () => {
-        const { source, options: read } = await opened.readable();
+        const { source, options: read, events: toRead } = await opened.readable();
         const progress = startProgress({ what: `validating ${log}`, totalBytes: read.end });
         // This process is the command's: a long log's statechart and folds keep its heap small,
         // as a replay's do (`cli/boundedHeap.ts`); nothing is written after, so no collection.
-        const heap =
-          (read.end ?? 0) >= BOUNDED_HEAP_MIN_BYTES ? boundHeapForLongReplay() : undefined;
+        const heap = isLongRead({ end: read.end, events: toRead })
+          ? boundHeapForLongReplay()
+          : undefined;
         let events = 0;
         try {
           return await checkLogFormat(source, {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BOUNDED_HEAP_MIN_EVENTS } from '../../cli/boundedHeap.js';
 import { migrateDatabase } from '../../store/index.js';
 import { truce, truceBin } from '../cli/truce.js';
 import { type PgForTests, pgSkipReason, startPg } from './pgCluster.js';
@@ -179,6 +180,51 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
           fromFile(...args.filter((a) => a !== '--no-cache')).stdout,
         );
       }
+    });
+
+    it('a replay or validate reading many events of a stream bounds its heap, as for a long file; one from the snapshot does not', () => {
+      const file = join(dir, `bounded-${randomBytes(4).toString('hex')}.jsonl`);
+      const generated = spawnSync(
+        process.execPath,
+        [truceBin, 'generate', '--events', String(BOUNDED_HEAP_MIN_EVENTS), '--seed', '4'],
+        { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 },
+      );
+      expect(generated.status).toBe(0);
+      writeFileSync(file, generated.stdout);
+      const stream = fresh('bounded');
+      const imported = spawnSync(process.execPath, [truceBin, 'import', file, ...at(stream)], {
+        encoding: 'utf8',
+        timeout: 200_000,
+      });
+      expect(imported.status, imported.stderr).toBe(0);
+      /** The V8 flags `truce ARGS` set while it ran (test/cli/fixtures/recordV8Flags.mjs). */
+      const flagsOf = (args: string[]) => {
+        const record = join(dir, `flags-${randomBytes(4).toString('hex')}.txt`);
+        const run = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            join(root, 'test', 'cli', 'fixtures', 'recordV8Flags.mjs'),
+            truceBin,
+            ...args,
+          ],
+          {
+            encoding: 'utf8',
+            env: { ...process.env, TRUCE_RECORD_FLAGS: record },
+            timeout: 120_000,
+          },
+        );
+        expect(run.status, run.stderr).toBe(0);
+        return readFileSync(record, 'utf8').split('\n').filter(Boolean);
+      };
+      for (const args of [['status', '--no-cache'], ['validate']]) {
+        expect(flagsOf([...args, ...at(stream)]), args.join(' ')).toContain(
+          '--heap-growing-percent=50',
+        );
+      }
+      // From the snapshot its import stored, at its last event: nothing left to read.
+      expect(flagsOf(['status', ...at(stream)])).toEqual([]);
+      expect(flagsOf(['status', '--no-cache', ...at(importExample('november-2023'))])).toEqual([]);
     });
 
     it('the stream name defaults to the file name; a re-import imports nothing', () => {
