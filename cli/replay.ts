@@ -121,7 +121,12 @@ async function replayInput(
   if (options.until !== undefined) out.until = options.until;
   if (options.at !== undefined) out.at = options.at;
   if (options.asOf !== undefined) out.asOf = options.asOf;
-  return [source, out, events];
+  // A stream's replay stops at --until: no more than that is read.
+  const toRead =
+    events === undefined || options.until === undefined
+      ? events
+      : Math.min(events, Math.max(0, options.until - (from?.seq ?? 0)));
+  return [source, out, toRead];
 }
 
 /** What {@link replayTarget} replays: the source, how, and a stream's events to read. */

@@ -222,8 +222,10 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
           '--heap-growing-percent=50',
         );
       }
-      // From the snapshot its import stored, at its last event: nothing left to read.
+      // From the snapshot its import stored, at its last event: nothing left to read; up to
+      // seq 5: five events to read.
       expect(flagsOf(['status', ...at(stream)])).toEqual([]);
+      expect(flagsOf(['status', '--until', '5', ...at(stream)])).toEqual([]);
       expect(flagsOf(['status', '--no-cache', ...at(importExample('november-2023'))])).toEqual([]);
     });
 
