@@ -365,6 +365,45 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
     await page.close();
   });
 
+  it('lists each event by month, day and time in UTC, as the English calendar names them', async () => {
+    const at = (month: number) => new Date(Date.UTC(2024, month, 15, 13, 5)).toISOString();
+    const events = [
+      {
+        seq: 1,
+        id: 'open',
+        type: 'negotiation.opened',
+        at: '2023-12-31T23:30:00Z',
+        data: {
+          title: 'A year of aid',
+          parties: [
+            { id: 'north', name: 'North', role: 'principal' },
+            { id: 'south', name: 'South', role: 'principal' },
+          ],
+        },
+      },
+      ...Array.from({ length: 12 }, (_, month) => ({
+        seq: month + 2,
+        id: `aid-${month}`,
+        type: 'aid.delivered',
+        at: at(month),
+        data: { region: 'south', trucks: 10 },
+      })),
+    ];
+    const { url } = await inspect(writeLog(events.map((e) => `${JSON.stringify(e)}\n`)));
+    const { page } = await openPage(url);
+    await waitShown(page, 13);
+    // What Intl's English calendar says for each instant, in UTC (the page uses a table).
+    const expected = events.map((e) => {
+      const date = new Date(e.at);
+      const month = date.toLocaleString('en', { month: 'short', timeZone: 'UTC' });
+      return `${month} ${date.getUTCDate()} ${date.toISOString().slice(11, 16)}`;
+    });
+    expect(
+      await page.$$eval('#log li[data-seq] .when', (els) => els.map((e) => e.textContent)),
+    ).toEqual(expected);
+    await page.close();
+  });
+
   // The page polls the log about once a second; on a busy machine (two cores at load 20) the new
   // event has taken more than 30 s to show, so the bound is only there to catch a page that
   // never updates: two minutes, well inside the test's five.
