@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commands } from '../../cli/commands.js';
 import { rootProgram, truceProgram } from '../../cli/program.js';
-import { truceBin } from './truce.js';
+import { truceBin, writeGenerated } from './truce.js';
 
 // Issue 12, item 5: a command loads what it uses. Counted with a module-loader hook, never timed
 // (speed is `npm run bench -- coldstart`'s).
@@ -83,14 +83,8 @@ describe('cold start', () => {
 
   it('a query through the checkpoint cache loads node:crypto (it proves what it reads by hashes), not node:net', () => {
     const log = join(dir, 'cached.jsonl');
-    const generated = spawnSync(process.execPath, [truceBin, 'generate', '--events', '3000'], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-      timeout: 60_000,
-    });
     // Above the 256 KiB under which a log is replayed without a cache.
-    expect(generated.stdout.length).toBeGreaterThan(256 * 1024);
-    writeFileSync(log, generated.stdout);
+    expect(writeGenerated(log, 3000).length).toBeGreaterThan(256 * 1024);
     const first = loaded(['status', log]);
     expect(first.status).toBe(0);
     const query = loaded(['status', log, '--until', '2048']);

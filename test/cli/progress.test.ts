@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ProgressStream, progressLine, startProgress } from '../../cli/progress.js';
-import { truceBin } from './truce.js';
+import { truceBin, writeGenerated } from './truce.js';
 
 // Issue 12, item 6: progress on stderr when it is a terminal, nothing otherwise. No timing: a
 // fake clock drives the unit tests, and the end-to-end runs use TRUCE_PROGRESS=eager.
@@ -98,11 +98,7 @@ describe('progress of truce commands', () => {
   const dir = mkdtempSync(join(tmpdir(), 'truce-progress-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const log = join(dir, 'generated.jsonl');
-  const generated = spawnSync(process.execPath, [truceBin, 'generate', '--events', '3000'], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  writeFileSync(log, generated.stdout);
+  writeGenerated(log, 3000);
 
   /** Runs truce under a pseudo-terminal (util-linux `script`), stdout to a file; gives what the terminal showed. */
   function onTerminal(args: string[]): { status: number | null; terminal: string } {

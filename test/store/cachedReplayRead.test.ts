@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { truceBin } from '../cli/truce.js';
+import { writeGenerated } from '../cli/truce.js';
 
 // Issue 12, item 2: a first replay through the checkpoint cache lets the reader's state go
 // before it writes the cache's end, and says when (`onRead`), so a command line can collect it.
@@ -19,13 +19,7 @@ const EVENTS = 150_000;
 describe('onRead of a replay through the cache', () => {
   it('is told once, after the last event and before the index of the cache is written; by then the ids are let go', () => {
     const log = join(dir, 'deal.jsonl');
-    const generated = spawnSync(
-      process.execPath,
-      [truceBin, 'generate', '--events', String(EVENTS), '--seed', '5'],
-      { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 },
-    );
-    expect(generated.status).toBe(0);
-    writeFileSync(log, generated.stdout);
+    writeGenerated(log, EVENTS, 5);
     const script = `
       import { existsSync } from 'node:fs';
       import { cachePathOf, replayLogCached } from ${JSON.stringify(`${dist}/store/index.js`)};

@@ -47,7 +47,7 @@ import { sha256 } from '../../store/logFile.js';
 import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
 import { mutatedLog } from '../arbitraries/mutatedLog.js';
-import { truceBin } from '../cli/truce.js';
+import { truceBin, writeGenerated } from '../cli/truce.js';
 import {
   checkAsyncProperty,
   numRuns,
@@ -960,14 +960,7 @@ describe('the checkpoint cache', { timeout: propertyTimeout }, () => {
 
   /** A generated deal with proposals (whose terms the machine and the projection both keep). */
   function dealWithProposals(): void {
-    const out = spawnSync(
-      process.execPath,
-      [truceBin, 'generate', '--events', '400', '--seed', '7'],
-      {
-        encoding: 'utf8',
-      },
-    );
-    writeFileSync(log, out.stdout);
+    writeGenerated(log, 400, 7);
   }
 
   interface WholeSeen {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BOUNDED_HEAP_MIN_EVENTS } from '../../cli/boundedHeap.js';
 import { migrateDatabase } from '../../store/index.js';
-import { truce, truceBin } from '../cli/truce.js';
+import { truce, truceBin, writeGenerated } from '../cli/truce.js';
 import { type PgForTests, pgSkipReason, startPg } from './pgCluster.js';
 
 // Each test runs the CLI several times; on a loaded machine one run can take seconds.
@@ -131,9 +131,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
 
     it("replay and status go on from the stream's stored snapshot, by seq and by date, with the same answer; --no-cache and timeline do not", () => {
       const file = join(dir, `generated-${randomBytes(4).toString('hex')}.jsonl`);
-      const generated = truce(['generate', '--events', '700', '--seed', '5']);
-      expect(generated.status).toBe(0);
-      writeFileSync(file, generated.stdout);
+      const generated = writeGenerated(file, 700, 5);
       const stream = fresh('long');
       expect(truce(['import', file, ...at(stream)]).status).toBe(0);
       const resumed = `note: stream ${stream} is replayed from its stored snapshot at seq 700\n`;
@@ -158,7 +156,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
         `note: the stored snapshot is at seq 700, after seq 650: stream ${stream} is replayed from its first event\n`,
       );
       // By date: from the snapshot when no event up to it happened after the instant.
-      const ats = generated.stdout
+      const ats = generated
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line).at as string);
@@ -184,13 +182,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
 
     it('a replay or validate reading many events of a stream bounds its heap, as for a long file; one from the snapshot does not', () => {
       const file = join(dir, `bounded-${randomBytes(4).toString('hex')}.jsonl`);
-      const generated = spawnSync(
-        process.execPath,
-        [truceBin, 'generate', '--events', String(BOUNDED_HEAP_MIN_EVENTS), '--seed', '4'],
-        { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 120_000 },
-      );
-      expect(generated.status).toBe(0);
-      writeFileSync(file, generated.stdout);
+      writeGenerated(file, BOUNDED_HEAP_MIN_EVENTS, 4);
       const stream = fresh('bounded');
       const imported = spawnSync(process.execPath, [truceBin, 'import', file, ...at(stream)], {
         encoding: 'utf8',
