@@ -77,8 +77,10 @@ export function buildCompleteReadLogOptions(
 export async function* readLog(
   source: string | AsyncIterable<Uint8Array>,
   options?: ReadLogOptions,
+  /** As {@link readLogBatches}'s: `source` holds the lines after the first `resume.line`. */
+  resume?: ResumePoint,
 ): AsyncGenerator<LogEntry> {
-  for await (const batch of readLogBatches(source, options)) yield* batch;
+  for await (const batch of readLogBatches(source, options, resume)) yield* batch;
 }
 
 /**

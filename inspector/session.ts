@@ -3,6 +3,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
 import {
+  IdIndex,
   type LogEntry,
   RejectedEventError,
   readLog,
@@ -324,11 +325,21 @@ export class LogSession {
     let problem: ProblemView | null = null;
     let entry: LogEntry | undefined;
     try {
-      // Stop where a writer holding the lock began, so an append in progress is not shown torn.
       const source = this.#options.source;
-      const log = source
-        ? readLog(source.chunks(), { file: source.name })
-        : readLog(this.file, await committedEnd(this.file));
+      // A stream's lines never change once written: with no problem standing, only those after
+      // the last step are read (a million-event stream was read whole at every append).
+      const after = source?.chunksAfter !== undefined && this.#problem === null ? from : 0;
+      index = after;
+      // Stop where a writer holding the lock began, so an append in progress is not shown torn.
+      const log = !source
+        ? readLog(this.file, await committedEnd(this.file))
+        : source.chunksAfter !== undefined && after > 0
+          ? readLog(
+              source.chunksAfter(after),
+              { file: source.name },
+              { line: after, seq: after, ids: new IdIndex() },
+            )
+          : readLog(source.chunks(), { file: source.name });
       const onRead = this.#options.onRead;
       for await (entry of log) {
         onRead?.(index + 1, entry.end);

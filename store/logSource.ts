@@ -11,6 +11,12 @@ export interface LogSource {
   readonly name: string;
   /** The log's lines as bytes, each ending in `\n`, as they stand when the call begins. */
   chunks(): AsyncIterable<Uint8Array>;
+  /**
+   * The lines after event `seq` only, for a log whose lines never change once written (a stream:
+   * its events table refuses every change), so a reader that holds the first `seq` reads on from
+   * there instead of from the first line. Absent when the log may be rewritten.
+   */
+  chunksAfter?(seq: number): AsyncIterable<Uint8Array>;
   /** Calls `onChange` when the log may have grown; resolves to the stop. */
   watch(onChange: () => void): Promise<() => Promise<void>>;
 }

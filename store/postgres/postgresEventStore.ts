@@ -453,6 +453,7 @@ export class PostgresEventStore implements EventStore {
     return {
       name: this.name,
       chunks: () => this.lines(),
+      chunksAfter: (seq) => this.lines({ from: seq + 1 }),
       watch: (onChange) => this.watch(onChange),
     };
   }

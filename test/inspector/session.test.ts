@@ -108,4 +108,38 @@ describe('LogSession: a log read from a source (a PostgreSQL stream)', () => {
       }
     }
   });
+
+  it('reads only the lines after its last step when the source says its lines never change, and shows what a fresh read shows', async () => {
+    const lines = toJsonl([...generatedLog({ events: 260, seed: 12 })])
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `${line}\n`);
+    let held = lines.slice(0, 200).join('');
+    const asked: number[] = [];
+    const source: LogSource = {
+      name: 'stream growing',
+      chunks: async function* () {
+        asked.push(0);
+        yield Buffer.from(held);
+      },
+      chunksAfter: async function* (seq: number) {
+        asked.push(seq);
+        yield Buffer.from(held.split('\n').slice(seq).join('\n'));
+      },
+      watch: async () => async () => undefined,
+    };
+    const session = new LogSession('growing.jsonl', { source, checkpointEvery: 16 });
+    await session.refresh();
+    held = lines.join('');
+    await session.refresh();
+    expect(asked).toEqual([0, 200]);
+    const fresh = new LogSession('growing.jsonl', { source: sourceOf(held), checkpointEvery: 16 });
+    await fresh.refresh();
+    expect(JSON.stringify(session.view().steps)).toBe(JSON.stringify(fresh.view().steps));
+    for (const seq of [199, 200, 201, 260]) {
+      expect(JSON.stringify(await session.report(seq)), `seq ${seq}`).toBe(
+        JSON.stringify(await fresh.report(seq)),
+      );
+    }
+  });
 });
