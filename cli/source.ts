@@ -199,7 +199,8 @@ export function openTarget(target: LogTarget): OpenLog {
       const head = await mustExist('start one with truce init or truce import');
       const from = resume === undefined ? undefined : await store().replayStart(resume);
       const options = { file: target.name };
-      if (from === undefined) return { source: store().lines(), options, events: head };
+      // Up to the head just read: `lines` would otherwise ask for it again.
+      if (from === undefined) return { source: store().lines({ to: head }), options, events: head };
       const source = store().lines({ from: from.seq + 1 });
       return { source, options, from, events: Math.max(0, head - from.seq) };
     },

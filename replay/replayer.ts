@@ -89,6 +89,14 @@ export class Replayer {
       if (!this.#chart.isLeaf(path)) {
         throw new Error(`expected a snapshot in a state of the deal chart, found "${path}"`);
       }
+      // Nor one whose state has other fields than this truce's: written by a truce before a
+      // field was added (a cache of any kind: the sidecar, a checkpoint, a stream's row).
+      const fields = fieldsOf(from.projection, machine.context);
+      if (fields !== fieldsOf(initialDealProjection, this.#chart.initial.context)) {
+        throw new Error(
+          `expected a snapshot with the fields of this truce's state, found ${fields}`,
+        );
+      }
       this.#state = { path, context: machine.context };
       this.#active = machine.status === 'active';
     } else {
@@ -211,6 +219,13 @@ export class Replayer {
       ? snapshot
       : ({ ...snapshot, status: 'error', error: undefined } as SnapshotFrom<DealMachine>);
   }
+}
+
+/** The fields of a state's projection and machine context, in order, as one string. */
+function fieldsOf(projection: unknown, context: unknown): string {
+  const keys = (value: unknown) =>
+    typeof value === 'object' && value !== null ? Object.keys(value) : null;
+  return JSON.stringify([keys(projection), keys(context)]);
 }
 
 /**

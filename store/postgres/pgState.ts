@@ -40,12 +40,10 @@ export interface SnapshotRow {
 export const SELECT_SNAPSHOT = 'SELECT seq, replay FROM truce.snapshots WHERE stream = $1';
 
 /**
- * The stored snapshot, or undefined unless this truce can go on from it: its envelope as the
- * replay snapshot's schema wants it, of this `REPLAY_SNAPSHOT_VERSION`, at the seq its row names
- * and no further than the stream's head, with the projection's and the machine context's fields
- * those of this truce (the snapshot is a cache: one an older truce wrote before the state gained
- * a field is not used, as the file cache's shape check refuses its checkpoints). Whether the
- * replayer accepts the rest is for its constructor to say.
+ * The stored snapshot, or undefined unless it is whole: its envelope as the replay snapshot's
+ * schema wants it, of this `REPLAY_SNAPSHOT_VERSION`, at the seq its row names and no further
+ * than the stream's head. Whether its state is one this truce can go on from (a state of the
+ * chart, this truce's fields) is for the replayer's constructor to say.
  */
 export function usableSnapshot(
   row: SnapshotRow | undefined,
@@ -56,24 +54,8 @@ export function usableSnapshot(
   if (!parsed.success) return undefined;
   const replay = parsed.data as ReplaySnapshot;
   const seq = Number(row.seq);
-  if (replay.seq !== seq || seq > head || !sameFields(replay)) return undefined;
+  if (replay.seq !== seq || seq > head) return undefined;
   return { seq, replay };
-}
-
-let emptyFields: string | undefined;
-
-/** The fields of a snapshot's projection and machine context, in order. */
-function fieldsOf(replay: ReplaySnapshot): string {
-  const context = (replay.machine as { context?: unknown }).context;
-  const keys = (value: unknown) =>
-    typeof value === 'object' && value !== null ? Object.keys(value) : null;
-  return JSON.stringify([keys(replay.projection), keys(context)]);
-}
-
-/** Whether `replay` has the fields an empty replay of this truce has. */
-function sameFields(replay: ReplaySnapshot): boolean {
-  emptyFields ??= fieldsOf(new Replayer().snapshot());
-  return fieldsOf(replay) === emptyFields;
 }
 
 /** Where a stream is, for the state's queries and its messages. */

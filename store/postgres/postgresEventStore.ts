@@ -26,7 +26,6 @@ import {
   advanceStreamState,
   type LockedStream,
   loadStreamState,
-  SELECT_SNAPSHOT,
   type SnapshotRow,
   type StreamRef,
   type StreamState,
@@ -340,18 +339,23 @@ export class PostgresEventStore implements EventStore {
       note(`${why}: ${this.name} is replayed from its first event`);
       return undefined;
     };
-    // The snapshot before the head: a snapshot is written with the head it stands at, so the
-    // head read after it is at least its seq.
-    let rows: SnapshotRow[];
+    // The snapshot and the head in one statement, so one view of both: a snapshot is written
+    // with the head it stands at, so that head is at least its seq.
+    let rows: Array<SnapshotRow & { head: string }>;
     try {
-      rows = await this.#db.query<SnapshotRow>('read', SELECT_SNAPSHOT, [this.stream]);
+      rows = await this.#db.query<SnapshotRow & { head: string }>(
+        'read',
+        `SELECT s.seq, s.replay, st.head FROM truce.snapshots s
+         JOIN truce.streams st ON st.name = s.stream WHERE s.stream = $1`,
+        [this.stream],
+      );
     } catch (error) {
       // Only a cache: a role that may read the events but not it (or any failure to read it)
       // replays from the first event, and a server gone fails there, as it did before.
       return fromStart(`the stored snapshot cannot be read (${(error as Error).message})`);
     }
     if (rows[0] === undefined) return fromStart('no snapshot is stored');
-    const stored = usableSnapshot(rows[0], await this.head());
+    const stored = usableSnapshot(rows[0], Number(rows[0].head));
     if (stored === undefined)
       return fromStart('the stored snapshot is damaged or of another truce');
     if (options.until !== undefined && stored.seq > options.until) {

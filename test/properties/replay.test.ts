@@ -126,6 +126,30 @@ describe('replay laws (fast-check)', { timeout: propertyTimeout }, () => {
     }
   });
 
+  it("a snapshot whose state has other fields than this truce's (one missing, one more, another order) is refused when read", () => {
+    const snapshot = JSON.parse(JSON.stringify(replayAll([]).snapshot())) as ReplaySnapshot;
+    const projection = snapshot.projection as unknown as Record<string, unknown>;
+    const machine = snapshot.machine as { context: Record<string, unknown> };
+    const { flareUps: _dropped, ...missing } = projection;
+    const reordered = Object.fromEntries(Object.entries(projection).reverse());
+    const { phase: _phase, ...contextMissing } = machine.context;
+    const changed: Array<[string, ReplaySnapshot]> = [
+      ['a projection field missing', { ...snapshot, projection: missing as never }],
+      [
+        'a projection field more',
+        { ...snapshot, projection: { ...projection, extra: 1 } as never },
+      ],
+      ['the projection reordered', { ...snapshot, projection: reordered as never }],
+      [
+        'a context field missing',
+        { ...snapshot, machine: { ...machine, context: contextMissing } },
+      ],
+    ];
+    for (const [what, from] of changed) {
+      expect(() => new Replayer({ from }), what).toThrow(/the fields of this truce's state/);
+    }
+  });
+
   it('a mutated log streamed from its bytes ends as it does in memory: same report, or the same rejection', async () => {
     // Mutations keep the format, so the reader reads every line and the machine alone judges:
     // replayLog must reach the same verdict, at the same line, as the Replayer fed directly.

@@ -578,7 +578,7 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
           'a field missing',
           3,
           { ...good, projection: withoutFlareUps },
-          'damaged or of another truce',
+          'not a state this truce can go on from',
         ],
         ['past the head', 9, { ...good, seq: 9 }, 'damaged or of another truce'],
         ['a seq not its row', 2, good, 'damaged or of another truce'],
