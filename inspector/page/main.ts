@@ -2,6 +2,7 @@ import type { ReplayReport } from '../../projections/report.js';
 import type { LogView, MachineGraph, ProblemView, ReportView, StepView } from '../protocol.js';
 import { type Chart, drawChart, transitionLabel } from './chart.js';
 import { fill, h } from './dom.js';
+import { EventList } from './eventList.js';
 import { formatValue } from './format.js';
 import {
   renderChanges,
@@ -40,10 +41,18 @@ const ui = {
 let graph: MachineGraph | undefined;
 let chart: Chart | undefined;
 let steps: StepView[] = [];
-/** The list's item of each step, in order: found by index, not by a query over the list. */
-let items: HTMLLIElement[] = [];
-/** The item marked as the current step. */
-let marked: HTMLLIElement | undefined;
+/** The events listed, a step a row, then the problem's row if the log has one. */
+const list = new EventList(
+  ui.list,
+  (row) => {
+    const step = steps[row];
+    return step ? logItem(step) : problemItem(problem as ProblemView);
+  },
+  (row) => {
+    const step = steps[row];
+    return step ? step.before !== step.after : true;
+  },
+);
 let problem: ProblemView | null = null;
 let revision = -1;
 /** The step shown: the state after event `current` (0 only for an empty log). */
@@ -108,18 +117,23 @@ function takenText(step: StepView | undefined): string {
 }
 
 function markSelection(): void {
-  // By reference: a query over a list of 100,000 items at each step took most of the time a long
-  // log took to open (19 s for 100,000 events, 4 December 2026).
-  marked?.removeAttribute('aria-current');
-  marked = items[current - 1];
-  marked?.setAttribute('aria-current', 'step');
-  marked?.scrollIntoView({ block: 'nearest' });
+  list.show(current - 1);
+  markCurrent();
   ui.slider.min = String(lowest());
   ui.slider.max = String(steps.length);
   ui.slider.value = String(current);
   ui.slider.setAttribute('aria-valuetext', `event ${current} of ${steps.length}`);
   ui.buttons.first.disabled = ui.buttons.prev.disabled = current <= lowest();
   ui.buttons.next.disabled = ui.buttons.last.disabled = current >= steps.length;
+}
+
+/** Marks the current step's item (the list holds only the items in view: a few dozen). */
+function markCurrent(): void {
+  const item = list.item(current - 1);
+  for (const other of ui.list.querySelectorAll('li[aria-current]')) {
+    if (other !== item) other.removeAttribute('aria-current');
+  }
+  item?.setAttribute('aria-current', 'step');
 }
 
 function logItem(step: StepView): HTMLLIElement {
@@ -129,6 +143,10 @@ function logItem(step: StepView): HTMLLIElement {
       'data-seq': step.seq,
       role: 'option',
       'aria-selected': 'false',
+      // Only the items in view are in the list: where each stands in the whole.
+      'aria-posinset': step.seq,
+      'aria-setsize': steps.length,
+      'aria-current': step.seq === current ? 'step' : null,
       class: step.before === step.after ? '' : 'moves',
     },
     h('span', { class: 'seq' }, String(step.seq)),
@@ -179,26 +197,15 @@ function apply(view: LogView): void {
   steps = steps.slice(0, from).concat(view.steps);
   problem = view.problem;
   fill(ui.file, view.file);
-  const added = view.steps.map(logItem);
-  if (from === shown && from > 0) {
-    // Events appended: the items listed stay, the line of a problem (always last) goes, and the
-    // new ones follow. Building every item again cost each append time in the log's length.
-    ui.list.querySelector('li.rejected')?.remove();
-    for (const item of added) items.push(item);
-  } else {
-    items = steps.slice(0, from).map(logItem).concat(added);
-    marked = undefined;
-    ui.list.replaceChildren();
+  // Events appended: the items listed stay; the problem's row (always last) and what follows
+  // are built again. A log read again from its start is listed anew.
+  ui.list.style.setProperty('--seq-digits', String(String(steps.length + 1).length));
+  list.setRows(steps.length + (problem ? 1 : 0), from === shown && from > 0 ? from : 0);
+  for (const item of ui.list.querySelectorAll('li[data-seq]')) {
+    item.setAttribute('aria-setsize', String(steps.length));
   }
-  listAppend(from === shown && from > 0 ? added : items);
-  if (problem) ui.list.append(problemItem(problem));
   renderProblem(ui.problem, problem);
   void go(wasAtEnd || current > steps.length ? steps.length : current);
-}
-
-/** Appends items to the list in parts: one call with a million arguments would overflow. */
-function listAppend(nodes: readonly HTMLLIElement[]): void {
-  for (let i = 0; i < nodes.length; i += 10_000) ui.list.append(...nodes.slice(i, i + 10_000));
 }
 
 function onKey(event: KeyboardEvent): void {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineGraph } from '../../inspector/index.js';
 import { dealMachine } from '../../machines/index.js';
 import type { ReplayReport } from '../../projections/index.js';
-import { truceBin } from '../cli/truce.js';
+import { truceBin, writeGenerated } from '../cli/truce.js';
 import {
   injectionLog,
   november,
@@ -432,6 +432,92 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
     truceAppend(file, lines[14] ?? '');
     await page.waitForSelector('li[data-seq="15"]', { timeout: 120_000 });
     expect(await page.textContent('[data-field="seq"]')).toBe('13');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('lists a long log by the items in view only, each at its place, and steps through it', {
+    timeout: 5 * 60_000,
+  }, async () => {
+    const events = 3000;
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-long-')), 'long.jsonl');
+    writeGenerated(file, events, 11);
+    const { url } = await inspect(file);
+    const { page, problems } = await openPage(url);
+    await waitShown(page, events, 120_000);
+    /** The items in the list: their seqs in order, and where each stands against the list. */
+    const listed = () =>
+      page.$$eval('#log li[data-seq]', (items) => {
+        const box = (document.getElementById('log') as HTMLElement).getBoundingClientRect();
+        return items.map((item) => {
+          const r = item.getBoundingClientRect();
+          const seq = item.querySelector('.seq') as HTMLElement;
+          return {
+            seq: Number(item.getAttribute('data-seq')),
+            current: item.getAttribute('aria-current') === 'step',
+            inView: r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5,
+            seqFits: seq.scrollWidth <= seq.clientWidth,
+            position: Number(item.getAttribute('aria-posinset')),
+            size: Number(item.getAttribute('aria-setsize')),
+          };
+        });
+      });
+    const consecutive = (seqs: number[]) =>
+      seqs.every((seq, i) => i === 0 || seq === (seqs[i - 1] as number) + 1);
+    const check = async (k: number) => {
+      // What changed the list's size (the page around it) is told to it before the next frame.
+      await page.evaluate(
+        () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+      );
+      const items = await listed();
+      const seqs = items.map((item) => item.seq);
+      // A few dozen items, not thousands, in the order of the log and with no gap.
+      expect(items.length).toBeGreaterThan(5);
+      expect(items.length).toBeLessThan(200);
+      expect(consecutive(seqs)).toBe(true);
+      expect(items.filter((item) => item.current).map((item) => item.seq)).toEqual([k]);
+      expect(items.find((item) => item.seq === k)?.inView).toBe(true);
+      for (const item of items) {
+        expect(item).toMatchObject({ seqFits: true, position: item.seq, size: events });
+      }
+    };
+    await check(events);
+    await page.keyboard.press('Home');
+    await waitShown(page, 1);
+    await check(1);
+    // The slider jumps far: the list follows it.
+    await page.evaluate(() => {
+      const slider = document.getElementById('slider') as HTMLInputElement;
+      slider.value = '1777';
+      slider.dispatchEvent(new Event('input'));
+    });
+    await waitShown(page, 1777);
+    await check(1777);
+    await page.keyboard.press('ArrowLeft');
+    await waitShown(page, 1776);
+    await check(1776);
+    // Scrolled by hand to the events near the middle, the list shows those, and a click on one
+    // goes there.
+    const middle = await page.evaluate(() => {
+      const list = document.getElementById('log') as HTMLElement;
+      list.scrollTop = list.scrollHeight * 0.25;
+      return list.scrollTop;
+    });
+    expect(middle).toBeGreaterThan(0);
+    await page.waitForFunction(() => {
+      const seqs = Array.from(document.querySelectorAll('#log li[data-seq]'), (item) =>
+        Number(item.getAttribute('data-seq')),
+      );
+      return seqs.length > 0 && Math.max(...seqs) < 1500;
+    });
+    const around = (await listed()).filter((item) => item.inView).map((item) => item.seq);
+    expect(around.length).toBeGreaterThan(5);
+    expect(consecutive(around)).toBe(true);
+    const target = around[Math.floor(around.length / 2)] as number;
+    await page.click(`li[data-seq="${target}"]`);
+    await waitShown(page, target);
+    expect(await page.textContent('[data-field="seq"]')).toBe(String(target));
+    await check(target);
     expect(problems).toEqual([]);
     await page.close();
   });
