@@ -1,7 +1,7 @@
 import type { ReplayReport } from '../../projections/report.js';
 import type { ProblemView, StepView } from '../protocol.js';
 import { fill, h } from './dom.js';
-import { formatValue, keyPath, leaves, splitKeyPath, valueAt } from './format.js';
+import { changedLeaves, formatValue, keyPath, splitKeyPath, valueAt } from './format.js';
 
 /** An element showing the figure at a key path of the replay JSON, tagged for comparison. */
 function field(report: ReplayReport, path: string, tag: 'span' | 'td' | 'dd' = 'span') {
@@ -24,6 +24,28 @@ function row(report: ReplayReport, label: string, path: string, hint?: string) {
 
 function section(title: string, ...children: Array<Node | null | false>) {
   return h('section', { class: 'panel' }, h('h2', {}, title), ...children);
+}
+
+/**
+ * Rows a long table shows: its latest, as the readable report lists its long sections. A deal
+ * of a million events has 40,000 flare-ups; laying out a table of them at every step took the
+ * page seconds.
+ */
+export const TABLE_ROWS = 50;
+
+/** The index of a table's first row shown, of `length` rows. */
+function firstShown(length: number): number {
+  return Math.max(0, length - TABLE_ROWS);
+}
+
+/** What a table leaves out, said under it; nothing when it shows every row. */
+function leftOut(report: ReplayReport, count: number, what: string, place = 'earlier') {
+  if (count <= 0) return null;
+  return h(
+    'p',
+    { class: 'left-out', 'data-left-out': count },
+    `… ${count} ${place} ${what} not listed (truce replay --until ${report.seq} --full lists every one)`,
+  );
 }
 
 const STATE_WORDS: Record<string, string> = {
@@ -130,7 +152,10 @@ export function renderProjections(el: Element, report: ReplayReport): void {
         h(
           'tbody',
           {},
-          ...report.hostages.byPhase.map((_, i) =>
+          ...indexes(
+            firstShown(report.hostages.byPhase.length),
+            report.hostages.byPhase.length,
+          ).map((i) =>
             h(
               'tr',
               {},
@@ -148,6 +173,7 @@ export function renderProjections(el: Element, report: ReplayReport): void {
         ),
       )
     : null;
+  const phasesLeftOut = leftOut(report, firstShown(report.hostages.byPhase.length), 'phases');
 
   const pause = h(
     'table',
@@ -166,21 +192,22 @@ export function renderProjections(el: Element, report: ReplayReport): void {
   const aidOwed = report.aid.due.length
     ? grid(
         ['Phase', 'Region', 'Days owed', 'Trucks due', 'delivered', 'Fuel due', 'delivered'],
-        report.aid.due.map((_, i) =>
+        indexes(firstShown(report.aid.due.length), report.aid.due.length).map((i) =>
           ['phase', 'region', 'days', 'trucksDue', 'trucks', 'fuelTrucksDue', 'fuelTrucks'].map(
             (key) => field(report, `aid.due.${i}.${key}`, 'td'),
           ),
         ),
       )
     : null;
+  const aidLeftOut = leftOut(report, firstShown(report.aid.due.length), 'accounts of aid owed');
 
   fill(
     el,
     section('Hostages', hostages, byCategory, outside),
     section('Obligations and deadlines', renderObligations(report)),
-    section('Obligations: prisoners', prisoners, prisonerCategories, phases),
+    section('Obligations: prisoners', prisoners, prisonerCategories, phases, phasesLeftOut),
     section('Ceasefire: flare-ups', renderFlareUps(report)),
-    section('Pause and aid', pause, aidOwed, violationsAgainst),
+    section('Pause and aid', pause, aidOwed, aidLeftOut, violationsAgainst),
     section('Terms', renderTerms(report)),
     section('Positions and sticking points', renderPositions(report)),
   );
@@ -197,14 +224,15 @@ function renderObligations(report: ReplayReport) {
     h('p', {}, 'As of ', field(report, 'asOf')),
     grid(
       ['Party', 'Owes', 'Category', 'Count', 'Due by', 'Done', 'Status'],
-      report.obligations.map((o, i) =>
+      indexes(firstShown(report.obligations.length), report.obligations.length).map((i) =>
         ['party', 'what', 'category', 'count', 'due', 'fulfilled', 'status'].map((key) => {
           const cell = field(report, `obligations.${i}.${key}`, 'td');
-          if (key === 'status') cell.classList.add(`status-${o.status}`);
+          if (key === 'status') cell.classList.add(`status-${report.obligations[i]?.status}`);
           return cell;
         }),
       ),
     ),
+    leftOut(report, firstShown(report.obligations.length), 'obligations'),
   );
 }
 
@@ -219,12 +247,13 @@ function renderFlareUps(report: ReplayReport) {
     strained,
     grid(
       ['Seq', 'When', 'By', 'Against', 'What', 'Killed', 'Restored'],
-      report.flareUps.map((_, i) =>
+      indexes(firstShown(report.flareUps.length), report.flareUps.length).map((i) =>
         ['seq', 'at', 'by', 'against', 'description', 'killed', 'restoredAt'].map((key) =>
           field(report, `flareUps.${i}.${key}`, 'td'),
         ),
       ),
     ),
+    leftOut(report, firstShown(report.flareUps.length), 'flare-ups'),
   );
 }
 
@@ -239,8 +268,9 @@ function keyed(report: ReplayReport, path: string, title: string) {
     h(
       'table',
       { class: 'figures small' },
-      ...keys.map((k) => row(report, k, keyPath(...splitKeyPath(path), k))),
+      ...keys.slice(0, TABLE_ROWS).map((k) => row(report, k, keyPath(...splitKeyPath(path), k))),
     ),
+    leftOut(report, keys.length - TABLE_ROWS, 'entries', 'more'),
   );
 }
 
@@ -323,14 +353,9 @@ export function renderChanges(
     fill(el, h('p', { class: 'none' }, 'The first event: everything above is new.'));
     return;
   }
-  const a = leaves(before);
-  const b = leaves(after);
-  const changed: Array<[string, unknown, unknown]> = [];
-  for (const [path, value] of b) {
-    if (QUIET.has(path)) continue;
-    if (!a.has(path) || a.get(path) !== value) changed.push([path, a.get(path), value]);
-  }
-  for (const [path, value] of a) if (!b.has(path)) changed.push([path, value, undefined]);
+  const changed = changedLeaves(before, after).filter(
+    ([path, , to]) => to === undefined || !QUIET.has(path),
+  );
   if (!changed.length) {
     fill(el, h('p', { class: 'none' }, 'No figure changed.'));
     return;
@@ -414,4 +439,9 @@ export function renderProblem(el: HTMLElement, problem: ProblemView | null): voi
       : null,
     h('p', { 'data-problem': 'message' }, problem.message),
   );
+}
+
+/** The integers `from`, `from + 1`, … below `to`. */
+function indexes(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }

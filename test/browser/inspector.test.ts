@@ -482,6 +482,19 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
       }
     };
     await check(events);
+    // A long table shows its latest 50 rows, each with its own index, and says what it leaves out.
+    const flareUps = replayAt(file, events).flareUps.length;
+    expect(flareUps).toBeGreaterThan(50);
+    const seqCells = await page.$$eval('[data-field^="flareUps."][data-field$=".seq"]', (cells) =>
+      cells.map((cell) => cell.getAttribute('data-field')),
+    );
+    expect(seqCells).toEqual(
+      Array.from({ length: 50 }, (_, i) => `flareUps.${flareUps - 50 + i}.seq`),
+    );
+    const note = await page.textContent('section:has(> h2:text("flare-ups")) .left-out');
+    expect(note).toBe(
+      `… ${flareUps - 50} earlier flare-ups not listed (truce replay --until ${events} --full lists every one)`,
+    );
     await page.keyboard.press('Home');
     await waitShown(page, 1);
     await check(1);

@@ -1,5 +1,12 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { keyPath, leaves, splitKeyPath, valueAt } from '../../inspector/page/format.js';
+import {
+  changedLeaves,
+  keyPath,
+  leaves,
+  splitKeyPath,
+  valueAt,
+} from '../../inspector/page/format.js';
 
 // Issue 11, finding 9: a category or party named with a `.` was shown as "—" (the page split
 // its key paths on every `.`).
@@ -27,5 +34,80 @@ describe('key paths of the page', () => {
     for (const [path, value] of leaves(report)) {
       expect(valueAt(report, splitKeyPath(path))).toBe(value);
     }
+  });
+});
+
+/** Every primitive leaf by its keys, in the order JSON.stringify visits them (the oracle's own). */
+function flatten(value: unknown, keys: string[] = [], out: Array<[string[], unknown]> = []) {
+  if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      flatten((value as Record<string, unknown>)[key], [...keys, key], out);
+    }
+  } else out.push([keys, value]);
+  return out;
+}
+
+/** Sets or deletes one key of the `at`-th container of `value` (in place). */
+function edit(value: unknown, [at, item, drop]: [number, unknown, boolean]): void {
+  const containers: Array<Record<string, unknown>> = [];
+  const collect = (v: unknown) => {
+    if (v !== null && typeof v === 'object') {
+      containers.push(v as Record<string, unknown>);
+      for (const child of Object.values(v)) collect(child);
+    }
+  };
+  collect(value);
+  const target = containers[at % containers.length] as Record<string, unknown>;
+  const keys = Object.keys(target);
+  if (Array.isArray(target)) target[at % (target.length + 1)] = item;
+  else if (drop && keys.length) delete target[keys[at % keys.length] as string];
+  else target[`k${at}`] = item;
+}
+
+/** Two objects of JSON: unrelated, the same, or the second the first with a few keys changed. */
+const report = fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 3 }), {
+  maxKeys: 6,
+});
+const pairs = fc
+  .tuple(
+    report,
+    report,
+    fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }), fc.boolean()), { maxLength: 4 }),
+    fc.constantFrom('edited', 'other', 'same'),
+  )
+  .map(([before, other, edits, how]) => {
+    if (how === 'other') return [before, other] as const;
+    const after = structuredClone(before) as unknown;
+    if (how === 'edited') for (const e of edits) edit(after, e);
+    return [before, after] as const;
+  });
+
+describe('what changed between two reports', () => {
+  test.prop([pairs], { numRuns: 500 })(
+    'is every leaf of the second that the first lacks or differs at, then every leaf the second lacks',
+    ([before, after]) => {
+      const a = new Map(flatten(before).map(([keys, v]) => [JSON.stringify(keys), v]));
+      const b = new Map(flatten(after).map(([keys, v]) => [JSON.stringify(keys), v]));
+      const expected: Array<[string[], unknown, unknown]> = [];
+      for (const [id, value] of b) {
+        if (!a.has(id) || a.get(id) !== value) expected.push([JSON.parse(id), a.get(id), value]);
+      }
+      for (const [id, value] of a) if (!b.has(id)) expected.push([JSON.parse(id), value, undefined]);
+      expect(
+        changedLeaves(before, after).map(([path, from, to]) => [splitKeyPath(path), from, to]),
+      ).toEqual(expected);
+    },
+  );
+
+  it('is nothing for equal values and names a leaf turned into a list and back', () => {
+    expect(changedLeaves({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toEqual([]);
+    expect(changedLeaves({ a: 1 }, { a: [1] })).toEqual([
+      ['a.0', undefined, 1],
+      ['a', 1, undefined],
+    ]);
+    expect(changedLeaves({ 'x.y': [1] }, { 'x.y': 1 })).toEqual([
+      ['x\\.y', undefined, 1],
+      ['x\\.y.0', 1, undefined],
+    ]);
   });
 });
