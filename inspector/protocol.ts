@@ -64,16 +64,44 @@ export interface ProblemView {
   event?: StepView['event'];
 }
 
-/** The whole log as the page first sees it (`GET /api/log`), and each live update. */
+/**
+ * The log as the page first sees it (`GET /api/log`), and each live update: everything from
+ * step `from` on (0: the whole log) is as this says, the steps before it are unchanged.
+ */
 export interface LogView {
   /** The log file as given on the command line. */
   file: string;
   /** Bumps on every change of the log. */
   revision: number;
-  /** Index in `steps` from which this message's steps apply; 0 for the whole log. */
+  /** Index in the log's steps from which this message applies; 0 for the whole log. */
   from: number;
+  /** The steps from index `start` (`from` when absent) on: all of them, or the last few. */
   steps: StepView[];
   problem: ProblemView | null;
+  /**
+   * How many steps the log has (`from + steps.length` when absent). The server sends at most
+   * {@link STEP_WINDOW} steps in a message; the page asks for others a window at a time
+   * (`GET /api/steps/:start`, a {@link StepsView}).
+   */
+  count?: number;
+  /** Index of `steps[0]` in the log's steps, when not `from`. */
+  start?: number;
+  /**
+   * For each step from `from` to `count`, `1` if it moved the statechart to another state and
+   * `0` if not: the page lists a step that moves on two lines, and lays out the rows of steps it
+   * has not fetched with this.
+   */
+  moves?: string;
+}
+
+/** Steps a message or a window carries at most. */
+export const STEP_WINDOW = 1000;
+
+/** `GET /api/steps/:start`: up to {@link STEP_WINDOW} steps from index `start` (step `start + 1`). */
+export interface StepsView {
+  revision: number;
+  start: number;
+  steps: StepView[];
 }
 
 /** `GET /api/report/:seq`: the DESIGN §6 report after event `seq` (0: before any). */
@@ -81,4 +109,34 @@ export interface ReportView {
   revision: number;
   seq: number;
   report: ReplayReport;
+}
+
+/**
+ * A view as the server sends it: its last {@link STEP_WINDOW} steps at most, with `count`,
+ * `start` and `moves` set. A million steps took seconds to write as one message and the page
+ * seconds to read.
+ *
+ * @example
+ * res.write(`data: ${JSON.stringify(windowOf(session.view()))}\n\n`);
+ */
+export function windowOf(view: LogView): LogView {
+  const count = view.from + view.steps.length;
+  const start = Math.max(view.from, count - STEP_WINDOW);
+  const bits: string[] = [];
+  for (let i = 0; i < view.steps.length; i += 4096) {
+    let part = '';
+    for (const step of view.steps.slice(i, i + 4096))
+      part += step.before === step.after ? '0' : '1';
+    bits.push(part);
+  }
+  return {
+    file: view.file,
+    revision: view.revision,
+    from: view.from,
+    count,
+    start,
+    steps: view.steps.slice(start - view.from),
+    moves: bits.join(''),
+    problem: view.problem,
+  };
 }

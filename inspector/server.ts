@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import { StoreError } from '../events/index.js';
 import type { LogSource } from '../store/index.js';
-import type { ReportView } from './protocol.js';
+import { type ReportView, STEP_WINDOW, type StepsView, windowOf } from './protocol.js';
 import { LogSession } from './session.js';
 
 /** Options of {@link startInspector}. */
@@ -147,11 +147,23 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       sendJson(res, LogSession.graph);
       return;
     } else if (path === '/api/log') {
-      sendJson(res, session.view());
+      sendJson(res, windowOf(session.view()));
       return;
     } else if (path === '/api/live') {
       openLive(res);
       return;
+    } else if (path.startsWith('/api/steps/')) {
+      const match = /^\/api\/steps\/(0|[1-9][0-9]{0,9})$/.exec(path);
+      const start = match ? Number(match[1]) : -1;
+      const view = session.view();
+      if (start >= 0 && start <= view.steps.length) {
+        sendJson(res, {
+          revision: view.revision,
+          start,
+          steps: view.steps.slice(start, start + STEP_WINDOW),
+        } satisfies StepsView);
+        return;
+      }
     } else {
       const match = /^\/api\/report\/(0|[1-9][0-9]{0,9})$/.exec(path);
       const seq = match ? Number(match[1]) : -1;
@@ -176,7 +188,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
     });
-    res.write(`retry: 500\n\ndata: ${JSON.stringify(session.view())}\n\n`);
+    res.write(`retry: 500\n\ndata: ${JSON.stringify(windowOf(session.view()))}\n\n`);
     live.add(res);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     keepAlive.unref();
@@ -188,7 +200,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
 
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   session.subscribe((delta) => {
-    const message = `data: ${JSON.stringify(delta)}\n\n`;
+    const message = `data: ${JSON.stringify(windowOf(delta))}\n\n`;
     for (const res of live) {
       // A page that does not read is dropped, not buffered for without bound; it reconnects.
       if (res.writableLength > maxBuffered) {

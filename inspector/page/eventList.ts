@@ -62,6 +62,12 @@ export class EventList {
     this.render();
   }
 
+  /** The rows `[from, to)` changed (their heights did not): their items are built again. */
+  refresh(from: number, to: number): void {
+    for (const row of [...this.#items.keys()]) if (row >= from && row < to) this.#items.delete(row);
+    this.render();
+  }
+
   /** Scrolls the least needed for the row to be in view. */
   show(row: number): void {
     if (row < 0 || row >= this.#rows) return;

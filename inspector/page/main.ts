@@ -1,5 +1,13 @@
 import type { ReplayReport } from '../../projections/report.js';
-import type { LogView, MachineGraph, ProblemView, ReportView, StepView } from '../protocol.js';
+import {
+  type LogView,
+  type MachineGraph,
+  type ProblemView,
+  type ReportView,
+  STEP_WINDOW,
+  type StepsView,
+  type StepView,
+} from '../protocol.js';
 import { type Chart, drawChart, transitionLabel } from './chart.js';
 import { fill, h } from './dom.js';
 import { EventList } from './eventList.js';
@@ -40,18 +48,31 @@ const ui = {
 
 let graph: MachineGraph | undefined;
 let chart: Chart | undefined;
-let steps: StepView[] = [];
+/**
+ * The log's steps as far as the page has them (index i: the step after event i + 1). The server
+ * sends the last {@link STEP_WINDOW}; a hole is a step not fetched yet, asked for a window at a
+ * time when it is listed or shown.
+ */
+const steps: Array<StepView | undefined> = [];
+/** How many steps the log has. */
+let count = 0;
+/** Whether each step moves the statechart (`1`) or not (`0`): every row's height, known at once. */
+let moves = '';
+/** The windows of steps asked for and not yet come, by their first index. */
+const windows = new Map<number, Promise<void>>();
 /** The events listed, a step a row, then the problem's row if the log has one. */
 const list = new EventList(
   ui.list,
   (row) => {
     const step = steps[row];
-    return step ? logItem(step) : problemItem(problem as ProblemView);
+    if (step) return logItem(step);
+    if (row < count) {
+      void stepsAround(row);
+      return pendingItem(row);
+    }
+    return problemItem(problem as ProblemView);
   },
-  (row) => {
-    const step = steps[row];
-    return step ? step.before !== step.after : true;
-  },
+  (row) => (row < count ? moves.charCodeAt(row) === 49 : true),
 );
 let problem: ProblemView | null = null;
 let revision = -1;
@@ -66,6 +87,29 @@ async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** Fetches the window of steps holding index `row`, unless the page has it or has asked for it. */
+function stepsAround(row: number): Promise<void> {
+  const start = row - (row % STEP_WINDOW);
+  const asked = windows.get(start);
+  if (asked) return asked;
+  const fetched = getJson<StepsView>(`/api/steps/${start}`)
+    .then((view) => {
+      // Of another revision: a live update is on its way, or came; the rows are asked for again.
+      if (view.revision !== revision) return;
+      view.steps.forEach((step, i) => {
+        if (start + i < count) steps[start + i] = step;
+      });
+      list.refresh(start, start + view.steps.length);
+      markCurrent();
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      if (windows.get(start) === fetched) windows.delete(start);
+    });
+  windows.set(start, fetched);
+  return fetched;
+}
+
 async function reportAt(seq: number): Promise<ReplayReport> {
   const cached = reports.get(seq);
   if (cached) return cached;
@@ -75,23 +119,24 @@ async function reportAt(seq: number): Promise<ReplayReport> {
 }
 
 function lowest(): number {
-  return steps.length ? 1 : 0;
+  return count ? 1 : 0;
 }
 
 /** Moves the view to the state after event k. */
 async function go(k: number): Promise<void> {
-  const target = Math.max(lowest(), Math.min(steps.length, Math.round(k)));
+  const target = Math.max(lowest(), Math.min(count, Math.round(k)));
   current = target;
   const mine = ++ticket;
   markSelection();
   const [report, before] = await Promise.all([
     reportAt(target),
     target > 1 ? reportAt(target - 1) : Promise.resolve(undefined),
+    target > 0 && !steps[target - 1] ? stepsAround(target - 1) : undefined,
   ]);
   if (mine !== ticket) return;
   const step = steps[target - 1];
   chart?.show(report.state, step?.transitions ?? []);
-  renderStatus(ui.status, report, steps.length);
+  renderStatus(ui.status, report, count);
   fill(ui.title, formatTitle(report));
   renderEvent(ui.event, step, takenText(step));
   renderChanges(ui.changes, before, report);
@@ -120,11 +165,11 @@ function markSelection(): void {
   list.show(current - 1);
   markCurrent();
   ui.slider.min = String(lowest());
-  ui.slider.max = String(steps.length);
+  ui.slider.max = String(count);
   ui.slider.value = String(current);
-  ui.slider.setAttribute('aria-valuetext', `event ${current} of ${steps.length}`);
+  ui.slider.setAttribute('aria-valuetext', `event ${current} of ${count}`);
   ui.buttons.first.disabled = ui.buttons.prev.disabled = current <= lowest();
-  ui.buttons.next.disabled = ui.buttons.last.disabled = current >= steps.length;
+  ui.buttons.next.disabled = ui.buttons.last.disabled = current >= count;
 }
 
 /** Marks the current step's item (the list holds only the items in view: a few dozen). */
@@ -145,7 +190,7 @@ function logItem(step: StepView): HTMLLIElement {
       'aria-selected': 'false',
       // Only the items in view are in the list: where each stands in the whole.
       'aria-posinset': step.seq,
-      'aria-setsize': steps.length,
+      'aria-setsize': count,
       'aria-current': step.seq === current ? 'step' : null,
       class: step.before === step.after ? '' : 'moves',
     },
@@ -173,6 +218,27 @@ function shortAt(at: string): string {
   return `${MONTHS[date.getUTCMonth()]} ${date.getUTCDate()} ${date.toISOString().slice(11, 16)}`;
 }
 
+/** The item of a step not fetched yet: as tall as its own will be, its seq already shown. */
+function pendingItem(row: number): HTMLLIElement {
+  const tall = moves.charCodeAt(row) === 49;
+  return h(
+    'li',
+    {
+      'data-seq': row + 1,
+      role: 'option',
+      'aria-selected': 'false',
+      'aria-posinset': row + 1,
+      'aria-setsize': count,
+      'aria-busy': 'true',
+      class: tall ? 'moves pending' : 'pending',
+    },
+    h('span', { class: 'seq' }, String(row + 1)),
+    h('span', { class: 'when' }, '…'),
+    h('code', { class: 'type' }, ''),
+    tall ? h('span', { class: 'to' }, '\u00a0') : null,
+  );
+}
+
 function problemItem(p: ProblemView): HTMLLIElement {
   return h(
     'li',
@@ -189,23 +255,36 @@ function problemItem(p: ProblemView): HTMLLIElement {
 }
 
 function apply(view: LogView): void {
-  const wasAtEnd = current >= steps.length;
-  const shown = steps.length;
+  const wasAtEnd = current >= count;
+  const shown = count;
   const from = Math.min(view.from, shown);
-  if (view.from < steps.length || view.revision !== revision) reports.clear();
+  if (view.from < count || view.revision !== revision) reports.clear();
   revision = view.revision;
-  steps = steps.slice(0, from).concat(view.steps);
+  const total = view.count ?? view.from + view.steps.length;
+  const start = view.start ?? view.from;
+  // The steps before `from` stand (those fetched, and the holes); the rest is this message's.
+  steps.length = from;
+  steps.length = total;
+  view.steps.forEach((step, i) => {
+    steps[start + i] = step;
+  });
+  moves =
+    moves.slice(0, from) +
+    (view.moves ?? view.steps.map((step) => (step.before === step.after ? '0' : '1')).join(''));
+  count = total;
+  // Windows asked for before this revision answer for it no more: asked for again when listed.
+  windows.clear();
   problem = view.problem;
   fill(ui.file, view.file);
+  ui.list.style.setProperty('--seq-digits', String(String(count + 1).length));
   // Events appended: the items listed stay; the problem's row (always last) and what follows
   // are built again. A log read again from its start is listed anew.
-  ui.list.style.setProperty('--seq-digits', String(String(steps.length + 1).length));
-  list.setRows(steps.length + (problem ? 1 : 0), from === shown && from > 0 ? from : 0);
+  list.setRows(count + (problem ? 1 : 0), from === shown && from > 0 ? from : 0);
   for (const item of ui.list.querySelectorAll('li[data-seq]')) {
-    item.setAttribute('aria-setsize', String(steps.length));
+    item.setAttribute('aria-setsize', String(count));
   }
   renderProblem(ui.problem, problem);
-  void go(wasAtEnd || current > steps.length ? steps.length : current);
+  void go(wasAtEnd || current > count ? count : current);
 }
 
 function onKey(event: KeyboardEvent): void {
@@ -214,7 +293,7 @@ function onKey(event: KeyboardEvent): void {
   if (target?.tagName === 'INPUT' && target !== ui.slider) return;
   const moves: Record<string, () => number> = {
     Home: () => lowest(),
-    End: () => steps.length,
+    End: () => count,
     ArrowLeft: () => current - 1,
     ArrowRight: () => current + 1,
   };
@@ -246,7 +325,7 @@ async function main(): Promise<void> {
   ui.buttons.first.addEventListener('click', () => void go(lowest()));
   ui.buttons.prev.addEventListener('click', () => void go(current - 1));
   ui.buttons.next.addEventListener('click', () => void go(current + 1));
-  ui.buttons.last.addEventListener('click', () => void go(steps.length));
+  ui.buttons.last.addEventListener('click', () => void go(count));
   connect();
 }
 

@@ -92,7 +92,8 @@ describe('what changed between two reports', () => {
       for (const [id, value] of b) {
         if (!a.has(id) || a.get(id) !== value) expected.push([JSON.parse(id), a.get(id), value]);
       }
-      for (const [id, value] of a) if (!b.has(id)) expected.push([JSON.parse(id), value, undefined]);
+      for (const [id, value] of a)
+        if (!b.has(id)) expected.push([JSON.parse(id), value, undefined]);
       expect(
         changedLeaves(before, after).map(([path, from, to]) => [splitKeyPath(path), from, to]),
       ).toEqual(expected);

@@ -1,6 +1,7 @@
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnyStateNode } from 'xstate';
@@ -15,6 +16,7 @@ import {
 import { dealMachine } from '../../machines/index.js';
 import { Replayer, replayLog } from '../../replay/index.js';
 import { CheckpointMemo } from '../../store/index.js';
+import { writeGenerated } from '../cli/truce.js';
 import {
   assetsDir,
   november,
@@ -240,6 +242,42 @@ describe('the inspector server', () => {
       expect(body.report).toEqual(
         JSON.parse(JSON.stringify((await replayLog(november, { until: k })).report)),
       );
+    }
+  });
+
+  it('sends the last 1,000 steps of a long log, whether each step moves, and the others by window', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'truce-window-'));
+    const file = join(dir, 'long.jsonl');
+    const lines = writeGenerated(file, 2500, 5).split('\n').filter(Boolean);
+    const server = await serve(file);
+    const all = server.session.view().steps;
+    expect(all).toHaveLength(2500);
+    const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
+    const log = JSON.parse((await rawGet(server.url, '/api/log')).body) as LogView;
+    expect(log).toMatchObject({ from: 0, count: 2500, start: 1500 });
+    expect(log.steps.map((s) => s.seq)).toEqual(Array.from({ length: 1000 }, (_, i) => 1501 + i));
+    expect(log.steps.map((s) => s.event.type)).toEqual(types.slice(1500));
+    expect(log.moves).toBe(all.map((s) => (s.before === s.after ? '0' : '1')).join(''));
+    expect(log.moves).toMatch(/1/);
+    expect(log.moves).toMatch(/0/);
+    const stream = live(server.url);
+    try {
+      expect(await stream.next(1, 10_000)).toEqual(log);
+    } finally {
+      stream.close();
+    }
+    for (const start of [0, 999, 1000, 2000]) {
+      const window = JSON.parse((await rawGet(server.url, `/api/steps/${start}`)).body);
+      expect(window.revision).toBe(log.revision);
+      expect(window.start).toBe(start);
+      expect(window.steps).toEqual(JSON.parse(JSON.stringify(all.slice(start, start + 1000))));
+      expect(window.steps.map((s: { event: { type: string } }) => s.event.type)).toEqual(
+        types.slice(start, start + 1000),
+      );
+    }
+    expect(JSON.parse((await rawGet(server.url, '/api/steps/2500')).body).steps).toEqual([]);
+    for (const path of ['/api/steps/2501', '/api/steps/01', '/api/steps/-1', '/api/steps/']) {
+      expect((await rawGet(server.url, path)).status, path).toBe(404);
     }
   });
 
