@@ -1,0 +1,140 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { compare, printComparison } from './measure.js';
+
+const root = join(import.meta.dirname, '..');
+const truce = join(root, 'dist', 'cli', 'main.js');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Events of the generated log the page opens (`TRUCE_BENCH_INSPECTOR_EVENTS` to change). */
+const EVENTS = Number(process.env.TRUCE_BENCH_INSPECTOR_EVENTS ?? 100_000);
+
+/**
+ * The inspector page in headless Chromium on a generated log of {@link EVENTS} events, against
+ * what it must fetch to show its last step, fetched and parsed in Node in the same run (the log
+ * view and the reports after the last two events): opening the page until it shows the last
+ * step, and a jump by the slider to the middle of the log. One `truce inspect` serves every run;
+ * each run is a new page. `TRUCE_BENCH_BEFORE=DIR` (another built checkout) adds its page's
+ * opening to the same run. Skipped, with a line saying so, where Chromium is missing.
+ */
+export default async function run(): Promise<void> {
+  if (!existsSync(truce)) throw new Error(`${truce} is missing: run npm run build first`);
+  if (!existsSync(CHROMIUM)) {
+    console.log(`skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'truce-inspector-bench-'));
+  const log = join(dir, 'generated.jsonl');
+  writeFileSync(
+    log,
+    execFileSync(process.execPath, [truce, 'generate', '--events', String(EVENTS)], {
+      maxBuffer: 1 << 30,
+    }),
+  );
+  const server = await startInspect(truce, log);
+  const before = process.env.TRUCE_BENCH_BEFORE;
+  const other = before
+    ? await startInspect(join(before, 'dist', 'cli', 'main.js'), log)
+    : undefined;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const fetchJson = async (path: string) =>
+      JSON.parse(await (await fetch(new URL(path, server.url))).text()) as unknown;
+    const middle = Math.floor(EVENTS / 2);
+    /** A new page of `url` until it shows the last event. */
+    const open = async (url: string) => {
+      const page = await browser.newPage();
+      const started = performance.now();
+      await page.goto(url);
+      await page.waitForFunction(
+        (n) => document.documentElement.dataset.shown === String(n),
+        EVENTS,
+        { timeout: 600_000 },
+      );
+      const ms = performance.now() - started;
+      await page.close();
+      return { ms };
+    };
+    const result = await compare({
+      bench: 'inspector',
+      runs: 5,
+      warmup: true,
+      baseline: {
+        label: `fetch and parse its log view and last two reports (${EVENTS} events)`,
+        run: async () => {
+          const started = performance.now();
+          await fetchJson('/api/log');
+          await Promise.all([
+            fetchJson(`/api/report/${EVENTS}`),
+            fetchJson(`/api/report/${EVENTS - 1}`),
+          ]);
+          return { ms: performance.now() - started };
+        },
+      },
+      subjects: [
+        {
+          label: 'the page in Chromium, until it shows the last event',
+          run: () => open(server.url),
+        },
+        ...(other
+          ? [{ label: `the same, served by the build in ${before}`, run: () => open(other.url) }]
+          : []),
+        {
+          label: `a jump by the slider to event ${middle}, until it is shown`,
+          run: async () => {
+            const page = await browser.newPage();
+            await page.goto(server.url);
+            await page.waitForFunction(
+              (n) => document.documentElement.dataset.shown === String(n),
+              EVENTS,
+              { timeout: 600_000 },
+            );
+            const started = performance.now();
+            await page.evaluate((k) => {
+              const slider = document.getElementById('slider') as HTMLInputElement;
+              slider.value = String(k);
+              slider.dispatchEvent(new Event('input'));
+            }, middle);
+            await page.waitForFunction(
+              (k) => document.documentElement.dataset.shown === String(k),
+              middle,
+              { timeout: 600_000 },
+            );
+            const ms = performance.now() - started;
+            await page.close();
+            return { ms };
+          },
+        },
+      ],
+    });
+    printComparison(result, { figure: 'ms', unit: 'ms' });
+  } finally {
+    await browser.close();
+    server.child.kill('SIGTERM');
+    other?.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `truce inspect LOG --port 0` of the build `bin`, once it prints its address. */
+function startInspect(bin: string, log: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [bin, 'inspect', log, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      const url = /http:\/\/\S+/.exec(out)?.[0];
+      if (url) resolve({ url, child });
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`truce inspect exited (${code}) before its address`)),
+    );
+  });
+}
