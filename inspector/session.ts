@@ -93,8 +93,12 @@ export class LogSession {
   readonly #options: LogSessionOptions;
   readonly #listeners = new Set<LogListener>();
   #replayer!: Replayer;
-  #tracer!: Actor<DealMachine>;
-  #taken: string[] = [];
+  /**
+   * An XState actor beside the replay, only for the Stately bridge (`inspect`), which shows the
+   * actor's own inspection events; the transitions each step took come from the replay.
+   */
+  #tracer: Actor<DealMachine> | undefined;
+  #taken: unknown[] = [];
   #steps: StepView[] = [];
   /** A hash of each line read: a line that differs on the next read means a rewritten file. */
   #hashes: number[] = [];
@@ -261,7 +265,7 @@ export class LogSession {
     this.#unwatch = null;
     if (this.#poll) clearInterval(this.#poll);
     this.#poll = null;
-    this.#tracer.stop();
+    this.#tracer?.stop();
     this.#listeners.clear();
   }
 
@@ -295,19 +299,11 @@ export class LogSession {
     this.#replayer = new Replayer({ file: this.file });
     this.#taken = [];
     const forward = this.#options.inspect;
-    const inspect: Observer<InspectionEvent> = {
-      next: (event) => {
-        if (event.type === '@xstate.microstep') {
-          for (const def of event._transitions) {
-            const id = graphIndex.idOf.get(def);
-            if (id !== undefined) this.#taken.push(id);
-          }
-        }
-        forward?.(event);
-      },
-    };
-    this.#tracer = createActor(dealMachine, { inspect });
-    this.#tracer.start();
+    if (forward) {
+      const inspect: Observer<InspectionEvent> = { next: (event) => forward(event) };
+      this.#tracer = createActor(dealMachine, { inspect });
+      this.#tracer.start();
+    } else this.#tracer = undefined;
     this.#steps = [];
     this.#hashes = [];
     this.#events = [];
@@ -390,16 +386,24 @@ export class LogSession {
 
   #apply(entry: LogEntry): void {
     const before = this.#replayer.state;
-    this.#replayer.apply(entry.event, entry.line);
-    this.#taken = [];
-    this.#tracer.send(entry.event);
+    // The machine's own transitions, as XState names them (a property holds the executor's
+    // equal to the actor's microsteps); the graph gives each its id.
+    const taken = this.#taken;
+    taken.length = 0;
+    this.#replayer.apply(entry.event, entry.line, taken);
+    this.#tracer?.send(entry.event);
+    const transitions: string[] = [];
+    for (const def of taken) {
+      const id = graphIndex.idOf.get(def);
+      if (id !== undefined) transitions.push(id);
+    }
     this.#steps.push({
       seq: entry.event.seq,
       line: entry.line,
       event: eventView(entry.event),
       before,
       after: this.#replayer.state,
-      transitions: this.#taken,
+      transitions,
     });
     this.#hashes.push(lineHash(entry.text));
     if (!this.#options.source) return;

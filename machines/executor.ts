@@ -29,6 +29,8 @@ export interface ChartState<C> {
 }
 
 interface Transition<C, E> {
+  /** XState's own definition of the transition: what an inspector names as taken. */
+  def: unknown;
   guard: ((context: C, event: E) => boolean) | null;
   /** The leaf entered, as a dotted path; null for a transition without a target. */
   target: string | null;
@@ -46,9 +48,11 @@ export interface CompiledChart<C, E extends { type: string }> {
   readonly initial: ChartState<C>;
   /**
    * The state after `event`, or null when no transition of the active leaf or its ancestors
-   * takes it (the event is refused; nothing changes). Pure: `state` is never changed.
+   * takes it (the event is refused; nothing changes). Pure: `state` is never changed. Given
+   * `taken`, appends to it XState's definition of each transition taken, in order: the event's,
+   * then each eventless one (what XState's microsteps name; an inspector draws them).
    */
-  send(state: ChartState<C>, event: E): ChartState<C> | null;
+  send(state: ChartState<C>, event: E, taken?: unknown[]): ChartState<C> | null;
   /** The XState state value of a dotted path (`{negotiating: 'suspended'}`). */
   valueOf(path: string): StateValue;
   /** Whether a dotted path is a leaf of the chart: a state a snapshot may stand in. */
@@ -146,6 +150,7 @@ export function compileChart<C, E extends { type: string }>(
       if (n === target) throw unsupported(`${source.id}'s transition to its ancestor ${n.id}`);
     }
     return {
+      def: t,
       guard: guardOf(t.guard),
       target: target === undefined ? null : leafOf(target),
       actions: t.actions.map(actionOf),
@@ -202,19 +207,25 @@ export function compileChart<C, E extends { type: string }>(
     for (const t of list) if (t.guard === null || t.guard(context, event)) return t;
     return undefined;
   };
-  const take = (t: Transition<C, E>, state: ChartState<C>, event: E): ChartState<C> => {
+  const take = (
+    t: Transition<C, E>,
+    state: ChartState<C>,
+    event: E,
+    taken: unknown[] | undefined,
+  ): ChartState<C> => {
+    taken?.push(t.def);
     let context = state.context;
     for (const action of t.actions) context = action(context, event);
     return { path: t.target ?? state.path, context };
   };
   /** Eventless transitions until none is enabled, as XState's macrostep. */
-  const settle = (state: ChartState<C>, event: E): ChartState<C> => {
+  const settle = (state: ChartState<C>, event: E, taken?: unknown[]): ChartState<C> => {
     let current = state;
     for (let steps = 0; ; steps++) {
       const t = select(leafAt(current.path)?.always, current.context, event);
       if (t === undefined) return current;
       if (steps > 1000) throw new Error(`eventless transitions loop in ${current.path}`);
-      current = take(t, current, event);
+      current = take(t, current, event, taken);
     }
   };
 
@@ -225,10 +236,10 @@ export function compileChart<C, E extends { type: string }>(
 
   return {
     initial: settle({ path: initialPath, context: (initialContext ?? {}) as C }, initEvent),
-    send(state, event) {
+    send(state, event, taken) {
       const t = select(leafAt(state.path)?.on.get(event.type), state.context, event);
       if (t === undefined) return null;
-      return settle(take(t, state, event), event);
+      return settle(take(t, state, event, taken), event, taken);
     },
     isLeaf(path) {
       return leafTransitions.has(path);

@@ -131,15 +131,16 @@ export class Replayer {
   /**
    * Applies one event and returns it with what the machine resolved, or throws a
    * {@link RejectedEventError} naming the line and the broken rule when the machine does not
-   * take it. A rejected event changes nothing.
+   * take it. A rejected event changes nothing. Given `taken`, appends to it XState's definition
+   * of each transition the event took (the executor's `send`): the inspector draws them.
    */
-  apply(event: TruceEvent, line: number = event.seq): DecidedEvent {
+  apply(event: TruceEvent, line: number = event.seq, taken?: unknown[]): DecidedEvent {
     const before = this.#state;
     const done = !this.#active;
     let after: ChartState<DealContext> | null = null;
     if (!done) {
       try {
-        after = this.#chart.send(before, event);
+        after = this.#chart.send(before, event, taken);
       } catch (error) {
         this.#active = false;
         throw new Error(`the deal machine failed on seq ${event.seq}: ${String(error)}`, {

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AnyStateNode } from 'xstate';
+import { type AnyStateNode, createActor } from 'xstate';
 import {
   CONTENT_SECURITY_POLICY,
   type InspectorServer,
@@ -156,6 +156,37 @@ describe('a log session', () => {
     ]);
     expect(describe(5)).toEqual(['agreed:phase.started>inPhase']);
     expect(describe(22)).toEqual(['negotiating:hostilities.resumed>collapsed']);
+    session.close();
+  });
+
+  it('records at every step of a long log the transitions an XState actor takes, by their ids', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-taken-')), 'long.jsonl');
+    const lines = writeGenerated(file, 2000, 9).split('\n').filter(Boolean);
+    const session = new LogSession(file);
+    await session.refresh();
+    const { idOf } = machineGraph(dealMachine);
+    let microsteps: string[] = [];
+    const actor = createActor(dealMachine, {
+      inspect: (inspection) => {
+        if (inspection.type !== '@xstate.microstep') return;
+        for (const t of inspection._transitions) microsteps.push(idOf.get(t) ?? '?');
+      },
+    }).start();
+    const steps = session.view().steps;
+    expect(steps).toHaveLength(2000);
+    let moved = 0;
+    for (const [i, line] of lines.entries()) {
+      microsteps = [];
+      actor.send(JSON.parse(line));
+      expect({ seq: i + 1, taken: steps[i]?.transitions }).toEqual({
+        seq: i + 1,
+        taken: microsteps,
+      });
+      if (microsteps.length > 1) moved++;
+    }
+    // Eventless transitions are among them.
+    expect(moved).toBeGreaterThan(0);
+    actor.stop();
     session.close();
   });
 

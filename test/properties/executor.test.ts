@@ -24,25 +24,34 @@ import { checkProperty, propertyTimeout } from './settings.js';
 /**
  * Runs `events` through the XState actor of the deal machine (the reference) and through
  * `Replayer`, which runs the executor derived from the machine's definition, side by side, and
- * throws at the first step where they differ: taken or refused, the rule and sentence of a
- * refusal, the state, the whole context, the report, and the persisted snapshot. A refused
+ * throws at the first step where they differ: taken or refused, the transitions taken (XState's
+ * own definitions, in order), the rule and sentence of a refusal, the state, the whole context,
+ * the report, and the persisted snapshot. A refused
  * event is skipped by both and the log goes on, so a mutated log also tests the steps after a
  * refusal. Returns how many events both refused.
  */
 function compareWithActor(events: readonly TruceEvent[]): number {
-  const actor = createActor(dealMachine).start();
+  /** The transitions of the actor's microsteps since the last event sent (XState's inspection). */
+  let microsteps: unknown[] = [];
+  const actor = createActor(dealMachine, {
+    inspect: (inspection) => {
+      if (inspection.type === '@xstate.microstep') microsteps.push(...inspection._transitions);
+    },
+  }).start();
   const replayer = new Replayer();
   const decided: DecidedEvent[] = [];
   let refused = 0;
   for (const event of events) {
     const before = actor.getSnapshot();
+    microsteps = [];
     actor.send(event);
     const after = actor.getSnapshot();
     const where = `seq ${event.seq} (${event.type}) in ${statePath(before.value)}`;
     let taken: DecidedEvent | null = null;
     let rejection: RejectedEventError | null = null;
+    const transitions: unknown[] = [];
     try {
-      taken = replayer.apply(event);
+      taken = replayer.apply(event, event.seq, transitions);
     } catch (error) {
       if (!(error instanceof RejectedEventError)) throw error;
       rejection = error;
@@ -72,6 +81,15 @@ function compareWithActor(events: readonly TruceEvent[]): number {
       if (!isDeepStrictEqual(taken, decided[decided.length - 1])) {
         throw new Error(`${where}: the resolutions differ`);
       }
+    }
+    // The very transitions XState took, by its own definitions, in order (none when refused).
+    if (
+      transitions.length !== microsteps.length ||
+      transitions.some((t, i) => t !== microsteps[i])
+    ) {
+      throw new Error(
+        `${where}: the executor took ${transitions.length} transitions, the actor ${microsteps.length} (or others)`,
+      );
     }
     const state = statePath(actor.getSnapshot().value);
     if (replayer.state !== state) {
