@@ -1,4 +1,5 @@
 import type { ReplayReport } from '../projections/index.js';
+import type { ChangedLeaf } from './keyPaths.js';
 
 /** One state of the statechart as the page draws it. */
 export interface GraphState {
@@ -102,6 +103,27 @@ export interface StepsView {
   revision: number;
   start: number;
   steps: StepView[];
+}
+
+/** Entries of a long list the page is sent: its latest (`cutLists`). */
+export const LIST_KEPT = 50;
+
+/** Changes the page lists, of those between two steps. */
+export const CHANGES_SHOWN = 14;
+
+/**
+ * `GET /api/step/:seq`: what the page shows after event `seq` (0: before any). The report is
+ * the DESIGN §6 report with every list longer than {@link LIST_KEPT} cut to its latest entries
+ * (`cut`: by key path, entries left out before those given; `expandLists` puts them back at
+ * their indexes). What changed is found on the whole reports, `seq` and `at` aside.
+ */
+export interface StepReportView {
+  revision: number;
+  seq: number;
+  report: ReplayReport;
+  cut: Record<string, number>;
+  /** Since the step before: the first {@link CHANGES_SHOWN} and how many in all; null at seq 0 and 1. */
+  changes: { shown: ChangedLeaf[]; total: number } | null;
 }
 
 /** `GET /api/report/:seq`: the DESIGN §6 report after event `seq` (0: before any). */

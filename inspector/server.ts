@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import { StoreError } from '../events/index.js';
 import type { LogSource } from '../store/index.js';
-import { type ReportView, STEP_WINDOW, type StepsView, windowOf } from './protocol.js';
+import {
+  type ReportView,
+  STEP_WINDOW,
+  type StepReportView,
+  type StepsView,
+  windowOf,
+} from './protocol.js';
 import { LogSession } from './session.js';
 
 /** Options of {@link startInspector}. */
@@ -162,6 +168,20 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
           start,
           steps: view.steps.slice(start, start + STEP_WINDOW),
         } satisfies StepsView);
+        return;
+      }
+    } else if (path.startsWith('/api/step/')) {
+      const match = /^\/api\/step\/(0|[1-9][0-9]{0,9})$/.exec(path);
+      const seq = match ? Number(match[1]) : -1;
+      if (seq >= 0) {
+        const revision = session.revision;
+        session.stepReport(seq).then(
+          (view) => {
+            if (view) sendJson(res, { revision, ...view } satisfies StepReportView);
+            else send(res, 404, 'text/plain; charset=utf-8', 'not found');
+          },
+          () => send(res, 500, 'text/plain; charset=utf-8', 'internal error'),
+        );
         return;
       }
     } else {

@@ -24,7 +24,15 @@ import {
 import { committedEnd } from '../store/committedSize.js';
 import type { LogSource } from '../store/logSource.js';
 import { machineGraph } from './graph.js';
-import type { LogView, ProblemView, StepView } from './protocol.js';
+import { changedLeaves, cutLists } from './keyPaths.js';
+import {
+  CHANGES_SHOWN,
+  LIST_KEPT,
+  type LogView,
+  type ProblemView,
+  type StepReportView,
+  type StepView,
+} from './protocol.js';
 
 /** Options of {@link LogSession}. */
 export interface LogSessionOptions {
@@ -63,6 +71,9 @@ export interface LogSessionOptions {
 export type LogListener = (delta: LogView) => void;
 
 const graphIndex = machineGraph(dealMachine);
+
+/** Figures that move at every step, not listed among its changes. */
+const QUIET = new Set(['seq', 'at']);
 
 /** Reports kept after they were asked for. */
 const RECENT_REPORTS = 32;
@@ -199,6 +210,29 @@ export class LogSession {
       this.#recent.delete(oldest);
     }
     return report;
+  }
+
+  /**
+   * What the page shows after event `seq` ({@link StepReportView} without the revision): the
+   * report with its long lists cut to their latest entries, and what changed since `seq - 1`
+   * on the whole reports. Undefined past the last step, or if the log changed meanwhile.
+   */
+  async stepReport(seq: number): Promise<Omit<StepReportView, 'revision'> | undefined> {
+    const revision = this.#revision;
+    const report = await this.report(seq);
+    const before = seq > 1 ? await this.report(seq - 1) : undefined;
+    if (report === undefined || (seq > 1 && before === undefined)) return undefined;
+    if (revision !== this.#revision) return undefined;
+    let changes: StepReportView['changes'] = null;
+    if (before !== undefined) {
+      // `seq` and `at` move at every step: they are shown above, not listed as changes.
+      const all = changedLeaves(before, report).filter(
+        ([path, , to]) => to === undefined || !QUIET.has(path),
+      );
+      changes = { shown: all.slice(0, CHANGES_SHOWN), total: all.length };
+    }
+    const { value, cut } = cutLists(report, LIST_KEPT);
+    return { seq, report: value as ReplayReport, cut, changes };
   }
 
   /** A `source` log's report after `seq`, replayed from its nearest checkpoint in memory. */

@@ -3,15 +3,15 @@ import {
   type LogView,
   type MachineGraph,
   type ProblemView,
-  type ReportView,
   STEP_WINDOW,
+  type StepReportView,
   type StepsView,
   type StepView,
 } from '../protocol.js';
 import { type Chart, drawChart, transitionLabel } from './chart.js';
 import { fill, h } from './dom.js';
 import { EventList } from './eventList.js';
-import { formatValue } from './format.js';
+import { expandLists, formatValue } from './format.js';
 import {
   renderChanges,
   renderEvent,
@@ -79,7 +79,15 @@ let revision = -1;
 /** The step shown: the state after event `current` (0 only for an empty log). */
 let current = 0;
 let ticket = 0;
-const reports = new Map<number, ReplayReport>();
+/** What the page last showed of a few steps (the last {@link STEPS_KEPT}), oldest first. */
+const shownSteps = new Map<number, Shown>();
+const STEPS_KEPT = 32;
+
+/** A step's report as the page shows it, its long lists put back at their indexes. */
+interface Shown {
+  report: ReplayReport;
+  changes: StepReportView['changes'];
+}
 
 async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { cache: 'no-store' });
@@ -110,12 +118,20 @@ function stepsAround(row: number): Promise<void> {
   return fetched;
 }
 
-async function reportAt(seq: number): Promise<ReplayReport> {
-  const cached = reports.get(seq);
+/** The report after event `seq`, as the page shows it, and what changed since the one before. */
+async function shownAt(seq: number): Promise<Shown> {
+  const cached = shownSteps.get(seq);
   if (cached) return cached;
-  const view = await getJson<ReportView>(`/api/report/${seq}`);
-  if (view.revision === revision) reports.set(seq, view.report);
-  return view.report;
+  const view = await getJson<StepReportView>(`/api/step/${seq}`);
+  const shown = {
+    report: expandLists(view.report, view.cut) as ReplayReport,
+    changes: view.changes,
+  };
+  if (view.revision === revision) {
+    shownSteps.set(seq, shown);
+    if (shownSteps.size > STEPS_KEPT) shownSteps.delete(shownSteps.keys().next().value as number);
+  }
+  return shown;
 }
 
 function lowest(): number {
@@ -128,9 +144,8 @@ async function go(k: number): Promise<void> {
   current = target;
   const mine = ++ticket;
   markSelection();
-  const [report, before] = await Promise.all([
-    reportAt(target),
-    target > 1 ? reportAt(target - 1) : Promise.resolve(undefined),
+  const [{ report, changes }] = await Promise.all([
+    shownAt(target),
     target > 0 && !steps[target - 1] ? stepsAround(target - 1) : undefined,
   ]);
   if (mine !== ticket) return;
@@ -139,7 +154,7 @@ async function go(k: number): Promise<void> {
   renderStatus(ui.status, report, count);
   fill(ui.title, formatTitle(report));
   renderEvent(ui.event, step, takenText(step));
-  renderChanges(ui.changes, before, report);
+  renderChanges(ui.changes, changes);
   renderProjections(ui.projections, report);
   document.documentElement.dataset.shown = String(target);
   document.documentElement.dataset.revision = String(revision);
@@ -258,7 +273,7 @@ function apply(view: LogView): void {
   const wasAtEnd = current >= count;
   const shown = count;
   const from = Math.min(view.from, shown);
-  if (view.from < count || view.revision !== revision) reports.clear();
+  if (view.from < count || view.revision !== revision) shownSteps.clear();
   revision = view.revision;
   const total = view.count ?? view.from + view.steps.length;
   const start = view.start ?? view.from;

@@ -1,7 +1,7 @@
 import type { ReplayReport } from '../../projections/report.js';
-import type { ProblemView, StepView } from '../protocol.js';
+import { LIST_KEPT, type ProblemView, type StepReportView, type StepView } from '../protocol.js';
 import { fill, h } from './dom.js';
-import { changedLeaves, formatValue, keyPath, splitKeyPath, valueAt } from './format.js';
+import { formatValue, keyPath, splitKeyPath, valueAt } from './format.js';
 
 /** An element showing the figure at a key path of the replay JSON, tagged for comparison. */
 function field(report: ReplayReport, path: string, tag: 'span' | 'td' | 'dd' = 'span') {
@@ -27,11 +27,11 @@ function section(title: string, ...children: Array<Node | null | false>) {
 }
 
 /**
- * Rows a long table shows: its latest, as the readable report lists its long sections. A deal
- * of a million events has 40,000 flare-ups; laying out a table of them at every step took the
- * page seconds.
+ * Rows a long table shows: its latest, as the readable report lists its long sections, and all
+ * the server sends of a long list ({@link LIST_KEPT}). A deal of a million events has 40,000
+ * flare-ups; laying out a table of them at every step took the page seconds.
  */
-export const TABLE_ROWS = 50;
+export const TABLE_ROWS = LIST_KEPT;
 
 /** The index of a table's first row shown, of `length` rows. */
 function firstShown(length: number): number {
@@ -341,26 +341,17 @@ function renderPositions(report: ReplayReport) {
   return h('div', {}, positions, h('h3', {}, 'Sticking points'), points);
 }
 
-const QUIET = new Set(['seq', 'at']);
-
-/** What changed between the reports at k − 1 and k, figure by figure. */
-export function renderChanges(
-  el: Element,
-  before: ReplayReport | undefined,
-  after: ReplayReport,
-): void {
-  if (!before) {
+/** What changed since the previous event, figure by figure, as the server found it. */
+export function renderChanges(el: Element, changes: StepReportView['changes']): void {
+  if (!changes) {
     fill(el, h('p', { class: 'none' }, 'The first event: everything above is new.'));
     return;
   }
-  const changed = changedLeaves(before, after).filter(
-    ([path, , to]) => to === undefined || !QUIET.has(path),
-  );
-  if (!changed.length) {
+  const { shown, total } = changes;
+  if (total === 0) {
     fill(el, h('p', { class: 'none' }, 'No figure changed.'));
     return;
   }
-  const shown = changed.slice(0, 14);
   fill(
     el,
     h(
@@ -377,9 +368,7 @@ export function renderChanges(
           h('span', { class: 'after' }, formatValue(to)),
         ),
       ),
-      changed.length > shown.length
-        ? h('li', { class: 'more' }, `and ${changed.length - shown.length} more`)
-        : null,
+      total > shown.length ? h('li', { class: 'more' }, `and ${total - shown.length} more`) : null,
     ),
   );
 }

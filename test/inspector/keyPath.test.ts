@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { cutLists, expandLists } from '../../inspector/keyPaths.js';
 import {
   changedLeaves,
   keyPath,
@@ -110,5 +111,64 @@ describe('what changed between two reports', () => {
       ['x\\.y', undefined, 1],
       ['x\\.y.0', 1, undefined],
     ]);
+  });
+});
+
+describe('long lists cut for the page and put back', () => {
+  const withLists = fc.dictionary(
+    fc.string({ maxLength: 3 }),
+    fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.array(fc.oneof(fc.integer(), fc.array(fc.jsonValue({ maxDepth: 1 }), { maxLength: 9 }))),
+    ),
+    { maxKeys: 5 },
+  );
+
+  test.prop([withLists, fc.integer({ min: 0, max: 6 })], { numRuns: 500 })(
+    'keeps the last entries of each list, each back at its own index, and nothing else',
+    (value, keep) => {
+      const { value: sent, cut } = cutLists(value, keep);
+      // What is sent: no list longer than `keep`.
+      const tooLong = (v: unknown): boolean =>
+        v !== null &&
+        typeof v === 'object' &&
+        ((Array.isArray(v) && v.length > keep) || Object.values(v).some(tooLong));
+      expect(tooLong(sent)).toBe(false);
+      const back = expandLists(JSON.parse(JSON.stringify(sent)), cut);
+      // Every leaf put back is the whole's at the same keys; every list is as long as the whole's.
+      for (const [keys, leaf] of flatten(back)) expect(valueAt(value, keys)).toEqual(leaf);
+      const lengths = (v: unknown, w: unknown): void => {
+        if (v === null || typeof v !== 'object') return;
+        if (Array.isArray(v)) expect((w as unknown[]).length).toBe(v.length);
+        for (const key of Object.keys(v)) {
+          if (Object.hasOwn(w as object, key)) {
+            lengths((v as Record<string, unknown>)[key], (w as Record<string, unknown>)[key]);
+          }
+        }
+      };
+      lengths(value, back);
+      // Every leaf of the whole whose every list index is among the last `keep` is put back.
+      for (const [keys, leaf] of flatten(value)) {
+        let at: unknown = value;
+        let kept = true;
+        for (const key of keys) {
+          if (Array.isArray(at) && Number(key) < at.length - keep) kept = false;
+          at = (at as Record<string, unknown>)[key];
+        }
+        if (kept) expect(valueAt(back, keys)).toEqual(leaf);
+      }
+    },
+  );
+
+  it('cuts nothing when every list is short, and names a cut list by its key path', () => {
+    expect(cutLists({ a: [1, 2], b: { c: 'x' } }, 2)).toEqual({
+      value: { a: [1, 2], b: { c: 'x' } },
+      cut: {},
+    });
+    expect(cutLists({ 'x.y': [[1, 2, 3], 4] }, 1)).toEqual({
+      value: { 'x.y': [4] },
+      cut: { 'x\\.y': 1 },
+    });
+    expect(cutLists({ a: [[1, 2, 3]] }, 2)).toEqual({ value: { a: [[2, 3]] }, cut: { 'a.0': 1 } });
   });
 });

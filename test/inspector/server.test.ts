@@ -312,6 +312,62 @@ describe('the inspector server', () => {
     }
   });
 
+  it('gives at a step of a long log the report with its long lists cut, and what changed on the whole', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-step-')), 'long.jsonl');
+    writeGenerated(file, 3000, 11);
+    const server = await serve(file);
+    /** Leaves by keys, in JSON order: the oracle's own flattening. */
+    const flat = (value: unknown, keys: string[] = [], out: Array<[string[], unknown]> = []) => {
+      if (value !== null && typeof value === 'object') {
+        for (const key of Object.keys(value)) {
+          flat((value as Record<string, unknown>)[key], [...keys, key], out);
+        }
+      } else out.push([keys, value]);
+      return out;
+    };
+    let cutSomewhere = false;
+    for (const seq of [1, 2, 1500, 2999, 3000]) {
+      const view = JSON.parse((await rawGet(server.url, `/api/step/${seq}`)).body);
+      const whole = JSON.parse(JSON.stringify((await replayLog(file, { until: seq })).report));
+      expect(view.seq).toBe(seq);
+      // Each list of the whole longer than 50: its last 50 entries, and how many were left out.
+      for (const [key, list] of Object.entries(whole as Record<string, unknown>)) {
+        if (!Array.isArray(list)) continue;
+        if (list.length > 50) {
+          cutSomewhere = true;
+          expect(view.cut[key]).toBe(list.length - 50);
+          expect(view.report[key]).toEqual(list.slice(-50));
+        } else {
+          expect(view.cut[key]).toBeUndefined();
+          expect(view.report[key]).toEqual(list);
+        }
+      }
+      expect(view.report.state).toBe(whole.state);
+      expect(view.report.hostages.releasedTotal).toBe(whole.hostages.releasedTotal);
+      if (seq === 1) {
+        expect(view.changes).toBeNull();
+        continue;
+      }
+      const before = JSON.parse(JSON.stringify((await replayLog(file, { until: seq - 1 })).report));
+      const a = new Map(flat(before).map(([k, v]) => [JSON.stringify(k), v]));
+      const b = new Map(flat(whole).map(([k, v]) => [JSON.stringify(k), v]));
+      const changed: string[][] = [];
+      for (const [id, v] of b) {
+        const keys = JSON.parse(id) as string[];
+        if (keys.length === 1 && (keys[0] === 'seq' || keys[0] === 'at')) continue;
+        if (!a.has(id) || a.get(id) !== v) changed.push(keys);
+      }
+      for (const id of a.keys()) if (!b.has(id)) changed.push(JSON.parse(id));
+      expect(view.changes.total).toBe(changed.length);
+      expect(view.changes.shown.map(([path]: [string]) => path)).toEqual(
+        changed.slice(0, 14).map((keys) => keys.join('.')),
+      );
+    }
+    expect(cutSomewhere).toBe(true);
+    expect((await rawGet(server.url, '/api/step/3001')).status).toBe(404);
+    expect((await rawGet(server.url, '/api/step/01')).status).toBe(404);
+  });
+
   it('pushes an appended event to open pages within a second', async () => {
     const lines = novemberLines();
     const file = writeLog(lines.slice(0, 10));
