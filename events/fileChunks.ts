@@ -22,6 +22,8 @@ export interface FileChunksOptions {
    * default. Only for a regular file: a pipe is read to its end.
    */
   end?: number;
+  /** Start at this byte offset (0 by default). Only for a regular file: a pipe is refused. */
+  start?: number;
 }
 
 const openFd = promisify(open);
@@ -67,6 +69,10 @@ export async function* fileChunks(
     throw ioError(name, error);
   }
   if (stat.isFIFO() || stat.isSocket()) {
+    if ((options.start ?? 0) > 0) {
+      await closeFd(fd).catch(() => undefined);
+      throw notAFile(name, 'a pipe, which cannot be read from the middle');
+    }
     yield* pipeChunks(fd, name);
     return;
   }
@@ -81,7 +87,8 @@ export async function* fileChunks(
         path === '-' || source === '/dev/stdin' ? 'a terminal or device' : 'a device',
       );
     }
-    let left = options.end ?? Number.POSITIVE_INFINITY;
+    let position = options.start ?? 0;
+    let left = (options.end ?? Number.POSITIVE_INFINITY) - position;
     // With `reuseBuffers`, two buffers take turns (the one read into and the one the caller
     // holds), instead of a new one per chunk: a million-event log is 2,800 chunks the collector
     // need not free. Asking for a chunk starts the read into the previous one's buffer.
@@ -94,8 +101,15 @@ export async function* fileChunks(
         buffers[turn] = Buffer.allocUnsafe(size);
       }
       const buffer = (buffers[turn] as Buffer).subarray(0, size);
-      return readFd(fd, buffer, 0, buffer.length, null).then(
-        ({ bytesRead }) => (bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)),
+      // Given a start, at a position (the next read is asked for only once this one is in, so it
+      // goes on from what this one got); else from the descriptor's own, as a redirected stdin
+      // may stand past its file's first byte.
+      const at = position;
+      return readFd(fd, buffer, 0, buffer.length, options.start === undefined ? null : at).then(
+        ({ bytesRead }) => {
+          position = at + bytesRead;
+          return bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+        },
         (error: unknown) => ioError(name, error),
       );
     };

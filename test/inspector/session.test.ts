@@ -1,5 +1,6 @@
-import { appendFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { LogSession, SOURCE_CHECKPOINTS } from '../../inspector/session.js';
 import { replayLog } from '../../replay/index.js';
@@ -63,6 +64,118 @@ describe('LogSession: following a log as it grows', () => {
     expect(statSync(file).mtimeMs).toBe(1_700_000_000_000);
     await session.poll();
     expect(session.view().steps.at(-1)?.event.at).toBe('2023-11-26T15:00:01Z');
+  });
+});
+
+describe('LogSession: a file read on from the bytes it has proven', () => {
+  /** A fresh session's whole read of the file: the oracle for one that followed it. */
+  async function fresh(file: string) {
+    const session = new LogSession(file);
+    await session.refresh();
+    const { steps, problem } = session.view();
+    session.close();
+    return JSON.parse(JSON.stringify({ steps, problem }));
+  }
+
+  it('after an append reads only the new lines', async () => {
+    const lines = toJsonl([...generatedLog({ events: 200, seed: 21 })]).split(/(?<=\n)/);
+    const file = writeLog(lines.slice(0, 150));
+    const read: number[] = [];
+    const session = new LogSession(file, { onRead: (line) => read.push(line) });
+    await session.refresh();
+    expect(read).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+    read.length = 0;
+    appendFileSync(file, lines.slice(150, 153).join(''));
+    await session.refresh();
+    expect(read).toEqual([151, 152, 153]);
+    expect(JSON.parse(JSON.stringify(session.view().steps))).toEqual((await fresh(file)).steps);
+    session.close();
+  });
+
+  // Each edit is something a log file meets: appends (a legal event, one the statechart refuses,
+  // a repeated id, a line without its newline, a blank line), a line rewritten in place with its
+  // length kept, the last line cut off. After each, the session that followed the file shows
+  // what a new session reading it whole shows.
+  test.prop(
+    [
+      fc.array(
+        fc.record({
+          kind: fc.constantFrom(
+            'append',
+            'append',
+            'append',
+            'refused',
+            'repeat',
+            'noNewline',
+            'blank',
+            'rewrite',
+            'cut',
+            'complete',
+          ),
+          at: fc.nat(),
+        }),
+        { minLength: 1, maxLength: 8 },
+      ),
+    ],
+    {
+      numRuns: 60,
+      // A line without its newline and then a line after it; a refused line read again.
+      examples: [
+        [
+          [
+            { kind: 'noNewline', at: 0 },
+            { kind: 'append', at: 0 },
+          ],
+        ],
+        [
+          [
+            { kind: 'refused', at: 0 },
+            { kind: 'blank', at: 0 },
+          ],
+        ],
+      ],
+    },
+  )('shows after every edit what a whole read shows', async (edits) => {
+    const all = toJsonl([...generatedLog({ events: 80, seed: 5 })]).split(/(?<=\n)/);
+    let next = 30;
+    const file = writeLog(all.slice(0, next));
+    const session = new LogSession(file);
+    await session.refresh();
+    try {
+      for (const { kind, at } of edits) {
+        const text = readFileSync(file, 'utf8');
+        if (kind === 'append' && next < all.length) appendFileSync(file, all[next++] as string);
+        else if (kind === 'refused') {
+          const last = JSON.parse(all[next - 1] as string);
+          appendFileSync(
+            file,
+            `${JSON.stringify({ seq: last.seq + 1, id: `x-${next}`, type: 'phase.completed', at: last.at, data: { phase: 99 } })}\n`,
+          );
+        } else if (kind === 'repeat') {
+          const first = JSON.parse(all[0] as string);
+          const last = JSON.parse(all[next - 1] as string);
+          appendFileSync(file, `${JSON.stringify({ ...first, seq: last.seq + 1, at: last.at })}\n`);
+        } else if (kind === 'noNewline' && next < all.length) {
+          appendFileSync(file, (all[next++] as string).trimEnd());
+        } else if (kind === 'complete' && !text.endsWith('\n')) appendFileSync(file, '\n');
+        else if (kind === 'blank') appendFileSync(file, '\n');
+        else if (kind === 'rewrite') {
+          // One digit of one line's instant changed, the file's length kept.
+          const lines = text.split(/(?<=\n)/);
+          const i = at % lines.length;
+          lines[i] = (lines[i] as string).replace(/T(\d)/, (_, d) => `T${(Number(d) + 1) % 2}`);
+          writeFileSync(file, lines.join(''));
+        } else if (kind === 'cut') {
+          writeFileSync(file, text.slice(0, Math.max(0, text.length - 1 - (at % 40))));
+        }
+        await session.refresh();
+        const shown = JSON.parse(JSON.stringify(session.view()));
+        const whole = await fresh(file);
+        expect({ kind, steps: shown.steps, problem: shown.problem }).toEqual({ kind, ...whole });
+      }
+    } finally {
+      session.close();
+    }
   });
 });
 
