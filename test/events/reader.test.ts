@@ -449,4 +449,25 @@ describe('fileChunks', () => {
     }
     expect(Buffer.concat(copies).equals(readFileSync(path))).toBe(true);
   });
+
+  it('from a start and up to an end gives exactly those bytes, in chunks of any size', async () => {
+    const whole = readFileSync(path);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: whole.length }),
+        fc.nat({ max: whole.length }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.boolean(),
+        async (a, b, chunkSize, reuseBuffers) => {
+          const [start, end] = a <= b ? [a, b] : [b, a];
+          const copies: Buffer[] = [];
+          for await (const chunk of fileChunks(path, { chunkSize, reuseBuffers, start, end })) {
+            copies.push(Buffer.from(chunk));
+          }
+          expect(Buffer.concat(copies).equals(whole.subarray(start, end))).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
 });
