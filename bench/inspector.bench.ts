@@ -2,7 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { compare, printComparison } from './measure.js';
 
 const root = join(import.meta.dirname, '..');
@@ -46,16 +46,17 @@ export default async function run(): Promise<void> {
     const fetchJson = async (path: string) =>
       JSON.parse(await (await fetch(new URL(path, server.url))).text()) as unknown;
     const middle = Math.floor(EVENTS / 2);
+    /** Until `page` shows the state after event `k`. */
+    const shown = (page: Page, k: number) =>
+      page.waitForFunction((n) => document.documentElement.dataset.shown === String(n), k, {
+        timeout: 600_000,
+      });
     /** A new page of `url` until it shows the last event. */
     const open = async (url: string) => {
       const page = await browser.newPage();
       const started = performance.now();
       await page.goto(url);
-      await page.waitForFunction(
-        (n) => document.documentElement.dataset.shown === String(n),
-        EVENTS,
-        { timeout: 600_000 },
-      );
+      await shown(page, EVENTS);
       const ms = performance.now() - started;
       await page.close();
       return { ms };
@@ -89,22 +90,14 @@ export default async function run(): Promise<void> {
           run: async () => {
             const page = await browser.newPage();
             await page.goto(server.url);
-            await page.waitForFunction(
-              (n) => document.documentElement.dataset.shown === String(n),
-              EVENTS,
-              { timeout: 600_000 },
-            );
+            await shown(page, EVENTS);
             const started = performance.now();
             await page.evaluate((k) => {
               const slider = document.getElementById('slider') as HTMLInputElement;
               slider.value = String(k);
               slider.dispatchEvent(new Event('input'));
             }, middle);
-            await page.waitForFunction(
-              (k) => document.documentElement.dataset.shown === String(k),
-              middle,
-              { timeout: 600_000 },
-            );
+            await shown(page, middle);
             const ms = performance.now() - started;
             await page.close();
             return { ms };

@@ -53,7 +53,7 @@ export function changedLeaves(before: unknown, after: unknown): ChangedLeaf[] {
   const path: string[] = [];
   const isNode = (value: unknown): value is Record<string, unknown> =>
     value !== null && typeof value === 'object';
-  /** Leaves of `b`, with the value `a` has at each path (`missing` when it has none). */
+  /** Leaves of `b` that `a` lacks or has another value at (`aHas`: whether `a` is there at all). */
   const added = (a: unknown, aHas: boolean, b: unknown): void => {
     if (isNode(b)) {
       const inA = aHas && isNode(a);
@@ -101,16 +101,44 @@ export function cutLists(
   keep: number,
 ): { value: unknown; cut: Record<string, number> } {
   const cut: Record<string, number> = {};
+  const copy = relist(value, (path, list) => {
+    const from = Math.max(0, list.length - keep);
+    if (from > 0) cut[path] = from;
+    return { skip: from, shift: 0 };
+  });
+  return { value: copy, cut };
+}
+
+/**
+ * The value {@link cutLists} gave, each list as long as the whole again, its kept entries at
+ * their own indexes and nothing (holes) before them: a reader that asks a list's length, or an
+ * entry by its index in the whole, gets what the whole report would give.
+ */
+export function expandLists(value: unknown, cut: Readonly<Record<string, number>>): unknown {
+  return relist(value, (path) => ({
+    skip: 0,
+    shift: Object.hasOwn(cut, path) ? (cut[path] as number) : 0,
+  }));
+}
+
+/**
+ * A copy of a JSON value whose lists `plan` reshapes, given each list's key path: its first
+ * `skip` entries are left out, and entry `i` is copied to index `i - skip + shift` and named by
+ * index `i + shift` in the paths below it (`shift` holes before the first).
+ */
+function relist(
+  value: unknown,
+  plan: (path: string, list: readonly unknown[]) => { skip: number; shift: number },
+): unknown {
   const path: string[] = [];
   const copy = (v: unknown): unknown => {
     if (v === null || typeof v !== 'object') return v;
     if (Array.isArray(v)) {
-      const from = Math.max(0, v.length - keep);
-      if (from > 0) cut[keyPath(...path)] = from;
-      const out: unknown[] = [];
-      for (let i = from; i < v.length; i++) {
-        path.push(String(i));
-        out.push(copy(v[i]));
+      const { skip, shift } = plan(keyPath(...path), v);
+      const out: unknown[] = new Array(Math.max(0, v.length - skip) + shift);
+      for (let i = skip; i < v.length; i++) {
+        path.push(String(i + shift));
+        out[i - skip + shift] = copy(v[i]);
         path.pop();
       }
       return out;
@@ -123,35 +151,5 @@ export function cutLists(
     }
     return out;
   };
-  return { value: copy(value), cut };
-}
-
-/**
- * The value {@link cutLists} gave, each list as long as the whole again, its kept entries at
- * their own indexes and nothing (holes) before them: a reader that asks a list's length, or an
- * entry by its index in the whole, gets what the whole report would give.
- */
-export function expandLists(value: unknown, cut: Readonly<Record<string, number>>): unknown {
-  const path: string[] = [];
-  const expand = (v: unknown): unknown => {
-    if (v === null || typeof v !== 'object') return v;
-    if (Array.isArray(v)) {
-      const from = Object.hasOwn(cut, keyPath(...path)) ? (cut[keyPath(...path)] as number) : 0;
-      const out: unknown[] = new Array(from + v.length);
-      for (let i = 0; i < v.length; i++) {
-        path.push(String(from + i));
-        out[from + i] = expand(v[i]);
-        path.pop();
-      }
-      return out;
-    }
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(v)) {
-      path.push(key);
-      out[key] = expand((v as Record<string, unknown>)[key]);
-      path.pop();
-    }
-    return out;
-  };
-  return expand(value);
+  return copy(value);
 }

@@ -170,28 +170,19 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
         } satisfies StepsView);
         return;
       }
-    } else if (path.startsWith('/api/step/')) {
-      const match = /^\/api\/step\/(0|[1-9][0-9]{0,9})$/.exec(path);
-      const seq = match ? Number(match[1]) : -1;
-      if (seq >= 0) {
-        const revision = session.revision;
-        session.stepReport(seq).then(
-          (view) => {
-            if (view) sendJson(res, { revision, ...view } satisfies StepReportView);
-            else send(res, 404, 'text/plain; charset=utf-8', 'not found');
-          },
-          () => send(res, 500, 'text/plain; charset=utf-8', 'internal error'),
-        );
-        return;
-      }
     } else {
-      const match = /^\/api\/report\/(0|[1-9][0-9]{0,9})$/.exec(path);
-      const seq = match ? Number(match[1]) : -1;
-      if (seq >= 0) {
+      // `/api/step/SEQ` (what the page shows) and `/api/report/SEQ` (the whole report).
+      const match = /^\/api\/(step|report)\/(0|[1-9][0-9]{0,9})$/.exec(path);
+      if (match) {
+        const seq = Number(match[2]);
         const revision = session.revision;
-        session.report(seq).then(
-          (report) => {
-            if (report) sendJson(res, { revision, seq, report } satisfies ReportView);
+        const answer: Promise<StepReportView | ReportView | undefined> =
+          match[1] === 'step'
+            ? session.stepReport(seq).then((view) => view && { revision, ...view })
+            : session.report(seq).then((report) => report && { revision, seq, report });
+        answer.then(
+          (body) => {
+            if (body) sendJson(res, body);
             else send(res, 404, 'text/plain; charset=utf-8', 'not found');
           },
           () => send(res, 500, 'text/plain; charset=utf-8', 'internal error'),
