@@ -94,9 +94,11 @@ export const SOURCE_CHECKPOINTS = 128;
  * after every step (exactly `Replayer.report()`, what `truce replay --until k --json` prints),
  * and where the log stops. Follows the file as it grows when {@link LogSession.watch} is on.
  *
- * Memory: one step view per event (what the page lists) and a 32-bit hash of each line (to
- * notice a rewritten file); a report is replayed on demand from the nearest checkpoint of the
- * log's checkpoint cache, and the last 32 asked for are kept.
+ * Memory: one step view per event (what the page lists; the lists of transitions shared), and
+ * for a file the ids of its steps and one running hash of the bytes they came from (to prove
+ * them unchanged and read on after them), for a `source` a 32-bit hash of each line; a report is
+ * replayed on demand from the nearest checkpoint of the log's checkpoint cache (a source's: of
+ * the states the session keeps), and the last 32 asked for are kept.
  *
  * @example
  * const session = new LogSession('deal.jsonl');
