@@ -146,7 +146,13 @@ function relist(
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(v)) {
       path.push(key);
-      out[key] = copy((v as Record<string, unknown>)[key]);
+      // Defined, not assigned: a key named `__proto__` (a category a log names so) stays a key.
+      Object.defineProperty(out, key, {
+        value: copy((v as Record<string, unknown>)[key]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       path.pop();
     }
     return out;
