@@ -507,16 +507,20 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
       return list.scrollTop;
     });
     expect(middle).toBeGreaterThan(0);
-    await page.waitForFunction(() => {
-      const items = Array.from(document.querySelectorAll('#log li[data-seq]'));
-      const seqs = items.map((item) => Number(item.getAttribute('data-seq')));
-      return (
-        seqs.length > 0 &&
-        Math.max(...seqs) < 2000 &&
-        Math.min(...seqs) > 1000 &&
-        items.every((item) => !item.classList.contains('pending'))
-      );
-    });
+    await page.waitForFunction(
+      () => {
+        const items = Array.from(document.querySelectorAll('#log li[data-seq]'));
+        const seqs = items.map((item) => Number(item.getAttribute('data-seq')));
+        return (
+          seqs.length > 0 &&
+          Math.max(...seqs) < 2000 &&
+          Math.min(...seqs) > 1000 &&
+          items.every((item) => !item.classList.contains('pending'))
+        );
+      },
+      null,
+      { timeout: 120_000 },
+    );
     const shownTypes = await page.$$eval('#log li[data-seq]', (items) =>
       items.map((item) => [
         Number(item.getAttribute('data-seq')),
@@ -529,12 +533,12 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
     expect(consecutive(around)).toBe(true);
     const target = around[Math.floor(around.length / 2)] as number;
     await page.click(`li[data-seq="${target}"]`);
-    await waitShown(page, target);
+    await waitShown(page, target, 120_000);
     expect(await page.textContent('[data-field="seq"]')).toBe(String(target));
     expect(await page.textContent('#event .event-type')).toBe(types[target - 1]);
     await check(target);
     await page.keyboard.press('Home');
-    await waitShown(page, 1);
+    await waitShown(page, 1, 120_000);
     await check(1);
     // The slider jumps far: the list follows it.
     await page.evaluate(() => {
@@ -542,10 +546,10 @@ describe.skipIf(!haveChromium && !inCi)('the inspector in Chromium', () => {
       slider.value = '1777';
       slider.dispatchEvent(new Event('input'));
     });
-    await waitShown(page, 1777);
+    await waitShown(page, 1777, 120_000);
     await check(1777);
     await page.keyboard.press('ArrowLeft');
-    await waitShown(page, 1776);
+    await waitShown(page, 1776, 120_000);
     await check(1776);
     expect(problems).toEqual([]);
     await page.close();
