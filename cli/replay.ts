@@ -9,6 +9,7 @@ import {
 import { CACHE_MIN_BYTES } from '../store/cacheMinBytes.js';
 import {
   BOUND_AFTER_EVENTS,
+  BOUNDED_HEAP_MIN_EVENTS,
   boundHeapForLongReplay,
   COLLECT_AFTER_EVENTS,
   isLongRead,
@@ -174,18 +175,22 @@ async function replayTarget(
   // unless a long report follows, its young generation is left to grow while it reads.
   const cached = typeof source === 'string' && options.cache !== false;
   const targeted = read.until !== undefined || read.at !== undefined;
-  const heap = isLongRead({ end: read.end, events: toRead })
-    ? boundHeapForLongReplay(
-        cached && targeted && !longReport ? { youngAfter: BOUND_AFTER_EVENTS } : {},
-      )
-    : undefined;
+  // A state read from a long stream's stored snapshot is long too: its heap stays bounded (the
+  // snapshot was read so, `cli/source.ts`) and is collected before a report is written.
+  const fromLong = (read.from?.seq ?? 0) >= BOUNDED_HEAP_MIN_EVENTS;
+  const heap =
+    isLongRead({ end: read.end, events: toRead }) || fromLong
+      ? boundHeapForLongReplay(
+          cached && targeted && !longReport ? { youngAfter: BOUND_AFTER_EVENTS } : {},
+        )
+      : undefined;
   /** Events replayed here (from a checkpoint, only those after it). */
   let events = 0;
   /** Whether the replay's end was collected already (before the checkpoint cache's end). */
   let collected = false;
   /** After a long replay: what it let go is freed before more is written. */
   const collect = () => {
-    if (events < COLLECT_AFTER_EVENTS || heap === undefined) return;
+    if ((events < COLLECT_AFTER_EVENTS && !fromLong) || heap === undefined) return;
     heap.collect();
     collected = true;
   };

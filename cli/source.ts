@@ -13,6 +13,7 @@ import {
   parseStreamName,
   type StoreUrl,
 } from '../store/postgres/index.js';
+import { BOUNDED_HEAP_MIN_EVENTS, boundHeapForLongReplay } from './boundedHeap.js';
 import { trackOpen } from './openLogs.js';
 import { lastEventAt } from './preview.js';
 
@@ -197,6 +198,9 @@ export function openTarget(target: LogTarget): OpenLog {
     name: target.name,
     readable: async (resume) => {
       const head = await mustExist('start one with truce init or truce import');
+      // A long stream's stored state is long too (32 MB of JSON at a million events): read with
+      // the young generation bounded, as a long replay is (cli/boundedHeap.ts).
+      if (resume !== undefined && head >= BOUNDED_HEAP_MIN_EVENTS) boundHeapForLongReplay();
       const from = resume === undefined ? undefined : await store().replayStart(resume);
       const options = { file: target.name };
       // Up to the head just read: `lines` would otherwise ask for it again.

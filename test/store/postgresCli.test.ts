@@ -180,7 +180,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       }
     });
 
-    it('a replay or validate reading many events of a stream bounds its heap, as for a long file; one from the snapshot does not', () => {
+    it('a replay or validate of a long stream bounds its heap, as for a long file, from its first event or its snapshot; one of a short stream does not', () => {
       const file = join(dir, `bounded-${randomBytes(4).toString('hex')}.jsonl`);
       writeGenerated(file, BOUNDED_HEAP_MIN_EVENTS, 4);
       const stream = fresh('bounded');
@@ -214,11 +214,16 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
           '--heap-growing-percent=50',
         );
       }
-      // From the snapshot its import stored, at its last event: nothing left to read; up to
-      // seq 5: five events to read.
-      expect(flagsOf(['status', ...at(stream)])).toEqual([]);
-      expect(flagsOf(['status', '--until', '5', ...at(stream)])).toEqual([]);
-      expect(flagsOf(['status', '--no-cache', ...at(importExample('november-2023'))])).toEqual([]);
+      // From the snapshot its import stored, at its last event: nothing left to read, but the
+      // state read is that of 170,000 events. Up to seq 5 too: the stream's length decides,
+      // before its snapshot is read.
+      expect(flagsOf(['status', ...at(stream)])).toContain('--heap-growing-percent=50');
+      expect(flagsOf(['status', '--until', '5', ...at(stream)])).toContain(
+        '--heap-growing-percent=50',
+      );
+      const short = importExample('november-2023');
+      expect(flagsOf(['status', '--no-cache', ...at(short)])).toEqual([]);
+      expect(flagsOf(['status', ...at(short)])).toEqual([]);
     });
 
     it('the stream name defaults to the file name; a re-import imports nothing', () => {
