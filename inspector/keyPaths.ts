@@ -38,7 +38,7 @@ export function splitKeyPath(path: string): string[] {
 export type ChangedLeaf = [path: string, before: unknown, after: unknown];
 
 /**
- * The primitive leaves that differ between two JSON values, as comparing their {@link leaves}
+ * The primitive leaves that differ between two JSON values, as comparing their flattenings
  * finds them and in that order: first each leaf of `after` that `before` lacks or has another
  * value at (in `after`'s order), then each leaf of `before` that `after` lacks (in `before`'s
  * order). Both are walked side by side and a path is written only for a leaf that changed: a

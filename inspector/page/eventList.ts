@@ -48,11 +48,6 @@ export class EventList {
     }).observe(el);
   }
 
-  /** How many rows the list holds. */
-  get rows(): number {
-    return this.#rows;
-  }
-
   /** The list now holds `rows` rows, of which those from `from` on are new or changed. */
   setRows(rows: number, from: number): void {
     const keep = Math.max(0, Math.min(from, this.#rows, rows));

@@ -1,5 +1,3 @@
-import { keyPath } from '../keyPaths.js';
-
 export {
   type ChangedLeaf,
   changedLeaves,
@@ -24,14 +22,4 @@ export function valueAt(root: unknown, path: readonly string[]): unknown {
     value = (value as Record<string, unknown>)[key];
   }
   return value;
-}
-
-/** Every primitive leaf of a JSON value with its {@link keyPath}. */
-export function leaves(value: unknown, prefix: string[] = [], out = new Map<string, unknown>()) {
-  if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) leaves(child, [...prefix, key], out);
-  } else {
-    out.set(keyPath(...prefix), value);
-  }
-  return out;
 }

@@ -31,7 +31,7 @@ function section(title: string, ...children: Array<Node | null | false>) {
  * the server sends of a long list ({@link LIST_KEPT}). A deal of a million events has 40,000
  * flare-ups; laying out a table of them at every step took the page seconds.
  */
-export const TABLE_ROWS = LIST_KEPT;
+const TABLE_ROWS = LIST_KEPT;
 
 /** The index of a table's first row shown, of `length` rows. */
 function firstShown(length: number): number {
