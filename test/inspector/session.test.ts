@@ -172,6 +172,17 @@ describe('LogSession: a file read on from the bytes it has proven', () => {
         const shown = JSON.parse(JSON.stringify(session.view()));
         const whole = await fresh(file);
         expect({ kind, steps: shown.steps, problem: shown.problem }).toEqual({ kind, ...whole });
+        // And what the replay engine, with its own reader, makes of the file: as many events,
+        // or the same first problem in the same words.
+        const replayed = await replayLog(file).then(
+          (outcome) => ({ events: outcome.events, problem: null }),
+          (error: Error) => ({ events: undefined, problem: error.message }),
+        );
+        expect({ kind, problem: shown.problem?.message ?? null }).toEqual({
+          kind,
+          problem: replayed.problem,
+        });
+        if (replayed.events !== undefined) expect(shown.steps).toHaveLength(replayed.events);
       }
     } finally {
       session.close();
