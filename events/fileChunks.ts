@@ -71,7 +71,9 @@ export async function* fileChunks(
   if (stat.isFIFO() || stat.isSocket()) {
     if ((options.start ?? 0) > 0) {
       await closeFd(fd).catch(() => undefined);
-      throw notAFile(name, 'a pipe, which cannot be read from the middle');
+      throw new StoreError(
+        `cannot read ${name} from byte ${options.start}: it is a pipe, which is read from its start only`,
+      );
     }
     yield* pipeChunks(fd, name);
     return;

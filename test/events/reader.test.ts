@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -470,4 +471,22 @@ describe('fileChunks', () => {
       { numRuns: 100 },
     );
   });
+
+  it.skipIf(process.platform !== 'linux')(
+    'refuses to read a pipe from a start past its first byte',
+    async () => {
+      const fifo = join(mkdtempSync(join(tmpdir(), 'truce-fifo-')), 'pipe');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      // Opened without blocking and named by its descriptor, as a shell's `<(…)` names one.
+      const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      try {
+        const chunks = fileChunks(`/dev/fd/${fd}`, { chunkSize: 64, start: 1 });
+        await expect(chunks.next()).rejects.toThrow(
+          `cannot read /dev/fd/${fd} from byte 1: it is a pipe, which is read from its start only`,
+        );
+      } finally {
+        closeSync(fd);
+      }
+    },
+  );
 });
