@@ -67,7 +67,9 @@ export interface ProblemView {
 
 /**
  * The log as the page first sees it (`GET /api/log`), and each live update: everything from
- * step `from` on (0: the whole log) is as this says, the steps before it are unchanged.
+ * step `from` on (0: the whole log) is as this says, the steps before it are unchanged. A
+ * message carries the last {@link STEP_WINDOW} steps at most (`LogSession.view`): a million
+ * steps took seconds to write as one message and the page seconds to read.
  */
 export interface LogView {
   /** The log file as given on the command line. */
@@ -131,34 +133,4 @@ export interface ReportView {
   revision: number;
   seq: number;
   report: ReplayReport;
-}
-
-/**
- * A view as the server sends it: its last {@link STEP_WINDOW} steps at most, with `count`,
- * `start` and `moves` set. A million steps took seconds to write as one message and the page
- * seconds to read.
- *
- * @example
- * res.write(`data: ${JSON.stringify(windowOf(session.view()))}\n\n`);
- */
-export function windowOf(view: LogView): LogView {
-  const count = view.from + view.steps.length;
-  const start = Math.max(view.from, count - STEP_WINDOW);
-  const bits: string[] = [];
-  for (let i = 0; i < view.steps.length; i += 4096) {
-    let part = '';
-    for (const step of view.steps.slice(i, i + 4096))
-      part += step.before === step.after ? '0' : '1';
-    bits.push(part);
-  }
-  return {
-    file: view.file,
-    revision: view.revision,
-    from: view.from,
-    count,
-    start,
-    steps: view.steps.slice(start - view.from),
-    moves: bits.join(''),
-    problem: view.problem,
-  };
 }

@@ -6,13 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { InspectionEvent } from 'xstate';
 import { StoreError } from '../events/index.js';
 import type { LogSource } from '../store/index.js';
-import {
-  type ReportView,
-  STEP_WINDOW,
-  type StepReportView,
-  type StepsView,
-  windowOf,
-} from './protocol.js';
+import { type ReportView, STEP_WINDOW, type StepReportView, type StepsView } from './protocol.js';
 import { LogSession } from './session.js';
 
 /** Options of {@link startInspector}. */
@@ -153,7 +147,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       sendJson(res, LogSession.graph);
       return;
     } else if (path === '/api/log') {
-      sendJson(res, windowOf(session.view()));
+      sendJson(res, session.view());
       return;
     } else if (path === '/api/live') {
       openLive(res);
@@ -161,13 +155,17 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
     } else if (path.startsWith('/api/steps/')) {
       const match = /^\/api\/steps\/(0|[1-9][0-9]{0,9})$/.exec(path);
       const start = match ? Number(match[1]) : -1;
-      const view = session.view();
-      if (start >= 0 && start <= view.steps.length) {
-        sendJson(res, {
-          revision: view.revision,
-          start,
-          steps: view.steps.slice(start, start + STEP_WINDOW),
-        } satisfies StepsView);
+      const revision = session.revision;
+      if (start >= 0 && start <= session.count) {
+        // The latest steps are at hand; older ones are read again from the log.
+        session.steps(start, start + STEP_WINDOW).then(
+          (steps) => {
+            if (steps === undefined || revision !== session.revision)
+              send(res, 404, 'text/plain; charset=utf-8', 'not found');
+            else sendJson(res, { revision, start, steps } satisfies StepsView);
+          },
+          () => send(res, 500, 'text/plain; charset=utf-8', 'internal error'),
+        );
         return;
       }
     } else {
@@ -199,7 +197,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
     });
-    res.write(`retry: 500\n\ndata: ${JSON.stringify(windowOf(session.view()))}\n\n`);
+    res.write(`retry: 500\n\ndata: ${JSON.stringify(session.view())}\n\n`);
     live.add(res);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     keepAlive.unref();
@@ -211,7 +209,7 @@ export async function startInspector(options: InspectorOptions): Promise<Inspect
 
   const maxBuffered = options.maxBufferedBytes ?? 1024 * 1024;
   session.subscribe((delta) => {
-    const message = `data: ${JSON.stringify(windowOf(delta))}\n\n`;
+    const message = `data: ${JSON.stringify(delta)}\n\n`;
     for (const res of live) {
       // A page that does not read is dropped, not buffered for without bound; it reconnects.
       if (res.writableLength > maxBuffered) {

@@ -9,7 +9,9 @@ import {
   type IdLookup,
   type LogEntry,
   RejectedEventError,
+  type ResumePoint,
   readLog,
+  readLogBatches,
   StoreError,
   type TruceEvent,
   ValidationError,
@@ -34,9 +36,11 @@ import {
   LIST_KEPT,
   type LogView,
   type ProblemView,
+  STEP_WINDOW,
   type StepReportView,
   type StepView,
 } from './protocol.js';
+import { StepTable } from './stepTable.js';
 
 /** Options of {@link LogSession}. */
 export interface LogSessionOptions {
@@ -94,11 +98,13 @@ export const SOURCE_CHECKPOINTS = 128;
  * after every step (exactly `Replayer.report()`, what `truce replay --until k --json` prints),
  * and where the log stops. Follows the file as it grows when {@link LogSession.watch} is on.
  *
- * Memory: one step view per event (what the page lists; the lists of transitions shared), and
- * for a file the ids of its steps and one running hash of the bytes they came from (to prove
- * them unchanged and read on after them), for a `source` a 32-bit hash of each line; a report is
- * replayed on demand from the nearest checkpoint of the log's checkpoint cache (a source's: of
- * the states the session keeps), and the last 32 asked for are kept.
+ * Memory: 32 bytes a step (its line, where the line ends, a 32-bit hash of it, its states and
+ * its transitions, each state path and list of transitions held once) and the latest 1,000 to
+ * 2,000 steps whole; an older step's event is read again from the log when asked for
+ * ({@link LogSession.steps}). For a file also the ids of its steps and one running hash of the
+ * bytes they came from (to prove them unchanged and read on after them). A report is replayed on
+ * demand from the nearest checkpoint of the log's checkpoint cache (a source's: of the states the
+ * session keeps, through the events after it, read again), and the last 32 asked for are kept.
  *
  * @example
  * const session = new LogSession('deal.jsonl');
@@ -116,14 +122,13 @@ export class LogSession {
    */
   #tracer: Actor<DealMachine> | undefined;
   #taken: unknown[] = [];
-  /** The transitions of the steps, each list made once ({@link LogSession.#apply}). */
-  readonly #paths = new Map<string, string[]>();
-  #steps: StepView[] = [];
   /**
-   * For a `source` log: a hash of each line read (a line that differs on the next read means a
-   * rewritten log). A file's are proven by {@link LogSession.#prefix} instead.
+   * The steps, a few numbers each, the latest whole. An older step's event is read again from the
+   * log when asked for ({@link LogSession.steps}), its line's hash telling it from a line
+   * rewritten meanwhile; a `source` log's hashes also tell a rewritten log at the next read (a
+   * file's bytes are proven by {@link LogSession.#prefix} instead).
    */
-  #hashes: number[] = [];
+  #table = new StepTable();
   /**
    * For a log file: its bytes up to the end of the last step's line, hashed as they were read
    * (SHA-256, left open to go on), so that the next read proves them unchanged and reads on
@@ -132,8 +137,6 @@ export class LogSession {
   #prefix: FilePrefix | undefined;
   /** For a log file: the ids of the steps, with their lines, for a read that goes on past them. */
   #ids = new IdIndex();
-  /** For a `source` log only: the events applied, from which a report is replayed. */
-  #events: TruceEvent[] = [];
   /** For a `source` log only: the replay state after step `i × #spacing`. */
   #checkpoints: ReplaySnapshot[] = [];
   /** Steps between two of `#checkpoints`: `checkpointEvery`, doubled each time they are thinned. */
@@ -172,15 +175,125 @@ export class LogSession {
     return basename(this.file);
   }
 
-  /** The whole log as it stands. */
+  /**
+   * The log as it stands, as the server sends it (`GET /api/log`): how many steps (`count`),
+   * the last {@link STEP_WINDOW} at most, whether each step moved the statechart (`moves`), and
+   * the problem. The steps before those are {@link LogSession.steps}.
+   */
   view(): LogView {
+    return this.#window(0);
+  }
+
+  /** How many steps the log has. */
+  get count(): number {
+    return this.#table.count;
+  }
+
+  /**
+   * Steps `start` to `end` (indexes; step `i` is event `i + 1`), at most {@link STEP_WINDOW} by
+   * default. The latest are kept; older ones are read again from the log and their lines proven
+   * the same by their hashes. Undefined when `start` is past the last step, or when the log was
+   * rewritten or changed meanwhile (the session then reads it again, and its listeners hear).
+   *
+   * @example
+   * const first = await session.steps(0, 10); // events 1 to 10
+   */
+  async steps(start: number, end = start + STEP_WINDOW): Promise<StepView[] | undefined> {
+    const count = this.#table.count;
+    if (!Number.isSafeInteger(start) || start < 0 || start > count) return undefined;
+    const upto = Math.min(Math.max(start, Number.isSafeInteger(end) ? end : start), count);
+    if (start >= this.#table.tailStart) return this.#table.kept(start, upto);
+    const revision = this.#revision;
+    const steps: StepView[] = [];
+    const table = this.#table;
+    const read = await this.#reread(start, upto, (entry, index) => {
+      const { line, before, after, transitions } = table.row(index);
+      steps.push({
+        seq: index + 1,
+        line,
+        event: eventView(entry.event),
+        before,
+        after,
+        transitions,
+      });
+    });
+    if (!read || revision !== this.#revision) return undefined;
+    return steps;
+  }
+
+  /** The view the server sends of the steps from `from` on: see {@link LogSession.view}. */
+  #window(from: number): LogView {
+    const count = this.#table.count;
+    const start = Math.max(from, count - STEP_WINDOW);
     return {
       file: this.name,
       revision: this.#revision,
-      from: 0,
-      steps: this.#steps,
+      from,
+      count,
+      start,
+      steps: this.#table.kept(start),
+      moves: this.#table.moves(from),
       problem: this.#problem,
     };
+  }
+
+  /**
+   * Reads the lines of steps `start` to `end` again and hands each to `each`, having checked that
+   * it is the line the step came from (its line number, seq and hash). False, having stopped,
+   * if the log no longer holds them (rewritten, cut short, unreadable): a refresh is started,
+   * which finds out what it holds now.
+   */
+  async #reread(
+    start: number,
+    end: number,
+    each: (entry: LogEntry, index: number) => void,
+  ): Promise<boolean> {
+    if (start >= end) return true;
+    const table = this.#table;
+    const source = this.#options.source;
+    let chunks: AsyncIterable<Uint8Array>;
+    let resume: ResumePoint | undefined;
+    // From the start of the log, the lines before `start` are read and passed over.
+    let skip = 0;
+    if (!source) {
+      const from = start > 0 ? table.row(start - 1).end : 0;
+      chunks = fileChunks(this.file, {
+        chunkSize: FILE_CHUNK,
+        name: this.file,
+        ...(from > 0 ? { start: from } : {}),
+        end: table.row(end - 1).end,
+      });
+      if (start > 0) resume = { line: table.row(start - 1).line, seq: start, ids: new IdIndex() };
+    } else if (source.chunksAfter !== undefined && start > 0) {
+      chunks = source.chunksAfter(start);
+      resume = { line: table.row(start - 1).line, seq: start, ids: new IdIndex() };
+    } else {
+      chunks = source.chunks();
+      skip = start;
+    }
+    let index = start - skip;
+    try {
+      reading: for await (const entries of readLogBatches(chunks, { file: this.file }, resume)) {
+        for (const entry of entries) {
+          if (index >= start) {
+            const row = table.row(index);
+            if (
+              entry.line !== row.line ||
+              entry.event.seq !== index + 1 ||
+              lineHash(entry.text) !== row.hash
+            )
+              break reading;
+            each(entry, index);
+          }
+          if (++index === end) break reading;
+        }
+      }
+    } catch {
+      // Unreadable now: the log changed under the session.
+    }
+    if (index === end) return true;
+    void this.refresh();
+    return false;
   }
 
   /**
@@ -198,7 +311,7 @@ export class LogSession {
 
   /** The report after event `seq` (0: before any event), or `undefined` past the last step. */
   async report(seq: number): Promise<ReplayReport | undefined> {
-    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#steps.length) return undefined;
+    if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#table.count) return undefined;
     const known = this.#recent.get(seq);
     if (known !== undefined) {
       this.#recent.delete(seq);
@@ -207,8 +320,11 @@ export class LogSession {
     }
     const revision = this.#revision;
     let report: ReplayReport;
-    if (this.#options.source) report = this.#fromMemory(seq);
-    else {
+    if (this.#options.source) {
+      const replayed = await this.#fromSource(seq);
+      if (replayed === undefined || revision !== this.#revision) return undefined;
+      report = replayed;
+    } else {
       try {
         ({ report } = await replayLogCached(this.file, {
           ...(this.#options.cache ?? {}),
@@ -254,14 +370,17 @@ export class LogSession {
     return { seq, report: value as ReplayReport, cut, changes };
   }
 
-  /** A `source` log's report after `seq`, replayed from its nearest checkpoint in memory. */
-  #fromMemory(seq: number): ReplayReport {
+  /**
+   * A `source` log's report after `seq`, replayed from its nearest state in memory through the
+   * events after it, read again from the source; undefined if those lines changed meanwhile.
+   */
+  async #fromSource(seq: number): Promise<ReplayReport | undefined> {
     const every = this.#spacing;
     const base = Math.floor(seq / every);
     const from = this.#checkpoints[base];
     const replayer = new Replayer({ file: this.file, ...(from ? { from } : {}) });
-    for (let i = base * every; i < seq; i++) replayer.apply(this.#events[i] as TruceEvent);
-    return replayer.report();
+    const read = await this.#reread(base * every, seq, (entry) => replayer.apply(entry.event));
+    return read ? replayer.report() : undefined;
   }
 
   /** Registers a listener for changes; returns its removal. */
@@ -357,11 +476,9 @@ export class LogSession {
       this.#tracer = createActor(dealMachine, { inspect });
       this.#tracer.start();
     } else this.#tracer = undefined;
-    this.#steps = [];
-    this.#hashes = [];
+    this.#table = new StepTable();
     this.#prefix = undefined;
     this.#ids = new IdIndex();
-    this.#events = [];
     this.#checkpoints = this.#options.source ? [this.#replayer.snapshot()] : [];
     this.#spacing = Math.max(1, this.#options.checkpointEvery ?? 64);
     this.#recent.clear();
@@ -370,8 +487,8 @@ export class LogSession {
   }
 
   async #read(): Promise<void> {
-    const before = { count: this.#steps.length, problem: JSON.stringify(this.#problem) };
-    let from = this.#steps.length;
+    const before = { count: this.#table.count, problem: JSON.stringify(this.#problem) };
+    let from = this.#table.count;
     let index = 0;
     let problem: ProblemView | null = null;
     let entry: LogEntry | undefined;
@@ -390,7 +507,7 @@ export class LogSession {
         // read goes on from there; anything else (the bytes changed, the line had no newline)
         // is read again from the first line, as a new file.
         const prefix = this.#prefix;
-        const last = this.#steps.at(-1);
+        const last = this.#table.count > 0 ? this.#table.row(this.#table.count - 1) : undefined;
         const resume = prefix?.newline && last !== undefined ? prefix : undefined;
         if (
           last !== undefined &&
@@ -399,7 +516,7 @@ export class LogSession {
           this.#restart();
           return;
         }
-        index = this.#steps.length;
+        index = this.#table.count;
         // Stop where a writer holding the lock began, so an append in progress is not shown torn.
         const { end } = await committedEnd(this.file);
         const start = resume?.end ?? 0;
@@ -419,7 +536,7 @@ export class LogSession {
             }),
           ),
           { file: this.file },
-          { line: last?.line ?? 0, seq: last?.seq ?? 0, ids },
+          { line: last?.line ?? 0, seq: index, ids },
         );
       } else {
         log =
@@ -435,8 +552,8 @@ export class LogSession {
       const at = read?.start ?? 0;
       for await (entry of log) {
         onRead?.(index + 1, at + entry.end);
-        if (index < this.#steps.length) {
-          if (this.#hashes[index] !== lineHash(entry.text)) {
+        if (index < this.#table.count) {
+          if (this.#table.row(index).hash !== lineHash(entry.text)) {
             // The file was rewritten under us: replay it again from the start.
             this.#restart();
             return;
@@ -444,47 +561,42 @@ export class LogSession {
           index++;
           continue;
         }
-        this.#apply(entry);
+        this.#apply(entry, at + entry.end);
         // What a later read goes on from: this line's bytes hashed, its id kept.
         read?.to(at + entry.end);
         ids?.keep(entry.event.id);
         index++;
       }
-      if (index < this.#steps.length) {
+      if (index < this.#table.count) {
         this.#restart();
         return;
       }
     } catch (error) {
       problem = problemOf(error, entry);
-      if (index < this.#steps.length) {
+      if (index < this.#table.count) {
         // A line applied before is now unreadable: the file was rewritten.
         this.#restart();
         return;
       }
     } finally {
       this.#problem = problem;
-      if (read !== undefined && this.#steps.length > 0) this.#prefix = read.prefix();
+      if (read !== undefined && this.#table.count > 0) this.#prefix = read.prefix();
     }
     if (this.#restarted) from = 0;
     const changed =
       this.#restarted ||
       from < before.count ||
-      this.#steps.length !== before.count ||
+      this.#table.count !== before.count ||
       JSON.stringify(problem) !== before.problem;
     this.#restarted = false;
     if (!changed) return;
     this.#revision++;
-    const delta: LogView = {
-      file: this.name,
-      revision: this.#revision,
-      from,
-      steps: this.#steps.slice(from),
-      problem,
-    };
+    const delta = this.#window(from);
     for (const listener of this.#listeners) listener(delta);
   }
 
-  #apply(entry: LogEntry): void {
+  /** Applies a line read, which ends at byte `end` of a log file. */
+  #apply(entry: LogEntry, end: number): void {
     const before = this.#replayer.state;
     // The machine's own transitions, as XState names them (a property holds the executor's
     // equal to the actor's microsteps); the graph gives each its id.
@@ -499,24 +611,17 @@ export class LogSession {
     }
     // One list for each way through the chart (75 among 100,000 generated events), not a list
     // a step: none is ever changed once made.
-    const key = ids.join(' ');
-    let transitions = this.#paths.get(key);
-    if (transitions === undefined) {
-      transitions = ids;
-      this.#paths.set(key, ids);
-    }
-    this.#steps.push({
+    const step: StepView = {
       seq: entry.event.seq,
       line: entry.line,
       event: eventView(entry.event),
       before,
       after: this.#replayer.state,
-      transitions,
-    });
-    if (this.#options.source) this.#hashes.push(lineHash(entry.text));
+      transitions: this.#table.transitions(ids),
+    };
+    this.#table.push(step, end, lineHash(entry.text));
     if (!this.#options.source) return;
-    this.#events.push(entry.event);
-    if (this.#events.length % this.#spacing !== 0) return;
+    if (this.#table.count % this.#spacing !== 0) return;
     this.#checkpoints.push(this.#replayer.snapshot());
     if (
       this.#checkpoints.length > Math.max(2, this.#options.checkpointsKept ?? SOURCE_CHECKPOINTS)

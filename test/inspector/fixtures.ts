@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createActor, type StateValue } from 'xstate';
+import { machineGraph } from '../../inspector/graph.js';
+import { dealMachine } from '../../machines/index.js';
 import { truceBin } from '../cli/truce.js';
 
 /** The repository root. */
@@ -239,4 +242,55 @@ export function injectionLog(): string[] {
         source,
       })}\n`,
   );
+}
+
+/** A step as the oracle sees it: the line parsed, the state and transitions an XState actor took. */
+export interface OracleStep {
+  seq: number;
+  line: number;
+  event: { seq: number; id: string; type: string; at: string; data: unknown; source?: unknown };
+  before: string;
+  after: string;
+  transitions: string[];
+}
+
+/**
+ * The steps of a log of legal events (no BOM, no blank line), each line parsed with `JSON.parse`
+ * and sent to an XState actor of the deal machine: the state path before and after, and the
+ * ids of the transitions of its microsteps. Nothing of the session is used.
+ */
+export function actorSteps(lines: string[]): OracleStep[] {
+  const { idOf } = machineGraph(dealMachine);
+  let taken: string[] = [];
+  const actor = createActor(dealMachine, {
+    inspect: (inspection) => {
+      if (inspection.type !== '@xstate.microstep') return;
+      for (const t of inspection._transitions) taken.push(idOf.get(t) ?? '?');
+    },
+  }).start();
+  const path = (value: StateValue): string =>
+    typeof value === 'string'
+      ? value
+      : Object.entries(value)
+          .map(([key, inner]) => (inner === undefined ? key : `${key}.${path(inner)}`))
+          .join(',');
+  const steps: OracleStep[] = [];
+  for (const [i, text] of lines.entries()) {
+    const parsed = JSON.parse(text);
+    const before = path(actor.getSnapshot().value);
+    taken = [];
+    actor.send(parsed);
+    const { seq, id, type, at, data, source } = parsed;
+    steps.push({
+      seq,
+      line: i + 1,
+      event:
+        source === undefined ? { seq, id, type, at, data } : { seq, id, type, at, data, source },
+      before,
+      after: path(actor.getSnapshot().value),
+      transitions: taken,
+    });
+  }
+  actor.stop();
+  return steps;
 }

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type AnyStateNode, createActor } from 'xstate';
+import type { AnyStateNode } from 'xstate';
 import {
   CONTENT_SECURITY_POLICY,
   type InspectorServer,
@@ -18,6 +18,7 @@ import { Replayer, replayLog } from '../../replay/index.js';
 import { CheckpointMemo } from '../../store/index.js';
 import { writeGenerated } from '../cli/truce.js';
 import {
+  actorSteps,
   assetsDir,
   november,
   novemberLines,
@@ -159,34 +160,59 @@ describe('a log session', () => {
     session.close();
   });
 
-  it('records at every step of a long log the transitions an XState actor takes, by their ids', async () => {
+  it('gives every step of a long log, the older ones read again from the file, as an XState actor takes it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'truce-taken-')), 'long.jsonl');
-    const lines = writeGenerated(file, 2000, 9).split('\n').filter(Boolean);
+    const lines = writeGenerated(file, 2500, 9).split('\n').filter(Boolean);
     const session = new LogSession(file);
     await session.refresh();
-    const { idOf } = machineGraph(dealMachine);
-    let microsteps: string[] = [];
-    const actor = createActor(dealMachine, {
-      inspect: (inspection) => {
-        if (inspection.type !== '@xstate.microstep') return;
-        for (const t of inspection._transitions) microsteps.push(idOf.get(t) ?? '?');
-      },
-    }).start();
-    const steps = session.view().steps;
-    expect(steps).toHaveLength(2000);
-    let moved = 0;
-    for (const [i, line] of lines.entries()) {
-      microsteps = [];
-      actor.send(JSON.parse(line));
-      expect({ seq: i + 1, taken: steps[i]?.transitions }).toEqual({
-        seq: i + 1,
-        taken: microsteps,
-      });
-      if (microsteps.length > 1) moved++;
+    const oracle = actorSteps(lines);
+    expect(session.count).toBe(2500);
+    // Whole, and in windows that start and end anywhere: the first read again from the file,
+    // the last the session's own.
+    expect(JSON.parse(JSON.stringify(await session.steps(0, 2500)))).toEqual(oracle);
+    for (const [start, end] of [
+      [0, 1],
+      [1, 2],
+      [17, 1017],
+      [999, 1000],
+      [1200, 2500],
+      [2499, 2600],
+    ] as const) {
+      expect(
+        JSON.parse(JSON.stringify(await session.steps(start, end))),
+        `${start}–${end}`,
+      ).toEqual(oracle.slice(start, end));
     }
-    // Eventless transitions are among them.
-    expect(moved).toBeGreaterThan(0);
-    actor.stop();
+    expect(await session.steps(2500)).toEqual([]);
+    expect(await session.steps(2501)).toBeUndefined();
+    // Eventless transitions are among them, and steps that leave the state as it was.
+    expect(oracle.some((step) => step.transitions.length > 1)).toBe(true);
+    expect(oracle.some((step) => step.before === step.after)).toBe(true);
+    session.close();
+  });
+
+  it('does not give an older step of a file rewritten under it, and shows the new file once it reads it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-rewritten-')), 'long.jsonl');
+    const lines = writeGenerated(file, 2100, 4).split('\n').filter(Boolean);
+    const session = new LogSession(file);
+    await session.refresh();
+    const heard: number[] = [];
+    session.subscribe((delta) => heard.push(delta.revision));
+    // One digit of event 10's instant changed, the file's length kept.
+    const edited = [...lines];
+    edited[9] = (edited[9] as string).replace(/T(\d)/, (_, d) => `T${(Number(d) + 1) % 2}`);
+    expect(edited[9]).not.toBe(lines[9]);
+    writeFileSync(file, `${edited.join('\n')}\n`);
+    expect(await session.steps(0, 20)).toBeUndefined();
+    // The session reads the file again: the new instant, as a fresh session shows it.
+    await session.refresh();
+    expect(heard.length).toBeGreaterThan(0);
+    const shown = await session.steps(0, 20);
+    expect(shown?.[9]?.event.at).toBe(JSON.parse(edited[9] as string).at);
+    const fresh = new LogSession(file);
+    await fresh.refresh();
+    expect(JSON.stringify(shown)).toBe(JSON.stringify(await fresh.steps(0, 20)));
+    fresh.close();
     session.close();
   });
 
@@ -281,8 +307,7 @@ describe('the inspector server', () => {
     const file = join(dir, 'long.jsonl');
     const lines = writeGenerated(file, 2500, 5).split('\n').filter(Boolean);
     const server = await serve(file);
-    const all = server.session.view().steps;
-    expect(all).toHaveLength(2500);
+    const all = actorSteps(lines);
     const types = lines.map((line) => (JSON.parse(line) as { type: string }).type);
     const log = JSON.parse((await rawGet(server.url, '/api/log')).body) as LogView;
     expect(log).toMatchObject({ from: 0, count: 2500, start: 1500 });

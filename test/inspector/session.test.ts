@@ -8,7 +8,7 @@ import { encodeLockInfo } from '../../store/lockRecord.js';
 import type { LogSource } from '../../store/logSource.js';
 import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { toJsonl } from '../properties/settings.js';
-import { novemberLines, writeLog } from './fixtures.js';
+import { actorSteps, novemberLines, writeLog } from './fixtures.js';
 
 describe('LogSession: following a log as it grows', () => {
   it('a line read while its writer held the lock is shown once the writer lets go, though the log itself no longer changes', async () => {
@@ -230,6 +230,56 @@ describe('LogSession: a log read from a source (a PostgreSQL stream)', () => {
           JSON.stringify(want.report),
         );
       }
+    }
+  });
+
+  it('gives the older steps of a long source read again from it, from their seq on when it can', async () => {
+    const lines = toJsonl([...generatedLog({ events: 2300, seed: 13 })])
+      .split('\n')
+      .filter(Boolean);
+    const text = `${lines.join('\n')}\n`;
+    const oracle = actorSteps(lines);
+    const asked: number[] = [];
+    const after: LogSource = {
+      ...sourceOf(text),
+      chunksAfter: async function* (seq: number) {
+        asked.push(seq);
+        yield Buffer.from(
+          lines
+            .slice(seq)
+            .map((line) => `${line}\n`)
+            .join(''),
+        );
+      },
+    };
+    for (const source of [sourceOf(text), after]) {
+      const session = new LogSession('generated.jsonl', { source });
+      await session.refresh();
+      expect(session.count).toBe(2300);
+      asked.length = 0;
+      for (const [start, end] of [
+        [0, 2300],
+        [5, 6],
+        [640, 1300],
+        [1299, 2300],
+      ] as const) {
+        expect(
+          JSON.parse(JSON.stringify(await session.steps(start, end))),
+          `${start}–${end}`,
+        ).toEqual(oracle.slice(start, end));
+      }
+      // Reports between the states kept read their events again too.
+      for (const seq of [1, 700, 1301]) {
+        const want = await replayLog(sourceOf(text).chunks(), {
+          until: seq,
+          file: 'stream generated',
+        });
+        expect(JSON.stringify(await session.report(seq)), `seq ${seq}`).toBe(
+          JSON.stringify(want.report),
+        );
+      }
+      if (source === after) expect(asked.filter((seq) => seq > 0).length).toBeGreaterThan(0);
+      session.close();
     }
   });
 
