@@ -55,6 +55,9 @@ export function changedLeaves(before: unknown, after: unknown): ChangedLeaf[] {
     value !== null && typeof value === 'object';
   /** Leaves of `b` that `a` lacks or has another value at (`aHas`: whether `a` is there at all). */
   const added = (a: unknown, aHas: boolean, b: unknown): void => {
+    // The same object: none of its leaves differ (reports replayed from one state share the
+    // parts no event since has touched).
+    if (aHas && a === b) return;
     if (isNode(b)) {
       const inA = aHas && isNode(a);
       for (const key of Object.keys(b)) {
@@ -69,6 +72,7 @@ export function changedLeaves(before: unknown, after: unknown): ChangedLeaf[] {
   };
   /** Leaves of `a` that `b` lacks. */
   const removed = (a: unknown, b: unknown, bHas: boolean): void => {
+    if (bHas && a === b) return;
     if (isNode(a)) {
       const inB = bHas && isNode(b);
       for (const key of Object.keys(a)) {

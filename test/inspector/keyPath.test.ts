@@ -59,7 +59,38 @@ function edit(value: unknown, [at, item, drop]: [number, unknown, boolean]): voi
   else target[`k${at}`] = item;
 }
 
-/** Two objects of JSON: unrelated, the same, or the second the first with a few keys changed. */
+/**
+ * `value` with the edit made on copies of the containers that lead to the one edited, all else
+ * shared, as two reports replayed from one state share what no event since has touched.
+ */
+function editShared(value: unknown, [at, item, drop]: [number, unknown, boolean]): unknown {
+  const paths: string[][] = [];
+  const collect = (v: unknown, keys: string[]) => {
+    if (v !== null && typeof v === 'object') {
+      paths.push(keys);
+      for (const [key, child] of Object.entries(v)) collect(child, [...keys, key]);
+    }
+  };
+  collect(value, []);
+  if (paths.length === 0) return value;
+  const copy = (v: unknown): Record<string, unknown> =>
+    Array.isArray(v)
+      ? ([...v] as unknown as Record<string, unknown>)
+      : { ...(v as Record<string, unknown>) };
+  const root = copy(value);
+  let node = root;
+  for (const key of paths[at % paths.length] as string[]) {
+    node[key] = copy(node[key]);
+    node = node[key] as Record<string, unknown>;
+  }
+  edit(node, [0, item, drop]);
+  return root;
+}
+
+/**
+ * Two objects of JSON: unrelated, equal, one and the same, or the second the first with a few
+ * keys changed (on a deep copy, or on copies of only the containers on the way).
+ */
 const report = fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 3 }), {
   maxKeys: 6,
 });
@@ -68,10 +99,16 @@ const pairs = fc
     report,
     report,
     fc.array(fc.tuple(fc.nat(), fc.jsonValue({ maxDepth: 2 }), fc.boolean()), { maxLength: 4 }),
-    fc.constantFrom('edited', 'other', 'same'),
+    fc.constantFrom('edited', 'other', 'same', 'identical', 'shared'),
   )
   .map(([before, other, edits, how]) => {
     if (how === 'other') return [before, other] as const;
+    if (how === 'identical') return [before, before] as const;
+    if (how === 'shared') {
+      let after: unknown = before;
+      for (const e of edits) after = editShared(after, e);
+      return [before, after] as const;
+    }
     const after = structuredClone(before) as unknown;
     if (how === 'edited') for (const e of edits) edit(after, e);
     return [before, after] as const;
