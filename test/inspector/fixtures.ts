@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActor, type StateValue } from 'xstate';
 import { machineGraph } from '../../inspector/graph.js';
+import type { StepView } from '../../inspector/protocol.js';
 import { dealMachine } from '../../machines/index.js';
 import { truceBin } from '../cli/truce.js';
 
@@ -244,22 +245,12 @@ export function injectionLog(): string[] {
   );
 }
 
-/** A step as the oracle sees it: the line parsed, the state and transitions an XState actor took. */
-export interface OracleStep {
-  seq: number;
-  line: number;
-  event: { seq: number; id: string; type: string; at: string; data: unknown; source?: unknown };
-  before: string;
-  after: string;
-  transitions: string[];
-}
-
 /**
- * The steps of a log of legal events (no BOM, no blank line), each line parsed with `JSON.parse`
- * and sent to an XState actor of the deal machine: the state path before and after, and the
+ * The steps (as the inspector's protocol shapes them) of a log of legal events (no BOM, no blank
+ * line), each line parsed with `JSON.parse` and sent to an XState actor of the deal machine: the state path before and after, and the
  * ids of the transitions of its microsteps. Nothing of the session is used.
  */
-export function actorSteps(lines: string[]): OracleStep[] {
+export function actorSteps(lines: string[]): StepView[] {
   const { idOf } = machineGraph(dealMachine);
   let taken: string[] = [];
   const actor = createActor(dealMachine, {
@@ -274,7 +265,7 @@ export function actorSteps(lines: string[]): OracleStep[] {
       : Object.entries(value)
           .map(([key, inner]) => (inner === undefined ? key : `${key}.${path(inner)}`))
           .join(',');
-  const steps: OracleStep[] = [];
+  const steps: StepView[] = [];
   for (const [i, text] of lines.entries()) {
     const parsed = JSON.parse(text);
     const before = path(actor.getSnapshot().value);
