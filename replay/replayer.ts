@@ -48,6 +48,13 @@ export interface ReplayerOptions {
   from?: ReplaySnapshot;
   /** The log's file name, for error messages. */
   file?: string;
+  /**
+   * False: follow the machine only, folding no projection (the inspector's steps need the
+   * states and transitions, and take each report from elsewhere). The machine alone decides
+   * what is taken, so the steps are the same; {@link Replayer.report}, `snapshot`,
+   * `projection` and `checkpoint` then throw. True by default.
+   */
+  project?: boolean;
 }
 
 /**
@@ -67,7 +74,8 @@ export class Replayer {
   /** False once the machine failed, or when resumed from a snapshot that was not active. */
   #active: boolean;
   readonly #file: string | undefined;
-  readonly #folder: ProjectionFolder;
+  /** Undefined for a replayer that follows the machine only (`project: false`). */
+  readonly #folder: ProjectionFolder | undefined;
   #seq: number;
 
   constructor(options: ReplayerOptions = {}) {
@@ -103,7 +111,10 @@ export class Replayer {
       this.#state = this.#chart.initial;
       this.#active = true;
     }
-    this.#folder = new ProjectionFolder(from?.projection ?? initialDealProjection);
+    this.#folder =
+      options.project === false
+        ? undefined
+        : new ProjectionFolder(from?.projection ?? initialDealProjection);
     this.#seq = from?.seq ?? 0;
     this.#file = options.file;
   }
@@ -160,13 +171,13 @@ export class Replayer {
     this.#seq = event.seq;
     // The machine's own resolution of this event: the projections fold it, never decide it.
     const decided: DecidedEvent = { event, resolution: after.context.resolution };
-    this.#folder.fold(decided);
+    this.#folder?.fold(decided);
     return decided;
   }
 
   /** The projections as they stand. */
   projection(): DealProjection {
-    return this.#folder.projection();
+    return this.#projecting().projection();
   }
 
   /** The DESIGN §6 report as it stands, obligations evaluated at `asOf` (the last event's time by default). */
@@ -206,8 +217,17 @@ export class Replayer {
    * const { state, lists } = replayer.checkpoint(false);
    */
   checkpoint(keep: boolean): { state: ReplaySnapshot; lists: ListEdit[] } {
-    const { projection, lists } = this.#folder.checkpoint(keep);
+    const { projection, lists } = this.#projecting().checkpoint(keep);
     return { state: this.#resumable(projection), lists };
+  }
+
+  #projecting(): ProjectionFolder {
+    if (this.#folder === undefined) {
+      throw new Error(
+        'this replayer follows the machine only (project: false): it has no projections',
+      );
+    }
+    return this.#folder;
   }
 
   /** The state as an XState snapshot of the deal machine (with another context, if given). */

@@ -39,6 +39,8 @@ function compareWithActor(events: readonly TruceEvent[]): number {
     },
   }).start();
   const replayer = new Replayer();
+  // The machine alone (the inspector's): the same verdicts, states and transitions.
+  const machineOnly = new Replayer({ project: false });
   const decided: DecidedEvent[] = [];
   let refused = 0;
   for (const event of events) {
@@ -55,6 +57,23 @@ function compareWithActor(events: readonly TruceEvent[]): number {
     } catch (error) {
       if (!(error instanceof RejectedEventError)) throw error;
       rejection = error;
+    }
+    const alone: unknown[] = [];
+    let aloneRefused: string | null = null;
+    try {
+      machineOnly.apply(event, event.seq, alone);
+    } catch (error) {
+      if (!(error instanceof RejectedEventError)) throw error;
+      aloneRefused = error.message;
+    }
+    if (
+      aloneRefused !== (rejection?.message ?? null) ||
+      machineOnly.state !== replayer.state ||
+      alone.length !== transitions.length ||
+      alone.some((t, i) => t !== transitions[i]) ||
+      !isDeepStrictEqual(machineOnly.context, replayer.context)
+    ) {
+      throw new Error(`${where}: the machine alone differs from the replay`);
     }
     if (after === before) {
       if (rejection === null)
