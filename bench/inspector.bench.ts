@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
-import { compare, printComparison } from './measure.js';
+import { compare, printComparison, timeProcessRss } from './measure.js';
 
 const root = join(import.meta.dirname, '..');
 const truce = join(root, 'dist', 'cli', 'main.js');
@@ -18,13 +18,12 @@ const EVENTS = Number(process.env.TRUCE_BENCH_INSPECTOR_EVENTS ?? 100_000);
  * step, and a jump by the slider to the middle of the log. One `truce inspect` serves every run;
  * each run is a new page. `TRUCE_BENCH_BEFORE=DIR` (another built checkout) adds its page's
  * opening to the same run. Skipped, with a line saying so, where Chromium is missing.
+ *
+ * First, without a browser: `truce inspect` until it prints its address, and its peak RSS then,
+ * against `truce replay LOG --json --no-cache` of the same log (the read it must make at least).
  */
 export default async function run(): Promise<void> {
   if (!existsSync(truce)) throw new Error(`${truce} is missing: run npm run build first`);
-  if (!existsSync(CHROMIUM)) {
-    console.log(`skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)`);
-    return;
-  }
   const dir = mkdtempSync(join(tmpdir(), 'truce-inspector-bench-'));
   const log = join(dir, 'generated.jsonl');
   writeFileSync(
@@ -33,8 +32,19 @@ export default async function run(): Promise<void> {
       maxBuffer: 1 << 30,
     }),
   );
-  const server = await startInspect(truce, log);
   const before = process.env.TRUCE_BENCH_BEFORE;
+  try {
+    await serverOpening(log, before);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  if (!existsSync(CHROMIUM)) {
+    console.log(`skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or CHROMIUM_PATH)`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  const server = await startInspect(truce, log);
   const other = before
     ? await startInspect(join(before, 'dist', 'cli', 'main.js'), log)
     : undefined;
@@ -112,6 +122,59 @@ export default async function run(): Promise<void> {
     other?.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `truce inspect LOG` of this build (and of `before`'s) until it prints its address, with its
+ * peak RSS then (Linux's `VmHWM`; none elsewhere), against a replay of the whole log.
+ */
+async function serverOpening(log: string, before: string | undefined): Promise<void> {
+  const opening = async (bin: string) => {
+    const started = performance.now();
+    const { child } = await startInspect(bin, log);
+    const ms = performance.now() - started;
+    let rssMb: number | undefined;
+    try {
+      const hwm = /VmHWM:\s*(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      if (hwm) rssMb = Number(hwm[1]) / 1024;
+    } catch {
+      // No /proc: the time alone.
+    }
+    await stop(child);
+    return rssMb === undefined ? { ms } : { ms, rssMb };
+  };
+  const result = await compare({
+    bench: 'inspector',
+    runs: 5,
+    warmup: true,
+    baseline: {
+      label: `truce replay LOG --json --no-cache (${EVENTS} events)`,
+      run: () => timeProcessRss([truce, 'replay', log, '--json', '--no-cache']),
+    },
+    subjects: [
+      { label: 'truce inspect LOG, until it prints its address', run: () => opening(truce) },
+      ...(before
+        ? [
+            {
+              label: `the same, the build in ${before}`,
+              run: () => opening(join(before, 'dist', 'cli', 'main.js')),
+            },
+          ]
+        : []),
+    ],
+  });
+  printComparison(result, { figure: 'ms', unit: 'ms', extra: { rssMb: 'MB peak RSS' } });
+}
+
+/** Stops a child and waits for it to exit. */
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    }
+  });
 }
 
 /** `truce inspect LOG --port 0` of the build `bin`, once it prints its address. */
