@@ -1,11 +1,18 @@
+import { constants } from 'node:fs';
 import { z } from 'zod';
 import { IdIndex, type IdIndexParts } from '../events/index.js';
 import type { DealProjection } from '../projections/index.js';
-import { REPLAY_SNAPSHOT_VERSION, Replayer, type ReplaySnapshot } from '../replay/index.js';
+import {
+  REPLAY_SNAPSHOT_VERSION,
+  Replayer,
+  type ReplaySnapshot,
+  writeCompactJson,
+} from '../replay/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import { createHash, randomBytes } from './nodeCrypto.js';
 import { StoredIds } from './storedIds.js';
 import type { StoreFs } from './storeFs.js';
+import { writeAll } from './writePieces.js';
 
 /**
  * The sidecar's version. 2 (4 December 2026): the ids of a long log kept compact
@@ -213,11 +220,25 @@ export async function saveSnapshot(
     replay: checkpoint.state.replayer.snapshot(),
   };
   const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  let fd: number | undefined;
   try {
-    await fs.writeFile(temp, JSON.stringify(snapshot));
+    // Written in pieces: the text of a million events' state (30 MB) was held whole, then again
+    // as bytes, and the first append to such a log peaked 100 MB above its replay.
+    fd = fs.openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
+    const file = fd;
+    writeAll(fs, file, (write) => writeCompactJson(snapshot, write));
+    fd = undefined;
+    fs.closeSync(file);
     await fs.rename(temp, path);
     return true;
   } catch {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Nothing more to do: the temp file goes below.
+      }
+    }
     await fs.unlink(temp).catch(() => undefined);
     return false;
   }

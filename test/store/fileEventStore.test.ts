@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../cli/run.js';
 import { IdIndex, readLog, StoreError, ValidationError } from '../../events/index.js';
-import { replayLog } from '../../replay/index.js';
+import { Replayer, replayLog } from '../../replay/index.js';
 import {
   decodeLockInfo,
   FileEventStore,
@@ -23,6 +23,7 @@ import {
   nodeFs,
   type StoreFs,
 } from '../../store/index.js';
+import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { readAll, storeContract } from './contract.js';
 import { aid, illegal, opened } from './fixtures.js';
 
@@ -179,6 +180,52 @@ describe('FileEventStore', () => {
       expect(await open({ snapshotEvery: 10 }).append([aid('new')])).toMatchObject({ seqs: [14] });
       rmSync(`${log}.snapshot.json`);
       await expect(open().append([aid('new2')])).rejects.toThrow(/line 2 .*data\.trucks/);
+    });
+
+    it('is the compact JSON text of the state it covers, written in pieces', async () => {
+      // A state of some size: 3,000 generated events, the sidecar written after the first 2,048.
+      const events = [...generatedLog({ events: 3000, seed: 17 })];
+      const store = open({ snapshotEvery: 2048 });
+      for (let i = 0; i < events.length; i += 256) {
+        await store.append(events.slice(i, i + 256).map(({ seq: _seq, ...rest }) => rest));
+      }
+      const text = readFileSync(`${log}.snapshot.json`, 'utf8');
+      expect(text.length).toBeGreaterThan(100_000);
+      const snapshot = JSON.parse(text);
+      expect(text).toBe(JSON.stringify(snapshot));
+      // The replay state of the first `seq` events, replayed apart.
+      const seq = snapshot.seq as number;
+      expect(seq).toBeGreaterThanOrEqual(2048);
+      const replayer = new Replayer();
+      for (const event of events.slice(0, seq)) replayer.apply(event);
+      expect(JSON.stringify(snapshot.replay)).toBe(JSON.stringify(replayer.snapshot()));
+      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    });
+
+    it('that cannot be written (a full disk) costs nothing but speed: the append is kept and no temp file is left', async () => {
+      const sidecars = new Set<number>();
+      const full: StoreFs = {
+        ...nodeFs,
+        openSync: (path, flags, mode) => {
+          const fd = nodeFs.openSync(path, flags, mode);
+          if (path.startsWith(`${log}.snapshot.json.`)) sidecars.add(fd);
+          return fd;
+        },
+        writeSync: (fd, buffer, offset, length, position) => {
+          if (sidecars.has(fd)) {
+            throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+          }
+          return nodeFs.writeSync(fd, buffer, offset, length, position);
+        },
+      };
+      const store = open({ snapshotEvery: 2, fs: full });
+      expect(await store.append([opened(), aid('a1'), aid('a2')])).toMatchObject({
+        seqs: [1, 2, 3],
+      });
+      expect(sidecars.size).toBeGreaterThan(0);
+      expect(existsSync(`${log}.snapshot.json`)).toBe(false);
+      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+      expect(await open().append([aid('a2')])).toMatchObject({ seqs: [3], written: 0 });
     });
 
     it('is not trusted when the log no longer matches it: the log is replayed from the start', async () => {
