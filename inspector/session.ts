@@ -83,8 +83,14 @@ const graphIndex = machineGraph(dealMachine);
 /** Figures that move at every step, not listed among its changes. */
 const QUIET = new Set(['seq', 'at']);
 
-/** Reports kept after they were asked for. */
-const RECENT_REPORTS = 32;
+/**
+ * Whole reports kept after they were asked for: a step's and the one before it (what changed),
+ * and the two of the step before or after, for a page stepping back and forth. A report of a
+ * million events is 10–30 MB of heap: 32 of them, as kept until 5 December 2026, held 444 MB
+ * after as many jumps across the log. Any other is replayed from the state the checkpoint memo
+ * holds (tens of milliseconds near it) or from the cache.
+ */
+const RECENT_REPORTS = 4;
 
 /**
  * The replay states a session of a `source` log keeps at most. Each is a hand-out of the
@@ -104,7 +110,7 @@ export const SOURCE_CHECKPOINTS = 128;
  * ({@link LogSession.steps}). For a file also the ids of its steps and one running hash of the
  * bytes they came from (to prove them unchanged and read on after them). A report is replayed on
  * demand from the nearest checkpoint of the log's checkpoint cache (a source's: of the states the
- * session keeps, through the events after it, read again), and the last 32 asked for are kept.
+ * session keeps, through the events after it, read again), and the last 4 asked for are kept.
  *
  * @example
  * const session = new LogSession('deal.jsonl');
