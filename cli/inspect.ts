@@ -109,6 +109,10 @@ export async function inspectCommand(
   process.stdout.write(`truce inspector for ${log}: ${inspector.url}\n`);
   if (bridge) process.stdout.write(`Stately inspector bridge: ${bridge.url}\n`);
   process.stdout.write('Press Ctrl-C to stop.\n');
+  // The page asks first for the last step's report: replayed now, it is ready when the page
+  // comes. A long log without its checkpoint cache builds the cache here (seconds for a million
+  // events), which every later query reads.
+  void inspector.session.stepReport(inspector.session.count).catch(() => undefined);
   if (options.open) {
     openInBrowser(inspector.url);
     if (bridge && options.statelyUrl === undefined) openInBrowser(bridge.url);

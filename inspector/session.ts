@@ -149,6 +149,8 @@ export class LogSession {
   #spacing = 64;
   /** The last reports asked for, newest last: a page stepping back and forth asks again. */
   readonly #recent = new Map<number, ReplayReport>();
+  /** Reports being replayed, by revision and seq. */
+  readonly #pending = new Map<string, Promise<ReplayReport | undefined>>();
   /**
    * A log file's last state read from its cache: stepping on near one checkpoint (the next
    * event, the one before) resumes from it without reading and parsing its files again.
@@ -315,7 +317,11 @@ export class LogSession {
     return this.#revision;
   }
 
-  /** The report after event `seq` (0: before any event), or `undefined` past the last step. */
+  /**
+   * The report after event `seq` (0: before any event), or `undefined` past the last step. Asked
+   * again while it is being replayed, the same replay answers both (the first report of a long
+   * log without its checkpoint cache builds the cache: seconds for a million events).
+   */
   async report(seq: number): Promise<ReplayReport | undefined> {
     if (!Number.isSafeInteger(seq) || seq < 0 || seq > this.#table.count) return undefined;
     const known = this.#recent.get(seq);
@@ -324,6 +330,20 @@ export class LogSession {
       this.#recent.set(seq, known);
       return known;
     }
+    const key = `${this.#revision} ${seq}`;
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) return pending;
+    const replayed = this.#replayReport(seq);
+    this.#pending.set(key, replayed);
+    try {
+      return await replayed;
+    } finally {
+      this.#pending.delete(key);
+    }
+  }
+
+  /** {@link LogSession.report} replayed, from the file's cache or the source's kept states. */
+  async #replayReport(seq: number): Promise<ReplayReport | undefined> {
     const revision = this.#revision;
     let report: ReplayReport;
     if (this.#options.source) {

@@ -1,9 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { truce } from '../cli/truce.js';
+import { truce, writeGenerated } from '../cli/truce.js';
 import {
   november,
   novemberLines,
@@ -29,6 +39,20 @@ describe('truce inspect', () => {
     expect(log.status).toBe(200);
     expect(JSON.parse(log.body).steps).toHaveLength(22);
     expect(await r.stop()).toBe(0);
+  });
+
+  it("replays the last step's report as soon as it is up, before any page asks: a long log's checkpoint cache is built", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-prewarm-')), 'long.jsonl');
+    writeGenerated(file, 3000, 6);
+    // Past the cache's least size (256 KiB), so a report is replayed through the cache.
+    expect(statSync(file).size).toBeGreaterThan(256 * 1024);
+    const r = await startCli(file);
+    running.push(r);
+    // No request is made: the index appears once the report is replayed, up to the last event.
+    const index = join(`${file}.truce-cache`, 'index.json');
+    const deadline = Date.now() + 40_000;
+    await until(async () => existsSync(index) || Date.now() > deadline);
+    expect(JSON.parse(readFileSync(index, 'utf8')).end.seq).toBe(3000);
   });
 
   it('exits 4 with one sentence when the log does not exist', () => {

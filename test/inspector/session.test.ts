@@ -77,6 +77,16 @@ describe('LogSession: a file read on from the bytes it has proven', () => {
     return JSON.parse(JSON.stringify({ steps, problem }));
   }
 
+  it('answers two asks for one report while it is replayed with the one replay', async () => {
+    const lines = toJsonl([...generatedLog({ events: 300, seed: 23 })]).split(/(?<=\n)/);
+    const session = new LogSession(writeLog(lines));
+    await session.refresh();
+    const [a, b] = await Promise.all([session.report(250), session.report(250)]);
+    expect(a).toBeDefined();
+    expect(a).toBe(b);
+    session.close();
+  });
+
   it('after an append reads only the new lines', async () => {
     const lines = toJsonl([...generatedLog({ events: 200, seed: 21 })]).split(/(?<=\n)/);
     const file = writeLog(lines.slice(0, 150));
