@@ -164,7 +164,8 @@ describe('progress of truce commands', () => {
    */
   const inspectThenStop = (logName: string, out: string) =>
     `${[process.execPath, truceBin, 'inspect', logName, '--port', '0'].map((a) => `'${a}'`).join(' ')} > '${out}' & pid=$!; ` +
-    `until grep -q http '${out}'; do kill -0 $pid || exit 9; sleep 0.1; done; kill -TERM $pid; wait $pid`;
+    // The background command's output file may not exist yet when the first grep looks.
+    `until grep -qs http '${out}'; do kill -0 $pid || exit 9; sleep 0.1; done; kill -TERM $pid; wait $pid`;
 
   it.skipIf(!hasScript)('inspect shows progress while it opens a log, then clears it', () => {
     const out = join(dir, 'inspect-out.txt');
