@@ -637,8 +637,8 @@ export class LogSession {
       const id = graphIndex.idOf.get(def);
       if (id !== undefined) ids.push(id);
     }
-    // One list for each way through the chart (75 among 100,000 generated events), not a list
-    // a step: none is ever changed once made.
+    // The table keeps one list for each way through the chart (75 among 100,000 generated
+    // events), not a list a step, and the step as numbers once it leaves the latest few.
     const step: StepView = {
       seq: entry.event.seq,
       line: entry.line,
