@@ -78,23 +78,22 @@ export interface LogView {
   revision: number;
   /** Index in the log's steps from which this message applies; 0 for the whole log. */
   from: number;
-  /** The steps from index `start` (`from` when absent) on: all of them, or the last few. */
+  /** The steps from index `start` on: all of them, or the last few. */
   steps: StepView[];
   problem: ProblemView | null;
   /**
-   * How many steps the log has (`from + steps.length` when absent). The server sends at most
-   * {@link STEP_WINDOW} steps in a message; the page asks for others a window at a time
-   * (`GET /api/steps/:start`, a {@link StepsView}).
+   * How many steps the log has. The server sends at most {@link STEP_WINDOW} steps in a message;
+   * the page asks for others a window at a time (`GET /api/steps/:start`, a {@link StepsView}).
    */
-  count?: number;
-  /** Index of `steps[0]` in the log's steps, when not `from`. */
-  start?: number;
+  count: number;
+  /** Index of `steps[0]` in the log's steps (`from`, or later when the steps since are many). */
+  start: number;
   /**
    * For each step from `from` to `count`, `1` if it moved the statechart to another state and
    * `0` if not: the page lists a step that moves on two lines, and lays out the rows of steps it
    * has not fetched with this.
    */
-  moves?: string;
+  moves: string;
 }
 
 /** Steps a message or a window carries at most. */

@@ -275,18 +275,14 @@ function apply(view: LogView): void {
   const from = Math.min(view.from, shown);
   if (view.from < count || view.revision !== revision) shownSteps.clear();
   revision = view.revision;
-  const total = view.count ?? view.from + view.steps.length;
-  const start = view.start ?? view.from;
   // The steps before `from` stand (those fetched, and the holes); the rest is this message's.
   steps.length = from;
-  steps.length = total;
+  steps.length = view.count;
   view.steps.forEach((step, i) => {
-    steps[start + i] = step;
+    steps[view.start + i] = step;
   });
-  moves =
-    moves.slice(0, from) +
-    (view.moves ?? view.steps.map((step) => (step.before === step.after ? '0' : '1')).join(''));
-  count = total;
+  moves = moves.slice(0, from) + view.moves;
+  count = view.count;
   // Windows asked for before this revision answer for it no more: asked for again when listed.
   windows.clear();
   problem = view.problem;
