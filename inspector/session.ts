@@ -40,7 +40,7 @@ import {
   type StepReportView,
   type StepView,
 } from './protocol.js';
-import { StepTable } from './stepTable.js';
+import { type StepRow, StepTable } from './stepTable.js';
 
 /** Options of {@link LogSession}. */
 export interface LogSessionOptions {
@@ -213,9 +213,8 @@ export class LogSession {
     if (start >= this.#table.tailStart) return this.#table.kept(start, upto);
     const revision = this.#revision;
     const steps: StepView[] = [];
-    const table = this.#table;
-    const read = await this.#reread(start, upto, (entry, index) => {
-      const { line, before, after, transitions } = table.row(index);
+    const read = await this.#reread(start, upto, (entry, index, row) => {
+      const { line, before, after, transitions } = row;
       steps.push({
         seq: index + 1,
         line,
@@ -254,7 +253,7 @@ export class LogSession {
   async #reread(
     start: number,
     end: number,
-    each: (entry: LogEntry, index: number) => void,
+    each: (entry: LogEntry, index: number, row: StepRow) => void,
   ): Promise<boolean> {
     if (start >= end) return true;
     const table = this.#table;
@@ -291,7 +290,7 @@ export class LogSession {
               lineHash(entry.text) !== row.hash
             )
               break reading;
-            each(entry, index);
+            each(entry, index, row);
           }
           if (++index === end) break reading;
         }
