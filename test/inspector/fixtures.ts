@@ -3,9 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { createActor, type StateValue } from 'xstate';
 import { machineGraph } from '../../inspector/graph.js';
 import type { StepView } from '../../inspector/protocol.js';
+import type { LogSession } from '../../inspector/session.js';
 import { dealMachine } from '../../machines/index.js';
 import { truceBin } from '../cli/truce.js';
 
@@ -284,4 +286,18 @@ export function actorSteps(lines: string[]): StepView[] {
   }
   actor.stop();
   return steps;
+}
+
+/** Expects each window `[start, end)` of `session`'s steps to be the oracle's, as JSON gives them. */
+export async function expectWindows(
+  session: LogSession,
+  oracle: readonly StepView[],
+  windows: ReadonlyArray<readonly [number, number]>,
+): Promise<void> {
+  for (const [start, end] of windows) {
+    expect(
+      JSON.parse(JSON.stringify(await session.steps(start, end))),
+      `steps ${start}–${end}`,
+    ).toEqual(oracle.slice(start, end));
+  }
 }
