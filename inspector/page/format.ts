@@ -1,6 +1,4 @@
 export {
-  type ChangedLeaf,
-  changedLeaves,
   expandLists,
   keyPath,
   splitKeyPath,

@@ -1,7 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { cutLists, expandLists } from '../../inspector/keyPaths.js';
-import { changedLeaves, keyPath, splitKeyPath, valueAt } from '../../inspector/page/format.js';
+import { changedLeaves, cutLists, expandLists } from '../../inspector/keyPaths.js';
+import { keyPath, splitKeyPath, valueAt } from '../../inspector/page/format.js';
 
 // Issue 11, finding 9: a category or party named with a `.` was shown as "—" (the page split
 // its key paths on every `.`).
