@@ -55,6 +55,21 @@ describe('truce inspect', () => {
     expect(JSON.parse(readFileSync(index, 'utf8')).end.seq).toBe(3000);
   });
 
+  it('stopped while that report is still replayed, exits 0 and leaves a cache every query can use', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-prewarm-stop-')), 'long.jsonl');
+    // Long enough that building its cache takes a while after the address is printed.
+    writeGenerated(file, 60_000, 8);
+    const r = await startCli(file);
+    expect(await r.stop()).toBe(0);
+    // Whatever the stop left of the cache, a query through it answers as one without it.
+    const cached = truce(['replay', file]);
+    const cold = truce(['replay', file, '--no-cache']);
+    expect(cached.status).toBe(0);
+    expect(cached.stdout).toBe(cold.stdout);
+    const again = truce(['status', file, '--until', '59000']);
+    expect(again.stdout).toBe(truce(['status', file, '--until', '59000', '--no-cache']).stdout);
+  });
+
   it('exits 4 with one sentence when the log does not exist', () => {
     const result = truce(['inspect', 'no/such/log.jsonl', '--port', '0']);
     expect(result.status).toBe(4);
