@@ -207,7 +207,8 @@ export function registerAppend(program: Command): void {
       for (const warning of newEventWarnings(events, await opened.lastEventAt(), batchName)) {
         process.stderr.write(`${warning}\n`);
       }
-      // A log with no sidecar yet (or long past it) is replayed first: seconds for a million events.
+      // A log with no sidecar yet (or long past it) is replayed first, from its checkpoint cache
+      // when a replay left one: else seconds for a million events.
       const progress = startProgress({
         what: `appending to ${log}`,
         totalBytes: await sizeOf(opened),
@@ -218,6 +219,9 @@ export function registerAppend(program: Command): void {
           batchName,
           onProgress: (seq, bytes) => progress.update(seq, bytes),
           warn: (message) => progress.note(`warning: ${message}\n`),
+          ...(process.argv.includes('--debug')
+            ? { note: (message: string) => progress.note(`note: ${message}\n`) }
+            : {}),
         });
         result = await store.append(events, expectation);
       } finally {

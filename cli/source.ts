@@ -155,6 +155,8 @@ export interface StoreOptions {
   onProgress?: (seq: number, bytes: number) => void;
   /** Where the file store's warnings (a torn last line repaired) go; stderr by default. */
   warn?: (message: string) => void;
+  /** Hears why the file store did not resume from the log's checkpoint cache (`--debug`). */
+  note?: (message: string) => void;
 }
 
 /** The LOG argument's help, where `--store URL --stream NAME` may stand in for it. */
@@ -242,12 +244,13 @@ function openFile(target: Extract<LogTarget, { kind: 'file' }>): OpenLog {
       source: path,
       options: { file: path, ...(await committedEnd(path)) },
     }),
-    store: async ({ batchName, onProgress, warn }) => {
+    store: async ({ batchName, onProgress, warn, note }) => {
       const { FileEventStore } = await import('../store/fileEventStore.js');
       return new FileEventStore(path, {
         batchName,
         ...(onProgress ? { onProgress } : {}),
         ...(warn ? { warn } : {}),
+        ...(note ? { note } : {}),
       });
     },
     requireExisting: async (verb) => {

@@ -15,6 +15,9 @@ import {
   type TruceEvent,
   ValidationError,
 } from '../events/index.js';
+import { Replayer } from '../replay/index.js';
+import { latestCachedState } from './cachedState.js';
+import { CACHE_MIN_BYTES } from './cacheMinBytes.js';
 import {
   type Checkpoint,
   emptyCheckpoint,
@@ -44,7 +47,7 @@ import { identityOf, realLogPathSync } from './logPath.js';
 import { leftDirty, prepareAppend } from './prepareAppend.js';
 import { moveAside } from './recovery.js';
 import { loadSnapshot, saveSnapshot, snapshotPathOf } from './snapshot.js';
-import { checkSettling, findIdSeqs } from './storedIds.js';
+import { checkSettling, findIdSeqs, idsOfLines } from './storedIds.js';
 import { errnoOf, nodeFs, type StoreFs } from './storeFs.js';
 
 /** Options of {@link FileEventStore}. */
@@ -75,6 +78,14 @@ export interface FileEventStoreOptions {
    * events), for a progress line.
    */
   onProgress?: (seq: number, bytes: number) => void;
+  /**
+   * From how many bytes a log with no sidecar resumes from its checkpoint cache, when a replay
+   * left one ({@link CACHE_MIN_BYTES}, the size from which replays make one; tests use less).
+   * `Infinity` never reads the cache.
+   */
+  cacheMinBytes?: number;
+  /** Told, in a line, why the checkpoint cache was not used (`--debug` prints it). */
+  note?: (message: string) => void;
 }
 
 const { O_RDWR, O_RDONLY, O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK } = constants;
@@ -110,6 +121,8 @@ export class FileEventStore implements EventStore {
   readonly #batchName: string;
   readonly #exactIds: number | undefined;
   readonly #onProgress: ((seq: number, bytes: number) => void) | undefined;
+  readonly #cacheMinBytes: number;
+  readonly #note: (message: string) => void;
   #cached: Checkpoint | undefined;
   /** The lock paths this store has swept for orphan temp files already. */
   readonly #swept = new Set<string>();
@@ -133,6 +146,8 @@ export class FileEventStore implements EventStore {
     this.#batchName = options.batchName ?? 'the batch';
     this.#exactIds = options.exactIds;
     this.#onProgress = options.onProgress;
+    this.#cacheMinBytes = options.cacheMinBytes ?? CACHE_MIN_BYTES;
+    this.#note = options.note ?? (() => {});
   }
 
   /** The lock file beside the log, as named (the store locks beside the log's real path). */
@@ -588,10 +603,56 @@ export class FileEventStore implements EventStore {
     } catch (error) {
       throw this.#ioError('read', error);
     }
+    base ??= await this.#fromCache(fd, size, ino, real);
     base ??= emptyCheckpoint(ino, this.#name, this.#exactIds);
     if (base.bytes !== size) return this.#replayTail(fd, base, size, real);
     this.#cached = base;
     return base;
+  }
+
+  /**
+   * The state of a long log with no sidecar where its checkpoint cache last holds (a replay, a
+   * `status` or an import left it): a million events' first append replayed them all. Its ids
+   * are read from the lines before it (`idsOfLines`, without parsing most), into the index a
+   * replay would have filled, so the sidecar the append then writes is the one a replay from
+   * the first line would have written. Undefined when the cache holds no state for the log, or
+   * a line does not give its id: the log is replayed from its first line.
+   */
+  async #fromCache(
+    fd: number,
+    size: number,
+    ino: number,
+    real: string,
+  ): Promise<Checkpoint | undefined> {
+    if (size < this.#cacheMinBytes) return undefined;
+    const found = await latestCachedState(real, fd, size, { fs: this.#fs, note: this.#note });
+    if (found === undefined) return undefined;
+    const { mark, replay } = found;
+    const ids = await idsOfLines(this.#fs, fd, mark.bytes, mark.seq, this.#exactIds, (error) =>
+      this.#ioError('read', error),
+    );
+    if (ids === undefined) return undefined;
+    let replayer: Replayer;
+    try {
+      replayer = new Replayer({ from: replay, file: this.#name });
+    } catch {
+      return undefined;
+    }
+    const checkpoint: Checkpoint = {
+      state: { head: mark.seq, ids, replayer },
+      bytes: mark.bytes,
+      ino,
+      lastLineStart: mark.lastLineStart,
+      lastLineHash: mark.lastLineHash,
+      // No sidecar holds it: the next append past `snapshotEvery` events writes one.
+      snapshotSeq: 0,
+    };
+    try {
+      // Read back through this store's own descriptor, as a sidecar's checkpoint is.
+      return verifyCheckpoint(this.#fs, fd, checkpoint, size, ino);
+    } catch (error) {
+      throw this.#ioError('read', error);
+    }
   }
 
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */

@@ -1,9 +1,11 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdIndex } from '../../events/index.js';
-import { findIdSeqs, nodeFs, StoredIds, UnsettledId } from '../../store/index.js';
+import { findIdSeqs, idsOfLines, nodeFs, StoredIds, UnsettledId } from '../../store/index.js';
+import { numRuns, seed } from '../properties/settings.js';
 
 let dir: string;
 beforeEach(() => {
@@ -89,5 +91,105 @@ describe('StoredIds', () => {
     ids.forgetSettled();
     expect(() => ids.get('b')).toThrow(UnsettledId);
     expect(new StoredIds(new IdIndex()).get('a')).toBeUndefined();
+  });
+});
+
+describe('idsOfLines', () => {
+  /** `idsOfLines` of a log of `text`, its first `lines` lines (all by default) up to `end`. */
+  async function idsOf(text: string, exactLimit?: number, lines?: number, end?: number) {
+    const path = join(dir, 'log.jsonl');
+    writeFileSync(path, text);
+    const fd = openSync(path, 'r');
+    try {
+      const all = text.split('\n').length - 1;
+      const bytes = end ?? Buffer.byteLength(text);
+      return await idsOfLines(nodeFs, fd, bytes, lines ?? all, exactLimit, (e) => e as Error);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The oracle: each line parsed (a BOM dropped), its id added at its seq to a fresh index. */
+  function indexOf(text: string, exactLimit?: number): IdIndex {
+    const index = new IdIndex(exactLimit === undefined ? {} : { exactLimit });
+    for (const [i, one] of text
+      .replace(/^\uFEFF/, '')
+      .split('\n')
+      .slice(0, -1)
+      .entries()) {
+      const { id, seq } = JSON.parse(one) as { id: string; seq: number };
+      expect(seq).toBe(i + 1);
+      index.add(id, seq);
+    }
+    return index;
+  }
+
+  /** A line as truce writes it, or in one of the other ways a JSON Lines file may hold it. */
+  const shapes = {
+    truce: (seq: number, id: string) => `{"seq":${seq},"id":${JSON.stringify(id)},"type":"x"}`,
+    idFirst: (seq: number, id: string) => `{"id":${JSON.stringify(id)},"seq":${seq},"type":"x"}`,
+    spaced: (seq: number, id: string) => `{ "seq": ${seq}, "id": ${JSON.stringify(id)} }`,
+    escaped: (seq: number, id: string) =>
+      `{"seq":${seq},"id":"${[...id].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"}`,
+    crlf: (seq: number, id: string) => `{"seq":${seq},"id":${JSON.stringify(id)}}\r`,
+  };
+  type Shape = keyof typeof shapes;
+
+  it('gives the index a replay of the lines fills, whatever the shape of each line, its id or the first line (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          fc.oneof(
+            fc.string({ unit: 'grapheme' }),
+            fc.nat().map((n) => `gen-${n}`),
+          ),
+          {
+            minLength: 1,
+            maxLength: 60,
+          },
+        ),
+        fc.array(fc.constantFrom<Shape>('truce', 'truce', 'idFirst', 'spaced', 'escaped', 'crlf')),
+        fc.boolean(),
+        fc.constantFrom(undefined, 0, 3),
+        async (ids, kinds, bom, exactLimit) => {
+          const text = `${bom ? '\uFEFF' : ''}${ids.map((id, i) => `${shapes[kinds[i] ?? 'truce'](i + 1, id)}\n`).join('')}`;
+          const got = await idsOf(text, exactLimit);
+          expect(got).toBeDefined();
+          const want = indexOf(text, exactLimit);
+          expect(got?.index.toParts()).toEqual(want.toParts());
+          expect(got?.size).toBe(ids.length);
+        },
+      ),
+      { numRuns, seed },
+    );
+  });
+
+  it('gives nothing for lines a replay would not have taken as they are: a repeated id, a seq out of place, a line with no id, too few or too many lines, or an end inside a line', async () => {
+    const ok = `${shapes.truce(1, 'a')}\n${shapes.truce(2, 'b')}\n${shapes.truce(3, 'c')}\n`;
+    expect((await idsOf(ok))?.size).toBe(3);
+    expect(await idsOf(ok.replace('"c"', '"a"'))).toBeUndefined();
+    expect(await idsOf(ok.replace('"c"', '"a"'), 0)).toBeUndefined();
+    expect(await idsOf(ok.replace('"seq":3', '"seq":4'))).toBeUndefined();
+    expect(await idsOf(ok.replace('"seq":2', '"seq":02'))).toBeUndefined();
+    expect(await idsOf(ok.replace('"id":"b"', '"id":7'))).toBeUndefined();
+    expect(await idsOf(ok.replace('"id":"b"', '"name":"b"'))).toBeUndefined();
+    expect(await idsOf(`${ok}not json\n`, undefined, 4)).toBeUndefined();
+    expect(await idsOf(ok, undefined, 2)).toBeUndefined();
+    expect(await idsOf(ok, undefined, 4)).toBeUndefined();
+    expect(await idsOf(ok, undefined, 3, Buffer.byteLength(ok) - 1)).toBeUndefined();
+    // Two lines of the three, up to the end of the second.
+    expect((await idsOf(ok, undefined, 2, ok.indexOf('\n', ok.indexOf('\n') + 1) + 1))?.size).toBe(
+      2,
+    );
+  });
+
+  it('reads a log of many chunks whole, its lines across their bounds', async () => {
+    const pad = 'x'.repeat(900);
+    let text = '';
+    for (let seq = 1; seq <= 3_000; seq++)
+      text += `${shapes.truce(seq, `e-${seq}`).slice(0, -1)},"p":"${pad}"}\n`;
+    expect(Buffer.byteLength(text)).toBeGreaterThan(2 * 1024 * 1024);
+    const got = await idsOf(text, 100);
+    expect(got?.index.toParts()).toEqual(indexOf(text, 100).toParts());
   });
 });

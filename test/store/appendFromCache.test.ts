@@ -1,0 +1,206 @@
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TruceEvent } from '../../events/index.js';
+import { replayLog } from '../../replay/index.js';
+import { cachePathOf, FileEventStore, type NewEvent, replayLogCached } from '../../store/index.js';
+import { generatedLog } from '../../testing/generator/generatedLog.js';
+import { toJsonl } from '../properties/settings.js';
+
+// The first append to a long log with no sidecar resumes from the checkpoint cache a replay left
+// (issue 12). The oracle is the same append to a copy of the log with no cache, which replays it
+// from its first line, and `replayLog` of the log afterwards: the outcome, the log's bytes and
+// the sidecar (but for the copy's inode) must be the same.
+
+let dir: string;
+/** The log given a checkpoint cache, and its copy with none. */
+let cached: string;
+let bare: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'truce-append-cache-'));
+  cached = join(dir, 'cached.jsonl');
+  bare = join(dir, 'bare.jsonl');
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const events = [...generatedLog({ events: 2_002, seed: 11 })];
+const asNew = ({ seq: _seq, ...event }: TruceEvent): NewEvent => event as NewEvent;
+
+/** Writes `text` as both logs and has a replay build the cache of the first. */
+async function logs(text: string): Promise<void> {
+  writeFileSync(cached, text);
+  writeFileSync(bare, text);
+  await replayLogCached(cached, { cacheMinBytes: 0, checkpointEvery: 64 });
+}
+
+/** The seq of the last checkpoint the cache lists. */
+function lastCheckpoint(): number {
+  const index = JSON.parse(readFileSync(join(cachePathOf(cached), 'index.json'), 'utf8'));
+  return index.checkpoints.at(-1).seq;
+}
+
+interface Appended {
+  /** The outcome, or the error's class and message. */
+  outcome: string;
+  /** The first seq the store replayed before appending (0: none). */
+  firstReplayed: number;
+  log: string;
+  /** The sidecar, its inode left out (the two logs are two files). */
+  sidecar: string | undefined;
+  warnings: string[];
+}
+
+/** Appends `batch` to `path` through a store of its own, and what came of it. */
+async function append(path: string, batch: NewEvent[]): Promise<Appended> {
+  const replayed: number[] = [];
+  const warnings: string[] = [];
+  const store = new FileEventStore(path, {
+    // Below the size of these logs: the cache is read as it would be for a long log.
+    cacheMinBytes: 0,
+    onProgress: (seq) => replayed.push(seq),
+    warn: (message) => warnings.push(message.replaceAll(path, 'LOG')),
+  });
+  let outcome: string;
+  try {
+    outcome = JSON.stringify(await store.append(batch));
+  } catch (error) {
+    const e = error as Error;
+    outcome = `${e.constructor.name}: ${e.message.replaceAll(path, 'LOG')}`;
+  }
+  let sidecar: string | undefined;
+  try {
+    sidecar = readFileSync(`${path}.snapshot.json`, 'utf8').replace(/"ino":\d+/, '"ino":0');
+  } catch {
+    sidecar = undefined;
+  }
+  return {
+    outcome,
+    firstReplayed: replayed[0] ?? 0,
+    log: readFileSync(path, 'utf8'),
+    sidecar,
+    warnings,
+  };
+}
+
+/** Appends `batch` to both logs: what each gave, the bare log's first. */
+async function appendBoth(batch: NewEvent[]): Promise<[Appended, Appended]> {
+  return [await append(bare, batch), await append(cached, batch)];
+}
+
+/** Everything but where the replay began, which only the cache changes. */
+const seen = ({ firstReplayed: _first, ...rest }: Appended) => rest;
+
+describe('the first append to a log with a checkpoint cache and no sidecar', () => {
+  it('resumes from the last checkpoint, and appends, answers and writes the sidecar as a replay from the first line does', async () => {
+    await logs(toJsonl(events.slice(0, 2_000)));
+    const last = lastCheckpoint();
+    expect(last).toBeGreaterThan(1_900);
+    const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
+    expect(bareOne.firstReplayed).toBe(1);
+    expect(cachedOne.firstReplayed).toBe(last + 1);
+    expect(cachedOne.outcome).toMatch(/"seqs":\[2001\]/);
+    expect(seen(cachedOne)).toEqual(seen(bareOne));
+    expect(cachedOne.sidecar).toBeDefined();
+    // The state the sidecar holds is the replay's of the whole log.
+    const sidecar = JSON.parse(cachedOne.sidecar as string);
+    const { replayer } = await replayLog(cached);
+    expect(sidecar.replay).toEqual(JSON.parse(JSON.stringify(replayer.snapshot())));
+    // The next append reads the sidecar, on either log.
+    const [bareTwo, cachedTwo] = await appendBoth([asNew(events[2_001] as TruceEvent)]);
+    expect([bareTwo.firstReplayed, cachedTwo.firstReplayed]).toEqual([0, 0]);
+    expect(seen(cachedTwo)).toEqual(seen(bareTwo));
+  });
+
+  it('given an id the log used before the checkpoint, then the append is what it is without the cache: a no-op answering that seq, whatever the event', async () => {
+    await logs(toJsonl(events.slice(0, 2_000)));
+    const [bareSame, cachedSame] = await appendBoth([asNew(events[9] as TruceEvent)]);
+    expect(cachedSame.firstReplayed).toBeGreaterThan(1);
+    expect(cachedSame.outcome).toMatch(/"seqs":\[10\],"written":0/);
+    expect(seen(cachedSame)).toEqual(seen(bareSame));
+    rmSync(`${cached}.snapshot.json`);
+    rmSync(`${bare}.snapshot.json`, { force: true });
+    const other = { ...asNew(events[2_000] as TruceEvent), id: 'gen-1000' } as NewEvent;
+    const [bareOther, cachedOther] = await appendBoth([other]);
+    expect(cachedOther.firstReplayed).toBeGreaterThan(1);
+    expect(cachedOther.outcome).toMatch(/"seqs":\[1000\],"written":0/);
+    expect(seen(cachedOther)).toEqual(seen(bareOther));
+  });
+
+  it('given lines as another program may write them (a BOM, CRLF, keys in another order, an escaped id), then the same', async () => {
+    const lines = toJsonl(events.slice(0, 2_000)).split('\n');
+    lines[0] = `\uFEFF${lines[0]}`;
+    lines[1] = (lines[1] as string).replace('"id":"gen-2"', '"id":"gen\\u002d2"');
+    for (let i = 2; i < 1_990; i += 7) lines[i] = `${lines[i]}\r`;
+    lines[3] = JSON.stringify(
+      (({ id, seq, ...rest }) => ({ id, ...rest, seq }))(events[3] as TruceEvent),
+    );
+    await logs(lines.join('\n'));
+    const [bare1, cached1] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
+    expect(cached1.firstReplayed).toBe(lastCheckpoint() + 1);
+    expect(seen(cached1)).toEqual(seen(bare1));
+    // Its sidecar gone, the second append reads the cache again, and finds `gen-2` escaped.
+    rmSync(`${cached}.snapshot.json`);
+    rmSync(`${bare}.snapshot.json`);
+    const again = { ...asNew(events[2_001] as TruceEvent), id: 'gen-2' } as NewEvent;
+    const [bare2, cached2] = await appendBoth([again]);
+    expect(cached2.firstReplayed).toBeGreaterThan(1);
+    expect(cached2.outcome).toMatch(/"seqs":\[2\],"written":0/);
+    expect(seen(cached2)).toEqual(seen(bare2));
+  });
+
+  it('given a log changed under its cache, then the append replays it from the first line', async () => {
+    await logs(toJsonl(events.slice(0, 2_000)));
+    // Another id of the same length on line 5: the log is as legal, but not the one cached.
+    const changed = readFileSync(cached, 'utf8').replace('"id":"gen-5"', '"id":"hen-5"');
+    writeFileSync(cached, changed);
+    writeFileSync(bare, changed);
+    const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
+    expect(cachedOne.firstReplayed).toBe(1);
+    expect(seen(cachedOne)).toEqual(seen(bareOne));
+  });
+
+  it.each([
+    ['its checkpoint files cut short', () => truncateStates(1)],
+    ['its checkpoint files emptied', () => truncateStates(0)],
+    [
+      'an index that is not JSON',
+      () => writeFileSync(join(cachePathOf(cached), 'index.json'), '{'),
+    ],
+    ['the cache folder a link to a cache elsewhere', () => linkCache()],
+  ])('given %s, then the append replays the log from the first line', async (_name, damage) => {
+    await logs(toJsonl(events.slice(0, 2_000)));
+    damage();
+    const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
+    expect(cachedOne.firstReplayed).toBe(1);
+    expect(seen(cachedOne)).toEqual(seen(bareOne));
+  });
+});
+
+/** Cuts every file of the cache holding a state (checkpoints and tails) to `bytes`. */
+function truncateStates(bytes: number): void {
+  const folder = cachePathOf(cached);
+  const files = readdirSync(folder).filter((name) => /^(tail-)?\d+-.*\.json$/.test(name));
+  expect(files.length).toBeGreaterThan(1);
+  for (const name of files) truncateSync(join(folder, name), bytes);
+}
+
+/** Moves the cache elsewhere, intact, and leaves a symbolic link to it at its name. */
+function linkCache(): void {
+  const folder = cachePathOf(cached);
+  const elsewhere = join(dir, 'elsewhere');
+  mkdirSync(elsewhere);
+  cpSync(folder, join(elsewhere, 'cache'), { recursive: true });
+  rmSync(folder, { recursive: true });
+  symlinkSync(join(elsewhere, 'cache'), folder);
+}
