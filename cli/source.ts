@@ -155,7 +155,7 @@ export interface StoreOptions {
   onProgress?: (seq: number, bytes: number) => void;
   /** Where the file store's warnings (a torn last line repaired) go; stderr by default. */
   warn?: (message: string) => void;
-  /** Hears why the file store did not resume from the log's checkpoint cache (`--debug`). */
+  /** Hears where the file store went on from the log's checkpoint cache, or why not (`--debug`). */
   note?: (message: string) => void;
 }
 

@@ -84,7 +84,10 @@ export interface FileEventStoreOptions {
    * `Infinity` never reads the cache.
    */
   cacheMinBytes?: number;
-  /** Told, in a line, why the checkpoint cache was not used (`--debug` prints it). */
+  /**
+   * Told, in a line, where the checkpoint cache was gone on from, or why it was not used
+   * (`--debug` prints it).
+   */
   note?: (message: string) => void;
 }
 
@@ -647,12 +650,19 @@ export class FileEventStore implements EventStore {
       // No sidecar holds it: the next append past `snapshotEvery` events writes one.
       snapshotSeq: 0,
     };
+    let verified: Checkpoint | undefined;
     try {
       // Read back through this store's own descriptor, as a sidecar's checkpoint is.
-      return verifyCheckpoint(this.#fs, fd, checkpoint, size, ino);
+      verified = verifyCheckpoint(this.#fs, fd, checkpoint, size, ino);
     } catch (error) {
       throw this.#ioError('read', error);
     }
+    if (verified !== undefined) {
+      this.#note(
+        `no snapshot sidecar holds; going on from the checkpoint cache at seq ${mark.seq}`,
+      );
+    }
+    return verified;
   }
 
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */
