@@ -75,7 +75,8 @@ export interface FileEventStoreOptions {
   /**
    * Told how far a replay of the log past its sidecar is: the seq just replayed and the byte
    * offset past its line (a whole log when there is no sidecar yet: seconds for a million
-   * events), for a progress line.
+   * events), for a progress line. Going on from the checkpoint cache, the lines before its
+   * checkpoint are told as their ids are read, a chunk at a time.
    */
   onProgress?: (seq: number, bytes: number) => void;
   /**
@@ -631,8 +632,14 @@ export class FileEventStore implements EventStore {
     const found = await latestCachedState(real, fd, size, { fs: this.#fs, note: this.#note });
     if (found === undefined) return undefined;
     const { mark, replay } = found;
-    const ids = await idsOfLines(this.#fs, fd, mark.bytes, mark.seq, this.#exactIds, (error) =>
-      this.#ioError('read', error),
+    const ids = await idsOfLines(
+      this.#fs,
+      fd,
+      mark.bytes,
+      mark.seq,
+      this.#exactIds,
+      (error) => this.#ioError('read', error),
+      this.#onProgress,
     );
     if (ids === undefined) return undefined;
     let replayer: Replayer;

@@ -269,6 +269,8 @@ export async function idsOfLines(
   lines: number,
   exactLimit: number | undefined,
   wrap: (error: unknown) => Error,
+  /** Told, after each chunk, the lines read and the bytes (for a progress line). */
+  onProgress?: (line: number, bytes: number) => void,
 ): Promise<StoredIds | undefined> {
   const ids = new StoredIds(undefined, exactLimit);
   const decoder = new TextDecoder('utf-8', { ignoreBOM: false });
@@ -309,6 +311,7 @@ export async function idsOfLines(
       start = nl + 1;
     }
     carry = start === block.length ? undefined : block.subarray(start);
+    onProgress?.(line, position - (carry?.length ?? 0));
     // A whole log read in one go would hold the event loop for a few hundred milliseconds.
     if (++reads % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
   }

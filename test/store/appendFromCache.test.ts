@@ -53,8 +53,10 @@ function lastCheckpoint(): number {
 interface Appended {
   /** The outcome, or the error's class and message. */
   outcome: string;
-  /** The first seq the store replayed before appending (0: none). */
-  firstReplayed: number;
+  /** The seq of the checkpoint the store went on from, as its note says (0: none). */
+  resumedAt: number;
+  /** The seqs its progress told, in order. */
+  progress: number[];
   log: string;
   /** The sidecar, its inode left out (the two logs are two files). */
   sidecar: string | undefined;
@@ -63,12 +65,14 @@ interface Appended {
 
 /** Appends `batch` to `path` through a store of its own, and what came of it. */
 async function append(path: string, batch: NewEvent[]): Promise<Appended> {
-  const replayed: number[] = [];
+  const progress: number[] = [];
+  const notes: string[] = [];
   const warnings: string[] = [];
   const store = new FileEventStore(path, {
     // Below the size of these logs: the cache is read as it would be for a long log.
     cacheMinBytes: 0,
-    onProgress: (seq) => replayed.push(seq),
+    onProgress: (seq) => progress.push(seq),
+    note: (message) => notes.push(message),
     warn: (message) => warnings.push(message.replaceAll(path, 'LOG')),
   });
   let outcome: string;
@@ -86,7 +90,8 @@ async function append(path: string, batch: NewEvent[]): Promise<Appended> {
   }
   return {
     outcome,
-    firstReplayed: replayed[0] ?? 0,
+    resumedAt: Number(/from the checkpoint cache at seq (\d+)$/m.exec(notes.join('\n'))?.[1] ?? 0),
+    progress,
     log: readFileSync(path, 'utf8'),
     sidecar,
     warnings,
@@ -98,8 +103,8 @@ async function appendBoth(batch: NewEvent[]): Promise<[Appended, Appended]> {
   return [await append(bare, batch), await append(cached, batch)];
 }
 
-/** Everything but where the replay began, which only the cache changes. */
-const seen = ({ firstReplayed: _first, ...rest }: Appended) => rest;
+/** Everything but where the replay began and how it went, which only the cache changes. */
+const seen = ({ resumedAt: _at, progress: _progress, ...rest }: Appended) => rest;
 
 describe('the first append to a log with a checkpoint cache and no sidecar', () => {
   it('resumes from the last checkpoint, and appends, answers and writes the sidecar as a replay from the first line does', async () => {
@@ -107,8 +112,15 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     const last = lastCheckpoint();
     expect(last).toBeGreaterThan(1_900);
     const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
-    expect(bareOne.firstReplayed).toBe(1);
-    expect(cachedOne.firstReplayed).toBe(last + 1);
+    expect(bareOne.resumedAt).toBe(0);
+    expect(cachedOne.resumedAt).toBe(last);
+    // Progress goes on through the ids read before the checkpoint and the events after it.
+    expect(cachedOne.progress.at(-1)).toBe(2_000);
+    expect(cachedOne.progress.every((seq, i, all) => i === 0 || seq > (all[i - 1] as number))).toBe(
+      true,
+    );
+    expect(cachedOne.progress).toContain(last + 1);
+    expect(cachedOne.progress[0]).toBeLessThanOrEqual(last);
     expect(cachedOne.outcome).toMatch(/"seqs":\[2001\]/);
     expect(seen(cachedOne)).toEqual(seen(bareOne));
     expect(cachedOne.sidecar).toBeDefined();
@@ -118,21 +130,22 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     expect(sidecar.replay).toEqual(JSON.parse(JSON.stringify(replayer.snapshot())));
     // The next append reads the sidecar, on either log.
     const [bareTwo, cachedTwo] = await appendBoth([asNew(events[2_001] as TruceEvent)]);
-    expect([bareTwo.firstReplayed, cachedTwo.firstReplayed]).toEqual([0, 0]);
+    expect([bareTwo.resumedAt, cachedTwo.resumedAt]).toEqual([0, 0]);
+    expect([bareTwo.progress, cachedTwo.progress]).toEqual([[], []]);
     expect(seen(cachedTwo)).toEqual(seen(bareTwo));
   });
 
   it('given an id the log used before the checkpoint, then the append is what it is without the cache: a no-op answering that seq, whatever the event', async () => {
     await logs(toJsonl(events.slice(0, 2_000)));
     const [bareSame, cachedSame] = await appendBoth([asNew(events[9] as TruceEvent)]);
-    expect(cachedSame.firstReplayed).toBeGreaterThan(1);
+    expect(cachedSame.resumedAt).toBeGreaterThan(0);
     expect(cachedSame.outcome).toMatch(/"seqs":\[10\],"written":0/);
     expect(seen(cachedSame)).toEqual(seen(bareSame));
     rmSync(`${cached}.snapshot.json`);
     rmSync(`${bare}.snapshot.json`, { force: true });
     const other = { ...asNew(events[2_000] as TruceEvent), id: 'gen-1000' } as NewEvent;
     const [bareOther, cachedOther] = await appendBoth([other]);
-    expect(cachedOther.firstReplayed).toBeGreaterThan(1);
+    expect(cachedOther.resumedAt).toBeGreaterThan(0);
     expect(cachedOther.outcome).toMatch(/"seqs":\[1000\],"written":0/);
     expect(seen(cachedOther)).toEqual(seen(bareOther));
   });
@@ -147,14 +160,14 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     );
     await logs(lines.join('\n'));
     const [bare1, cached1] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
-    expect(cached1.firstReplayed).toBe(lastCheckpoint() + 1);
+    expect(cached1.resumedAt).toBe(lastCheckpoint());
     expect(seen(cached1)).toEqual(seen(bare1));
     // Its sidecar gone, the second append reads the cache again, and finds `gen-2` escaped.
     rmSync(`${cached}.snapshot.json`);
     rmSync(`${bare}.snapshot.json`);
     const again = { ...asNew(events[2_001] as TruceEvent), id: 'gen-2' } as NewEvent;
     const [bare2, cached2] = await appendBoth([again]);
-    expect(cached2.firstReplayed).toBeGreaterThan(1);
+    expect(cached2.resumedAt).toBeGreaterThan(0);
     expect(cached2.outcome).toMatch(/"seqs":\[2\],"written":0/);
     expect(seen(cached2)).toEqual(seen(bare2));
   });
@@ -166,7 +179,7 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     writeFileSync(cached, changed);
     writeFileSync(bare, changed);
     const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
-    expect(cachedOne.firstReplayed).toBe(1);
+    expect(cachedOne.resumedAt).toBe(0);
     expect(seen(cachedOne)).toEqual(seen(bareOne));
   });
 
@@ -182,7 +195,7 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     await logs(toJsonl(events.slice(0, 2_000)));
     damage();
     const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
-    expect(cachedOne.firstReplayed).toBe(1);
+    expect(cachedOne.resumedAt).toBe(0);
     expect(seen(cachedOne)).toEqual(seen(bareOne));
   });
 });
