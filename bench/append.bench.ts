@@ -1,8 +1,17 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  closeSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileEventStore, type NewEvent } from '../store/index.js';
+import { cachePathOf, FileEventStore, type NewEvent, snapshotPathOf } from '../store/index.js';
 import { compare, machineLine, printComparison, timeProcess } from './measure.js';
 import { generateLegalLog } from './replay.bench.js';
 
@@ -35,7 +44,8 @@ const aid = (id: string, seq?: number): NewEvent =>
  * disk swings by several times from one second to the next, which runs of a few hundred
  * appends each did not survive (the same build measured 0.25× and 1.11× in two runs).
  * `TRUCE_BENCH_BEFORE=DIR` (another built checkout) adds its store's single appends and its
- * `truce append` to the same runs.
+ * `truce append` to the same runs. Then the first append to a long log with no sidecar
+ * ({@link firstAppend}).
  */
 export default async function run(): Promise<void> {
   if (!existsSync(truce)) throw new Error(`${truce} is missing: run npm run build first`);
@@ -166,7 +176,68 @@ export default async function run(): Promise<void> {
       ],
     });
     printComparison(cli, { figure: 'ms', unit: 'ms', digits: 1 });
+    await firstAppend(dir, cliArgs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Events of the generated log whose first append is timed (`TRUCE_BENCH_FIRST_APPEND_EVENTS`). */
+const FIRST_APPEND_EVENTS = Number(process.env.TRUCE_BENCH_FIRST_APPEND_EVENTS ?? 200_000);
+
+/**
+ * The first `truce append` to a long generated log with no snapshot sidecar (`truce generate
+ * --seed 7`): after `truce replay` left its checkpoint cache, the append goes on from the
+ * cache's last checkpoint; the baseline, the same append to the same log with no cache,
+ * replays it from its first line. Each run starts from a fresh copy of the log (and of the
+ * cache, proven again by a replay of one event, untimed).
+ */
+async function firstAppend(
+  dir: string,
+  cliArgs: (log: string, id: string) => string[],
+): Promise<void> {
+  const seed = join(dir, 'generated.jsonl');
+  const fd = openSync(seed, 'w');
+  execFileSync(
+    process.execPath,
+    [truce, 'generate', '--events', String(FIRST_APPEND_EVENTS), '--seed', '7'],
+    { stdio: ['ignore', fd, 'inherit'] },
+  );
+  closeSync(fd);
+  execFileSync(process.execPath, [truce, 'replay', seed], { stdio: 'ignore' });
+  const log = join(dir, 'first.jsonl');
+  const fresh = (withCache: boolean) => {
+    rmSync(log, { force: true });
+    rmSync(snapshotPathOf(log), { force: true });
+    rmSync(cachePathOf(log), { recursive: true, force: true });
+    copyFileSync(seed, log);
+    if (!withCache) return;
+    cpSync(cachePathOf(seed), cachePathOf(log), { recursive: true });
+    // Proves the copy's prefix and records its fingerprint, as the replay of that file would.
+    execFileSync(process.execPath, [truce, 'replay', log, '--until', '1'], { stdio: 'ignore' });
+  };
+  let n = 0;
+  const events = FIRST_APPEND_EVENTS.toLocaleString('en');
+  const first = await compare({
+    bench: 'append',
+    runs: 5,
+    warmup: false,
+    baseline: {
+      label: `first truce append, no sidecar, no cache (${events} generated events)`,
+      run: () => {
+        fresh(false);
+        return timeProcess([truce, ...cliArgs(log, `first-${++n}`)]);
+      },
+    },
+    subjects: [
+      {
+        label: 'the same after truce replay (from its checkpoint cache)',
+        run: () => {
+          fresh(true);
+          return timeProcess([truce, ...cliArgs(log, `first-${++n}`)]);
+        },
+      },
+    ],
+  });
+  printComparison(first, { figure: 'ms', unit: 'ms' });
 }
