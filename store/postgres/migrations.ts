@@ -64,6 +64,21 @@ CREATE TABLE truce.snapshots (
 COMMENT ON TABLE truce.snapshots IS 'A cache: the replay state of a stream at a seq, so an append replays only the tail. Safe to delete.';
 `,
   },
+  {
+    version: 2,
+    name: 'checkpoints for time travel',
+    sql: `
+CREATE TABLE truce.checkpoints (
+  stream text NOT NULL REFERENCES truce.streams (name),
+  seq bigint NOT NULL CHECK (seq >= 1),
+  max_at timestamptz NOT NULL,
+  replay json NOT NULL,
+  PRIMARY KEY (stream, seq)
+);
+COMMENT ON TABLE truce.checkpoints IS 'A cache: the replay state of a stream at earlier seqs, kept about every 65,536 events, so a replay up to a seq or an instant goes on from the nearest. Safe to delete.';
+COMMENT ON COLUMN truce.checkpoints.max_at IS 'The latest at of the events up to seq: a replay by date goes on from here only if its instant is not earlier.';
+`,
+  },
 ];
 
 /** The schema version this truce reads and writes. */

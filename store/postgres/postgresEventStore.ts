@@ -24,11 +24,13 @@ import { isConnectionLost, type PgAction, pgStoreError } from './pgErrors.js';
 import { bare, PAGE, rowOf, writeRows } from './pgRows.js';
 import {
   advanceStreamState,
+  CHECKPOINT_EVERY,
   type LockedStream,
   loadStreamState,
   type SnapshotRow,
   type StreamRef,
   type StreamState,
+  storeCheckpointWhenDue,
   usableSnapshot,
 } from './pgState.js';
 import { listen } from './pgWatch.js';
@@ -50,11 +52,19 @@ export interface PostgresEventStoreOptions {
   warn?: (message: string) => void;
   /** Store the replay state once this many events lie past the last one stored (256). */
   snapshotEvery?: number;
+  /**
+   * Keep the replay state as a checkpoint for time travel each time the head passes a multiple
+   * of this many events ({@link CHECKPOINT_EVERY}; tests use fewer).
+   */
+  checkpointEvery?: number;
   /** How long an append waits for another append's lock on the stream, in ms (30 s). */
   lockTimeoutMs?: number;
   /** How long to wait for a connection, in ms (10 s). */
   connectTimeoutMs?: number;
 }
+
+/** Stored checkpoints {@link PostgresEventStore.replayStart} reads before it gives up on them. */
+const CHECKPOINT_TRIES = 4;
 
 /** Events of a file {@link PostgresEventStore.importLog} checks and writes at a time. */
 export const IMPORT_BATCH = 10_000;
@@ -105,6 +115,7 @@ export class PostgresEventStore implements EventStore {
   /** The stream's name in messages: `stream NAME`. */
   readonly name: string;
   readonly #options: PostgresEventStoreOptions;
+  readonly #checkpointEvery: number;
   readonly #warn: (message: string) => void;
   readonly #db: PgConnection;
   readonly #ref: StreamRef;
@@ -116,6 +127,7 @@ export class PostgresEventStore implements EventStore {
     this.stream = parseStreamName(options.stream);
     this.name = `stream ${this.stream}`;
     this.#options = options;
+    this.#checkpointEvery = Math.max(1, options.checkpointEvery ?? CHECKPOINT_EVERY);
     this.#warn = options.warn ?? ((message) => process.stderr.write(`warning: ${message}\n`));
     this.#db = new PgConnection(this.url, {
       ...(options.pool ? { pool: options.pool } : {}),
@@ -228,7 +240,17 @@ export class PostgresEventStore implements EventStore {
           pending = [];
           state.log.head = prepared.head;
           if (last) await this.#write(client, rows, prepared.head, state);
-          else await writeRows(client, this.stream, rows, undefined);
+          else {
+            await writeRows(client, this.stream, rows, undefined);
+            // A long import keeps its checkpoints as appends would have (its snapshot comes at its end).
+            await storeCheckpointWhenDue(
+              client,
+              this.#ref,
+              state.cache,
+              prepared.head,
+              this.#checkpointEvery,
+            );
+          }
         };
         for await (const entries of readLogBatches(kept.chunks, { file })) {
           for (const entry of entries) {
@@ -322,10 +344,11 @@ export class PostgresEventStore implements EventStore {
    * Where a replay of the stream may go on from instead of its first event: the snapshot its
    * appends and imports store (`truce.snapshots`), as a replayer at its seq, when this truce can
    * use it, it lies no further than `until`, and (with `at`, a replay by date) no event up to it
-   * happened after `at`; else undefined, and `note` says why. The lines
-   * after it are {@link lines} from the seq after it (`replayLog`'s `from`). It is trusted as
-   * the stream's own appends trust it: it is written in the transaction that writes the events
-   * it covers, and the events table refuses every change.
+   * happened after `at`; else the latest of its checkpoints (`truce.checkpoints`, kept every
+   * {@link CHECKPOINT_EVERY} events) that meets the same; else undefined, and `note` says why.
+   * The lines after it are {@link lines} from the seq after it (`replayLog`'s `from`). It is
+   * trusted as the stream's own appends trust their snapshot: it is written in the transaction
+   * that writes the events it covers, and the events table refuses every change.
    *
    * @example
    * const from = await store.replayStart({ until: 500 });
@@ -335,10 +358,22 @@ export class PostgresEventStore implements EventStore {
     options: { until?: number; at?: string; note?: (message: string) => void } = {},
   ): Promise<ReplayStart | undefined> {
     const note = options.note ?? (() => undefined);
-    const fromStart = (why: string) => {
-      note(`${why}: ${this.name} is replayed from its first event`);
-      return undefined;
-    };
+    const why = await this.#fromSnapshot(options);
+    if (typeof why !== 'string') {
+      note(`${this.name} is replayed from its stored snapshot at seq ${why.seq}`);
+      return why;
+    }
+    const checkpoint = await this.#fromCheckpoint(options);
+    if (typeof checkpoint !== 'string') {
+      note(`${why}; ${this.name} is replayed from its stored checkpoint at seq ${checkpoint.seq}`);
+      return checkpoint;
+    }
+    note(`${why}, and ${checkpoint}: ${this.name} is replayed from its first event`);
+    return undefined;
+  }
+
+  /** The stream's stored snapshot as {@link replayStart} takes it, or why it does not serve. */
+  async #fromSnapshot(options: { until?: number; at?: string }): Promise<ReplayStart | string> {
     // The snapshot and the head in one statement, so one view of both: a snapshot is written
     // with the head it stands at, so that head is at least its seq.
     let rows: Array<SnapshotRow & { head: string }>;
@@ -352,28 +387,65 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       // Only a cache: a role that may read the events but not it (or any failure to read it)
       // replays from the first event, and a server gone fails there, as it did before.
-      return fromStart(`the stored snapshot cannot be read (${(error as Error).message})`);
+      return `the stored snapshot cannot be read (${(error as Error).message})`;
     }
-    if (rows[0] === undefined) return fromStart('no snapshot is stored');
+    if (rows[0] === undefined) return 'no snapshot is stored';
     const stored = usableSnapshot(rows[0], Number(rows[0].head));
-    if (stored === undefined)
-      return fromStart('the stored snapshot is damaged or of another truce');
+    if (stored === undefined) return 'the stored snapshot is damaged or of another truce';
     if (options.until !== undefined && stored.seq > options.until) {
-      return fromStart(`the stored snapshot is at seq ${stored.seq}, after seq ${options.until}`);
+      return `the stored snapshot is at seq ${stored.seq}, after seq ${options.until}`;
     }
     if (options.at !== undefined && !(await this.#allBy(stored.seq, options.at))) {
-      return fromStart(
-        `an event up to the stored snapshot (seq ${stored.seq}) happened after ${options.at}`,
-      );
+      return `an event up to the stored snapshot (seq ${stored.seq}) happened after ${options.at}`;
     }
-    let replayer: Replayer;
     try {
-      replayer = new Replayer({ from: stored.replay, file: this.name });
+      return { replayer: new Replayer({ from: stored.replay, file: this.name }), seq: stored.seq };
     } catch {
-      return fromStart('the stored snapshot is not a state this truce can go on from');
+      return 'the stored snapshot is not a state this truce can go on from';
     }
-    note(`${this.name} is replayed from its stored snapshot at seq ${stored.seq}`);
-    return { replayer, seq: stored.seq };
+  }
+
+  /**
+   * The latest stored checkpoint at or before `until` whose events all happened at or before
+   * `at` (its `max_at`, the database's `max(at)` over them, compared as {@link #allBy} compares),
+   * as a replayer at its seq; or why none serves. One that is damaged or of another truce is
+   * passed over for the one before it, a few times at most.
+   */
+  async #fromCheckpoint(options: { until?: number; at?: string }): Promise<ReplayStart | string> {
+    const limit = options.at === undefined ? undefined : Date.parse(options.at);
+    if (limit !== undefined && Number.isNaN(limit)) return `${options.at} is not an instant`;
+    let below = options.until ?? Number.MAX_SAFE_INTEGER;
+    for (let tries = 0; tries < CHECKPOINT_TRIES; tries++) {
+      let rows: Array<SnapshotRow & { head: string }>;
+      try {
+        rows = await this.#db.query<SnapshotRow & { head: string }>(
+          'read',
+          `SELECT c.seq, c.replay, st.head FROM truce.checkpoints c
+           JOIN truce.streams st ON st.name = c.stream
+           WHERE c.stream = $1 AND c.seq <= $2
+             AND ($3::float8 IS NULL OR c.max_at <= to_timestamp($3::float8 / 1000.0))
+           ORDER BY c.seq DESC LIMIT 1`,
+          [this.stream, below, limit ?? null],
+        );
+      } catch (error) {
+        return `no stored checkpoint can be read (${(error as Error).message})`;
+      }
+      const row = rows[0];
+      if (row === undefined) return 'no stored checkpoint comes before';
+      const stored = usableSnapshot(row, Number(row.head));
+      if (stored !== undefined) {
+        try {
+          return {
+            replayer: new Replayer({ from: stored.replay, file: this.name }),
+            seq: stored.seq,
+          };
+        } catch {
+          // A state this truce cannot go on from: the one before may do.
+        }
+      }
+      below = Number(row.seq) - 1;
+    }
+    return `the last ${CHECKPOINT_TRIES} stored checkpoints before are damaged or of another truce`;
   }
 
   /**
@@ -581,6 +653,7 @@ export class PostgresEventStore implements EventStore {
       state.cache,
       head,
       this.#options.snapshotEvery ?? 256,
+      this.#checkpointEvery,
     );
   }
 }

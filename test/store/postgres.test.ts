@@ -415,7 +415,7 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       return copy;
     };
 
-    it('answers as a replay from the first event, by seq and by date, for logs imported and appended in any parts (property)', async () => {
+    it('answers as a replay from the first event, by seq and by date, from the snapshot or a checkpoint, for logs imported and appended in any parts (property)', async () => {
       await checkAsyncProperty(
         'pg-snapshot-equals-replay-from-first',
         fc.asyncProperty(
@@ -435,13 +435,26 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
           // An event reported with a later `at` than those after it, so the latest instant
           // before the snapshot is not its last event's.
           fc.option(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 2_000 }))),
-          async (drawn, imported, sizes, every, reverse, untilDraw, atDraw, atNudge, late) => {
+          // Checkpoints each time the head passes a multiple of this many events.
+          fc.integer({ min: 1, max: 8 }),
+          async (
+            drawn,
+            imported,
+            sizes,
+            every,
+            reverse,
+            untilDraw,
+            atDraw,
+            atNudge,
+            late,
+            checkpointEvery,
+          ) => {
             const events = withLate(drawn, late);
             const stream = freshStream('resume');
             // Closed at the end of each run, not kept for afterAll: a few hundred runs.
             const store = (options: Partial<PostgresEventStoreOptions> = {}) =>
               new PostgresEventStore({ url: url(), stream, warn: () => undefined, ...options });
-            const writer = store({ snapshotEvery: every });
+            const writer = store({ snapshotEvery: every, checkpointEvery });
             const reader = store();
             try {
               const first = Math.min(imported, events.length);
@@ -472,6 +485,15 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
                 [stream],
               );
               const stored = rows[0] === undefined ? undefined : Number(rows[0].seq);
+              const checkpoints = (
+                await sql<{ seq: string }>(
+                  'SELECT seq FROM truce.checkpoints WHERE stream = $1 ORDER BY seq',
+                  [stream],
+                )
+              ).map((row) => Number(row.seq));
+              /** The latest instant of the events up to `seq`, from the events themselves. */
+              const latestUpTo = (seq: number) =>
+                Math.max(...events.slice(0, seq).map((e) => Date.parse(e.at)));
               const until = (untilDraw % head) + 1;
               const instant = Date.parse((events[atDraw % head] as TruceEvent).at) + atNudge;
               const iso = (ms: number) => new Date(ms).toISOString();
@@ -482,18 +504,25 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
                 { until, at: iso(instant) },
               ];
               // The latest instant up to the snapshot, and a millisecond before it: the edge.
-              const latest = Math.max(...events.slice(0, stored ?? 0).map((e) => Date.parse(e.at)));
+              const latest = latestUpTo(stored ?? 0);
               if (stored !== undefined) cuts.push({ at: iso(latest) }, { at: iso(latest - 1) });
+              // The same edge for a checkpoint, and a seq just before one.
+              const checkpoint = checkpoints[untilDraw % Math.max(1, checkpoints.length)];
+              if (checkpoint !== undefined) {
+                const edge = latestUpTo(checkpoint);
+                cuts.push({ at: iso(edge) }, { at: iso(edge - 1) }, { until: checkpoint - 1 });
+              }
               for (const cut of cuts) {
                 const got = await fromSnapshot(reader, cut);
                 // The snapshot is used whenever there is one before the seq asked for and no
                 // event up to it happened after the instant asked for.
-                const usable =
-                  stored !== undefined &&
-                  (cut.until === undefined || stored <= cut.until) &&
-                  (cut.at === undefined || latest <= Date.parse(cut.at));
+                // Else the latest checkpoint that meets the same.
+                const serves = (seq: number) =>
+                  (cut.until === undefined || seq <= cut.until) &&
+                  (cut.at === undefined || latestUpTo(seq) <= Date.parse(cut.at));
+                const usable = stored !== undefined && serves(stored);
                 expect(got.seq, `${JSON.stringify(cut)}: ${got.notes.join('; ')}`).toBe(
-                  usable ? stored : undefined,
+                  usable ? stored : checkpoints.filter(serves).at(-1),
                 );
                 expect(got.answer, JSON.stringify(cut)).toBe(await fromFirst(reader, cut));
               }
@@ -503,11 +532,110 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
             }
           },
         ),
-        (drawn, _imported, _sizes, _every, _reverse, _untilDraw, _atDraw, _atNudge, late) =>
+        (drawn, _imported, _sizes, _every, _reverse, _untilDraw, _atDraw, _atNudge, late, _ce) =>
           withLate(drawn, late),
         // Each run makes a stream and a few transactions: a fifth of the suite's count.
         Math.ceil(numRuns / 5),
       );
+    });
+
+    it('keeps a checkpoint each time the head passes a multiple of checkpointEvery, by appends and by an import in parts, each the state of a replay to its seq', async () => {
+      const appended = freshStream('checkpoints');
+      const writer = open(appended, { snapshotEvery: 1, checkpointEvery: 4 });
+      await writer.append([opened()]);
+      for (let i = 1; i <= 9; i++) await writer.append([aid(`a${i}`)]);
+      // One batch past 12: the checkpoint is the state at the batch's end.
+      await writer.append([1, 2, 3, 4, 5].map((i) => aid(`b${i}`)));
+      const seqsOf = async (stream: string) =>
+        (
+          await sql<{ seq: string }>(
+            'SELECT seq FROM truce.checkpoints WHERE stream = $1 ORDER BY seq',
+            [stream],
+          )
+        ).map((row) => Number(row.seq));
+      expect(await seqsOf(appended)).toEqual([4, 8, 15]);
+
+      const imported = freshStream('checkpoints-import');
+      const events = [...generatedLog({ events: 40, seed: 3 })];
+      // Read a few bytes at a time, so that the import writes its parts as it goes.
+      await open(imported, { checkpointEvery: 5 }).importLog(
+        dribbled(Buffer.from(toJsonl(events))),
+        {
+          file: 'part.jsonl',
+          batch: 3,
+        },
+      );
+      const seqs = await seqsOf(imported);
+      expect(seqs.length).toBeGreaterThan(2);
+      for (const stream of [appended, imported]) {
+        const rows = await sql<{ seq: string; max_at: Date; replay: unknown }>(
+          'SELECT seq, max_at, replay FROM truce.checkpoints WHERE stream = $1 ORDER BY seq',
+          [stream],
+        );
+        const lines = (await readAll(open(stream))).map((event) => `${JSON.stringify(event)}\n`);
+        for (const row of rows) {
+          const seq = Number(row.seq);
+          const upTo = lines.slice(0, seq);
+          const { replayer } = await replayLog(dribbled(Buffer.from(upTo.join(''))), {
+            file: stream,
+          });
+          expect(row.replay, `${stream} at ${seq}`).toEqual(
+            JSON.parse(JSON.stringify(replayer.snapshot())),
+          );
+          const latest = Math.max(...upTo.map((line) => Date.parse(JSON.parse(line).at)));
+          expect(row.max_at.getTime(), `${stream} at ${seq}`).toBe(latest);
+        }
+      }
+      // Forty events store no snapshot (every 256): a replay goes on from the nearest checkpoint.
+      const reader = open(imported);
+      const until = (seqs[1] as number) + 1;
+      const got = await fromSnapshot(reader, { until });
+      expect(got.seq).toBe(seqs[1]);
+      expect(got.notes).toEqual([
+        `no snapshot is stored; stream ${imported} is replayed from its stored checkpoint at seq ${seqs[1]}`,
+      ]);
+      expect(got.answer).toBe(await fromFirst(reader, { until }));
+    });
+
+    it('an append by a role that may not write the checkpoints is kept, without one', async () => {
+      const stream = freshStream('checkpoints-role');
+      await open(stream).append([opened()]);
+      const role = `writer_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE ROLE ${role} LOGIN`);
+      try {
+        await sql(`GRANT USAGE ON SCHEMA truce TO ${role}`);
+        await sql(
+          `GRANT SELECT, INSERT, UPDATE ON truce.events, truce.streams, truce.snapshots TO ${role}`,
+        );
+        await sql(`GRANT SELECT ON truce.migrations TO ${role}`);
+        await sql(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA truce TO ${role}`);
+        const asRole = new URL(url());
+        asRole.username = role;
+        asRole.password = '';
+        const writer = new PostgresEventStore({
+          url: asRole.toString(),
+          stream,
+          snapshotEvery: 1,
+          checkpointEvery: 1,
+        });
+        try {
+          expect((await writer.append([aid('a1'), aid('a2')])).head).toBe(3);
+          expect((await writer.append([aid('a3')])).head).toBe(4);
+        } finally {
+          await writer.close();
+        }
+      } finally {
+        await sql(`DROP OWNED BY ${role}`);
+        await sql(`DROP ROLE ${role}`);
+      }
+      expect((await readAll(open(stream))).map((event) => event.id)).toEqual([
+        'open',
+        'a1',
+        'a2',
+        'a3',
+      ]);
+      const rows = await sql('SELECT seq FROM truce.checkpoints WHERE stream = $1', [stream]);
+      expect(rows).toEqual([]);
     });
 
     it('a role that may read the events but not the snapshots replays from the first event', async () => {
@@ -535,7 +663,7 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       expect(got.notes).toEqual([
         expect.stringMatching(
           new RegExp(
-            `^the stored snapshot cannot be read \\(.*permission denied.*\\): stream ${stream} is replayed from its first event$`,
+            `^the stored snapshot cannot be read \\(.*permission denied.*\\), and no stored checkpoint can be read \\(.*permission denied.*\\): stream ${stream} is replayed from its first event$`,
           ),
         ),
       ]);
@@ -597,7 +725,7 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         const got = await fromSnapshot(reader);
         expect(got.seq, what).toBeUndefined();
         expect(got.notes, what).toEqual([
-          `the stored snapshot is ${why}: stream ${stream} is replayed from its first event`,
+          `the stored snapshot is ${why}, and no stored checkpoint comes before: stream ${stream} is replayed from its first event`,
         ]);
         expect(got.answer, what).toBe(want);
       }
@@ -605,12 +733,12 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       const early = await fromSnapshot(reader, { until: 2 });
       expect(early.seq).toBeUndefined();
       expect(early.notes).toEqual([
-        `the stored snapshot is at seq 3, after seq 2: stream ${stream} is replayed from its first event`,
+        `the stored snapshot is at seq 3, after seq 2, and no stored checkpoint comes before: stream ${stream} is replayed from its first event`,
       ]);
       expect(early.answer).toBe(await fromFirst(reader, { until: 2 }));
       await sql('DELETE FROM truce.snapshots WHERE stream = $1', [stream]);
       expect((await fromSnapshot(reader)).notes).toEqual([
-        `no snapshot is stored: stream ${stream} is replayed from its first event`,
+        `no snapshot is stored, and no stored checkpoint comes before: stream ${stream} is replayed from its first event`,
       ]);
     });
   });
@@ -782,8 +910,8 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       expect(error.message).toMatch(
         /has no truce tables .*; run truce db migrate --store URL first$/,
       );
-      expect(await migrateDatabase(base.toString())).toEqual({ applied: [1], version: 1 });
-      expect(await migrateDatabase(base.toString())).toEqual({ applied: [], version: 1 });
+      expect(await migrateDatabase(base.toString())).toEqual({ applied: [1, 2], version: 2 });
+      expect(await migrateDatabase(base.toString())).toEqual({ applied: [], version: 2 });
       expect(await store.head()).toBe(0);
     });
 

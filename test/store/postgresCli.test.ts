@@ -64,12 +64,12 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       const target = databaseUrl(name);
       expect(truce(['db', 'migrate', '--store', target])).toMatchObject({
         status: 0,
-        stdout: `${target}: truce schema migrated to version 1 (applied 1)\n`,
+        stdout: `${target}: truce schema migrated to version 2 (applied 1, 2)\n`,
         stderr: '',
       });
       expect(truce(['db', 'migrate', '--store', target])).toMatchObject({
         status: 0,
-        stdout: `${target}: truce schema already at version 1; nothing to do\n`,
+        stdout: `${target}: truce schema already at version 2; nothing to do\n`,
       });
     });
 
@@ -153,7 +153,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
         stdout: fromFile('status', '--until', '650').stdout,
       });
       expect(early.stderr).toBe(
-        `note: the stored snapshot is at seq 700, after seq 650: stream ${stream} is replayed from its first event\n`,
+        `note: the stored snapshot is at seq 700, after seq 650, and no stored checkpoint comes before: stream ${stream} is replayed from its first event\n`,
       );
       // By date: from the snapshot when no event up to it happened after the instant.
       const ats = generated
@@ -169,7 +169,7 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       expect(fromPg('status', '--at', earlier)).toMatchObject({
         status: 0,
         stdout: fromFile('status', '--at', earlier).stdout,
-        stderr: `note: an event up to the stored snapshot (seq 700) happened after ${earlier}: stream ${stream} is replayed from its first event\n`,
+        stderr: `note: an event up to the stored snapshot (seq 700) happened after ${earlier}, and no stored checkpoint comes before: stream ${stream} is replayed from its first event\n`,
       });
       for (const args of [['status', '--no-cache'], ['timeline']]) {
         const run = fromPg(...args);
