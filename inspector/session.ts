@@ -104,11 +104,12 @@ export const SOURCE_CHECKPOINTS = 128;
  * after every step (exactly `Replayer.report()`, what `truce replay --until k --json` prints),
  * and where the log stops. Follows the file as it grows when {@link LogSession.watch} is on.
  *
- * Memory: 32 bytes a step (its line, where the line ends, a 32-bit hash of it, its states and
- * its transitions, each state path and list of transitions held once) and the latest 1,000 to
- * 2,000 steps whole; an older step's event is read again from the log when asked for
- * ({@link LogSession.steps}). For a file also the ids of its steps and one running hash of the
- * bytes they came from (to prove them unchanged and read on after them). A report is replayed on
+ * Memory: 32 bytes a step (its line, where the line ends, a 32-bit hash of it for a `source`,
+ * its states and its transitions, each state path and list of transitions held once) and the
+ * latest 1,000 to 2,000 steps whole; an older step's event is read again from the log when asked
+ * for ({@link LogSession.steps}). For a file also the ids of its steps and one running hash of
+ * the bytes they came from (to prove them unchanged, read on after them, and read a window of
+ * them again). A report is replayed on
  * demand from the nearest checkpoint of the log's checkpoint cache (a source's: of the states the
  * session keeps, through the events after it, read again), and the last 4 asked for are kept.
  *
@@ -130,9 +131,10 @@ export class LogSession {
   #taken: unknown[] = [];
   /**
    * The steps, a few numbers each, the latest whole. An older step's event is read again from the
-   * log when asked for ({@link LogSession.steps}), its line's hash telling it from a line
-   * rewritten meanwhile; a `source` log's hashes also tell a rewritten log at the next read (a
-   * file's bytes are proven by {@link LogSession.#prefix} instead).
+   * log when asked for ({@link LogSession.steps}): a `source` log's line by its hash, which tells
+   * it from a line rewritten meanwhile and a rewritten log at the next read; a file's bytes are
+   * proven by {@link LogSession.#prefix} instead, and its steps hold no hash (hashing every
+   * line's text took 0.5–0.9 s of the 6.3 s a million events took to open).
    */
   #table = new StepTable();
   /**
@@ -141,6 +143,11 @@ export class LogSession {
    * from there instead of decoding every line again (3.9 s after an append to a million events).
    */
   #prefix: FilePrefix | undefined;
+  /**
+   * For a log file: its fingerprint just before the read that hashed {@link #prefix}: while the
+   * file's is the same, nothing was written to it since, and the prefix's bytes are as hashed.
+   */
+  #prefixSeen: LogFingerprint | undefined;
   /** For a log file: the ids of the steps, with their lines, for a read that goes on past them. */
   #ids = new IdIndex();
   /** For a `source` log only: the replay state after step `i × #spacing`. */
@@ -262,7 +269,14 @@ export class LogSession {
     let resume: ResumePoint | undefined;
     // From the start of the log, the lines before `start` are read and passed over.
     let skip = 0;
+    /** For a file: its fingerprint when its bytes were found as read (checked again after). */
+    let seen: LogFingerprint | undefined;
     if (!source) {
+      seen = await this.#provenNow(table.row(end - 1).end);
+      if (seen === undefined) {
+        void this.refresh();
+        return false;
+      }
       const from = start > 0 ? table.row(start - 1).end : 0;
       chunks = fileChunks(this.file, {
         chunkSize: FILE_CHUNK,
@@ -287,7 +301,7 @@ export class LogSession {
             if (
               entry.line !== row.line ||
               entry.event.seq !== index + 1 ||
-              lineHash(entry.text) !== row.hash
+              (source !== undefined && lineHash(entry.text) !== row.hash)
             )
               break reading;
             each(entry, index, row);
@@ -298,9 +312,32 @@ export class LogSession {
     } catch {
       // Unreadable now: the log changed under the session.
     }
-    if (index === end) return true;
+    // A file written to while its lines were read again: they may not be the proven ones.
+    if (index === end && (seen === undefined || (await this.#stillSeen(seen)))) return true;
     void this.refresh();
     return false;
+  }
+
+  /** Whether the log file's fingerprint is still `seen`. */
+  async #stillSeen(seen: LogFingerprint): Promise<boolean> {
+    const now = await fingerprintNow(this.file);
+    return now !== undefined && sameFingerprint(seen, now);
+  }
+
+  /**
+   * The log file's fingerprint now, if its bytes up to `end` are still those the session read:
+   * at once when nothing was written to it since the read that hashed them (its fingerprint is
+   * the one seen just before that read), else by hashing them again (a fifth of a second for a
+   * million events); undefined when they are not, or `end` is past what the session has hashed.
+   */
+  async #provenNow(end: number): Promise<LogFingerprint | undefined> {
+    const prefix = this.#prefix;
+    if (prefix === undefined || end > prefix.end) return undefined;
+    const now = await fingerprintNow(this.file);
+    if (now === undefined) return undefined;
+    const seen = this.#prefixSeen;
+    if (seen !== undefined && sameFingerprint(seen, now)) return now;
+    return (await prefixHolds(this.file, prefix)) ? now : undefined;
   }
 
   /**
@@ -505,6 +542,7 @@ export class LogSession {
     } else this.#tracer = undefined;
     this.#table = new StepTable();
     this.#prefix = undefined;
+    this.#prefixSeen = undefined;
     this.#ids = new IdIndex();
     this.#checkpoints = this.#options.source ? [this.#replayer.snapshot()] : [];
     this.#spacing = Math.max(1, this.#options.checkpointEvery ?? 64);
@@ -521,6 +559,8 @@ export class LogSession {
     let entry: LogEntry | undefined;
     /** A file's read: its bytes hashed as its lines are applied, and the ids they bring. */
     let read: HashedRead | undefined;
+    /** A file's fingerprint just before it was read. */
+    let seen: LogFingerprint | undefined;
     let ids: IdsRead | undefined;
     try {
       const source = this.#options.source;
@@ -533,6 +573,8 @@ export class LogSession {
         // A file's bytes up to its last step's line are proven unchanged by their hash, and the
         // read goes on from there; anything else (the bytes changed, the line had no newline)
         // is read again from the first line, as a new file.
+        // Seen before the bytes are proven and read: a write after it changes the fingerprint.
+        seen = await fingerprintNow(this.file);
         const prefix = this.#prefix;
         const last = this.#table.count > 0 ? this.#table.row(this.#table.count - 1) : undefined;
         const resume = prefix?.newline && last !== undefined ? prefix : undefined;
@@ -607,7 +649,10 @@ export class LogSession {
       }
     } finally {
       this.#problem = problem;
-      if (read !== undefined && this.#table.count > 0) this.#prefix = read.prefix();
+      if (read !== undefined && this.#table.count > 0) {
+        this.#prefix = read.prefix();
+        this.#prefixSeen = seen;
+      }
     }
     if (this.#restarted) from = 0;
     const changed =
@@ -646,7 +691,8 @@ export class LogSession {
       after: this.#replayer.state,
       transitions: this.#table.transitions(ids),
     };
-    this.#table.push(step, end, lineHash(entry.text));
+    // A file's lines are proven by the hash of its bytes (#provenNow), a source's by their own.
+    this.#table.push(step, end, this.#options.source ? lineHash(entry.text) : 0);
     if (!this.#options.source) return;
     if (this.#table.count % this.#spacing !== 0) return;
     this.#checkpoints.push(this.#replayer.snapshot());
@@ -821,6 +867,15 @@ class IdsRead implements IdLookup {
     if (line === undefined) return;
     this.#ids.add(id, line);
     this.#read.delete(id);
+  }
+}
+
+/** The file's fingerprint now; undefined when it cannot be had (gone, unreadable). */
+async function fingerprintNow(file: string): Promise<LogFingerprint | undefined> {
+  try {
+    return fingerprintOf(await stat(file, { bigint: true }));
+  } catch {
+    return undefined;
   }
 }
 

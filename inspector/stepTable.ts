@@ -6,7 +6,10 @@ export interface StepRow {
   line: number;
   /** For a log file: the byte just past its line. */
   end: number;
-  /** A hash of its line's text, to tell the line read again from one rewritten meanwhile. */
+  /**
+   * A hash of its line's text, to tell the line read again from one rewritten meanwhile: a
+   * `source`'s only (a file's bytes are proven by the session's hash of them; 0 here).
+   */
   hash: number;
   before: string;
   after: string;
