@@ -24,7 +24,8 @@ export interface StreamState extends LockedStream {
   snapshotSeq: number;
   /**
    * The seq up to which the stream's checkpoints were seen to (`truce.checkpoints`): one is
-   * stored when the head passes a multiple of the spacing after it ({@link storeCheckpointWhenDue}).
+   * stored when the head passes a multiple of the spacing after it
+   * ({@link storeCheckpointWhenDue}).
    */
   checkpointMark: number;
 }
@@ -170,8 +171,8 @@ export const CHECKPOINT_EVERY = 65_536;
 /**
  * Stores the replay state at `head` as a checkpoint when the head has passed a multiple of
  * `every` since the state's mark, in the open transaction, with the latest `at` of the events up
- * to it (the checkpoint before it gives that of the events it covers). Only a cache: a failure (a role that may not write the table) is undone to a savepoint
- * and the append goes on without it.
+ * to it (the checkpoint before it gives that of the events it covers). Only a cache: a failure
+ * (a role that may not write the table) is undone to a savepoint and the append goes on.
  */
 export async function storeCheckpointWhenDue(
   client: PoolClient,

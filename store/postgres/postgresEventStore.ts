@@ -242,7 +242,7 @@ export class PostgresEventStore implements EventStore {
           if (last) await this.#write(client, rows, prepared.head, state);
           else {
             await writeRows(client, this.stream, rows, undefined);
-            // A long import keeps its checkpoints as appends would have (its snapshot comes at its end).
+            // A long import keeps its checkpoints as appends would (its snapshot comes at its end).
             await storeCheckpointWhenDue(
               client,
               this.#ref,
