@@ -615,8 +615,8 @@ export class FileEventStore implements EventStore {
   }
 
   /**
-   * The state of a long log with no sidecar where its checkpoint cache last holds (a replay, a
-   * `status` or an import left it): a million events' first append replayed them all. Its ids
+   * The state of a long log with no sidecar where its checkpoint cache last holds (a replay,
+   * `status` or `inspect` left it): a million events' first append replayed them all. Its ids
    * are read from the lines before it (`idsOfLines`, without parsing most), into the index a
    * replay would have filled, so the sidecar the append then writes is the one a replay from
    * the first line would have written. Undefined when the cache holds no state for the log, or
