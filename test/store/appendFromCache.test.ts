@@ -183,6 +183,22 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     expect(seen(cachedOne)).toEqual(seen(bareOne));
   });
 
+  it('given a replay rebuilding the cache while the first append reads it, then the append is what it is without the cache', async () => {
+    for (let round = 0; round < 4; round++) {
+      await logs(toJsonl(events.slice(0, 2_000)));
+      // The index gone, the replay writes every checkpoint again and sweeps what it no longer lists.
+      rmSync(join(cachePathOf(cached), 'index.json'));
+      const rebuilding = replayLogCached(cached, { cacheMinBytes: 0, checkpointEvery: 32 + round });
+      // Started at another point of the rebuild each round.
+      for (let wait = 0; wait < round; wait++) await new Promise((done) => setImmediate(done));
+      const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
+      await rebuilding;
+      expect(seen(cachedOne), `round ${round}`).toEqual(seen(bareOne));
+      rmSync(cachePathOf(cached), { recursive: true, force: true });
+      for (const path of [cached, bare]) rmSync(`${path}.snapshot.json`, { force: true });
+    }
+  });
+
   it.each([
     ['its checkpoint files cut short', () => truncateStates(1)],
     ['its checkpoint files emptied', () => truncateStates(0)],
