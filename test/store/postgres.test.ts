@@ -915,6 +915,44 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       expect(await store.head()).toBe(0);
     });
 
+    it('a database of schema version 1 says to migrate; the migration adds the checkpoints and keeps every stream', async () => {
+      const older = `older_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE DATABASE ${older}`);
+      const base = new URL(url());
+      base.pathname = `/${older}`;
+      expect(await migrateDatabase(base.toString())).toEqual({ applied: [1, 2], version: 2 });
+      const writer = open('kept', { url: base.toString(), snapshotEvery: 1, checkpointEvery: 2 });
+      await writer.append([opened(), aid('a1'), aid('a2')]);
+      await writer.close();
+      /** SQL on the older database. */
+      const inOlder = async (text: string) => {
+        const client = new pg.Client({ connectionString: base.toString() });
+        await client.connect();
+        try {
+          return (await client.query(text)).rows;
+        } finally {
+          await client.end();
+        }
+      };
+      // Back to version 1, as a database of the truce before.
+      await inOlder('DROP TABLE truce.checkpoints');
+      await inOlder('DELETE FROM truce.migrations WHERE version = 2');
+      const reader = open('kept', { url: base.toString() });
+      const error = await reader.head().catch((e) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect(error.message).toMatch(
+        /has truce schema version 1, this truce needs 2; run truce db migrate --store URL$/,
+      );
+      expect(await migrateDatabase(base.toString())).toEqual({ applied: [2], version: 2 });
+      const again = open('kept', { url: base.toString(), snapshotEvery: 1, checkpointEvery: 2 });
+      expect((await readAll(again)).map((event) => event.id)).toEqual(['open', 'a1', 'a2']);
+      // The stream's checkpoints start again as it grows past the next multiple.
+      await again.append([aid('a3')]);
+      expect(
+        await inOlder("SELECT seq::int AS seq FROM truce.checkpoints WHERE stream = 'kept'"),
+      ).toEqual([{ seq: 4 }]);
+    });
+
     it('a refused connection names the server, never the password', async () => {
       const secret = 'pa55-w0rd-XYZ';
       const store = open('x', {
