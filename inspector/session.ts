@@ -144,8 +144,9 @@ export class LogSession {
    */
   #prefix: FilePrefix | undefined;
   /**
-   * For a log file: its fingerprint just before the read that hashed {@link #prefix}: while the
-   * file's is the same, nothing was written to it since, and the prefix's bytes are as hashed.
+   * For a log file: a fingerprint it had when {@link #prefix}'s bytes were as hashed (taken just
+   * before the read that hashed them, or before a proof of them): while the file's is the same,
+   * nothing was written to it since.
    */
   #prefixSeen: LogFingerprint | undefined;
   /** For a log file: the ids of the steps, with their lines, for a read that goes on past them. */
@@ -337,7 +338,10 @@ export class LogSession {
     if (now === undefined) return undefined;
     const seen = this.#prefixSeen;
     if (seen !== undefined && sameFingerprint(seen, now)) return now;
-    return (await prefixHolds(this.file, prefix)) ? now : undefined;
+    if (!(await prefixHolds(this.file, prefix))) return undefined;
+    // Proven at this fingerprint (taken before the proof): the next window need not hash again.
+    if (this.#prefix === prefix) this.#prefixSeen = now;
+    return now;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -209,6 +209,26 @@ describe('a log session', () => {
     await fresh.refresh();
     expect(JSON.stringify(shown)).toBe(JSON.stringify(await fresh.steps(0, 20)));
     fresh.close();
+    session.close();
+  });
+
+  it('gives an older step of a file appended to since it was read, before it reads the file again, and not once a line before it is rewritten', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'truce-appended-')), 'long.jsonl');
+    const lines = writeGenerated(file, 2101, 4).split('\n').filter(Boolean);
+    writeFileSync(file, `${lines.slice(0, 2100).join('\n')}\n`);
+    const session = new LogSession(file);
+    await session.refresh();
+    const before = JSON.stringify(await session.steps(0, 20));
+    // Appended behind the session's back: its bytes so far are proven again, and still given.
+    appendFileSync(file, `${lines[2100]}\n`);
+    expect(JSON.stringify(await session.steps(0, 20))).toBe(before);
+    expect(JSON.stringify(await session.steps(0, 20))).toBe(before);
+    expect(session.count).toBe(2100);
+    // The same length, one digit of event 10's instant changed: nothing is given.
+    const edited = readFileSync(file, 'utf8').split('\n');
+    edited[9] = (edited[9] as string).replace(/T(\d)/, (_, d) => `T${(Number(d) + 1) % 2}`);
+    writeFileSync(file, edited.join('\n'));
+    expect(await session.steps(0, 20)).toBeUndefined();
     session.close();
   });
 
