@@ -1,4 +1,5 @@
 import {
+  appendFileSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -170,6 +171,26 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     expect(cached2.resumedAt).toBeGreaterThan(0);
     expect(cached2.outcome).toMatch(/"seqs":\[2\],"written":0/);
     expect(seen(cached2)).toEqual(seen(bare2));
+  });
+
+  it('given a torn last line after the checkpoint (a write cut short), then it is moved aside as without the cache, and the append follows', async () => {
+    const text = toJsonl(events.slice(0, 2_000));
+    await logs(text);
+    // Half of the next event's line, with no newline: what a crash mid-write leaves.
+    const line = toJsonl([events[2_000] as TruceEvent]);
+    const torn = line.slice(0, Math.floor(line.length / 2));
+    appendFileSync(cached, torn);
+    appendFileSync(bare, torn);
+    const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
+    expect(cachedOne.resumedAt).toBeGreaterThan(0);
+    // The torn bytes' file is named by the time: the same message but for it.
+    const stamped = (run: Appended) => ({
+      ...seen(run),
+      warnings: run.warnings.map((w) => w.replace(/torn-[^ ]+/, 'torn-TIME')),
+    });
+    expect(cachedOne.warnings).toEqual([expect.stringMatching(/line 2001 was torn/)]);
+    expect(stamped(cachedOne)).toEqual(stamped(bareOne));
+    expect(cachedOne.log).toBe(`${text}${line}`);
   });
 
   it('given a log changed under its cache, then the append replays it from the first line', async () => {
