@@ -104,6 +104,18 @@ async function appendBoth(batch: NewEvent[]): Promise<[Appended, Appended]> {
   return [await append(bare, batch), await append(cached, batch)];
 }
 
+/**
+ * Appends `event`, whose id line `seq` holds, to both logs with their sidecars gone: from the
+ * cache, a no-op answering `seq`, as without it.
+ */
+async function repeatBoth(event: NewEvent, seq: number): Promise<void> {
+  for (const path of [cached, bare]) rmSync(`${path}.snapshot.json`, { force: true });
+  const [bareOne, cachedOne] = await appendBoth([event]);
+  expect(cachedOne.resumedAt).toBeGreaterThan(0);
+  expect(cachedOne.outcome).toMatch(new RegExp(`"seqs":\\[${seq}\\],"written":0`));
+  expect(seen(cachedOne)).toEqual(seen(bareOne));
+}
+
 /** Everything but where the replay began and how it went, which only the cache changes. */
 const seen = ({ resumedAt: _at, progress: _progress, ...rest }: Appended) => rest;
 
@@ -138,17 +150,8 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
 
   it('given an id the log used before the checkpoint, then the append is what it is without the cache: a no-op answering that seq, whatever the event', async () => {
     await logs(toJsonl(events.slice(0, 2_000)));
-    const [bareSame, cachedSame] = await appendBoth([asNew(events[9] as TruceEvent)]);
-    expect(cachedSame.resumedAt).toBeGreaterThan(0);
-    expect(cachedSame.outcome).toMatch(/"seqs":\[10\],"written":0/);
-    expect(seen(cachedSame)).toEqual(seen(bareSame));
-    rmSync(`${cached}.snapshot.json`);
-    rmSync(`${bare}.snapshot.json`, { force: true });
-    const other = { ...asNew(events[2_000] as TruceEvent), id: 'gen-1000' } as NewEvent;
-    const [bareOther, cachedOther] = await appendBoth([other]);
-    expect(cachedOther.resumedAt).toBeGreaterThan(0);
-    expect(cachedOther.outcome).toMatch(/"seqs":\[1000\],"written":0/);
-    expect(seen(cachedOther)).toEqual(seen(bareOther));
+    await repeatBoth(asNew(events[9] as TruceEvent), 10);
+    await repeatBoth({ ...asNew(events[2_000] as TruceEvent), id: 'gen-1000' } as NewEvent, 1000);
   });
 
   it('given lines as another program may write them (a BOM, CRLF, keys in another order, an escaped id), then the same', async () => {
@@ -164,13 +167,7 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     expect(cached1.resumedAt).toBe(lastCheckpoint());
     expect(seen(cached1)).toEqual(seen(bare1));
     // Its sidecar gone, the second append reads the cache again, and finds `gen-2` escaped.
-    rmSync(`${cached}.snapshot.json`);
-    rmSync(`${bare}.snapshot.json`);
-    const again = { ...asNew(events[2_001] as TruceEvent), id: 'gen-2' } as NewEvent;
-    const [bare2, cached2] = await appendBoth([again]);
-    expect(cached2.resumedAt).toBeGreaterThan(0);
-    expect(cached2.outcome).toMatch(/"seqs":\[2\],"written":0/);
-    expect(seen(cached2)).toEqual(seen(bare2));
+    await repeatBoth({ ...asNew(events[2_001] as TruceEvent), id: 'gen-2' } as NewEvent, 2);
   });
 
   it('given a torn last line after the checkpoint (a write cut short), then it is moved aside as without the cache, and the append follows', async () => {
