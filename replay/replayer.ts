@@ -242,6 +242,23 @@ export class Replayer {
   }
 }
 
+/**
+ * A replayer going on from a stored state (a sidecar, a checkpoint of the cache, a stream's
+ * snapshot or checkpoint), or undefined when this truce cannot go on from it (a state the chart
+ * has not, fields not its own): a stored state that does not fit is a cache not used, never an
+ * error.
+ *
+ * @example
+ * const replayer = resumeReplayer(loaded.replay, 'deal.jsonl') ?? new Replayer({ file });
+ */
+export function resumeReplayer(from: ReplaySnapshot, file?: string): Replayer | undefined {
+  try {
+    return new Replayer({ from, ...(file === undefined ? {} : { file }) });
+  } catch {
+    return undefined;
+  }
+}
+
 /** The fields of a state's projection and machine context, in order, as one string. */
 function fieldsOf(projection: unknown, context: unknown): string {
   const keys = (value: unknown) =>

@@ -23,6 +23,7 @@ import {
   type ReplayOutcome,
   type ReplaySnapshot,
   replayLog,
+  resumeReplayer,
 } from '../replay/index.js';
 import { CACHE_MIN_BYTES } from './cacheMinBytes.js';
 import type { ProveOptions } from './chainProof.js';
@@ -639,13 +640,11 @@ class CachedRun {
         i = Math.min(i, loaded.broken);
         continue;
       }
-      try {
-        const replayer = new Replayer({ from: loaded.replay, ...(file ? { file } : {}) });
-        base = { mark, state: loaded.replay, replayer };
-        break;
-      } catch {
-        // A state the replayer cannot resume from: an earlier checkpoint may do.
-      }
+      // A state the replayer cannot resume from: an earlier checkpoint may do.
+      const replayer = resumeReplayer(loaded.replay, file);
+      if (replayer === undefined) continue;
+      base = { mark, state: loaded.replay, replayer };
+      break;
     }
     if (base === undefined) this.#limits.onResume?.(0, 0);
     // Where the log is proven: every event up to it was checked (ids unique, each taken).

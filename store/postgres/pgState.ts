@@ -6,7 +6,7 @@ import {
   StoreError,
   splitLines,
 } from '../../events/index.js';
-import { Replayer, type ReplaySnapshot } from '../../replay/index.js';
+import { Replayer, type ReplaySnapshot, resumeReplayer } from '../../replay/index.js';
 import { replaySnapshotSchema } from '../snapshot.js';
 import { PAGE } from './pgRows.js';
 import type { StoreUrl } from './storeUrl.js';
@@ -89,13 +89,11 @@ export async function loadStreamState(
   let seq = 0;
   const { rows } = await client.query<SnapshotRow>(SELECT_SNAPSHOT, [ref.stream]);
   const stored = usableSnapshot(rows[0], locked.head);
-  if (stored !== undefined) {
-    try {
-      replayer = new Replayer({ from: stored.replay, file: ref.name });
-      seq = stored.seq;
-    } catch {
-      // A snapshot this truce cannot use is only a cache: fold from the start.
-    }
+  // A snapshot this truce cannot use is only a cache: fold from the start.
+  const resumed = stored && resumeReplayer(stored.replay, ref.name);
+  if (stored !== undefined && resumed !== undefined) {
+    replayer = resumed;
+    seq = stored.seq;
   }
   const snapshotSeq = seq;
   const checker = new LogChecker(buildCompleteReadLogOptions({ file: ref.name }), {

@@ -9,7 +9,7 @@ import {
   TruceError,
   type TruceEvent,
 } from '../../events/index.js';
-import { Replayer, type ReplayStart } from '../../replay/index.js';
+import { Replayer, type ReplayStart, resumeReplayer } from '../../replay/index.js';
 import type {
   AppendOptions,
   AppendResult,
@@ -398,11 +398,10 @@ export class PostgresEventStore implements EventStore {
     if (options.at !== undefined && !(await this.#allBy(stored.seq, options.at))) {
       return `an event up to the stored snapshot (seq ${stored.seq}) happened after ${options.at}`;
     }
-    try {
-      return { replayer: new Replayer({ from: stored.replay, file: this.name }), seq: stored.seq };
-    } catch {
+    const replayer = resumeReplayer(stored.replay, this.name);
+    if (replayer === undefined)
       return 'the stored snapshot is not a state this truce can go on from';
-    }
+    return { replayer, seq: stored.seq };
   }
 
   /**
@@ -432,17 +431,10 @@ export class PostgresEventStore implements EventStore {
       }
       const row = rows[0];
       if (row === undefined) return 'no stored checkpoint comes before';
+      // Damaged, of another truce, or a state this truce cannot go on from: the one before may do.
       const stored = usableSnapshot(row, Number(row.head));
-      if (stored !== undefined) {
-        try {
-          return {
-            replayer: new Replayer({ from: stored.replay, file: this.name }),
-            seq: stored.seq,
-          };
-        } catch {
-          // A state this truce cannot go on from: the one before may do.
-        }
-      }
+      const replayer = stored && resumeReplayer(stored.replay, this.name);
+      if (stored !== undefined && replayer !== undefined) return { replayer, seq: stored.seq };
       below = Number(row.seq) - 1;
     }
     return `the last ${CHECKPOINT_TRIES} stored checkpoints before are damaged or of another truce`;
