@@ -207,9 +207,10 @@ export class LogSession {
 
   /**
    * Steps `start` to `end` (indexes; step `i` is event `i + 1`), at most {@link STEP_WINDOW} by
-   * default. The latest are kept; older ones are read again from the log and their lines proven
-   * the same by their hashes. Undefined when `start` is past the last step, or when the log was
-   * rewritten or changed meanwhile (the session then reads it again, and its listeners hear).
+   * default. The latest are kept; older ones are read again from the log: a file's bytes proven
+   * the same by its fingerprint or their SHA-256, a source's lines by their hashes. Undefined
+   * when `start` is past the last step, or when the log was rewritten or changed meanwhile (the
+   * session then reads it again, and its listeners hear).
    *
    * @example
    * const first = await session.steps(0, 10); // events 1 to 10
@@ -254,9 +255,10 @@ export class LogSession {
 
   /**
    * Reads the lines of steps `start` to `end` again and hands each to `each`, having checked that
-   * it is the line the step came from (its line number, seq and hash). False, having stopped,
-   * if the log no longer holds them (rewritten, cut short, unreadable): a refresh is started,
-   * which finds out what it holds now.
+   * it is the line the step came from (its line number and seq; a file's bytes proven by
+   * {@link #provenNow} and its fingerprint unchanged while read, a source's line by its hash).
+   * False, having stopped, if the log no longer holds them (rewritten, cut short, unreadable): a
+   * refresh is started, which finds out what it holds now.
    */
   async #reread(
     start: number,
@@ -512,13 +514,9 @@ export class LogSession {
    * either changed since the last look.
    */
   async poll(): Promise<void> {
-    let look: Look | null;
-    try {
-      const log = fingerprintOf(await stat(this.file, { bigint: true }));
-      look = { log, lock: await lockFingerprint(this.file) };
-    } catch {
-      look = null;
-    }
+    const log = await fingerprintNow(this.file);
+    const look: Look | null =
+      log === undefined ? null : { log, lock: await lockFingerprint(this.file) };
     const was = this.#lastLook;
     if (was !== undefined && sameLook(was, look)) return;
     this.#lastLook = look;
