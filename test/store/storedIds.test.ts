@@ -132,6 +132,12 @@ describe('idsOfLines', () => {
     escaped: (seq: number, id: string) =>
       `{"seq":${seq},"id":"${[...id].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"}`,
     crlf: (seq: number, id: string) => `{"seq":${seq},"id":${JSON.stringify(id)}}\r`,
+    // Two keys `id`: JSON.parse keeps the second, as the reader does.
+    twice: (seq: number, id: string) =>
+      `{"seq":${seq},"id":"decoy-${seq}","type":"x","id":${JSON.stringify(id)}}`,
+    // An `id` inside the event's data.
+    nested: (seq: number, id: string) =>
+      `{"seq":${seq},"id":${JSON.stringify(id)},"data":{"parties":[{"id":"israel"}]}}`,
   };
   type Shape = keyof typeof shapes;
 
@@ -148,7 +154,18 @@ describe('idsOfLines', () => {
             maxLength: 60,
           },
         ),
-        fc.array(fc.constantFrom<Shape>('truce', 'truce', 'idFirst', 'spaced', 'escaped', 'crlf')),
+        fc.array(
+          fc.constantFrom<Shape>(
+            'truce',
+            'truce',
+            'idFirst',
+            'spaced',
+            'escaped',
+            'crlf',
+            'twice',
+            'nested',
+          ),
+        ),
         fc.boolean(),
         fc.constantFrom(undefined, 0, 3),
         async (ids, kinds, bom, exactLimit) => {
