@@ -58,6 +58,7 @@ export async function latestCachedState(
       const stat = await handle.stat({ bigint: true });
       const mine = fs.fstatBigIntSync(fd);
       if (stat.dev !== mine.dev || stat.ino !== mine.ino || Number(stat.size) !== size) {
+        note('the log at its path is not the one open to append to; its cache is not read');
         return undefined;
       }
       const proving = verifyCacheIndex(handle, index, size, fingerprintOf(stat), {
@@ -77,6 +78,9 @@ export async function latestCachedState(
         await early;
       }
       const { checkpoints } = verified;
+      if (checkpoints.length === 0) {
+        note('the log changed before the first checkpoint of its cache; the cache is not used');
+      }
       for (let i = checkpoints.length - 1; i >= 0; i--) {
         const mark = checkpoints[i] as CacheMark;
         const loaded =

@@ -635,7 +635,12 @@ export class FileEventStore implements EventStore {
     // Before the ids are read (0.75 s for a million lines): a state this truce cannot go on from
     // is no start.
     const replayer = resumeReplayer(replay, this.#name);
-    if (replayer === undefined) return undefined;
+    if (replayer === undefined) {
+      this.#note(
+        `the checkpoint cache's state at seq ${mark.seq} is not one this truce can go on from`,
+      );
+      return undefined;
+    }
     const ids = await idsOfLines(
       this.#fs,
       fd,
@@ -645,7 +650,10 @@ export class FileEventStore implements EventStore {
       (error) => this.#ioError('read', error),
       this.#onProgress,
     );
-    if (ids === undefined) return undefined;
+    if (ids === undefined) {
+      this.#note(`the lines before seq ${mark.seq} do not each give their id; the log is replayed`);
+      return undefined;
+    }
     const checkpoint: Checkpoint = {
       state: { head: mark.seq, ids, replayer },
       bytes: mark.bytes,

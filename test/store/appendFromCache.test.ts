@@ -58,6 +58,8 @@ interface Appended {
   resumedAt: number;
   /** The seqs its progress told, in order. */
   progress: number[];
+  /** What the store said of the cache (`--debug`). */
+  notes: string[];
   log: string;
   /** The sidecar, its inode left out (the two logs are two files). */
   sidecar: string | undefined;
@@ -93,6 +95,7 @@ async function append(path: string, batch: NewEvent[]): Promise<Appended> {
     outcome,
     resumedAt: Number(/from the checkpoint cache at seq (\d+)$/m.exec(notes.join('\n'))?.[1] ?? 0),
     progress,
+    notes,
     log: readFileSync(path, 'utf8'),
     sidecar,
     warnings,
@@ -117,7 +120,7 @@ async function repeatBoth(event: NewEvent, seq: number): Promise<void> {
 }
 
 /** Everything but where the replay began and how it went, which only the cache changes. */
-const seen = ({ resumedAt: _at, progress: _progress, ...rest }: Appended) => rest;
+const seen = ({ resumedAt: _at, progress: _progress, notes: _notes, ...rest }: Appended) => rest;
 
 describe('the first append to a log with a checkpoint cache and no sidecar', () => {
   it('resumes from the last checkpoint, and appends, answers and writes the sidecar as a replay from the first line does', async () => {
@@ -198,6 +201,9 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     writeFileSync(bare, changed);
     const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
     expect(cachedOne.resumedAt).toBe(0);
+    expect(cachedOne.notes).toEqual([
+      'the log changed before the first checkpoint of its cache; the cache is not used',
+    ]);
     expect(seen(cachedOne)).toEqual(seen(bareOne));
   });
 
@@ -230,6 +236,8 @@ describe('the first append to a log with a checkpoint cache and no sidecar', () 
     damage();
     const [bareOne, cachedOne] = await appendBoth([asNew(events[2_000] as TruceEvent)]);
     expect(cachedOne.resumedAt).toBe(0);
+    // `--debug` says why the cache was not used.
+    expect(cachedOne.notes.length, cachedOne.notes.join('; ')).toBeGreaterThan(0);
     expect(seen(cachedOne)).toEqual(seen(bareOne));
   });
 });
