@@ -167,6 +167,19 @@ export async function advanceStreamState(
 export const CHECKPOINT_EVERY = 65_536;
 
 /**
+ * SQL of the latest `at` among stream `$1`'s events up to seq `$2`: the `max_at` of its last
+ * checkpoint before that seq, and the latest of the events since (all the events of a
+ * million-event stream took 0.47 s to read, those since a checkpoint 16 ms). The `at` column
+ * holds each event's instant converted from `Date.parse` of its `at` (pgRows.ts).
+ */
+export const LATEST_AT_UP_TO = `(WITH before AS (
+    SELECT seq, max_at FROM truce.checkpoints WHERE stream = $1 AND seq < $2
+    ORDER BY seq DESC LIMIT 1
+  )
+  SELECT greatest((SELECT max_at FROM before), max(at)) FROM truce.events
+  WHERE stream = $1 AND seq <= $2 AND seq > coalesce((SELECT seq FROM before), 0))`;
+
+/**
  * Stores the replay state at `head` as a checkpoint when the head has passed a multiple of
  * `every` since the state's mark, in the open transaction, with the latest `at` of the events up
  * to it (the checkpoint before it gives that of the events it covers). Only a cache: a failure
@@ -185,16 +198,9 @@ export async function storeCheckpointWhenDue(
   if (!due) return;
   await client.query('SAVEPOINT truce_checkpoint');
   try {
-    // The latest `at` up to the head: that of the checkpoint before, and of the events since
-    // (the events of a million-event stream took 0.47 s to read whole, those since one 16 ms).
     await client.query(
-      `WITH before AS (
-         SELECT seq, max_at FROM truce.checkpoints WHERE stream = $1 AND seq < $2
-         ORDER BY seq DESC LIMIT 1
-       )
-       INSERT INTO truce.checkpoints (stream, seq, max_at, replay)
-       SELECT $1, $2, greatest((SELECT max_at FROM before), max(at)), $3 FROM truce.events
-       WHERE stream = $1 AND seq <= $2 AND seq > coalesce((SELECT seq FROM before), 0)
+      `INSERT INTO truce.checkpoints (stream, seq, max_at, replay)
+       VALUES ($1, $2, ${LATEST_AT_UP_TO}, $3)
        ON CONFLICT (stream, seq) DO UPDATE SET max_at = excluded.max_at, replay = excluded.replay`,
       [ref.stream, head, text ?? JSON.stringify(state.replayer.snapshot())],
     );

@@ -25,6 +25,7 @@ import { bare, PAGE, rowOf, writeRows } from './pgRows.js';
 import {
   advanceStreamState,
   CHECKPOINT_EVERY,
+  LATEST_AT_UP_TO,
   type LockedStream,
   loadStreamState,
   type SnapshotRow,
@@ -451,12 +452,20 @@ export class PostgresEventStore implements EventStore {
   async #allBy(seq: number, at: string): Promise<boolean> {
     const limit = Date.parse(at);
     if (Number.isNaN(limit)) return false;
-    const rows = await this.#db.query<{ within: boolean | null }>(
-      'read',
-      `SELECT max(at) <= to_timestamp($3::float8 / 1000.0) AS within
-       FROM truce.events WHERE stream = $1 AND seq <= $2`,
-      [this.stream, seq, limit],
-    );
+    const within = (latest: string) =>
+      this.#db.query<{ within: boolean | null }>(
+        'read',
+        `SELECT ${latest} <= to_timestamp($3::float8 / 1000.0) AS within`,
+        [this.stream, seq, limit],
+      );
+    let rows: Array<{ within: boolean | null }>;
+    try {
+      // From the last checkpoint's `max_at` and the events since it.
+      rows = await within(LATEST_AT_UP_TO);
+    } catch {
+      // A role that may not read the checkpoints: every event up to `seq`.
+      rows = await within('(SELECT max(at) FROM truce.events WHERE stream = $1 AND seq <= $2)');
+    }
     return rows[0]?.within === true;
   }
 

@@ -638,27 +638,31 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       expect(rows).toEqual([]);
     });
 
-    it('a role that may read the events but not the snapshots replays from the first event', async () => {
-      const stream = freshStream('resume-role');
-      const writer = open(stream, { snapshotEvery: 2 });
-      await writer.append([opened(), aid('a1'), aid('a2')]);
+    /** {@link fromSnapshot} as a role that may read only `tables` (and use the schema). */
+    async function asRole(stream: string, tables: string, cut: Cut = {}) {
       const role = `reader_${randomBytes(4).toString('hex')}`;
       await sql(`CREATE ROLE ${role} LOGIN`);
       await sql(`GRANT USAGE ON SCHEMA truce TO ${role}`);
-      await sql(`GRANT SELECT ON truce.events, truce.streams, truce.migrations TO ${role}`);
-      const asRole = new URL(url());
-      asRole.username = role;
-      asRole.password = '';
-      const reader = new PostgresEventStore({ url: asRole.toString(), stream });
-      let got: Awaited<ReturnType<typeof fromSnapshot>>;
+      await sql(`GRANT SELECT ON ${tables} TO ${role}`);
+      const as = new URL(url());
+      as.username = role;
+      as.password = '';
+      const reader = new PostgresEventStore({ url: as.toString(), stream });
       try {
-        got = await fromSnapshot(reader);
+        return await fromSnapshot(reader, cut);
       } finally {
         // A role belongs to the whole server (TRUCE_TEST_PG_URL may name one that stays).
         await reader.close();
         await sql(`DROP OWNED BY ${role}`);
         await sql(`DROP ROLE ${role}`);
       }
+    }
+
+    it('a role that may read the events but not the snapshots replays from the first event', async () => {
+      const stream = freshStream('resume-role');
+      const writer = open(stream, { snapshotEvery: 2 });
+      await writer.append([opened(), aid('a1'), aid('a2')]);
+      const got = await asRole(stream, 'truce.events, truce.streams, truce.migrations');
       expect(got.seq).toBeUndefined();
       expect(got.notes).toEqual([
         expect.stringMatching(
@@ -668,6 +672,24 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         ),
       ]);
       expect(got.answer).toBe(await fromFirst(open(stream)));
+    });
+
+    it('a role that may read the snapshots but not the checkpoints goes on from the snapshot by date, every event read for the latest instant', async () => {
+      const stream = freshStream('resume-role-at');
+      const writer = open(stream, { snapshotEvery: 2, checkpointEvery: 2 });
+      await writer.append([opened(), aid('a1'), aid('a2')]);
+      const [last] = await sql<{ at: Date }>(
+        'SELECT max(at) AS at FROM truce.events WHERE stream = $1',
+        [stream],
+      );
+      const cut = { at: (last?.at as Date).toISOString() };
+      const got = await asRole(
+        stream,
+        'truce.events, truce.streams, truce.migrations, truce.snapshots',
+        cut,
+      );
+      expect(got.seq).toBe(3);
+      expect(got.answer).toBe(await fromFirst(open(stream), cut));
     });
 
     it('a snapshot that is damaged, of another truce or past the seq asked for is not used, and the answer is the same', async () => {
