@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -162,10 +162,7 @@ describe('a log session', () => {
   });
 
   it('gives every step of a long log, the older ones read again from the file, as an XState actor takes it', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'truce-taken-')), 'long.jsonl');
-    const lines = writeGenerated(file, 2500, 9).split('\n').filter(Boolean);
-    const session = new LogSession(file);
-    await session.refresh();
+    const { lines, session } = await longSession(2500, 9);
     const oracle = actorSteps(lines);
     expect(session.count).toBe(2500);
     // Whole, and in windows that start and end anywhere: the first read again from the file,
@@ -188,16 +185,10 @@ describe('a log session', () => {
   });
 
   it('does not give an older step of a file rewritten under it, and shows the new file once it reads it', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'truce-rewritten-')), 'long.jsonl');
-    const lines = writeGenerated(file, 2100, 4).split('\n').filter(Boolean);
-    const session = new LogSession(file);
-    await session.refresh();
+    const { file, lines, session } = await longSession(2100, 4);
     const heard: number[] = [];
     session.subscribe((delta) => heard.push(delta.revision));
-    // One digit of event 10's instant changed, the file's length kept.
-    const edited = [...lines];
-    edited[9] = (edited[9] as string).replace(/T(\d)/, (_, d) => `T${(Number(d) + 1) % 2}`);
-    expect(edited[9]).not.toBe(lines[9]);
+    const edited = withTenthRewritten(lines);
     writeFileSync(file, `${edited.join('\n')}\n`);
     expect(await session.steps(0, 20)).toBeUndefined();
     // The session reads the file again: the new instant, as a fresh session shows it.
@@ -213,21 +204,14 @@ describe('a log session', () => {
   });
 
   it('gives an older step of a file appended to since it was read, before it reads the file again, and not once a line before it is rewritten', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'truce-appended-')), 'long.jsonl');
-    const lines = writeGenerated(file, 2101, 4).split('\n').filter(Boolean);
-    writeFileSync(file, `${lines.slice(0, 2100).join('\n')}\n`);
-    const session = new LogSession(file);
-    await session.refresh();
+    const { file, lines, session } = await longSession(2101, 4, 2100);
     const before = JSON.stringify(await session.steps(0, 20));
     // Appended behind the session's back: its bytes so far are proven again, and still given.
     appendFileSync(file, `${lines[2100]}\n`);
     expect(JSON.stringify(await session.steps(0, 20))).toBe(before);
     expect(JSON.stringify(await session.steps(0, 20))).toBe(before);
     expect(session.count).toBe(2100);
-    // The same length, one digit of event 10's instant changed: nothing is given.
-    const edited = readFileSync(file, 'utf8').split('\n');
-    edited[9] = (edited[9] as string).replace(/T(\d)/, (_, d) => `T${(Number(d) + 1) % 2}`);
-    writeFileSync(file, edited.join('\n'));
+    writeFileSync(file, `${withTenthRewritten(lines).join('\n')}\n`);
     expect(await session.steps(0, 20)).toBeUndefined();
     session.close();
   });
@@ -593,4 +577,25 @@ describe('the inspector under hostile use', () => {
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/**
+ * A generated log of `events` (its first `kept` written to a file of its own) and a session
+ * that has read that file: the lines are the whole log's.
+ */
+async function longSession(events: number, seed: number, kept = events) {
+  const file = join(mkdtempSync(join(tmpdir(), 'truce-long-')), 'long.jsonl');
+  const lines = writeGenerated(file, events, seed).split('\n').filter(Boolean);
+  if (kept < events) writeFileSync(file, `${lines.slice(0, kept).join('\n')}\n`);
+  const session = new LogSession(file);
+  await session.refresh();
+  return { file, lines, session };
+}
+
+/** The lines with one digit of event 10's instant changed, their length kept. */
+function withTenthRewritten(lines: readonly string[]): string[] {
+  const edited = [...lines];
+  edited[9] = (edited[9] as string).replace(/T(\d)/, (_, d) => `T${(Number(d) + 1) % 2}`);
+  expect(edited[9]).not.toBe(lines[9]);
+  return edited;
 }
