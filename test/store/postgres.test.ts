@@ -678,11 +678,11 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       const stream = freshStream('resume-role-at');
       const writer = open(stream, { snapshotEvery: 2, checkpointEvery: 2 });
       await writer.append([opened(), aid('a1'), aid('a2')]);
-      const [last] = await sql<{ at: Date }>(
+      const rows = await sql<{ at: Date }>(
         'SELECT max(at) AS at FROM truce.events WHERE stream = $1',
         [stream],
       );
-      const cut = { at: (last?.at as Date).toISOString() };
+      const cut = { at: (rows[0] as { at: Date }).at.toISOString() };
       const got = await asRole(
         stream,
         'truce.events, truce.streams, truce.migrations, truce.snapshots',
