@@ -22,6 +22,7 @@ import {
   type Checkpoint,
   emptyCheckpoint,
   type FileLogState,
+  lastLineHoldsSync,
   verifyCheckpoint,
 } from './checkpoint.js';
 import { committedSize } from './committedSize.js';
@@ -632,8 +633,19 @@ export class FileEventStore implements EventStore {
     const found = await latestCachedState(real, fd, size, { fs: this.#fs, note: this.#note });
     if (found === undefined) return undefined;
     const { mark, replay } = found;
-    // Before the ids are read (0.75 s for a million lines): a state this truce cannot go on from
-    // is no start.
+    // Before the ids are read (0.75 s for a million lines): the checkpoint's last line read back
+    // through this store's own descriptor, as a sidecar's is, and a state this truce can go on
+    // from.
+    let holds: boolean;
+    try {
+      holds = lastLineHoldsSync(this.#fs, fd, mark, size);
+    } catch (error) {
+      throw this.#ioError('read', error);
+    }
+    if (!holds) {
+      this.#note(`the line before the checkpoint at seq ${mark.seq} does not read back; not used`);
+      return undefined;
+    }
     const replayer = resumeReplayer(replay, this.#name);
     if (replayer === undefined) {
       this.#note(
@@ -654,7 +666,8 @@ export class FileEventStore implements EventStore {
       this.#note(`the lines before seq ${mark.seq} do not each give their id; the log is replayed`);
       return undefined;
     }
-    const checkpoint: Checkpoint = {
+    this.#note(`no snapshot sidecar holds; going on from the checkpoint cache at seq ${mark.seq}`);
+    return {
       state: { head: mark.seq, ids, replayer },
       bytes: mark.bytes,
       ino,
@@ -663,19 +676,6 @@ export class FileEventStore implements EventStore {
       // No sidecar holds it: the next append past `snapshotEvery` events writes one.
       snapshotSeq: 0,
     };
-    let verified: Checkpoint | undefined;
-    try {
-      // Read back through this store's own descriptor, as a sidecar's checkpoint is.
-      verified = verifyCheckpoint(this.#fs, fd, checkpoint, size, ino);
-    } catch (error) {
-      throw this.#ioError('read', error);
-    }
-    if (verified !== undefined) {
-      this.#note(
-        `no snapshot sidecar holds; going on from the checkpoint cache at seq ${mark.seq}`,
-      );
-    }
-    return verified;
   }
 
   /** Reads, checks and replays the lines past `base`, repairing a torn last line. */
