@@ -21,7 +21,7 @@ import type { LogSource } from '../logSource.js';
 import { type LogState, leftDirty, prepareAppend } from '../prepareAppend.js';
 import { PgConnection } from './pgConnection.js';
 import { isConnectionLost, type PgAction, pgStoreError } from './pgErrors.js';
-import { bare, PAGE, rowOf, writeRows } from './pgRows.js';
+import { bare, PAGE, type Row, rowOf, writeRows } from './pgRows.js';
 import {
   advanceStreamState,
   CHECKPOINT_EVERY,
@@ -217,30 +217,13 @@ export class PostgresEventStore implements EventStore {
         );
         let taken = 0;
         let skipped = 0;
-        let pending: Array<{ text: string; line: string }> = [];
+        let head = locked.head;
+        let pending: Row[] = [];
+        const replayer = state.cache.replayer;
         const flush = async (last: boolean) => {
-          let prepared: ReturnType<typeof prepareAppend>;
-          try {
-            prepared = prepareAppend(
-              state.log,
-              pending.map((p) => JSON.parse(p.text) as NewEvent),
-              {
-                expectedVersion: state.log.head,
-                file,
-                batchName: file,
-                lineOffset: taken - pending.length,
-              },
-            );
-          } catch (error) {
-            if (leftDirty(error)) this.#cached = undefined;
-            throw error;
-          }
-          const rows = prepared.events.map((event, i) =>
-            rowOf(event, (pending[i] as { line: string }).line),
-          );
+          const rows = pending;
           pending = [];
-          state.log.head = prepared.head;
-          if (last) await this.#write(client, rows, prepared.head, state);
+          if (last) await this.#write(client, rows, head, state);
           else {
             await writeRows(client, this.stream, rows, undefined);
             // A long import keeps its checkpoints as appends would (its snapshot comes at its end).
@@ -248,7 +231,7 @@ export class PostgresEventStore implements EventStore {
               client,
               this.#ref,
               state.cache,
-              prepared.head,
+              head,
               this.#checkpointEvery,
             );
           }
@@ -260,9 +243,14 @@ export class PostgresEventStore implements EventStore {
             if (taken <= locked.head) {
               await stored.match(taken, entry.text, file);
               skipped++;
-            } else {
-              pending.push({ text: entry.text, line });
+              continue;
             }
+            // The reader checked the line as a replay does (its format, its seq after the
+            // stream's head, its id once in the file, whose first lines are the stream's): the
+            // statechart alone is left, and a refusal names the file's line, as validate does.
+            replayer.apply(entry.event, entry.line);
+            head = entry.event.seq;
+            pending.push(rowOf(entry.event, line));
           }
           if (pending.length >= batch) await flush(false);
           const last = entries.at(-1);
@@ -271,9 +259,10 @@ export class PostgresEventStore implements EventStore {
         if (taken < locked.head) {
           throw this.#conflict(locked.head, `${file} has only ${taken}`);
         }
-        const written = state.log.head + pending.length - locked.head;
+        const written = head - locked.head;
         if (written > 0) await flush(true);
-        return { result: { skipped, written, head: state.log.head }, state };
+        state.log.head = head;
+        return { result: { skipped, written, head }, state };
       }),
     );
     this.#queue = run.catch(() => undefined);
