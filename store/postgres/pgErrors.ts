@@ -5,7 +5,14 @@ import { redactSecrets, type StoreUrl } from './storeUrl.js';
 const MISSING_SCHEMA = new Set(['42P01', '3F000']);
 
 /** What was being done when the server or the connection failed, for the sentence. */
-export type PgAction = 'connect' | 'read' | 'append' | 'commit' | 'migrate' | 'listen';
+export type PgAction =
+  | 'connect'
+  | 'read'
+  | 'append'
+  | 'commit'
+  | 'migrate'
+  | 'listen'
+  | 'checkpoint';
 
 /** The database holds no truce tables yet. */
 export function isMissingSchema(error: unknown): boolean {
@@ -124,6 +131,7 @@ export function pgStoreError(error: unknown, url: StoreUrl, action: PgAction): S
     commit: 'cannot commit to',
     migrate: 'cannot migrate',
     listen: 'cannot listen to',
+    checkpoint: 'cannot store a checkpoint in',
   }[action];
   return say(
     `${verb} PostgreSQL at ${at}: ${reason}${action === 'append' ? '; nothing was written' : ''}`,

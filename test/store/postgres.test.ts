@@ -567,25 +567,7 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
       );
       const seqs = await seqsOf(imported);
       expect(seqs.length).toBeGreaterThan(2);
-      for (const stream of [appended, imported]) {
-        const rows = await sql<{ seq: string; max_at: Date; replay: unknown }>(
-          'SELECT seq, max_at, replay FROM truce.checkpoints WHERE stream = $1 ORDER BY seq',
-          [stream],
-        );
-        const lines = (await readAll(open(stream))).map((event) => `${JSON.stringify(event)}\n`);
-        for (const row of rows) {
-          const seq = Number(row.seq);
-          const upTo = lines.slice(0, seq);
-          const { replayer } = await replayLog(dribbled(Buffer.from(upTo.join(''))), {
-            file: stream,
-          });
-          expect(row.replay, `${stream} at ${seq}`).toEqual(
-            JSON.parse(JSON.stringify(replayer.snapshot())),
-          );
-          const latest = Math.max(...upTo.map((line) => Date.parse(JSON.parse(line).at)));
-          expect(row.max_at.getTime(), `${stream} at ${seq}`).toBe(latest);
-        }
-      }
+      for (const stream of [appended, imported]) await expectCheckpointsReplays(stream);
       // Forty events store no snapshot (every 256): a replay goes on from the nearest checkpoint.
       const reader = open(imported);
       const until = (seqs[1] as number) + 1;
@@ -595,6 +577,46 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         `no snapshot is stored; stream ${imported} is replayed from its stored checkpoint at seq ${seqs[1]}`,
       ]);
       expect(got.answer).toBe(await fromFirst(reader, { until }));
+    });
+
+    it('fillCheckpoints stores the checkpoints a stream lacks, from the latest usable one before, each the state of a replay to its seq; then none', async () => {
+      const stream = freshStream('fill');
+      const events = [...generatedLog({ events: 30, seed: 11 })];
+      // Imported with no checkpoint (a stream from before schema version 2).
+      await open(stream, { checkpointEvery: 1_000 }).importLog(Buffer.from(toJsonl(events)), {
+        file: 'fill.jsonl',
+      });
+      const filler = open(stream, { checkpointEvery: 4 });
+      const progress: Array<[number, number]> = [];
+      const all = [4, 8, 12, 16, 20, 24, 28];
+      expect(
+        await filler.fillCheckpoints({ onProgress: (done, total) => progress.push([done, total]) }),
+      ).toEqual({ stored: all, from: 0, head: 30 });
+      expect(progress.at(0)).toEqual([0, 28]);
+      expect(progress.at(-1)).toEqual([28, 28]);
+      expect(await expectCheckpointsReplays(stream)).toEqual(all);
+      expect(await filler.fillCheckpoints()).toEqual({ stored: [], from: 0, head: 30 });
+
+      // One deleted, one of another truce, one at a seq that is no multiple: the stretch from
+      // 16 is covered by the checkpoint at 18, and the replay goes on from the one at 4.
+      await sql('DELETE FROM truce.checkpoints WHERE stream = $1 AND seq IN (8, 16)', [stream]);
+      await sql('UPDATE truce.checkpoints SET replay = $2 WHERE stream = $1 AND seq = 12', [
+        stream,
+        '{"format":"truce-replay-snapshot","version":0,"seq":12,"machine":{},"projection":{}}',
+      ]);
+      const { replayer } = await replayLog(dribbled(Buffer.from(toJsonl(events.slice(0, 18)))), {
+        file: stream,
+      });
+      await sql(
+        'INSERT INTO truce.checkpoints (stream, seq, max_at, replay) VALUES ($1, 18, $2, $3)',
+        [
+          stream,
+          new Date(Math.max(...events.slice(0, 18).map((event) => Date.parse(event.at)))),
+          JSON.stringify(replayer.snapshot()),
+        ],
+      );
+      expect(await filler.fillCheckpoints()).toEqual({ stored: [8, 12], from: 4, head: 30 });
+      expect(await expectCheckpointsReplays(stream)).toEqual([4, 8, 12, 18, 20, 24, 28]);
     });
 
     it('an append by a role that may not write the checkpoints is kept, without one', async () => {
@@ -1032,6 +1054,30 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
     });
   });
 });
+
+/**
+ * Every stored checkpoint of `stream` is the snapshot of a replay of its events up to its seq
+ * (the stream's lines replayed from the first, not through the store), and its `max_at` the
+ * latest instant among them. Returns the checkpoints' seqs.
+ */
+async function expectCheckpointsReplays(stream: string): Promise<number[]> {
+  const rows = await sql<{ seq: string; max_at: Date; replay: unknown }>(
+    'SELECT seq, max_at, replay FROM truce.checkpoints WHERE stream = $1 ORDER BY seq',
+    [stream],
+  );
+  const lines = (await readAll(open(stream))).map((event) => `${JSON.stringify(event)}\n`);
+  for (const row of rows) {
+    const seq = Number(row.seq);
+    const upTo = lines.slice(0, seq);
+    const { replayer } = await replayLog(dribbled(Buffer.from(upTo.join(''))), { file: stream });
+    expect(row.replay, `${stream} at ${seq}`).toEqual(
+      JSON.parse(JSON.stringify(replayer.snapshot())),
+    );
+    const latest = Math.max(...upTo.map((line) => Date.parse(JSON.parse(line).at)));
+    expect(row.max_at.getTime(), `${stream} at ${seq}`).toBe(latest);
+  }
+  return rows.map((row) => Number(row.seq));
+}
 
 function lineReader(lines: ReturnType<typeof createInterface>): () => Promise<string> {
   const queue: string[] = [];

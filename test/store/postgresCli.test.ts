@@ -82,6 +82,47 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       expect(run.stderr).toMatch(/^error: this command needs --store URL .* or TRUCE_STORE\n$/);
     });
 
+    it('stores the checkpoints a stream lacks, once, and a query up to an earlier seq goes on from one with the same answer; not with --no-checkpoints', async () => {
+      const file = join(dir, `fill-${randomBytes(4).toString('hex')}.jsonl`);
+      writeGenerated(file, 66_000, 6);
+      const stream = fresh('fill');
+      const imported = spawnSync(process.execPath, [truceBin, 'import', file, ...at(stream)], {
+        encoding: 'utf8',
+        timeout: 200_000,
+      });
+      expect(imported.status, imported.stderr).toBe(0);
+      // As a stream imported before schema version 2: no checkpoint.
+      const forget = () => sql(`DELETE FROM truce.checkpoints WHERE stream = '${stream}'`);
+      await forget();
+      const want = truce(['status', '--until', '65600', file, '--no-cache']);
+      expect(want.status, want.stderr).toBe(0);
+      const query = () => truce(['status', '--until', '65600', ...at(stream), '--debug']);
+      const snapshotAfter = 'the stored snapshot is at seq 66000, after seq 65600';
+      expect(query()).toMatchObject({
+        status: 0,
+        stdout: want.stdout,
+        stderr: `note: ${snapshotAfter}, and no stored checkpoint comes before: stream ${stream} is replayed from its first event\n`,
+      });
+      const migrate = (...args: string[]) => truce(['db', 'migrate', '--store', url(), ...args]);
+      const filled = migrate();
+      expect(filled.status, filled.stderr).toBe(0);
+      expect(filled.stdout.split('\n')).toContain(
+        `stream ${stream}: stored 1 checkpoint for time travel (seq 65536), replayed from its first event`,
+      );
+      expect(migrate().stdout).not.toContain(`stream ${stream}:`);
+      expect(query()).toMatchObject({
+        status: 0,
+        stdout: want.stdout,
+        stderr: `note: ${snapshotAfter}; stream ${stream} is replayed from its stored checkpoint at seq 65536\n`,
+      });
+      await forget();
+      expect(migrate('--no-checkpoints')).toMatchObject({
+        status: 0,
+        stdout: `${url()}: truce schema already at version 2; nothing to do\n`,
+      });
+      expect(query().stderr).toContain('no stored checkpoint comes before');
+    });
+
     it('a database without the schema: every command says to run truce db migrate (exit 4)', async () => {
       const name = `bare_${randomBytes(4).toString('hex')}`;
       await sql(`CREATE DATABASE ${name}`);
