@@ -8,7 +8,7 @@ import {
 } from '../../events/index.js';
 import { Replayer, type ReplaySnapshot, resumeReplayer } from '../../replay/index.js';
 import { replaySnapshotSchema } from '../snapshot.js';
-import { PAGE } from './pgRows.js';
+import { PAGE, pageEnd } from './pgRows.js';
 import type { StoreUrl } from './storeUrl.js';
 
 /** A stream's head as its locked row gives it; `createdAt` tells a recreated stream apart. */
@@ -106,7 +106,7 @@ export async function loadStreamState(
     while (next <= locked.head) {
       const page = await client.query<{ line: string }>(
         'SELECT line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4',
-        [ref.stream, next, locked.head, PAGE],
+        [ref.stream, next, pageEnd(next, locked.head), PAGE],
       );
       if (page.rows.length === 0) break;
       next += page.rows.length;

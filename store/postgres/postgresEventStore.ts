@@ -27,7 +27,7 @@ import type { LogSource } from '../logSource.js';
 import { type LogState, leftDirty, prepareAppend } from '../prepareAppend.js';
 import { PgConnection } from './pgConnection.js';
 import { isConnectionLost, type PgAction, pgStoreError } from './pgErrors.js';
-import { bare, PAGE, type Row, rowOf, writeRows } from './pgRows.js';
+import { bare, PAGE, pageEnd, type Row, rowOf, writeRows } from './pgRows.js';
 import {
   advanceStreamState,
   CHECKPOINT_EVERY,
@@ -433,7 +433,7 @@ export class PostgresEventStore implements EventStore {
       const rows = await this.#db.query<{ seq: string; line: string }>(
         'read',
         'SELECT seq, line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4',
-        [this.stream, next, to, PAGE],
+        [this.stream, next, pageEnd(next, to), PAGE],
       );
       if (rows.length === 0) return;
       let text = '';
@@ -877,7 +877,7 @@ class StoredPrefix {
     if (seq >= this.#from + this.#page.length) {
       const { rows } = await this.#client.query<{ line: string }>(
         'SELECT line FROM truce.events WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq',
-        [this.#stream, seq, Math.min(this.#head, seq + PAGE - 1)],
+        [this.#stream, seq, pageEnd(seq, this.#head)],
       );
       this.#page = rows.map((row) => row.line);
       this.#from = seq;

@@ -22,6 +22,7 @@ import {
   parseStoreUrl,
   redactUrl,
 } from '../../store/index.js';
+import { PAGE } from '../../store/postgres/pgRows.js';
 import { generatedLog } from '../../testing/generator/generatedLog.js';
 import { legalLog } from '../../testing/generator/legalLog.js';
 import { mutatedLog } from '../arbitraries/mutatedLog.js';
@@ -872,6 +873,45 @@ describe.skipIf(skip !== undefined)('PostgresEventStore', () => {
         expect(await store.append([aid('a2')])).toMatchObject({ seqs: [3], written: 0 });
         expect(statements).toEqual(['BEGIN; SET', 'COMMIT']);
         expect(await store.head()).toBe(3);
+      } finally {
+        await pool.end();
+      }
+    });
+
+    it('every page of events a read asks for names its own seqs, so the index answers it in its size whatever the planner knows of the stream', async () => {
+      const pool = new pg.Pool({ connectionString: url(), max: 2 });
+      const ranges: Array<[number, number]> = [];
+      pool.on('connect', (client) => {
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: (...args: unknown[]) => unknown }).query = (
+          ...args: unknown[]
+        ) => {
+          const [text, values] = args as [unknown, unknown[] | undefined];
+          if (
+            /FROM truce\.events WHERE stream = \$1 AND seq >= \$2 AND seq <= \$3/.test(String(text))
+          ) {
+            ranges.push([Number(values?.[1]), Number(values?.[2])]);
+          }
+          return query(...args);
+        };
+      });
+      try {
+        const stream = freshStream('pages');
+        const text = toJsonl([...generatedLog({ events: 2_500, seed: 2 })]);
+        // No snapshot: a first append then reads every event after none.
+        await open(stream, { pool, snapshotEvery: 10_000 }).importLog(Buffer.from(text), {
+          file: 'pages.jsonl',
+        });
+        // A re-import compares the stream's lines with the file's, a page at a time.
+        await open(stream, { pool }).importLog(Buffer.from(text), { file: 'pages.jsonl' });
+        const reader = open(stream, { pool });
+        expect((await readAll(reader)).length).toBe(2_500);
+        expect(Buffer.concat(await collect(reader.lines({ exact: true }))).toString()).toBe(text);
+        await open(stream, { pool, snapshotEvery: 10_000 }).append([aid('after')]);
+        // Read by pages above: the re-import's comparison, readAll, export and the append's replay.
+        const spans = ranges.map(([from, to]) => to - from + 1);
+        expect(spans.filter((span) => span === PAGE).length).toBeGreaterThanOrEqual(8);
+        expect(Math.max(...spans)).toBe(PAGE);
       } finally {
         await pool.end();
       }
