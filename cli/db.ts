@@ -13,6 +13,7 @@ import {
   type BoundedHeap,
   boundHeapForLongReplay,
 } from './boundedHeap.js';
+import { escapeText } from './escape.js';
 import { type Progress, startProgress } from './progress.js';
 import { STORE_ENV, storeOption } from './source.js';
 
@@ -67,6 +68,7 @@ export function registerDb(program: Command): void {
  * event until it has.
  */
 async function fillCheckpoints(url: StoreUrl): Promise<void> {
+  const refused: string[] = [];
   for (const { name, head } of await listStreams(url)) {
     // Shorter than one stretch between checkpoints: none can be missing, nothing to ask.
     if (head < CHECKPOINT_EVERY) continue;
@@ -74,19 +76,33 @@ async function fillCheckpoints(url: StoreUrl): Promise<void> {
     let progress: Progress | undefined;
     let heap: BoundedHeap | undefined;
     try {
-      const { stored, from } = await store.fillCheckpoints({
-        onProgress: (events, total) => {
-          progress ??= startProgress({
-            what: `checkpoints of stream ${name}`,
-            totalEvents: total,
-          });
-          // This process is the command's: a long replay keeps its heap small (boundedHeap.ts).
-          if (total >= BOUNDED_HEAP_MIN_EVENTS) heap ??= boundHeapForLongReplay();
-          heap?.watch(events);
-          progress.update(events);
-        },
-      });
+      const filled = await store
+        .fillCheckpoints({
+          onProgress: (events, total) => {
+            progress ??= startProgress({
+              what: `checkpoints of stream ${name}`,
+              totalEvents: total,
+            });
+            // This process is the command's: a long replay keeps its heap small (boundedHeap.ts).
+            if (total >= BOUNDED_HEAP_MIN_EVENTS) heap ??= boundHeapForLongReplay();
+            heap?.watch(events);
+            progress.update(events);
+          },
+        })
+        .catch((error: unknown) => {
+          // A stream this truce's statechart or reader refuses (a log written under other
+          // rules, or changed behind the database's back): the others are still filled.
+          if (!(error instanceof TruceError) || error.code === 'STORE_IO') throw error;
+          progress?.done();
+          process.stderr.write(
+            `warning: stream ${name}: its checkpoints stop before the line this truce refuses: ${escapeText(error.message)}\n`,
+          );
+          refused.push(name);
+          return undefined;
+        });
       progress?.done();
+      if (filled === undefined) continue;
+      const { stored, from } = filled;
       if (stored.length === 0) continue;
       const seqs = stored.length === 1 ? `seq ${stored[0]}` : `seqs ${stored.join(', ')}`;
       process.stdout.write(
@@ -96,5 +112,11 @@ async function fillCheckpoints(url: StoreUrl): Promise<void> {
       progress?.done();
       await store.close();
     }
+  }
+  if (refused.length > 0) {
+    throw new TruceError(
+      'INVALID_LOG',
+      `${refused.length === 1 ? `stream ${refused[0]} does not` : `streams ${refused.join(', ')} do not`} replay under this truce (above); every query of ${refused.length === 1 ? 'it' : 'them'} will say so`,
+    );
   }
 }

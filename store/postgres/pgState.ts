@@ -180,6 +180,14 @@ export const LATEST_AT_UP_TO = `(WITH before AS (
   WHERE stream = $1 AND seq <= $2 AND seq > coalesce((SELECT seq FROM before), 0))`;
 
 /**
+ * SQL that stores stream `$1`'s replay state `$3` (its JSON text) as the checkpoint at seq `$2`,
+ * with the latest `at` of the events up to it, in place of any stored there.
+ */
+export const STORE_CHECKPOINT = `INSERT INTO truce.checkpoints (stream, seq, max_at, replay)
+  VALUES ($1, $2, ${LATEST_AT_UP_TO}, $3)
+  ON CONFLICT (stream, seq) DO UPDATE SET max_at = excluded.max_at, replay = excluded.replay`;
+
+/**
  * Stores the replay state at `head` as a checkpoint when the head has passed a multiple of
  * `every` since the state's mark, in the open transaction, with the latest `at` of the events up
  * to it (the checkpoint before it gives that of the events it covers). Only a cache: a failure
@@ -198,12 +206,11 @@ export async function storeCheckpointWhenDue(
   if (!due) return;
   await client.query('SAVEPOINT truce_checkpoint');
   try {
-    await client.query(
-      `INSERT INTO truce.checkpoints (stream, seq, max_at, replay)
-       VALUES ($1, $2, ${LATEST_AT_UP_TO}, $3)
-       ON CONFLICT (stream, seq) DO UPDATE SET max_at = excluded.max_at, replay = excluded.replay`,
-      [ref.stream, head, text ?? JSON.stringify(state.replayer.snapshot())],
-    );
+    await client.query(STORE_CHECKPOINT, [
+      ref.stream,
+      head,
+      text ?? JSON.stringify(state.replayer.snapshot()),
+    ]);
     await client.query('RELEASE SAVEPOINT truce_checkpoint');
   } catch {
     await client.query('ROLLBACK TO SAVEPOINT truce_checkpoint');

@@ -35,6 +35,7 @@ import {
   type LockedStream,
   loadStreamState,
   type SnapshotRow,
+  STORE_CHECKPOINT,
   type StreamRef,
   type StreamState,
   storeCheckpointWhenDue,
@@ -382,13 +383,7 @@ export class PostgresEventStore implements EventStore {
 
   /** Stores the replay state at `seq` as a checkpoint, in a statement of its own. */
   async #storeCheckpoint(seq: number, text: string): Promise<void> {
-    await this.#db.query(
-      'checkpoint',
-      `INSERT INTO truce.checkpoints (stream, seq, max_at, replay)
-       VALUES ($1, $2, ${LATEST_AT_UP_TO}, $3)
-       ON CONFLICT (stream, seq) DO UPDATE SET max_at = excluded.max_at, replay = excluded.replay`,
-      [this.stream, seq, text],
-    );
+    await this.#db.query('checkpoint', STORE_CHECKPOINT, [this.stream, seq, text]);
   }
 
   /** The error for a file that does not continue what the stream holds. */

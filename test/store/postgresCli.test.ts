@@ -123,6 +123,37 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       expect(query().stderr).toContain('no stored checkpoint comes before');
     });
 
+    it('a stream that no longer replays is named by a warning, and the run exits 1 once the others are filled', async () => {
+      const name = `db_${randomBytes(4).toString('hex')}`;
+      await sql(`CREATE DATABASE ${name}`);
+      const target = databaseUrl(name);
+      await migrateDatabase(target);
+      const file = join(dir, `refused-${randomBytes(4).toString('hex')}.jsonl`);
+      writeGenerated(file, 99, 8);
+      expect(truce(['import', file, '--store', target, '--stream', 'broken']).status).toBe(0);
+      // Rows written behind truce's back: a line that is no event at seq 100, and a head that
+      // says the stream is long enough for checkpoints (the rows between are never reached).
+      const inTarget = new pg.Client({ connectionString: target });
+      await inTarget.connect();
+      try {
+        await inTarget.query(
+          `INSERT INTO truce.events (stream, seq, id, type, v, at, data, line)
+           VALUES ('broken', 100, 'x', 'aid.delivered', 1, now(), '{}', 'not an event')`,
+        );
+        await inTarget.query("UPDATE truce.streams SET head = 70000 WHERE name = 'broken'");
+      } finally {
+        await inTarget.end();
+      }
+      const run = truce(['db', 'migrate', '--store', target]);
+      expect(run).toMatchObject({
+        status: 1,
+        stdout: `${target}: truce schema already at version 2; nothing to do\n`,
+      });
+      expect(run.stderr).toMatch(
+        /^warning: stream broken: its checkpoints stop before the line this truce refuses: stream broken: line 100: .+\nerror: stream broken does not replay under this truce \(above\); every query of it will say so\n$/,
+      );
+    });
+
     it('a database without the schema: every command says to run truce db migrate (exit 4)', async () => {
       const name = `bare_${randomBytes(4).toString('hex')}`;
       await sql(`CREATE DATABASE ${name}`);
