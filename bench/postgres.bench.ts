@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fileChunks } from '../events/index.js';
 import { replayLog } from '../replay/index.js';
 import { FileEventStore, migrateDatabase, PostgresEventStore } from '../store/index.js';
 import { startPg } from '../test/store/pgCluster.js';
@@ -19,7 +20,8 @@ async function replayRate(source: string | AsyncIterable<Uint8Array>): Promise<n
 /**
  * The PostgreSQL store beside the JSONL file store, same machine, same run, alternating: durable
  * single appends, batches of 1,000, and replay (read + decode + statechart + projections) of the
- * 20,001 events the batches wrote, and the state after them from the first event against from
+ * 20,001 events the batches wrote, an import of the file they wrote against its replay, and the
+ * state after them from the first event against from
  * the snapshot the appends stored (what `status` of a stream does), and at seq 19,500 from the
  * first event against from the checkpoint before it (what `--until` before the snapshot does).
  * A throwaway PostgreSQL 15 cluster with fsync on (its data folder under the same temporary
@@ -103,6 +105,30 @@ export default async function run(): Promise<void> {
           {
             label: `PostgreSQL, replay of ${events} events`,
             run: async () => rate(await replayRate((pg as PostgresEventStore).lines())),
+          },
+        ],
+      }),
+    );
+    // `truce import` of the same file: read and checked as a replay reads it, then written.
+    print(
+      await compare({
+        bench: 'postgres-import',
+        baseline: {
+          label: `file, replay of ${events} events`,
+          run: async () => rate(await replayRate(file)),
+        },
+        subjects: [
+          {
+            label: `PostgreSQL, import of those ${events} events`,
+            run: async () => {
+              const started = performance.now();
+              const { written } = await pgStore('import').importLog(
+                fileChunks(file, { chunkSize: 1 << 20, name: file }),
+                { file },
+              );
+              if (written !== BATCHES * BATCH_SIZE + 1) throw new Error(`imported ${written}`);
+              return rate(written / ((performance.now() - started) / 1000));
+            },
           },
         ],
       }),
