@@ -80,7 +80,7 @@ async function fillCheckpoints(url: StoreUrl): Promise<void> {
         .fillCheckpoints({
           onProgress: (events, total) => {
             progress ??= startProgress({
-              what: `checkpoints of stream ${name}`,
+              what: `storing the checkpoints of stream ${name}`,
               totalEvents: total,
             });
             // This process is the command's: a long replay keeps its heap small (boundedHeap.ts).
