@@ -92,7 +92,10 @@ async function fillCheckpoints(url: StoreUrl): Promise<void> {
         .catch((error: unknown) => {
           // A stream this truce's statechart or reader refuses (a log written under other
           // rules, or changed behind the database's back): the others are still filled.
-          if (!(error instanceof TruceError) || error.code === 'STORE_IO') throw error;
+          const refusal =
+            error instanceof TruceError &&
+            (error.code === 'INVALID_LOG' || error.code === 'REJECTED_EVENT');
+          if (!refusal) throw error;
           progress?.done();
           process.stderr.write(
             `warning: stream ${name}: its checkpoints stop before the line this truce refuses: ${escapeText(error.message)}\n`,

@@ -42,7 +42,7 @@ export function registerImport(program: Command): void {
       const progress = startProgress({ what: `importing ${file}`, totalBytes: size });
       // This process is the command's: a long file's statechart and folds keep its heap small,
       // as a replay's do (`cli/boundedHeap.ts`). Left to V8's defaults, importing a million
-      // events peaked at 513–603 MB, with some 70 MB live.
+      // events peaked at 496–603 MB, with some 70 MB live.
       const heap = isLongRead({ end: size }) ? boundHeapForLongReplay() : undefined;
       let imported: ImportResult;
       try {

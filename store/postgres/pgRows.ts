@@ -17,6 +17,7 @@ export const PAGE = 1_000;
 export function pageEnd(next: number, to: number): number {
   return Math.min(to, next + PAGE - 1);
 }
+
 /** Rows inserted per statement. */
 const INSERT_ROWS = 1_000;
 
