@@ -104,9 +104,9 @@ export const SOURCE_CHECKPOINTS = 128;
  * after every step (exactly `Replayer.report()`, what `truce replay --until k --json` prints),
  * and where the log stops. Follows the file as it grows when {@link LogSession.watch} is on.
  *
- * Memory: 32 bytes a step (its line, where the line ends, a 32-bit hash of it for a `source`,
- * its states and its transitions, each state path and list of transitions held once) and the
- * latest 1,000 to 2,000 steps whole; an older step's event is read again from the log when asked
+ * Memory: 28 bytes a step (its line, where the line ends, its states and its transitions, each
+ * state path and list of transitions held once; a `source`'s also a 32-bit hash of its line)
+ * and the latest 1,000 to 2,000 steps whole; an older step's event is read again from the log when asked
  * for ({@link LogSession.steps}). For a file also the ids of its steps and one running hash of
  * the bytes they came from (to prove them unchanged, read on after them, and read a window of
  * them again). A report is replayed on
@@ -136,7 +136,7 @@ export class LogSession {
    * proven by {@link LogSession.#prefix} instead, and its steps hold no hash (hashing every
    * line's text took 0.5–0.9 s of the 6.3 s a million events took to open).
    */
-  #table = new StepTable();
+  #table: StepTable;
   /**
    * For a log file: its bytes up to the end of the last step's line, hashed as they were read
    * (SHA-256, left open to go on), so that the next read proves them unchanged and reads on
@@ -178,6 +178,7 @@ export class LogSession {
   constructor(file: string, options: LogSessionOptions = {}) {
     this.file = file;
     this.#options = options;
+    this.#table = new StepTable({ hashes: options.source !== undefined });
     this.#reset();
   }
 
@@ -542,7 +543,7 @@ export class LogSession {
       this.#tracer = createActor(dealMachine, { inspect });
       this.#tracer.start();
     } else this.#tracer = undefined;
-    this.#table = new StepTable();
+    this.#table = new StepTable({ hashes: this.#options.source !== undefined });
     this.#prefix = undefined;
     this.#prefixSeen = undefined;
     this.#ids = new IdIndex();
@@ -694,7 +695,7 @@ export class LogSession {
       transitions: this.#table.transitions(ids),
     };
     // A file's lines are proven by the hash of its bytes (#provenNow), a source's by their own.
-    this.#table.push(step, end, this.#options.source ? lineHash(entry.text) : 0);
+    this.#table.push(step, end, this.#options.source ? lineHash(entry.text) : undefined);
     if (!this.#options.source) return;
     if (this.#table.count % this.#spacing !== 0) return;
     this.#checkpoints.push(this.#replayer.snapshot());

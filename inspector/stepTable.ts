@@ -8,9 +8,9 @@ export interface StepRow {
   end: number;
   /**
    * A hash of its line's text, to tell the line read again from one rewritten meanwhile: a
-   * `source`'s only (a file's bytes are proven by the session's hash of them; 0 here).
+   * `source`'s only (a file's bytes are proven by the session's hash of them; none here).
    */
-  hash: number;
+  hash: number | undefined;
   before: string;
   after: string;
   /** Ids of the transitions taken; the same list for every step that took the same ones. */
@@ -27,7 +27,8 @@ export class StepTable {
   #count = 0;
   #line = new Float64Array(1024);
   #end = new Float64Array(1024);
-  #hash = new Uint32Array(1024);
+  /** Only for a table made with `hashes` (a `source`'s steps): 4 bytes a step otherwise unused. */
+  #hash: Uint32Array | undefined;
   #before = new Uint32Array(1024);
   #after = new Uint32Array(1024);
   #path = new Uint32Array(1024);
@@ -41,6 +42,11 @@ export class StepTable {
   /** The latest steps whole, from index {@link StepTable.#tailStart}. */
   #tail: StepView[] = [];
   #tailStart = 0;
+
+  /** With `hashes`, each step keeps a hash of its line (see {@link StepRow.hash}). */
+  constructor(options: { hashes?: boolean } = {}) {
+    this.#hash = options.hashes === true ? new Uint32Array(1024) : undefined;
+  }
 
   /** How many steps there are. */
   get count(): number {
@@ -63,13 +69,16 @@ export class StepTable {
     return ids;
   }
 
-  /** Adds the next step; `step.transitions` must come from {@link StepTable.transitions}. */
-  push(step: StepView, end: number, hash: number): void {
+  /**
+   * Adds the next step; `step.transitions` must come from {@link StepTable.transitions}, and
+   * `hash` is kept by a table made with `hashes` only.
+   */
+  push(step: StepView, end: number, hash = 0): void {
     const i = this.#count;
     if (i === this.#line.length) this.#grow();
     this.#line[i] = step.line;
     this.#end[i] = end;
-    this.#hash[i] = hash;
+    if (this.#hash !== undefined) this.#hash[i] = hash;
     this.#before[i] = this.#stateNumber(step.before);
     this.#after[i] = this.#stateNumber(step.after);
     const path = this.#pathOf.get(step.transitions);
@@ -88,7 +97,7 @@ export class StepTable {
     return {
       line: this.#line[index] as number,
       end: this.#end[index] as number,
-      hash: this.#hash[index] as number,
+      hash: this.#hash?.[index],
       before: this.#states[this.#before[index] as number] as string,
       after: this.#states[this.#after[index] as number] as string,
       transitions: this.#paths[this.#path[index] as number] as string[],
@@ -126,7 +135,7 @@ export class StepTable {
     };
     this.#line = grown(this.#line, new Float64Array(size));
     this.#end = grown(this.#end, new Float64Array(size));
-    this.#hash = grown(this.#hash, new Uint32Array(size));
+    if (this.#hash !== undefined) this.#hash = grown(this.#hash, new Uint32Array(size));
     this.#before = grown(this.#before, new Uint32Array(size));
     this.#after = grown(this.#after, new Uint32Array(size));
     this.#path = grown(this.#path, new Uint32Array(size));
