@@ -106,18 +106,7 @@ export default async function run(): Promise<void> {
             label: `PostgreSQL, replay of ${events} events`,
             run: async () => rate(await replayRate((pg as PostgresEventStore).lines())),
           },
-        ],
-      }),
-    );
-    // `truce import` of the same file: read and checked as a replay reads it, then written.
-    print(
-      await compare({
-        bench: 'postgres-import',
-        baseline: {
-          label: `file, replay of ${events} events`,
-          run: async () => rate(await replayRate(file)),
-        },
-        subjects: [
+          // `truce import` of the same file: read and checked as a replay reads it, then written.
           {
             label: `PostgreSQL, import of those ${events} events`,
             run: async () => {
