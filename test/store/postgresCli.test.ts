@@ -97,12 +97,9 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
       const want = truce(['status', '--until', '65600', file, '--no-cache']);
       expect(want.status, want.stderr).toBe(0);
       const query = () => truce(['status', '--until', '65600', ...at(stream), '--debug']);
-      const snapshotAfter = 'the stored snapshot is at seq 66000, after seq 65600';
-      expect(query()).toMatchObject({
-        status: 0,
-        stdout: want.stdout,
-        stderr: `note: ${snapshotAfter}, and no stored checkpoint comes before: stream ${stream} is replayed from its first event\n`,
-      });
+      const before = query();
+      expect(before).toMatchObject({ status: 0, stdout: want.stdout });
+      expect(before.stderr).toContain(`stream ${stream} is replayed from its first event`);
       const migrate = (...args: string[]) => truce(['db', 'migrate', '--store', url(), ...args]);
       const filled = migrate();
       expect(filled.status, filled.stderr).toBe(0);
@@ -110,11 +107,9 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
         `stream ${stream}: stored 1 checkpoint for time travel (seq 65536), replayed from its first event`,
       );
       expect(migrate().stdout).not.toContain(`stream ${stream}:`);
-      expect(query()).toMatchObject({
-        status: 0,
-        stdout: want.stdout,
-        stderr: `note: ${snapshotAfter}; stream ${stream} is replayed from its stored checkpoint at seq 65536\n`,
-      });
+      const after = query();
+      expect(after).toMatchObject({ status: 0, stdout: want.stdout });
+      expect(after.stderr).toContain(`replayed from its stored checkpoint at seq 65536`);
       await forget();
       expect(migrate('--no-checkpoints')).toMatchObject({
         status: 0,
@@ -149,9 +144,11 @@ describe.skipIf(skip !== undefined)('truce with --store and --stream (PostgreSQL
         status: 1,
         stdout: `${target}: truce schema already at version 2; nothing to do\n`,
       });
-      expect(run.stderr).toMatch(
-        /^warning: stream broken: its checkpoints stop before the line this truce refuses: stream broken: line 100: .+\nerror: stream broken does not replay under this truce \(above\); every query of it will say so\n$/,
-      );
+      // One warning naming the stream and its line, then the error that ends the run.
+      const said = run.stderr.trimEnd().split('\n');
+      expect(said).toHaveLength(2);
+      expect(said[0]).toMatch(/^warning: stream broken: .*\bline 100\b/);
+      expect(said[1]).toMatch(/^error: stream broken /);
     });
 
     it('a database without the schema: every command says to run truce db migrate (exit 4)', async () => {
